@@ -1,0 +1,78 @@
+// Command barri is Barri's command line: run, compare and batch scenarios,
+// validate scenario files, import cities, and list the built-in cities.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// usageError marks bad usage or invalid input: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func badInput(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+const usage = `barri: a participatory urban-planning simulator
+
+Usage:
+  barri run SCENARIO.json [--out DIR]      indicators of one scenario: baseline, scenario, delta
+  barri compare A.json B.json ...          scenarios side by side
+  barri batch SCENARIO.json... [flags]     many runs to one CSV (resumable, shardable)
+  barri validate SCENARIO.json...          check scenario files against their city
+  barri import [layers] --out CITY.barri   build a city file from GeoJSON and OpenStreetMap
+  barri cities                             the built-in cities and example scenarios
+
+A SCENARIO may also name a built-in example, e.g. "barri run superilla-hospital-clinic".
+Run "barri COMMAND --help" for a command's flags.
+Exit status: 0 success, 1 failure while running, 2 bad usage or invalid input.
+`
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
+	}
+	var ue usageError
+	if errors.Is(err, errHelp) {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "barri:", err)
+	if errors.As(err, &ue) {
+		os.Exit(2)
+	}
+	os.Exit(1)
+}
+
+var errHelp = errors.New("help shown")
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return badInput("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "compare":
+		return cmdCompare(rest, stdout, stderr)
+	case "batch":
+		return cmdBatch(rest, stdout, stderr)
+	case "validate":
+		return cmdValidate(rest, stdout, stderr)
+	case "import":
+		return cmdImport(rest, stdout, stderr)
+	case "cities":
+		return cmdCities(rest, stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return badInput("unknown command %q", cmd)
+}

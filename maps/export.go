@@ -1,0 +1,87 @@
+package maps
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/barri-city/barri/sim"
+	"github.com/paulmach/orb/geojson"
+)
+
+// WriteIndicatorsJSON writes a result as indented JSON.
+func WriteIndicatorsJSON(w io.Writer, r *sim.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteZonesCSV writes one row per zone and indicator: baseline, scenario, delta.
+func WriteZonesCSV(w io.Writer, r *sim.Result) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"zone", "name", "indicator", "baseline", "scenario", "delta"})
+	for z := range r.Scenario.Zones {
+		for _, k := range sim.IndicatorKeys() {
+			b, s := r.Baseline.Zones[z].Values[k], r.Scenario.Zones[z].Values[k]
+			cw.Write([]string{r.Scenario.Zones[z].Code, r.Scenario.Zones[z].Name, k, fmtFloat(b), fmtFloat(s), fmtFloat(s - b)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+
+// WriteStreetsGeoJSON writes the street segments in lon/lat with baseline and
+// scenario traffic.
+func WriteStreetsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
+	fc := geojson.NewFeatureCollection()
+	for i := range c.Segments {
+		s := &c.Segments[i]
+		f := geojson.NewFeature(c.Proj.UnprojectGeometry(s.Geometry))
+		b, sc := r.Baseline.Streets[i], r.Scenario.Streets[i]
+		f.Properties = geojson.Properties{"id": i, "name": s.Name, "class": s.Class, "length_m": round(s.Length, 1),
+			"car_flow_veh_day": round(sc.CarFlow, 1), "car_flow_baseline": round(b.CarFlow, 1),
+			"speed_kmh": round(sc.SpeedKmh, 2), "volume_capacity": round(sc.VC, 4)}
+		fc.Append(f)
+	}
+	return writeFC(w, fc)
+}
+
+// WriteBuildingsGeoJSON writes the buildings in lon/lat with their results.
+func WriteBuildingsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
+	fc := geojson.NewFeatureCollection()
+	for i := range c.Buildings {
+		b := &c.Buildings[i]
+		f := geojson.NewFeature(c.Proj.UnprojectGeometry(b.Footprint))
+		res := r.Scenario.Buildings[i]
+		zone := ""
+		if b.Zone >= 0 {
+			zone = c.Zones[b.Zone].Code
+		}
+		f.Properties = geojson.Properties{"id": i, "zone": zone, "use": b.Use, "floors": b.Floors, "year": b.Year,
+			"dwellings": res.Dwellings, "affordable_dwellings": res.Affordable, "rent_eur_month": round(res.Rent, 2),
+			"energy_kwh_year": round(res.EnergyKWh, 1), "pv_kwh_year": round(res.PVKWh, 1),
+			"energy_kwh_year_baseline": round(r.Baseline.Buildings[i].EnergyKWh, 1)}
+		fc.Append(f)
+	}
+	return writeFC(w, fc)
+}
+
+func round(v float64, digits int) float64 {
+	s := strconv.FormatFloat(v, 'f', digits, 64)
+	out, _ := strconv.ParseFloat(s, 64)
+	return out
+}
+
+func writeFC(w io.Writer, fc *geojson.FeatureCollection) error {
+	data, err := json.Marshal(fc)
+	if err != nil {
+		return fmt.Errorf("maps: %w", err)
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+

@@ -1,0 +1,148 @@
+package sim
+
+import (
+	"math"
+	"sync"
+
+	"github.com/paulmach/orb"
+)
+
+// prepared holds what the models derive from a city alone, computed once.
+type prepared struct {
+	bNode    []int32   // building -> nearest street node
+	bSnap    []float64 // metres from building centroid to that node
+	bCell    []int32   // building -> analysis cell
+	segZone  []int32   // segment -> zone of the nearest building, -1 if none
+	cells    []cell
+	amenNode []int32 // amenity -> nearest node
+	amenSnap []float64
+	amenZone []int32
+	walk     *graph
+	gates    []int32 // nodes at the edge where through traffic enters and leaves
+	zoneDw0  []float64
+}
+
+// cell is an analysis square of the mobility model.
+type cell struct {
+	node     int32
+	centroid orb.Point
+}
+
+type cityCache struct {
+	once sync.Once
+	p    *prepared
+}
+
+func (c *City) prep() *prepared {
+	c.cache.once.Do(func() { c.cache.p = prepareCity(c) })
+	return c.cache.p
+}
+
+// snapNode returns the street node nearest to p and its distance.
+func (c *City) snapNode(p orb.Point) (int32, float64) {
+	id, _, t := c.NearestSegment(p)
+	if id < 0 {
+		return 0, math.Inf(1)
+	}
+	s := &c.Segments[id]
+	n := s.From
+	if t > 0.5 {
+		n = s.To
+	}
+	return int32(n), dist(p, c.Nodes[n].P)
+}
+
+func prepareCity(c *City) *prepared {
+	p := &prepared{}
+	nb := len(c.Buildings)
+	p.bNode = make([]int32, nb)
+	p.bSnap = make([]float64, nb)
+	for i := range c.Buildings {
+		p.bNode[i], p.bSnap[i] = c.snapNode(c.Buildings[i].Centroid)
+	}
+	p.amenNode = make([]int32, len(c.Amenities))
+	p.amenSnap = make([]float64, len(c.Amenities))
+	for i := range c.Amenities {
+		p.amenNode[i], p.amenSnap[i] = c.snapNode(c.Amenities[i].P)
+	}
+	p.amenZone = make([]int32, len(c.Amenities))
+	for i := range c.Amenities {
+		p.amenZone[i] = int32(c.zoneNear(c.Amenities[i].P))
+	}
+	p.segZone = make([]int32, len(c.Segments))
+	for i := range c.Segments {
+		p.segZone[i] = int32(c.zoneNear(c.SegmentMid(i)))
+	}
+	// Analysis cells: squares sized so that a city has at most ~150 of them.
+	w, h := c.Bound.Max[0]-c.Bound.Min[0], c.Bound.Max[1]-c.Bound.Min[1]
+	size := math.Max(400, math.Sqrt(w*h/150))
+	nx := int(math.Ceil(w/size)) + 1
+	idx := map[int]int32{}
+	p.bCell = make([]int32, nb)
+	var sums [][3]float64
+	for i := range c.Buildings {
+		b := &c.Buildings[i]
+		k := int((b.Centroid[0]-c.Bound.Min[0])/size) + nx*int((b.Centroid[1]-c.Bound.Min[1])/size)
+		ci, ok := idx[k]
+		if !ok {
+			ci = int32(len(sums))
+			idx[k] = ci
+			sums = append(sums, [3]float64{})
+		}
+		p.bCell[i] = ci
+		wgt := b.FloorArea + 1
+		sums[ci][0] += float64(b.Centroid[0] * wgt)
+		sums[ci][1] += float64(b.Centroid[1] * wgt)
+		sums[ci][2] += wgt
+	}
+	p.cells = make([]cell, len(sums))
+	for i, s := range sums {
+		ct := orb.Point{s[0] / s[2], s[1] / s[2]}
+		n, _ := c.snapNode(ct)
+		p.cells[i] = cell{node: n, centroid: ct}
+	}
+	p.walk = buildGraph(c, func(int, bool) bool { return true })
+	p.gates = gateNodes(c)
+	p.zoneDw0 = make([]float64, len(c.Zones))
+	for i := range c.Buildings {
+		if z := c.Buildings[i].Zone; z >= 0 {
+			p.zoneDw0[z] += float64(c.Buildings[i].Dwellings)
+		}
+	}
+	return p
+}
+
+// gateNodes picks the street nodes nearest to eight points on the city's
+// bounding box (corners and edge midpoints), where through traffic enters.
+func gateNodes(c *City) []int32 {
+	b := c.Bound
+	mx, my := (b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2
+	pts := []orb.Point{{b.Min[0], b.Min[1]}, {mx, b.Min[1]}, {b.Max[0], b.Min[1]}, {b.Max[0], my},
+		{b.Max[0], b.Max[1]}, {mx, b.Max[1]}, {b.Min[0], b.Max[1]}, {b.Min[0], my}}
+	var out []int32
+	for _, q := range pts {
+		best, bd := -1, math.Inf(1)
+		for i := range c.Nodes {
+			if d := dist(c.Nodes[i].P, q); d < bd {
+				best, bd = i, d
+			}
+		}
+		out = append(out, int32(best))
+	}
+	return out
+}
+
+// zoneNear returns the zone of the building nearest to p within 150 m, or -1.
+// Ties go to the lower building id.
+func (c *City) zoneNear(p orb.Point) int {
+	best, zone := math.Inf(1), -1
+	ids := collect(func(f func(min, max [2]float64, id int) bool) {
+		c.buildingIx.Search([2]float64{p[0] - 150, p[1] - 150}, [2]float64{p[0] + 150, p[1] + 150}, f)
+	})
+	for _, b := range ids {
+		if d := dist(c.Buildings[b].Centroid, p); d < best && c.Buildings[b].Zone >= 0 {
+			best, zone = d, c.Buildings[b].Zone
+		}
+	}
+	return zone
+}

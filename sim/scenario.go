@@ -1,0 +1,392 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// ScenarioVersion is the version written by this code in the "barri" field.
+const ScenarioVersion = 1
+
+// MaxEdits bounds the number of edits in one scenario.
+const MaxEdits = 10000
+
+// Scenario is a named list of edits applied to a city.
+type Scenario struct {
+	Version     int                `json:"barri"`
+	Name        string             `json:"name"`
+	Description string             `json:"description,omitempty"`
+	City        string             `json:"city"`
+	Seed        uint64             `json:"seed"`
+	Params      map[string]float64 `json:"params,omitempty"`
+	Edits       []Edit             `json:"edits"`
+}
+
+// Edit is one change to the city. Which fields apply depends on Op.
+type Edit struct {
+	Op              string          `json:"op"`
+	Area            json.RawMessage `json:"area,omitempty"`
+	Streets         *StreetSelector `json:"streets,omitempty"`
+	Building        *int            `json:"building,omitempty"`
+	Use             string          `json:"use,omitempty"`
+	AddFloors       *int            `json:"add_floors,omitempty"`
+	AffordableShare *float64        `json:"affordable_share,omitempty"`
+	Dwellings       *int            `json:"dwellings,omitempty"`
+	Level           string          `json:"level,omitempty"`
+	RoofCoverage    *float64        `json:"roof_coverage,omitempty"`
+	At              []float64       `json:"at,omitempty"`
+	Mode            string          `json:"mode,omitempty"`
+	HeadwayMin      *float64        `json:"headway_min,omitempty"`
+	Name            string          `json:"name,omitempty"`
+	Value           *float64        `json:"value,omitempty"`
+}
+
+// StreetSelector picks street segments by id, or by name inside a polygon.
+type StreetSelector struct {
+	IDs    []int           `json:"ids,omitempty"`
+	Name   string          `json:"name,omitempty"`
+	Within json.RawMessage `json:"within,omitempty"`
+}
+
+// Ops lists the edit operations.
+var Ops = []string{"superblock", "pedestrianize", "green_axis", "bike_lane", "rezone", "add_housing",
+	"retrofit", "solar", "park", "transit_stop", "param"}
+
+// DecodeScenario reads a scenario file. Errors name the line and column or
+// the edit's index; older versions are upgraded.
+func DecodeScenario(r io.Reader) (*Scenario, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return ParseScenario(data)
+}
+
+// ParseScenario decodes a scenario from JSON bytes and checks what can be
+// checked without a city.
+func ParseScenario(data []byte) (*Scenario, error) {
+	var head struct {
+		Version *int `json:"barri"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, jsonError(data, err)
+	}
+	if head.Version == nil {
+		v := 0 // files written before the version field existed
+		head.Version = &v
+	}
+	if *head.Version > ScenarioVersion || *head.Version < 0 {
+		return nil, fmt.Errorf("scenario: version %d is not known to this barri (newest is %d): upgrade barri", *head.Version, ScenarioVersion)
+	}
+	data, err := upgrade(*head.Version, data)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var sc Scenario
+	if err := dec.Decode(&sc); err != nil {
+		return nil, jsonError(data, err)
+	}
+	if dec.More() {
+		return nil, errors.New("scenario: trailing data after the scenario object")
+	}
+	if err := sc.Check(); err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// upgrade rewrites an older scenario document into the current version.
+// Version 0 files (written before the "barri" field existed) are identical to
+// version 1 apart from that field.
+func upgrade(version int, data []byte) ([]byte, error) {
+	if version == ScenarioVersion {
+		return data, nil
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, jsonError(data, err)
+	}
+	doc["barri"] = json.RawMessage(fmt.Sprint(ScenarioVersion))
+	return json.Marshal(doc)
+}
+
+// jsonError turns a decoding error into one that names line and column.
+func jsonError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+		err = fmt.Errorf("field %q: %s is not a valid %s", te.Field, te.Value, te.Type)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("scenario: the file is empty or cut short")
+	}
+	if off < 0 {
+		return fmt.Errorf("scenario: %v", err)
+	}
+	line, col := 1, 1
+	for i := int64(0); i < off && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("scenario: line %d, column %d: %v", line, col, err)
+}
+
+// Check validates the scenario without a city: ops, ranges, shapes.
+func (sc *Scenario) Check() error {
+	if strings.TrimSpace(sc.City) == "" {
+		return errors.New(`scenario: "city" is empty: name a built-in city (barri cities) or a city file`)
+	}
+	if len(sc.Name) > 200 || len(sc.Description) > 5000 {
+		return errors.New("scenario: name or description too long (200 and 5000 characters at most)")
+	}
+	if len(sc.Edits) > MaxEdits {
+		return fmt.Errorf("scenario: %d edits, more than the %d allowed", len(sc.Edits), MaxEdits)
+	}
+	p := DefaultParams()
+	for _, name := range sortedKeys(sc.Params) {
+		if err := p.Set(name, sc.Params[name]); err != nil {
+			return fmt.Errorf("scenario: params: %v", err)
+		}
+	}
+	for i := range sc.Edits {
+		if err := sc.Edits[i].check(); err != nil {
+			return fmt.Errorf("scenario: edit %d (%s): %v", i, sc.Edits[i].Op, err)
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	return keys
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func checkRange(name string, v *float64, lo, hi float64, required bool) error {
+	if v == nil {
+		if required {
+			return fmt.Errorf("%q is required", name)
+		}
+		return nil
+	}
+	if !finite(*v) || *v < lo || *v > hi {
+		return fmt.Errorf("%s = %v is outside %v..%v", name, *v, lo, hi)
+	}
+	return nil
+}
+
+func (e *Edit) check() error {
+	needArea := func() error {
+		if len(e.Area) == 0 {
+			return errors.New(`"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
+		}
+		_, err := ParseArea(e.Area)
+		return err
+	}
+	needStreets := func() error {
+		if e.Streets == nil {
+			return errors.New(`"streets" is required: {"ids": [...]} or {"name": ..., "within": polygon}`)
+		}
+		return e.Streets.check()
+	}
+	switch e.Op {
+	case "superblock", "park":
+		return needArea()
+	case "pedestrianize", "green_axis", "bike_lane":
+		return needStreets()
+	case "rezone":
+		if err := needArea(); err != nil {
+			return err
+		}
+		if e.Use != "" && !contains(Uses, e.Use) {
+			return fmt.Errorf("use %q is not one of %s", e.Use, strings.Join(Uses, ", "))
+		}
+		if e.AddFloors != nil && (*e.AddFloors < -20 || *e.AddFloors > 20) {
+			return fmt.Errorf("add_floors = %d is outside -20..20", *e.AddFloors)
+		}
+		if e.Use == "" && e.AddFloors == nil && e.AffordableShare == nil {
+			return errors.New("rezone changes nothing: give use, add_floors or affordable_share")
+		}
+		return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
+	case "add_housing":
+		if (e.Building == nil) == (len(e.Area) == 0) {
+			return errors.New(`give exactly one of "building" (an id) or "area"`)
+		}
+		if len(e.Area) > 0 {
+			if err := needArea(); err != nil {
+				return err
+			}
+		}
+		if e.Dwellings == nil || *e.Dwellings < 1 || *e.Dwellings > 100000 {
+			return errors.New(`"dwellings" must be a whole number from 1 to 100000`)
+		}
+		return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
+	case "retrofit":
+		if err := needArea(); err != nil {
+			return err
+		}
+		if e.Level != "light" && e.Level != "deep" {
+			return fmt.Errorf(`level %q must be "light" or "deep"`, e.Level)
+		}
+	case "solar":
+		if err := needArea(); err != nil {
+			return err
+		}
+		return checkRange("roof_coverage", e.RoofCoverage, 0, 1, true)
+	case "transit_stop":
+		if len(e.At) != 2 || !finite(e.At[0]) || !finite(e.At[1]) || math.Abs(e.At[0]) > 180 || math.Abs(e.At[1]) > 90 {
+			return errors.New(`"at" must be [lon, lat] in degrees`)
+		}
+		if e.Mode != ModeBus && e.Mode != ModeTram && e.Mode != ModeMetro && e.Mode != ModeRail {
+			return fmt.Errorf("mode %q must be bus, tram, metro or rail", e.Mode)
+		}
+		return checkRange("headway_min", e.HeadwayMin, 1, 120, true)
+	case "param":
+		if e.Value == nil {
+			return errors.New(`"value" is required`)
+		}
+		p := DefaultParams()
+		return p.Set(e.Name, *e.Value)
+	case "":
+		return errors.New(`"op" is missing: one of ` + strings.Join(Ops, ", "))
+	default:
+		return fmt.Errorf("unknown op %q: one of %s", e.Op, strings.Join(Ops, ", "))
+	}
+	return nil
+}
+
+func (s *StreetSelector) check() error {
+	if (len(s.IDs) > 0) == (s.Name != "") {
+		return errors.New(`a street selector takes "ids" or "name" (with "within"), not both or neither`)
+	}
+	if s.Name != "" && len(s.Within) > 0 {
+		if _, err := ParseArea(s.Within); err != nil {
+			return fmt.Errorf("within: %v", err)
+		}
+	}
+	if len(s.Name) > 200 {
+		return errors.New("street name longer than 200 characters")
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseArea decodes a GeoJSON Polygon or MultiPolygon in lon/lat and checks
+// that it is a usable area: closed rings, finite lon/lat, no self-intersection.
+func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
+	var g struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return nil, fmt.Errorf("area is not GeoJSON geometry: %v", err)
+	}
+	var mp orb.MultiPolygon
+	switch g.Type {
+	case "Polygon":
+		var p [][][]float64
+		if err := json.Unmarshal(g.Coordinates, &p); err != nil {
+			return nil, fmt.Errorf("area coordinates are not a Polygon's: %v", err)
+		}
+		mp = orb.MultiPolygon{toPolygon(p)}
+	case "MultiPolygon":
+		var m [][][][]float64
+		if err := json.Unmarshal(g.Coordinates, &m); err != nil {
+			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %v", err)
+		}
+		for _, p := range m {
+			mp = append(mp, toPolygon(p))
+		}
+	case "":
+		return nil, errors.New(`area has no "type": it must be a GeoJSON Polygon or MultiPolygon`)
+	default:
+		return nil, fmt.Errorf("area is a %s: it must be a Polygon or MultiPolygon", g.Type)
+	}
+	for pi, poly := range mp {
+		for ri, ring := range poly {
+			for _, pt := range ring {
+				if math.IsNaN(pt[0]) { // marks a position without exactly two numbers
+					return nil, fmt.Errorf("polygon %d ring %d has a position that is not [lon, lat]", pi, ri)
+				}
+			}
+		}
+	}
+	if len(mp) == 0 {
+		return nil, errors.New("area has no polygon")
+	}
+	for pi, poly := range mp {
+		if len(poly) == 0 {
+			return nil, fmt.Errorf("polygon %d has no ring", pi)
+		}
+		for ri, ring := range poly {
+			if len(ring) < 4 {
+				return nil, fmt.Errorf("polygon %d ring %d has %d points: a ring needs at least 4", pi, ri, len(ring))
+			}
+			if ring[0] != ring[len(ring)-1] {
+				return nil, fmt.Errorf("polygon %d ring %d is not closed: repeat the first point at the end", pi, ri)
+			}
+			for _, p := range ring {
+				if !finite(p[0]) || !finite(p[1]) {
+					return nil, fmt.Errorf("polygon %d ring %d has a non-finite coordinate", pi, ri)
+				}
+				if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
+					return nil, fmt.Errorf("polygon %d ring %d has coordinate [%v, %v], not lon/lat degrees: reproject to WGS84 (EPSG:4326)", pi, ri, p[0], p[1])
+				}
+			}
+			if ringArea(ring) == 0 {
+				return nil, fmt.Errorf("polygon %d ring %d has no area", pi, ri)
+			}
+			if RingSelfIntersects(ring) {
+				return nil, fmt.Errorf("polygon %d ring %d intersects itself", pi, ri)
+			}
+		}
+	}
+	return mp, nil
+}
+
+func toPolygon(p [][][]float64) orb.Polygon {
+	poly := make(orb.Polygon, len(p))
+	for i, r := range p {
+		ring := make(orb.Ring, len(r))
+		for j, pt := range r {
+			if len(pt) < 2 || len(pt) > 3 {
+				ring[j] = orb.Point{math.NaN(), math.NaN()}
+				continue
+			}
+			ring[j] = orb.Point{pt[0], pt[1]}
+		}
+		poly[i] = ring
+	}
+	return poly
+}

@@ -1,0 +1,7 @@
+package sim
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+func sortInts(s []int) { sort.Ints(s) }
