@@ -46,7 +46,7 @@ var (
 		{"Carrer de París|Carrer de la Indústria", -681, 20}, {"Carrer de Còrsega", -550, 20},
 		{"Carrer del Rosselló", -416, 20}, {"Carrer de Provença", -283, 20}, {"Carrer de Mallorca", -150, 20},
 		{"Carrer de València", -15, 20}, {"Carrer d'Aragó", 119, 30}, {"Carrer del Consell de Cent", 252, 20},
-		{"Carrer de la Diputació", 386, 20}, {"Gran Via de les Corts Catalanes", 535, 50},
+		{"Carrer de la Diputació", 386, 20}, {"Gran Via de les Corts Catalanes", 530, 50},
 		{"Carrer de Sepúlveda|Carrer de Casp", 685, 20}, {"Carrer de Floridablanca|Carrer d'Ausiàs Marc", 819, 20},
 		{"Carrer de Tamarit|Carrer d'Alí Bei", 953, 20}, {"Carrer de Manso|", 1086, 20},
 	}
@@ -75,7 +75,7 @@ var (
 		{"10", 11, 0, 11}, {"07", 11, 13, 21}, {"05", 11, 22, 30},
 		{"10", 12, 1, 10}, {"07", 12, 14, 21}, {"05", 12, 22, 29},
 		{"10", 13, 2, 9}, {"07", 13, 14, 16}, {"07", 13, 18, 21}, {"05", 13, 22, 28},
-		{"10", 14, 3, 7}, {"07", 14, 20, 21}, {"05", 14, 22, 27},
+		{"10", 14, 3, 7}, {"07", 14, 19, 21}, {"05", 14, 22, 27},
 	}
 
 	// eixampleZones are the six barris with their published statistics

@@ -84,4 +84,3 @@ func writeFC(w io.Writer, fc *geojson.FeatureCollection) error {
 	_, err = w.Write(append(data, '\n'))
 	return err
 }
-
