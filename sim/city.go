@@ -163,6 +163,9 @@ func NewCity(name string, origin orb.Point, zones []Zone, buildings []Building, 
 	if len(nodes) == 0 || len(segments) == 0 {
 		return nil, fmt.Errorf("sim: city %q has no streets: import a street layer", name)
 	}
+	if err := c.checkFinite(); err != nil {
+		return nil, err
+	}
 	bound := orb.Bound{Min: nodes[0].P, Max: nodes[0].P}
 	for i := range c.Zones {
 		c.Zones[i].ID = i
@@ -323,4 +326,64 @@ func (c *City) ZoneAt(p orb.Point) int {
 		}
 	}
 	return -1
+}
+
+func finitePoint(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && !math.IsInf(p[0], 0) && !math.IsInf(p[1], 0) &&
+		math.Abs(p[0]) < 1e8 && math.Abs(p[1]) < 1e8
+}
+
+// checkFinite rejects coordinates that are not finite or absurdly far (over
+// 100,000 km) from the origin: the indexes and models need real places.
+func (c *City) checkFinite() error {
+	if !finitePoint(c.Origin) || math.Abs(c.Origin[0]) > 180 || math.Abs(c.Origin[1]) > 90 {
+		return fmt.Errorf("sim: city %q has origin %v, not lon/lat", c.Name, c.Origin)
+	}
+	for i, n := range c.Nodes {
+		if !finitePoint(n.P) {
+			return fmt.Errorf("sim: node %d has coordinate %v", i, n.P)
+		}
+	}
+	for i := range c.Buildings {
+		for _, r := range c.Buildings[i].Footprint {
+			for _, p := range r {
+				if !finitePoint(p) {
+					return fmt.Errorf("sim: building %d has coordinate %v", i, p)
+				}
+			}
+		}
+		b := &c.Buildings[i]
+		if b.Floors < 0 || b.Dwellings < 0 || math.IsNaN(b.FloorArea) || b.FloorArea < 0 || math.IsNaN(b.RoofArea) || math.IsNaN(b.Jobs) {
+			return fmt.Errorf("sim: building %d has negative or missing attributes", i)
+		}
+	}
+	for i := range c.Segments {
+		for _, p := range c.Segments[i].Geometry {
+			if !finitePoint(p) {
+				return fmt.Errorf("sim: segment %d has coordinate %v", i, p)
+			}
+		}
+		s := &c.Segments[i]
+		if math.IsNaN(s.SpeedKmh) || s.SpeedKmh < 0 || math.IsNaN(s.Capacity) || s.Capacity < 0 || math.IsNaN(s.Length) || s.Length < 0 {
+			return fmt.Errorf("sim: segment %d has negative or missing attributes", i)
+		}
+	}
+	for i, s := range c.Stops {
+		if !finitePoint(s.P) || !(s.HeadwayMin > 0) {
+			return fmt.Errorf("sim: stop %d has coordinate %v, headway %v", i, s.P, s.HeadwayMin)
+		}
+	}
+	for i, a := range c.Amenities {
+		if !finitePoint(a.P) || math.IsNaN(a.Area) || a.Area < 0 {
+			return fmt.Errorf("sim: amenity %d has coordinate %v", i, a.P)
+		}
+	}
+	for i, z := range c.Zones {
+		for _, v := range []float64{z.Population, z.Households, z.IncomePerCapita, z.RentEurMonth, z.RentEurM2} {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				return fmt.Errorf("sim: zone %d (%s) has statistic %v", i, z.Name, v)
+			}
+		}
+	}
+	return nil
 }

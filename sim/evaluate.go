@@ -55,6 +55,7 @@ type Report struct {
 	Zones     []ZoneReport     `json:"zones"`
 	Streets   []StreetResult   `json:"-"`
 	Buildings []BuildingResult `json:"-"`
+	access15  []float64        // per zone, dwelling-weighted: what rents respond to
 }
 
 // Result is the outcome of evaluating a scenario: baseline, scenario, deltas.
@@ -126,10 +127,7 @@ func Compute(s *State, base *Report) *Report {
 	}
 	var baseAcc []float64
 	if base != nil {
-		baseAcc = make([]float64, nz)
-		for z := range baseAcc {
-			baseAcc[z] = base.Zones[z].Values["access.15min_share"]
-		}
+		baseAcc = base.access15
 	}
 	zh := housingModel(c, s, zAcc15, baseAcc)
 
@@ -140,7 +138,7 @@ func Compute(s *State, base *Report) *Report {
 			zoneDw[z] += float64(s.Buildings[i].Dwellings)
 		}
 	}
-	out := &Report{City: Indicators{}, Zones: make([]ZoneReport, nz),
+	out := &Report{City: Indicators{}, Zones: make([]ZoneReport, nz), access15: zAcc15,
 		Buildings: make([]BuildingResult, len(c.Buildings)), Streets: make([]StreetResult, len(c.Segments))}
 	type zsum struct{ energy, pv, co2, resCost, pop, popWalk, pop15 float64 }
 	zs := make([]zsum, nz)

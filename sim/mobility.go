@@ -165,9 +165,15 @@ func mobilityModel(c *City, s *State, res []buildingResult) *mobilityResult {
 			}
 		}
 	}
-	out.tripsDay = out.modes[mWalk] + out.modes[mBike] + out.modes[mPT] + out.modes[mCar]
-	for z := 0; z < nz; z++ {
-		out.zoneTrips[z] = out.zoneModes[z][mWalk] + out.zoneModes[z][mBike] + out.zoneModes[z][mPT] + out.zoneModes[z][mCar]
+	// Trips are counted where they are made, not summed back from the modes,
+	// so that a change of mode leaves the count bit for bit the same.
+	for o := 0; o < nc; o++ {
+		out.tripsDay += prod[o]
+		if cz := cellZone[o]; cz != nil {
+			for z := range cz {
+				out.zoneTrips[z] += cz[z]
+			}
+		}
 	}
 
 	// Assignment: all-or-nothing on current times, averaged over iterations (MSA).

@@ -137,6 +137,9 @@ func jsonError(data []byte, err error) error {
 	if off < 0 {
 		return fmt.Errorf("scenario: %v", err)
 	}
+	if strings.Contains(err.Error(), "unexpected end of JSON input") {
+		err = errors.New("the file is empty or cut short here")
+	}
 	line, col := 1, 1
 	for i := int64(0); i < off && i < int64(len(data)); i++ {
 		if data[i] == '\n' {
@@ -364,11 +367,11 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 					return nil, fmt.Errorf("polygon %d ring %d has coordinate [%v, %v], not lon/lat degrees: reproject to WGS84 (EPSG:4326)", pi, ri, p[0], p[1])
 				}
 			}
-			if ringArea(ring) == 0 {
-				return nil, fmt.Errorf("polygon %d ring %d has no area", pi, ri)
-			}
 			if RingSelfIntersects(ring) {
 				return nil, fmt.Errorf("polygon %d ring %d intersects itself", pi, ri)
+			}
+			if ringArea(ring) == 0 {
+				return nil, fmt.Errorf("polygon %d ring %d has no area", pi, ri)
 			}
 		}
 	}

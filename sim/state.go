@@ -113,7 +113,13 @@ func (s *State) Revert(u *Undo) {
 		s.Segments[u.segments[i].id] = u.segments[i].st
 	}
 	s.Stops = s.Stops[:u.nStops]
+	if u.nStops == 0 {
+		s.Stops = nil // as before any stop was added
+	}
 	s.Parks = s.Parks[:u.nParks]
+	if u.nParks == 0 {
+		s.Parks = nil
+	}
 	s.Params = u.params
 }
 

@@ -34,18 +34,23 @@ Exit status: 0 success, 1 failure while running, 2 bad usage or invalid input.
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
-	if err == nil {
-		return
+	if code := exitCode(err); code != 0 {
+		fmt.Fprintln(os.Stderr, "barri:", err)
+		os.Exit(code)
 	}
+}
+
+// exitCode maps an error to the exit status: 0 success (or help shown),
+// 2 bad usage or invalid input, 1 any other failure.
+func exitCode(err error) int {
 	var ue usageError
-	if errors.Is(err, errHelp) {
-		return
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.As(err, &ue):
+		return 2
 	}
-	fmt.Fprintln(os.Stderr, "barri:", err)
-	if errors.As(err, &ue) {
-		os.Exit(2)
-	}
-	os.Exit(1)
+	return 1
 }
 
 var errHelp = errors.New("help shown")

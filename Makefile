@@ -1,0 +1,34 @@
+# Barri: make run (the example scenarios on the built-in Eixample), make test (every test).
+GO ?= go
+EXAMPLES := $(sort $(wildcard scenarios/*.json))
+
+.PHONY: run test bench wasm lint build fuzz
+
+run:
+	$(GO) run ./cmd/barri compare $(EXAMPLES)
+
+build:
+	$(GO) build -o bin/barri ./cmd/barri
+
+test: lint wasm
+	$(GO) test -count=1 ./...
+
+# Benchmarks: five runs each; compare runs with benchstat.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim ./maps | tee bench.txt
+
+# The core must build for the browser.
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt: not formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# Short fuzzing of every decoder (longer: FUZZTIME=5m make fuzz).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./sim -run '^$$' -fuzz FuzzParseScenario -fuzztime $(FUZZTIME)
+	$(GO) test ./maps -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/barri-city/barri/internal/testdata"
+	"github.com/barri-city/barri/scenarios"
+	"github.com/barri-city/barri/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// barri runs the command line in-process and returns stdout, stderr and the exit status.
+func barri(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(args, &out, &errb)
+	if err != nil {
+		errb.WriteString("barri: " + err.Error() + "\n")
+	}
+	return out.String(), errb.String(), exitCode(err)
+}
+
+func TestRunWritesOutputs(t *testing.T) {
+	dir := t.TempDir()
+	out, stderr, code := barri(t, "run", "superilla-hospital-clinic", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, k := range sim.IndicatorKeys() {
+		if !strings.Contains(out, k) {
+			t.Errorf("table lacks %s", k)
+		}
+	}
+	var res struct {
+		Baseline, Scenario struct{ City map[string]float64 }
+		Delta              map[string]float64
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "indicators.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range sim.IndicatorKeys() {
+		for name, m := range map[string]map[string]float64{"baseline": res.Baseline.City, "scenario": res.Scenario.City, "delta": res.Delta} {
+			v, ok := m[k]
+			if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("%s %s = %v (present %v)", name, k, v, ok)
+			}
+		}
+	}
+	for _, f := range []string{"zones.csv", "streets.geojson", "buildings.geojson"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || st.Size() < 1000 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	var fc struct {
+		Type     string
+		Features []json.RawMessage
+	}
+	data, _ = os.ReadFile(filepath.Join(dir, "streets.geojson"))
+	if err := json.Unmarshal(data, &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) < 500 {
+		t.Errorf("streets.geojson: %v, %s with %d features", err, fc.Type, len(fc.Features))
+	}
+}
+
+// TestGoldenIndicators pins the indicators of every example scenario. After a
+// deliberate model change, rerun with -update and review the diff.
+func TestGoldenIndicators(t *testing.T) {
+	for _, name := range scenarios.Names() {
+		t.Run(name, func(t *testing.T) {
+			l, err := loadScenario(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := l.evaluate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.MarshalIndent(struct {
+				Baseline, Scenario, Delta sim.Indicators
+				Zones                     []sim.ZoneReport
+			}{r.Baseline.City, r.Scenario.City, r.Delta, r.Scenario.Zones}, "", "  ")
+			path := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/barri -update to create it)", err)
+			}
+			if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
+				t.Errorf("indicators of %s changed; if deliberate, rerun with -update and review the diff", name)
+			}
+		})
+	}
+}
+
+func TestExamplesHaveEffects(t *testing.T) {
+	for _, tc := range []struct {
+		name, key string
+		sign      float64
+	}{
+		{"superilla-hospital-clinic", "mobility.share.walk", 1},
+		{"eixos-verds", "green.m2_per_resident", 1},
+		{"habitatge-assequible", "housing.affordable_dwellings", 1},
+		{"terrats-solars", "energy.pv_gwh_year", 1},
+		{"terrats-solars", "energy.co2_t_year", -1},
+		{"bus-i-bici", "mobility.share.bike", 1},
+		{"interiors-illa", "green.m2_per_resident", 1},
+	} {
+		l, err := loadScenario(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := l.evaluate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := r.Delta[tc.key]; d*tc.sign <= 0 {
+			t.Errorf("%s: %s changed by %v, want sign %+.0f", tc.name, tc.key, d, tc.sign)
+		}
+	}
+}
+
+func TestBatchResumeAndShards(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "all.csv")
+	args := []string{"batch", "superilla-hospital-clinic", "bus-i-bici", "--seeds", "3", "--workers", "2"}
+	if _, e, code := barri(t, append(args, "--out", full)...); code != 0 {
+		t.Fatal(e)
+	}
+	data, _ := os.ReadFile(full)
+	if n := strings.Count(string(data), "\n"); n != 1+2*3 {
+		t.Fatalf("%d lines, want a header and 6 rows", n)
+	}
+	// Again: every row is there already, nothing is added.
+	_, e, _ := barri(t, append(args, "--out", full)...)
+	again, _ := os.ReadFile(full)
+	if !bytes.Equal(data, again) || !strings.Contains(e, "6 already done") {
+		t.Fatalf("a second run changed the output or ran again: %s", e)
+	}
+	// Interrupted: keep the header and two rows, resume.
+	lines := strings.SplitAfter(string(data), "\n")
+	part := filepath.Join(dir, "part.csv")
+	os.WriteFile(part, []byte(strings.Join(lines[:3], "")), 0o644)
+	barri(t, append(args, "--out", part)...)
+	resumed, _ := os.ReadFile(part)
+	if !bytes.Equal(data, resumed) {
+		t.Fatalf("resumed output differs from the full one")
+	}
+	// Two shards concatenated equal the unsharded output.
+	var cat []byte
+	for _, s := range []string{"0/2", "1/2"} {
+		p := filepath.Join(dir, "shard"+s[:1]+".csv")
+		if _, e, code := barri(t, append(args, "--shard", s, "--out", p)...); code != 0 {
+			t.Fatal(e)
+		}
+		b, _ := os.ReadFile(p)
+		cat = append(cat, b...)
+	}
+	if !bytes.Equal(cat, data) {
+		t.Fatalf("shards concatenated differ from the whole:\n%s\nvs\n%s", cat, data)
+	}
+	// A sweep varies the parameter.
+	sweep := filepath.Join(dir, "sweep.csv")
+	if _, e, code := barri(t, "batch", "bus-i-bici", "--vary", "car_cost_eur_km=0.1:0.5:3", "--out", sweep); code != 0 {
+		t.Fatal(e)
+	}
+	b, _ := os.ReadFile(sweep)
+	if !strings.Contains(string(b), "car_cost_eur_km,0.3,") {
+		t.Errorf("sweep lacks the middle value:\n%s", b)
+	}
+}
+
+func TestImportAndRun(t *testing.T) {
+	d := testdata.Dir(t)
+	dir := t.TempDir()
+	city := filepath.Join(dir, "bcn.barri")
+	out, e, code := barri(t, "import", "--zones", filepath.Join(d, "housing/barris_indicators.geojson"),
+		"--osm", filepath.Join(d, "osm/bcn_nova_esquerra_eixample_2012.osm"),
+		"--buildings", filepath.Join(d, "buildings/eixample_osm_buildings_2026.geojson"),
+		"--stops", filepath.Join(d, "mobility/transport_public_estacions_bcn.geojson"),
+		"--amenities", filepath.Join(d, "amenities/equipaments_bcn.geojson"), "--out", city)
+	if code != 0 {
+		t.Fatalf("import: %s", e)
+	}
+	if !strings.Contains(out, "Imported:") || !strings.Contains(out, "Dropped:") {
+		t.Errorf("no import report:\n%s", out)
+	}
+	sc := filepath.Join(dir, "sc.json")
+	os.WriteFile(sc, []byte(`{"barri":1,"name":"bike lanes","city":"bcn.barri","edits":[{"op":"bike_lane","streets":{"name":"Carrer del Comte d'Urgell"}}]}`), 0o644)
+	if out, e, code := barri(t, "run", sc); code != 0 {
+		t.Fatalf("run on the imported city: %s", e)
+	} else if !strings.Contains(out, "mobility.share.bike") {
+		t.Fatalf("no table:\n%s", out)
+	}
+}
+
+func TestHelpAndCities(t *testing.T) {
+	for _, cmd := range []string{"run", "compare", "batch", "validate", "import", "cities"} {
+		_, e, code := barri(t, cmd, "--help")
+		if code != 0 || !strings.Contains(e, "Usage: barri "+cmd) {
+			t.Errorf("%s --help: exit %d, %q", cmd, code, e)
+		}
+	}
+	out, _, code := barri(t, "cities")
+	if code != 0 || !strings.Contains(out, "eixample") || !strings.Contains(out, "superilla-hospital-clinic") {
+		t.Errorf("cities: %d %s", code, out)
+	}
+	if _, _, code := barri(t, "validate", "eixos-verds", "terrats-solars"); code != 0 {
+		t.Errorf("validate of examples failed")
+	}
+	out, _, code = barri(t, "compare", "superilla-hospital-clinic", "eixos-verds")
+	if code != 0 || !strings.Contains(out, "Change from baseline") {
+		t.Errorf("compare: %d\n%s", code, out)
+	}
+}

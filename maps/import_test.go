@@ -1,0 +1,156 @@
+package maps
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/barri-city/barri/internal/testdata"
+	"github.com/barri-city/barri/sim"
+)
+
+func TestImportBarcelona(t *testing.T) {
+	d := testdata.Dir(t)
+	c, rep, err := Import(ImportOptions{
+		Name:      "bcn",
+		Zones:     filepath.Join(d, "housing/barris_indicators.geojson"),
+		OSM:       filepath.Join(d, "osm/bcn_nova_esquerra_eixample_2012.osm"),
+		Buildings: filepath.Join(d, "buildings/eixample_osm_buildings_2026.geojson"),
+		Stops:     filepath.Join(d, "mobility/transport_public_estacions_bcn.geojson"),
+		Amenities: filepath.Join(d, "amenities/equipaments_bcn.geojson"),
+		Ages:      filepath.Join(d, "buildings/seccions_censals_edat_edificis.geojson"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	t.Log(out.String())
+	if len(c.Buildings) < 2500 || len(c.Segments) < 300 || len(c.Stops) < 50 || len(c.Amenities) < 100 {
+		t.Fatalf("too little imported: %d buildings, %d segments, %d stops, %d amenities", len(c.Buildings), len(c.Segments), len(c.Stops), len(c.Amenities))
+	}
+	zones := map[string]bool{}
+	for _, z := range c.Zones {
+		zones[z.Name] = true
+		if z.RentEurMonth <= 0 || z.IncomePerCapita <= 0 || z.Households <= 0 {
+			t.Errorf("zone %s lacks statistics: %+v", z.Name, z)
+		}
+	}
+	for _, want := range []string{"la Dreta de l'Eixample", "la Nova Esquerra de l'Eixample", "Sant Antoni"} {
+		if !zones[want] {
+			t.Errorf("zone %s missing", want)
+		}
+	}
+	// Every drop and every fill-in is reported.
+	for _, s := range []string{"imputed", "year", "census section", "not connected", "outside the city"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("report does not mention %q", s)
+		}
+	}
+	// The city runs.
+	r, err := sim.Evaluate(c, &sim.Scenario{City: "bcn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range sim.IndicatorKeys() {
+		if v, ok := r.Baseline.City[k]; !ok || v != v {
+			t.Errorf("indicator %s = %v", k, v)
+		}
+	}
+}
+
+func TestImportGirona(t *testing.T) {
+	c, rep, err := Import(ImportOptions{Name: "girona", OSM: testdata.Path(t, "fixtures/girona_carme_2014.osm")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Buildings) < 800 || len(c.Segments) < 200 {
+		t.Fatalf("Girona: %d buildings, %d segments", len(c.Buildings), len(c.Segments))
+	}
+	if len(rep.Imputed) == 0 {
+		t.Error("Girona has no levels or dates: the report must say they were imputed")
+	}
+	if _, err := sim.Evaluate(c, &sim.Scenario{City: "girona"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCityFileRoundTrip(t *testing.T) {
+	for _, c := range []*sim.City{Eixample(), Synthetic(500, 3)} {
+		var a, b bytes.Buffer
+		if err := WriteCity(&a, c); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadCity(bytes.NewReader(a.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteCity(&b, back); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Fatalf("%s: city file differs after a read and a write", c.Name)
+		}
+		r1, _ := sim.Evaluate(c, &sim.Scenario{City: c.Name})
+		r2, _ := sim.Evaluate(back, &sim.Scenario{City: c.Name})
+		for _, k := range sim.IndicatorKeys() {
+			if r1.Baseline.City[k] != r2.Baseline.City[k] {
+				t.Errorf("%s: %s = %v before the file, %v after", c.Name, k, r1.Baseline.City[k], r2.Baseline.City[k])
+			}
+		}
+		t.Logf("%s: %d bytes", c.Name, a.Len())
+	}
+}
+
+func TestCityFileRejectsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{
+		"empty.barri":  nil,
+		"json.barri":   []byte(`{"type":"FeatureCollection"}`),
+		"cut.barri":    []byte(cityMagic + "\x01\x1f\x8b\x08"),
+		"future.barri": []byte(cityMagic + "\x09"),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		_, err := ReadCityFile(p)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: error %v, want one naming the file", name, err)
+		}
+	}
+}
+
+func TestSyntheticIsDeterministic(t *testing.T) {
+	a, b := Synthetic(2000, 9), Synthetic(2000, 9)
+	if len(a.Buildings) != 2000 {
+		t.Fatalf("synthetic-2000 has %d buildings", len(a.Buildings))
+	}
+	for i := range a.Buildings {
+		if a.Buildings[i].Floors != b.Buildings[i].Floors || a.Buildings[i].Year != b.Buildings[i].Year {
+			t.Fatalf("building %d differs for the same seed", i)
+		}
+	}
+	c := Synthetic(2000, 10)
+	same := true
+	for i := range a.Buildings {
+		if a.Buildings[i].Floors != c.Buildings[i].Floors {
+			same = false
+		}
+	}
+	if same {
+		t.Error("another seed gave the same city")
+	}
+}
+
+func TestLoadNames(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{{"eixample", true}, {"synthetic-100", true}, {"synthetic-0", false}, {"synthetic-x", false}, {"atlantis", false}, {"/no/such.barri", false}} {
+		_, err := Load(tc.name, 1)
+		if (err == nil) != tc.ok {
+			t.Errorf("Load(%q): %v", tc.name, err)
+		}
+	}
+}

@@ -1,0 +1,186 @@
+package sim_test
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/sim"
+	"github.com/paulmach/orb"
+)
+
+// areaAround returns a lon/lat square of side 2r metres centred on p (metres).
+func areaAround(c *sim.City, p orb.Point, r float64) json.RawMessage {
+	var ring [][2]float64
+	for _, d := range [][2]float64{{-r, -r}, {r, -r}, {r, r}, {-r, r}, {-r, -r}} {
+		ll := c.Proj.ToLonLat(orb.Point{p[0] + d[0], p[1] + d[1]})
+		ring = append(ring, [2]float64{ll[0], ll[1]})
+	}
+	data, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{ring}})
+	return data
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// randomEdit draws an edit that applies to the city.
+func randomEdit(c *sim.City, rng *rand.Rand) sim.Edit {
+	b := c.Buildings[rng.IntN(len(c.Buildings))]
+	area := areaAround(c, b.Centroid, 60+rng.Float64()*200)
+	seg := rng.IntN(len(c.Segments))
+	switch rng.IntN(10) {
+	case 0:
+		return sim.Edit{Op: "superblock", Area: areaAround(c, b.Centroid, 300)}
+	case 1:
+		return sim.Edit{Op: "pedestrianize", Streets: &sim.StreetSelector{IDs: []int{seg}}}
+	case 2:
+		return sim.Edit{Op: "green_axis", Streets: &sim.StreetSelector{IDs: []int{seg, (seg + 1) % len(c.Segments)}}}
+	case 3:
+		return sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{seg}}}
+	case 4:
+		return sim.Edit{Op: "rezone", Area: area, Use: sim.UseResidential, AddFloors: ptr(1 + rng.IntN(3)), AffordableShare: ptr(0.3)}
+	case 5:
+		return sim.Edit{Op: "add_housing", Building: ptr(b.ID), Dwellings: ptr(1 + rng.IntN(40))}
+	case 6:
+		return sim.Edit{Op: "retrofit", Area: area, Level: []string{"light", "deep"}[rng.IntN(2)]}
+	case 7:
+		return sim.Edit{Op: "solar", Area: area, RoofCoverage: ptr(rng.Float64())}
+	case 8:
+		return sim.Edit{Op: "park", Area: area}
+	default:
+		ll := c.Proj.ToLonLat(b.Centroid)
+		return sim.Edit{Op: "transit_stop", At: []float64{ll[0], ll[1]}, Mode: sim.ModeBus, HeadwayMin: ptr(5 + rng.Float64()*10)}
+	}
+}
+
+// digest hashes every number of a report in a fixed order.
+func digest(r *sim.Report) [32]byte {
+	h := sha256.New()
+	put := func(v float64) { binary.Write(h, binary.LittleEndian, math.Float64bits(v)) }
+	for _, k := range sim.IndicatorKeys() {
+		put(r.City[k])
+		for _, z := range r.Zones {
+			put(z.Values[k])
+		}
+	}
+	for _, s := range r.Streets {
+		put(s.CarFlow)
+		put(s.SpeedKmh)
+	}
+	for _, b := range r.Buildings {
+		put(b.EnergyKWh)
+		put(b.PVKWh)
+		put(b.Rent)
+	}
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+func TestEditUndoIsBitIdentical(t *testing.T) {
+	c := maps.Eixample()
+	base := sim.NewState(c, sim.DefaultParams())
+	want := digest(sim.Compute(base, nil))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	st := base.Clone()
+	var undos []*sim.Undo
+	for i := 0; i < 40; i++ {
+		e := randomEdit(c, rng)
+		u, err := st.Apply(&e)
+		if err != nil {
+			continue // a random area may hold nothing: that is an error, not a no-op
+		}
+		undos = append(undos, u)
+		if i%10 == 0 { // one edit and its undo, checked on their own
+			one := base.Clone()
+			u1, err := one.Apply(&e)
+			if err != nil {
+				t.Fatalf("seed %d: edit %d (%s) applied to the sequence but not alone: %v", seed, i, e.Op, err)
+			}
+			one.Revert(u1)
+			if got := digest(sim.Compute(one, nil)); got != want {
+				t.Fatalf("seed %d: %s then undo changed the indicators", seed, e.Op)
+			}
+		}
+	}
+	if len(undos) < 20 {
+		t.Fatalf("seed %d: only %d of 40 random edits applied", seed, len(undos))
+	}
+	for i := len(undos) - 1; i >= 0; i-- {
+		st.Revert(undos[i])
+	}
+	if !reflect.DeepEqual(st, base) {
+		t.Fatalf("seed %d: undoing every edit did not restore the state", seed)
+	}
+	if got := digest(sim.Compute(st, nil)); got != want {
+		t.Fatalf("seed %d: undoing every edit did not restore the indicators bit for bit", seed)
+	}
+}
+
+func TestEvaluateIsDeterministic(t *testing.T) {
+	c := maps.Eixample()
+	sc := &sim.Scenario{City: "eixample", Edits: []sim.Edit{
+		{Op: "superblock", Area: areaAround(c, c.Buildings[2000].Centroid, 250)},
+		{Op: "solar", Area: areaAround(c, c.Buildings[100].Centroid, 400), RoofCoverage: ptr(0.5)},
+	}}
+	var first [32]byte
+	for i, procs := range []int{1, 2, 1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		r, err := sim.Evaluate(c, sc)
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := digest(r.Scenario)
+		if i == 0 {
+			first = d
+		} else if d != first {
+			t.Fatalf("run %d with GOMAXPROCS=%d gave other bits", i, procs)
+		}
+	}
+	t.Logf("digest %x", first[:8])
+}
+
+func TestEditErrorsNameTheEdit(t *testing.T) {
+	c := maps.Eixample()
+	far := json.RawMessage(`{"type":"Polygon","coordinates":[[[2.0,41.0],[2.01,41.0],[2.01,41.01],[2.0,41.01],[2.0,41.0]]]}`)
+	for _, tc := range []struct {
+		edit sim.Edit
+		want string
+	}{
+		{sim.Edit{Op: "park", Area: far}, "outside the city"},
+		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{Name: "Carrer de Nowhere"}}, "no street named"},
+		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{999999}}}, "does not exist"},
+		{sim.Edit{Op: "add_housing", Building: ptr(-4), Dwellings: ptr(3)}, "does not exist"},
+		{sim.Edit{Op: "superblock", Area: areaAround(c, c.Buildings[0].Centroid, 20)}, "no interior street"},
+	} {
+		sc := &sim.Scenario{City: "eixample", Edits: []sim.Edit{{Op: "param", Name: "bpr_beta", Value: ptr(4.0)}, tc.edit}}
+		_, err := sim.Evaluate(c, sc)
+		want := fmt.Sprintf("scenario: edit 1 (%s): ", tc.edit.Op)
+		if err == nil || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
+			t.Errorf("%s: error %v, want it to start %q", tc.edit.Op, err, want)
+			continue
+		}
+		if got := err.Error(); !contains(got, tc.want) {
+			t.Errorf("%s: error %q, want %q in it", tc.edit.Op, got, tc.want)
+		}
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

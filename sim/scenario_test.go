@@ -1,0 +1,84 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+)
+
+const square = `{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39],[2.15,41.39],[2.15,41.38]]]}`
+
+func TestParseScenario(t *testing.T) {
+	for _, tc := range []struct {
+		name, json, err string
+	}{
+		{"minimal", `{"barri":1,"name":"x","city":"eixample","edits":[]}`, ""},
+		{"version 0 is upgraded", `{"name":"x","city":"eixample","edits":[]}`, ""},
+		{"all ops", `{"barri":1,"city":"eixample","edits":[
+			{"op":"superblock","area":` + square + `},
+			{"op":"pedestrianize","streets":{"name":"Carrer d'Enric Granados"}},
+			{"op":"green_axis","streets":{"ids":[1,2]}},
+			{"op":"bike_lane","streets":{"name":"Carrer de Mallorca","within":` + square + `}},
+			{"op":"rezone","area":` + square + `,"use":"residential","add_floors":1,"affordable_share":0.3},
+			{"op":"add_housing","building":3,"dwellings":10},
+			{"op":"retrofit","area":` + square + `,"level":"deep"},
+			{"op":"solar","area":` + square + `,"roof_coverage":0.6},
+			{"op":"park","area":` + square + `},
+			{"op":"transit_stop","at":[2.158,41.38],"mode":"bus","headway_min":6},
+			{"op":"param","name":"car_cost_eur_km","value":0.35}]}`, ""},
+		{"future version", `{"barri":99,"city":"eixample","edits":[]}`, "version 99"},
+		{"syntax", "{\"barri\":1,\n\"city\": eixample}", "line 2"},
+		{"unknown op", `{"barri":1,"city":"eixample","edits":[{"op":"teleport"}]}`, `edit 0 (teleport): unknown op "teleport"`},
+		{"unknown field", `{"barri":1,"city":"eixample","edits":[{"op":"park","aera":{}}]}`, `unknown field "aera"`},
+		{"missing city", `{"barri":1,"edits":[]}`, `"city" is empty`},
+		{"share out of range", `{"barri":1,"city":"eixample","edits":[{"op":"solar","area":` + square + `,"roof_coverage":1.5}]}`, "edit 0 (solar): roof_coverage = 1.5"},
+		{"projected area", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[430000,4580000],[431000,4580000],[431000,4581000],[430000,4580000]]]}}]}`, "not lon/lat"},
+		{"bow tie", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.39],[2.16,41.38],[2.15,41.39],[2.15,41.38]]]}}]}`, "intersects itself"},
+		{"unknown param", `{"barri":1,"city":"eixample","params":{"warp_speed":9},"edits":[]}`, `unknown parameter "warp_speed"`},
+		{"huge number", `{"barri":1,"city":"eixample","edits":[{"op":"solar","area":` + square + `,"roof_coverage":1e999}]}`, "roof_coverage"},
+		{"selector both", `{"barri":1,"city":"eixample","edits":[{"op":"bike_lane","streets":{"ids":[1],"name":"x"}}]}`, "not both"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseScenario([]byte(tc.json))
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("error %v, want one containing %q", err, tc.err)
+			case err != nil && !strings.HasPrefix(err.Error(), "scenario: "):
+				t.Fatalf("error %q does not start with the package", err)
+			}
+		})
+	}
+}
+
+func TestFoldName(t *testing.T) {
+	for a, b := range map[string]string{
+		"Carrer d'Enric Granados": "carrer d’enric granados",
+		"CARRER DE CÒRSEGA":       "carrer de corsega",
+		"Carrer de Llançà":        "carrer de llanca",
+		"Plaça de l'Il·lustració": "plaça de l illustracio",
+	} {
+		if FoldName(a) != FoldName(b) {
+			t.Errorf("FoldName(%q) = %q, FoldName(%q) = %q", a, FoldName(a), b, FoldName(b))
+		}
+	}
+}
+
+func FuzzParseScenario(f *testing.F) {
+	f.Add([]byte(`{"barri":1,"name":"x","city":"eixample","edits":[{"op":"park","area":` + square + `}]}`))
+	f.Add([]byte(`{"city":"eixample","edits":[{"op":"transit_stop","at":[2.1,41.3],"mode":"bus","headway_min":6}]}`))
+	f.Add([]byte(`{"barri":1,"city":"x","params":{"bpr_beta":4},"edits":[{"op":"bike_lane","streets":{"ids":[1,2]}}]}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, err := ParseScenario(data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "scenario: ") {
+				t.Fatalf("error without the package prefix: %v", err)
+			}
+			return
+		}
+		if sc.Check() != nil {
+			t.Fatal("a parsed scenario fails its own check")
+		}
+	})
+}
