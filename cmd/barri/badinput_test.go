@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // inEixample is a lon/lat square over a few blocks of the Esquerra.
@@ -71,8 +70,12 @@ func TestBadInputCatalogue(t *testing.T) {
 			write("fake.barri", "not a city")
 			return []string{"run", write("fakecity.json", `{"barri":1,"city":"fake.barri","edits":[]}`)}
 		}, []string{"fake.barri", "not a Barri city file"}, true},
-		{"bad --vary", func() []string { return []string{"batch", "bus-i-bici", "--vary", "car_cost_eur_km=1:x:3", "--out", filepath.Join(dir, "v.csv")} }, []string{"--vary"}, false},
-		{"bad --shard", func() []string { return []string{"batch", "bus-i-bici", "--shard", "3/2", "--out", filepath.Join(dir, "s.csv")} }, []string{"--shard"}, false},
+		{"bad --vary", func() []string {
+			return []string{"batch", "bus-i-bici", "--vary", "car_cost_eur_km=1:x:3", "--out", filepath.Join(dir, "v.csv")}
+		}, []string{"--vary"}, false},
+		{"bad --shard", func() []string {
+			return []string{"batch", "bus-i-bici", "--shard", "3/2", "--out", filepath.Join(dir, "s.csv")}
+		}, []string{"--shard"}, false},
 		{"unknown flag", func() []string { return []string{"run", "bus-i-bici", "--fast"} }, []string{"-fast"}, false},
 		{"unknown command", func() []string { return []string{"simulate"} }, []string{`unknown command "simulate"`}, false},
 		{"import without streets", func() []string { return []string{"import", "--out", filepath.Join(dir, "x.barri")} }, []string{"needs streets"}, false},
