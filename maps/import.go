@@ -245,6 +245,18 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 		am = append(am, importAmenities(more, opts.OSM, proj, area, rep)...)
 	}
 
+	for _, kind := range sim.AmenityKinds {
+		found := false
+		for i := range am {
+			if am[i].Kind == kind {
+				found = true
+				break
+			}
+		}
+		if !found {
+			rep.impute("amenities", kind, "none in the inputs: every home counts as 120 minutes away; add a layer with this kind")
+		}
+	}
 	name := opts.Name
 	if name == "" {
 		name = "imported"

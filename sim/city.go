@@ -271,8 +271,10 @@ func (c *City) SegmentsNear(p orb.Point, r float64) []int {
 // NearestSegment returns the segment closest to p, the distance, and the
 // position along it (0 at From, 1 at To). Ties go to the lower id.
 func (c *City) NearestSegment(p orb.Point) (id int, d, t float64) {
-	id, d = -1, math.Inf(1)
-	for r := 50.0; id < 0 && r < 1e6; r *= 4 {
+	// Search boxes of growing size; a hit inside the box's inscribed circle
+	// is certainly the nearest, one beyond it may not be.
+	for r := 50.0; r < 1e7; r *= 4 {
+		id, d, t = -1, math.Inf(1), 0
 		for _, s := range c.SegmentsNear(p, r) {
 			seg := &c.Segments[s]
 			for j := 1; j < len(seg.Geometry); j++ {
@@ -283,8 +285,8 @@ func (c *City) NearestSegment(p orb.Point) (id int, d, t float64) {
 				}
 			}
 		}
-		if d > r {
-			id = -1 // something farther than r may still be closer: widen
+		if id >= 0 && d <= r {
+			return id, d, t
 		}
 	}
 	return id, d, t
