@@ -354,7 +354,6 @@ func Eixample() *sim.City {
 		res := sim.ResidentialArea(&st)
 		m2 := zoneRes[b.Zone] / (zones[b.Zone].Households / 0.9)
 		b.Dwellings = int(math.Round(res / m2))
-		b.Jobs = (b.FloorArea - res) / jobM2(b.Use)
 	}
 	for z := range zones {
 		zones[z].Boundary = orb.MultiPolygon(zoneBlocks[z])
@@ -367,19 +366,6 @@ func Eixample() *sim.City {
 		panic("maps: the built-in Eixample is inconsistent: " + err.Error())
 	}
 	return c
-}
-
-// jobM2 is the floor area per job by use (m²): offices 20, shops 35, public 40.
-func jobM2(use string) float64 {
-	switch use {
-	case sim.UseOffice:
-		return 20
-	case sim.UsePublic:
-		return 40
-	case sim.UseIndustrial:
-		return 60
-	}
-	return 35
 }
 
 func uvRing(pts [][2]float64) orb.Ring {

@@ -761,7 +761,6 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 			b.Dwellings = int(math.Round(res / sim.DefaultParams()[sim.PDwellingM2]))
 			rep.impute("buildings", "dwellings", "residential floor area / gross dwelling size")
 		}
-		b.Jobs = (b.FloorArea - res) / jobM2(b.Use)
 	}
 	return out
 }

@@ -88,7 +88,6 @@ func Synthetic(n int, seed uint64) *sim.City {
 		st := sim.BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: b.Use}
 		res := sim.ResidentialArea(&st)
 		b.Dwellings = int(res / 90)
-		b.Jobs = (b.FloorArea - res) / jobM2(b.Use)
 		zones[b.Zone].Households += float64(b.Dwellings) * 0.9
 	}
 	for z := range zones {

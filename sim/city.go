@@ -51,7 +51,6 @@ type Building struct {
 	Year      int     // construction year
 	RoofArea  float64 // m² of roof
 	Zone      int     // index into City.Zones, -1 when outside every zone
-	Jobs      float64
 	Centroid  orb.Point
 }
 
@@ -355,7 +354,7 @@ func (c *City) checkFinite() error {
 			}
 		}
 		b := &c.Buildings[i]
-		if b.Floors < 0 || b.Dwellings < 0 || math.IsNaN(b.FloorArea) || b.FloorArea < 0 || math.IsNaN(b.RoofArea) || math.IsNaN(b.Jobs) {
+		if b.Floors < 0 || b.Dwellings < 0 || math.IsNaN(b.FloorArea) || b.FloorArea < 0 || math.IsNaN(b.RoofArea) {
 			return fmt.Errorf("sim: building %d has negative or missing attributes", i)
 		}
 	}

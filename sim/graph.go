@@ -5,7 +5,8 @@ import (
 )
 
 // graph is a compact street graph in CSR form: the arcs leaving node n are
-// arcs[start[n]:start[n+1]], each naming its segment.
+// arcs[start[n]:start[n+1]], each naming its segment. Arcs are laid out by
+// node, then by segment id: deterministic.
 type graph struct {
 	start []int32
 	from  []int32
@@ -13,8 +14,7 @@ type graph struct {
 	seg   []int32
 }
 
-// buildGraph builds a directed graph over the segments that keep(seg, forward)
-// allows. Arcs are laid out by node, then by segment id: deterministic.
+// buildGraph builds a directed graph over the segments that keep(seg, forward) allows.
 func buildGraph(c *City, keep func(seg int, forward bool) bool) *graph {
 	n := len(c.Nodes)
 	deg := make([]int32, n+1)
@@ -52,87 +52,149 @@ func buildGraph(c *City, keep func(seg int, forward bool) bool) *graph {
 	return g
 }
 
-// heap is a binary min-heap of nodes keyed by distance, ties broken by node id.
-type heap struct {
-	node []int32
-	key  []float64
+// arcCosts fills one cost per arc from a cost per segment.
+func (g *graph) arcCosts(segCost []float64, out []float64) []float64 {
+	if cap(out) < len(g.seg) {
+		out = make([]float64, len(g.seg))
+	}
+	out = out[:len(g.seg)]
+	for a, s := range g.seg {
+		out[a] = segCost[s]
+	}
+	return out
 }
 
-func (h *heap) less(i, j int) bool {
-	return h.key[i] < h.key[j] || (h.key[i] == h.key[j] && h.node[i] < h.node[j])
+// spt is the workspace of shortest-path searches on one graph: reuse it
+// across searches to avoid allocation. Its queue is a binary heap of
+// (cost, node) pairs indexed by node, with decrease-key, so it never holds
+// more than one entry per node. The search is deterministic: the same graph
+// and costs settle nodes in the same order on every machine.
+type spt struct {
+	dist []float64
+	pred []int32 // arc into the node on the shortest path, -1 at sources and unreached nodes
+	heap []heapEntry
+	pos  []int32 // node -> index in heap, -1 when not queued
 }
 
-func (h *heap) push(n int32, k float64) {
-	h.node = append(h.node, n)
-	h.key = append(h.key, k)
-	i := len(h.node) - 1
+type heapEntry struct {
+	d float64
+	n int32
+}
+
+func newSPT(nodes int) *spt {
+	t := &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), pos: make([]int32, nodes)}
+	for i := range t.pos {
+		t.pos[i] = -1
+	}
+	return t
+}
+
+// push queues node n at cost d, or lowers its cost if it is queued.
+func (t *spt) push(n int32, d float64) {
+	h, pos := t.heap, t.pos
+	i := int(pos[n])
+	if i < 0 {
+		h = append(h, heapEntry{})
+		i = len(h) - 1
+	}
 	for i > 0 {
 		p := (i - 1) / 2
-		if !h.less(i, p) {
+		if h[p].d <= d {
 			break
 		}
-		h.node[i], h.node[p] = h.node[p], h.node[i]
-		h.key[i], h.key[p] = h.key[p], h.key[i]
+		h[i] = h[p]
+		pos[h[i].n] = int32(i)
 		i = p
 	}
+	h[i] = heapEntry{d, n}
+	pos[n] = int32(i)
+	t.heap = h
 }
 
-func (h *heap) pop() (int32, float64) {
-	n, k := h.node[0], h.key[0]
-	last := len(h.node) - 1
-	h.node[0], h.key[0] = h.node[last], h.key[last]
-	h.node, h.key = h.node[:last], h.key[:last]
+// pop removes and returns the node of least cost.
+func (t *spt) pop() (int32, float64) {
+	h, pos := t.heap, t.pos
+	top := h[0]
+	pos[top.n] = -1
+	last := len(h) - 1
+	if last == 0 {
+		t.heap = h[:0]
+		return top.n, top.d
+	}
+	e := h[last]
+	h = h[:last]
 	i := 0
 	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < last && h.less(l, m) {
-			m = l
-		}
-		if r < last && h.less(r, m) {
-			m = r
-		}
-		if m == i {
+		l := 2*i + 1
+		if l >= last {
 			break
 		}
-		h.node[i], h.node[m] = h.node[m], h.node[i]
-		h.key[i], h.key[m] = h.key[m], h.key[i]
+		m := l
+		if r := l + 1; r < last && h[r].d < h[l].d {
+			m = r
+		}
+		if h[m].d >= e.d {
+			break
+		}
+		h[i] = h[m]
+		pos[h[i].n] = int32(i)
 		i = m
 	}
-	return n, k
+	h[i] = e
+	pos[e.n] = int32(i)
+	t.heap = h
+	return top.n, top.d
 }
 
-// dijkstra computes shortest costs from the sources (with initial costs) over
-// arc weights w[segment]. dist and pred (arc index, -1 for none) are filled;
-// they must have one entry per node.
-func (g *graph) dijkstra(src []int32, init []float64, w func(seg int32) float64, dist []float64, pred []int32) {
+// run computes shortest costs from the sources (with initial costs) over arc
+// costs (one per arc; +Inf closes an arc).
+func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
+	t.runTo(g, src, init, cost, nil, 0)
+}
+
+// runTo is run that may stop early: once every node marked in target (the
+// count of distinct marked nodes is ntarget) is settled. Nodes not settled
+// by then keep a provisional cost and must not be read.
+func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, target []bool, ntarget int) {
+	dist, pred := t.dist, t.pred
 	for i := range dist {
 		dist[i] = math.Inf(1)
-		if pred != nil {
-			pred[i] = -1
-		}
+		pred[i] = -1
 	}
-	h := &heap{}
+	t.heap = t.heap[:0]
 	for i, s := range src {
 		if init[i] < dist[s] {
 			dist[s] = init[i]
-			h.push(s, init[i])
+			t.push(s, init[i])
 		}
 	}
-	for len(h.node) > 0 {
-		u, d := h.pop()
-		if d > dist[u] {
-			continue
-		}
-		for a := g.start[u]; a < g.start[u+1]; a++ {
-			nd := d + w(g.seg[a])
-			v := g.to[a]
-			if nd < dist[v] {
-				dist[v] = nd
-				if pred != nil {
-					pred[v] = a
+	start, to := g.start, g.to
+	left := ntarget
+	for len(t.heap) > 0 {
+		u, du := t.pop()
+		if target != nil && target[u] {
+			if left--; left == 0 {
+				for _, e := range t.heap {
+					t.pos[e.n] = -1
 				}
-				h.push(v, nd)
+				t.heap = t.heap[:0]
+				return
 			}
 		}
+		for a, end := start[u], start[u+1]; a < end; a++ {
+			nd := du + cost[a]
+			if v := to[a]; nd < dist[v] {
+				dist[v] = nd
+				pred[v] = a
+				t.push(v, nd)
+			}
+		}
+	}
+}
+
+// load adds v along the tree path from the source to dst, onto segment loads.
+func (t *spt) load(g *graph, dst int32, v float64, segLoad []float64) {
+	for n := dst; t.pred[n] >= 0; n = g.from[t.pred[n]] {
+		segLoad[g.seg[t.pred[n]]] += v
 	}
 }

@@ -15,219 +15,219 @@ const (
 
 var modeNames = [nModes]string{"walk", "bike", "pt", "car"}
 
+// msaIterations is the number of all-or-nothing loads averaged in the
+// car assignment (method of successive averages).
+const msaIterations = 3
+
 // mobilityResult is what the mobility model computes for one state.
 type mobilityResult struct {
 	zoneTrips  []float64
 	zoneModes  [][nModes]float64 // trips by mode
 	zoneMin    []float64         // trip-minutes
 	segFlow    []float64         // vehicles per day
-	segTimeMin []float64         // congested minutes
-	tripsDay   float64
+	segTimeMin []float64         // congested minutes, +Inf when closed to cars
+	tripsDay   float64           // residents' trips plus people in through vehicles
+	resTrips   float64
 	modes      [nModes]float64
 	tripMin    float64
+	tripKm     float64 // trip-kilometres of residents' trips
+	shortTrips float64 // residents' trips under 2 km
 	carVkm     float64
 	zoneVkm    []float64
-	ext        []float64 // car vehicles per day leaving each cell for outside
-	extGate    []int32
 }
 
-// segFreeMin returns the free-flow car minutes of a segment, +Inf when closed to cars.
+// mobilityDemand is what the mobility model takes from buildings and streets.
+type mobilityDemand struct {
+	prod     []float64   // residents' trips starting in each cell
+	attr     []float64   // attraction of each cell
+	inbound  []float64   // trips into the cell's jobs from outside the area
+	cellZone [][]float64 // trips starting in each cell, by zone
+	bike     []float64   // share of street length within 400 m with a bike lane
+	calm     []float64   // share of street length within 400 m calmed
+	ptAcc    []float64   // weighted minutes to board public transport
+}
+
+// segFreeMin returns the car minutes of a segment at free flow, +Inf when
+// closed to cars. Streets with local access only cost four times their time,
+// so that routes avoid passing through them.
 func segFreeMin(c *City, s *State, i int) float64 {
 	g := &s.Segments[i]
 	if g.CarAccess == CarNone || g.SpeedKmh <= 0 || g.Capacity <= 0 {
 		return math.Inf(1)
 	}
-	return c.Segments[i].Length / 1000 / g.SpeedKmh * 60
+	t := c.Segments[i].Length / 1000 / g.SpeedKmh * 60
+	if g.CarAccess == CarLocal {
+		t *= 4
+	}
+	return t
 }
 
-// mobilityModel generates trips per cell, distributes them with a gravity
-// model, splits them by a multinomial logit over walk, bike, public transport
-// and car, and assigns car trips to the street graph with BPR congestion
-// (method of successive averages). See docs/MODELS.md.
-func mobilityModel(c *City, s *State, res []buildingResult) *mobilityResult {
+// cellDemand computes trip ends and street qualities per analysis cell.
+func cellDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 	p := &s.Params
 	pr := c.prep()
-	nc := len(pr.cells)
-	nz := len(c.Zones)
-	out := &mobilityResult{zoneTrips: make([]float64, nz), zoneModes: make([][nModes]float64, nz),
-		zoneMin: make([]float64, nz), segFlow: make([]float64, len(c.Segments)),
-		segTimeMin: make([]float64, len(c.Segments)), zoneVkm: make([]float64, nz)}
-
-	// Trip ends per cell, and the zone split of each cell's residents.
-	prod := make([]float64, nc)
-	attr := make([]float64, nc)
-	cellZone := make([][]float64, nc)
-	bike := make([]float64, nc) // share of nearby street length with a bike lane
-	calm := make([]float64, nc) // share of nearby street length calmed (superblock, pedestrian)
+	nc, nz := len(pr.cells), len(c.Zones)
+	d := &mobilityDemand{prod: make([]float64, nc), attr: make([]float64, nc), inbound: make([]float64, nc),
+		cellZone: make([][]float64, nc), bike: make([]float64, nc), calm: make([]float64, nc), ptAcc: ptAcc}
 	for i := range c.Buildings {
 		ci := pr.bCell[i]
-		trips := res[i].residents * p[PTripsPerPerson]
-		prod[ci] += trips
-		attr[ci] += float64(c.Buildings[i].Jobs*p[PTripsPerJob]) + float64(trips*0.5)
+		trips := residents[i] * p[PTripsPerPerson]
+		jobs := float64(Jobs(p, &s.Buildings[i]) * p[PTripsPerJob])
+		d.prod[ci] += trips
+		d.attr[ci] += jobs + float64(trips*0.5)
+		d.inbound[ci] += jobs
 		if z := c.Buildings[i].Zone; z >= 0 {
-			if cellZone[ci] == nil {
-				cellZone[ci] = make([]float64, nz)
+			if d.cellZone[ci] == nil {
+				d.cellZone[ci] = make([]float64, nz)
 			}
-			cellZone[ci][z] += trips
+			d.cellZone[ci][z] += trips
 		}
 	}
 	for ci := range pr.cells {
 		var tot, bl, cl float64
-		for _, id := range c.SegmentsNear(pr.cells[ci].centroid, 400) {
+		for _, id := range pr.cellSegs[ci] {
 			l := c.Segments[id].Length
+			g := &s.Segments[id]
 			tot += l
-			if s.Segments[id].BikeLane {
+			if g.BikeLane {
 				bl += l
 			}
-			if s.Segments[id].Superblock || s.Segments[id].CarAccess == CarNone {
+			if g.Superblock || g.CarAccess != CarFull {
 				cl += l
 			}
 		}
 		if tot > 0 {
-			bike[ci], calm[ci] = bl/tot, cl/tot
+			d.bike[ci], d.calm[ci] = bl/tot, cl/tot
 		}
 	}
-	// Public transport: walk to the best stop (distance + half headway).
-	ptAccess := make([]float64, nc)
-	for ci := range pr.cells {
-		ptAccess[ci] = s.transitAccessMin(pr.cells[ci].centroid)
-	}
+	return d
+}
 
-	// Congested car times start at free flow.
-	t := make([]float64, len(c.Segments))
-	for i := range t {
-		t[i] = segFreeMin(c, s, i)
-		if s.Segments[i].CarAccess == CarLocal {
-			t[i] *= 4 // local access only: through routes avoid it
-		}
+// mobilityModel generates trips per cell, distributes them with a gravity
+// model, splits them by a multinomial logit over walk, bike, public transport
+// and car, and assigns car trips to the street graph with BPR congestion by
+// the method of successive averages. See docs/MODELS.md.
+func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
+	p := &s.Params
+	pr := c.prep()
+	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
+	out := &mobilityResult{zoneTrips: make([]float64, nz), zoneModes: make([][nModes]float64, nz),
+		zoneMin: make([]float64, nz), segFlow: make([]float64, ns), segTimeMin: make([]float64, ns), zoneVkm: make([]float64, nz)}
+
+	free := make([]float64, ns)
+	for i := range free {
+		free[i] = segFreeMin(c, s, i)
 	}
-	car := buildGraph(c, func(i int, fwd bool) bool {
-		return s.Segments[i].CarAccess != CarNone && s.Segments[i].Capacity > 0 && (fwd || !c.Segments[i].Oneway)
-	})
-	nn := len(c.Nodes)
-	dist := make([]float64, nn)
-	pred := make([]int32, nn)
-	// Car OD matrix (vehicles/day) between cells, plus through traffic.
-	carOD := make([]float64, nc*nc)
-	walkKm := func(a, b int) float64 {
-		return float64(dist2(pr.cells[a].centroid, pr.cells[b].centroid)*1.3)/1000 + 0.3
-	}
-	decay := p[PGravityKm]
+	car := buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(free[i], 1) && (fwd || !c.Segments[i].Oneway) })
+	cost := car.arcCosts(free, nil)
+	tree := newSPT(len(c.Nodes))
+
+	// Distribution and mode choice, on free-flow car times; the first
+	// all-or-nothing load comes from the same trees.
+	carOD := make([]float64, nc*nc) // vehicles per day
+	ext := make([]float64, nc)      // vehicles per day leaving each cell
+	aon := make([]float64, ns)
 	w := make([]float64, nc)
+	decay := p[PGravityKm]
+	extKm := p[PExternalKm]
+	extCarMin := extKm / 25 * 60 // urban driving at 25 km/h door to door
 	for o := 0; o < nc; o++ {
-		if prod[o] == 0 {
+		if d.prod[o] == 0 {
 			continue
 		}
-		// Car times from this cell over the free-flow network, for mode choice.
-		car.dijkstra([]int32{pr.cells[o].node}, []float64{0}, func(sg int32) float64 { return t[sg] }, dist, nil)
+		tree.runTo(car, []int32{pr.cells[o].node}, []float64{0}, cost, pr.target, pr.ntarget)
 		var sum float64
-		for d := 0; d < nc; d++ {
-			w[d] = attr[d] * math.Exp(-walkKm(o, d)/decay)
-			sum += w[d]
+		for j := 0; j < nc; j++ {
+			w[j] = d.attr[j] * math.Exp(-pr.cellKm[o*nc+j]/decay)
+			sum += w[j]
 		}
-		internal := prod[o] * (1 - p[PExternalShare])
-		for d := 0; d <= nc; d++ {
-			var trips, km, carMin float64
-			if d == nc { // trips leaving the modelled area
-				trips, km = prod[o]*p[PExternalShare], p[PExternalKm]
-				carMin = km / 25 * 60
+		internal := d.prod[o] * (1 - p[PExternalShare])
+		for j := 0; j <= nc; j++ {
+			var trips, km, carMin, accD, bikeD, calmD float64
+			if j == nc {
+				trips, km, carMin = d.prod[o]*p[PExternalShare], extKm, extCarMin
+				accD, bikeD, calmD = 10, 0, 0 // the rest of the city: a stop within a few minutes
 			} else {
-				if sum == 0 || w[d] == 0 {
+				if w[j] == 0 {
 					continue
 				}
-				trips, km = internal*w[d]/sum, walkKm(o, d)
-				carMin = dist[pr.cells[d].node] + 2
+				trips, km = internal*w[j]/sum, pr.cellKm[o*nc+j]
+				carMin = tree.dist[pr.cells[j].node]
 				if math.IsInf(carMin, 1) {
-					carMin = 1e4
+					carMin = 600
 				}
+				accD, bikeD, calmD = d.ptAcc[j], d.bike[j], d.calm[j]
 			}
-			times, shares := s.modeChoice(km, carMin, ptAccess[o], bike[o], calm[o], d, nc, ptAccess, bike, calm)
+			times, shares := s.modeChoice(km, carMin, d.ptAcc[o], accD, (d.bike[o]+bikeD)/2, (d.calm[o]+calmD)/2)
 			for m := 0; m < nModes; m++ {
 				tm := trips * shares[m]
 				out.modes[m] += tm
 				out.tripMin += float64(tm * times[m])
-				if cz := cellZone[o]; cz != nil {
+				if cz := d.cellZone[o]; cz != nil {
 					for z := range cz {
-						f := cz[z] / prod[o]
+						f := cz[z] / d.prod[o]
 						out.zoneModes[z][m] += float64(tm * f)
 						out.zoneMin[z] += float64(tm*times[m]) * f
 					}
 				}
 			}
-			carVeh := trips * shares[mCar] / p[PCarOccupancy]
-			if d == nc {
-				out.carVkm += float64(carVeh * km)
-				// Leaving the area: each cell uses the gate its index picks, so
-				// that external traffic spreads over every gate.
-				out.addExternal(c, carVeh, o, pr.gates[o%len(pr.gates)])
-			} else if d != o {
-				carOD[o*nc+d] += carVeh
+			out.tripKm += float64(trips * km)
+			if km < 2 {
+				out.shortTrips += trips
+			}
+			veh := trips * shares[mCar] / p[PCarOccupancy]
+			switch {
+			case j == nc:
+				ext[o] = veh
+				out.carVkm += float64(veh * extKm) // the legs outside the area
+			case j != o:
+				carOD[o*nc+j] = veh
 			}
 		}
+		loadOrigin(car, tree, pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
 	}
-	// Trips are counted where they are made, not summed back from the modes,
-	// so that a change of mode leaves the count bit for bit the same.
-	for o := 0; o < nc; o++ {
-		out.tripsDay += prod[o]
-		if cz := cellZone[o]; cz != nil {
-			for z := range cz {
-				out.zoneTrips[z] += cz[z]
-			}
-		}
+	// People from outside come to the area's jobs by the external trips' modes.
+	_, inShares := s.modeChoice(extKm, extCarMin, 10, 10, 0, 0)
+	inCar := make([]float64, nc)
+	for j := range inCar {
+		inCar[j] = d.inbound[j] * inShares[mCar] / p[PCarOccupancy]
+		out.carVkm += float64(inCar[j] * extKm)
 	}
+	loadGates(car, tree, pr, cost, inCar, p[PThroughVehDay], aon)
 
-	// Assignment: all-or-nothing on current times, averaged over iterations (MSA).
-	through := p[PThroughVehDay]
-	flow := make([]float64, len(c.Segments))
-	aon := make([]float64, len(c.Segments))
-	const iters = 4
-	for it := 0; it < iters; it++ {
+	// Successive averages: reload on congested times, average the loads.
+	flow := append([]float64(nil), aon...)
+	t := make([]float64, ns)
+	congest := func() {
+		for i := range t {
+			if math.IsInf(free[i], 1) {
+				t[i] = free[i]
+				continue
+			}
+			vc := float64(flow[i]*p[PPeakShare]) / s.Segments[i].Capacity
+			t[i] = free[i] * (1 + float64(p[PBPRAlpha]*math.Pow(vc, p[PBPRBeta])))
+		}
+	}
+	for it := 1; it < msaIterations; it++ {
+		congest()
+		cost = car.arcCosts(t, cost)
 		for i := range aon {
 			aon[i] = 0
 		}
 		for o := 0; o < nc; o++ {
-			row := carOD[o*nc : (o+1)*nc]
-			any := false
-			for _, v := range row {
-				if v > 0 {
-					any = true
-					break
-				}
-			}
-			if !any && out.ext[o] == 0 {
+			if d.prod[o] == 0 {
 				continue
 			}
-			car.dijkstra([]int32{pr.cells[o].node}, []float64{0}, func(sg int32) float64 { return t[sg] }, dist, pred)
-			for d, v := range row {
-				if v > 0 {
-					loadPath(car, pred, pr.cells[d].node, v, aon)
-				}
-			}
-			if v := out.ext[o]; v > 0 {
-				loadPath(car, pred, out.extGate[o], v, aon)
-			}
+			tree.runTo(car, []int32{pr.cells[o].node}, []float64{0}, cost, pr.target, pr.ntarget)
+			loadOrigin(car, tree, pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
 		}
-		// Through traffic between opposite gates.
-		ng := len(pr.gates)
-		for gi := 0; gi < ng; gi++ {
-			car.dijkstra([]int32{pr.gates[gi]}, []float64{0}, func(sg int32) float64 { return t[sg] }, dist, pred)
-			loadPath(car, pred, pr.gates[(gi+ng/2)%ng], through/float64(ng), aon)
-		}
+		loadGates(car, tree, pr, cost, inCar, p[PThroughVehDay], aon)
 		step := 1 / float64(it+1)
 		for i := range flow {
 			flow[i] = float64(flow[i]*(1-step)) + float64(aon[i]*step)
-			fm := segFreeMin(c, s, i)
-			if math.IsInf(fm, 1) {
-				t[i] = fm
-				continue
-			}
-			vc := float64(flow[i]*p[PPeakShare]) / s.Segments[i].Capacity
-			t[i] = fm * (1 + float64(p[PBPRAlpha]*math.Pow(vc, p[PBPRBeta])))
-			if s.Segments[i].CarAccess == CarLocal {
-				t[i] *= 4
-			}
 		}
 	}
+	congest()
 	for i := range flow {
 		out.segFlow[i] = flow[i]
 		out.segTimeMin[i] = t[i]
@@ -237,35 +237,56 @@ func mobilityModel(c *City, s *State, res []buildingResult) *mobilityResult {
 			out.zoneVkm[z] += vkm
 		}
 	}
-	// Through traffic counts as trips made (people in through vehicles).
-	out.tripsDay += through * p[PCarOccupancy]
+	// Trips are counted where they are made, not summed back from the modes,
+	// so that a change of mode leaves the count bit for bit the same.
+	for o := 0; o < nc; o++ {
+		out.resTrips += d.prod[o]
+		if cz := d.cellZone[o]; cz != nil {
+			for z := range cz {
+				out.zoneTrips[z] += cz[z]
+			}
+		}
+	}
+	out.tripsDay = out.resTrips + p[PThroughVehDay]*p[PCarOccupancy]
 	return out
 }
 
-// addExternal records car vehicles leaving cell o through gate g.
-func (m *mobilityResult) addExternal(c *City, veh float64, o int, g int32) {
-	if m.ext == nil {
-		n := len(c.prep().cells)
-		m.ext = make([]float64, n)
-		m.extGate = make([]int32, n)
+// loadOrigin loads one origin's car trips along its shortest-path tree: to
+// every cell, and out of the area evenly through the gates.
+func loadOrigin(g *graph, tree *spt, pr *prepared, row []float64, ext float64, load []float64) {
+	for j, v := range row {
+		if v > 0 {
+			tree.load(g, pr.cells[j].node, v, load)
+		}
 	}
-	m.ext[o] += veh
-	m.extGate[o] = g
-}
-
-// loadPath adds v vehicles along the shortest-path tree from the source to dst.
-func loadPath(g *graph, pred []int32, dst int32, v float64, load []float64) {
-	for n := dst; pred[n] >= 0; n = g.from[pred[n]] {
-		load[g.seg[pred[n]]] += v
+	if ext > 0 {
+		share := ext / float64(len(pr.gates))
+		for _, gate := range pr.gates {
+			tree.load(g, gate, share, load)
+		}
 	}
 }
 
-func dist2(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+// loadGates loads the trips that enter at the gates: inbound commuters to
+// every cell, and through traffic to the opposite gate.
+func loadGates(g *graph, tree *spt, pr *prepared, cost []float64, inCar []float64, through float64, load []float64) {
+	ng := len(pr.gates)
+	for gi, gate := range pr.gates {
+		tree.runTo(g, []int32{gate}, []float64{0}, cost, pr.target, pr.ntarget)
+		for j, v := range inCar {
+			if v > 0 {
+				tree.load(g, pr.cells[j].node, v/float64(ng), load)
+			}
+		}
+		tree.load(g, pr.gates[(gi+ng/2)%ng], through/float64(ng), load)
+	}
+}
 
-// transitAccessMin returns the generalised minutes to board public transport
-// near p: walking to a stop plus half its headway, the best stop within 800 m.
+// transitAccessMin returns the weighted minutes to board public transport
+// near p: walking to a stop plus half its headway, both weighted, for the
+// best stop within 800 m (60 when there is none).
 func (s *State) transitAccessMin(p [2]float64) float64 {
-	pp := s.Params
+	pp := &s.Params
 	best := 60.0
 	try := func(st *Stop) {
 		walk := float64(dist(st.P, p)*1.2) / 1000 / pp[PWalkKmh] * 60
@@ -284,33 +305,32 @@ func (s *State) transitAccessMin(p [2]float64) float64 {
 	return best
 }
 
-// modeChoice returns door-to-door minutes and logit shares of each mode for a
-// trip of km kilometres from cell o to d (d == nc: outside the area).
-func (s *State) modeChoice(km, carMin, ptAcc, bikeO, calmO float64, d, nc int, ptAccess, bike, calm []float64) (times, shares [nModes]float64) {
+// modeChoice returns door-to-door minutes and the logit shares of each mode
+// for a trip of km kilometres with carMin minutes of driving. accO and accD
+// are the weighted minutes to board public transport at each end; bike and
+// calm the mean shares of bike-lane and calmed street length around the ends.
+func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, shares [nModes]float64) {
 	p := &s.Params
-	ptAccD, bikeD, calmD := 20.0, 0.0, 0.0
-	if d < nc {
-		ptAccD, bikeD, calmD = ptAccess[d], bike[d], calm[d]
-	} else {
-		ptAccD = ptAcc
-	}
+	ww := p[PWalkWeight]
 	times[mWalk] = km / p[PWalkKmh] * 60
-	times[mBike] = km/p[PBikeKmh]*60 + 2
+	times[mBike] = km/p[PBikeKmh]*60 + 2 // locking and unlocking
 	ptSpeed := p[PBusKmh]
 	if km > 2 {
 		ptSpeed = p[PMetroKmh]
 	}
-	times[mPT] = km/ptSpeed*60 + ptAcc/p[PWalkWeight] + ptAccD/p[PWalkWeight]
-	times[mCar] = carMin + 3 // parking search and walk
+	inVeh := km / ptSpeed * 60
+	times[mPT] = inVeh + accO/ww + accD/ww
+	times[mCar] = carMin + 3 // parking and walking to the door
 	b := p[PBetaTime]
-	vot := p[PValueOfTime] / 60
+	vot := p[PValueOfTime] / 60 // euros per minute
 	var u [nModes]float64
-	u[mWalk] = float64(b*p[PWalkWeight]) * times[mWalk] * (1 - 0.3*float64(calmO+calmD)/2)
-	u[mBike] = p[PASCBike] + b*(times[mBike]-p[PBikeLaneBonusMin]*(bikeO+bikeD)/2) - float64(p[PBikeLaneBonusMin]*0.1*(calmO+calmD))
-	// Access and waiting count with their weight: ptAcc is already weighted.
-	u[mPT] = p[PASCPT] + b*(times[mPT]-ptAcc/p[PWalkWeight]-ptAccD/p[PWalkWeight]+ptAcc+ptAccD+p[PPTFare]/vot)
+	// Calmed streets (superblocks, green axes, pedestrian streets) make
+	// walking feel shorter and ride like a bike lane.
+	u[mWalk] = float64(b*ww) * times[mWalk] * (1 - float64(p[PCalmWalkFactor]*calm))
+	u[mBike] = p[PASCBike] + b*(times[mBike]-p[PBikeLaneBonusMin]*math.Min(1, bike+calm))
+	u[mPT] = p[PASCPT] + b*(inVeh+accO+accD+p[PPTFare]/vot)
 	carCost := float64(km*p[PCarCostKm]) + p[PParkingEur]
-	u[mCar] = p[PASCCar] + b*(times[mCar]+carCost/vot+p[PSuperblockCarPenaltyMin]*(calmO+calmD))
+	u[mCar] = p[PASCCar] + b*(times[mCar]+carCost/vot+p[PSuperblockCarPenaltyMin]*calm)
 	mx := math.Inf(-1)
 	for _, v := range u {
 		mx = math.Max(mx, v)

@@ -22,16 +22,19 @@ func (l lognormal) below(x float64) float64 {
 	return normCDF((math.Log(x) - l.mu) / l.sigma)
 }
 
-// buildingResult is what the models compute for one building.
-type buildingResult struct {
+// quantile returns the income below which a share q of households fall.
+func (l lognormal) quantile(q float64) float64 {
+	return math.Exp(l.mu + l.sigma*math.Sqrt2*math.Erfinv(2*q-1))
+}
+
+// buildingEnergy is what the energy model computes for one building.
+type buildingEnergy struct {
 	energyKWh float64
 	resKWh    float64 // residential part of energyKWh
 	elecKWh   float64
 	gasKWh    float64
 	pvKWh     float64
 	co2Kg     float64
-	rent      float64 // mean monthly rent of a dwelling
-	residents float64
 }
 
 // energyIntensity returns the residential final-energy intensity for a construction year.
@@ -47,8 +50,8 @@ func energyIntensity(p *Params, year int) float64 {
 	return p[PIntensityPost2007]
 }
 
-// buildingEnergy computes demand, PV and emissions of one building.
-func buildingEnergy(c *City, s *State, i int, r *buildingResult) {
+// energyOf computes demand, PV and emissions of building i.
+func energyOf(c *City, s *State, i int) buildingEnergy {
 	p := &s.Params
 	b := &s.Buildings[i]
 	res := ResidentialArea(b)
@@ -60,7 +63,8 @@ func buildingEnergy(c *City, s *State, i int, r *buildingResult) {
 	case RetrofitDeep:
 		saving = p[PRetrofitDeep]
 	}
-	resE := float64(res*energyIntensity(p, c.Buildings[i].Year)) * (1 - saving)
+	var r buildingEnergy
+	resE := float64(res*energyIntensity(p, c.Buildings[i].Year)) * p[PResEnergyScale] * (1 - saving)
 	nonE := float64(non*p[PIntensityNonRes]) * (1 - saving)
 	r.energyKWh = resE + nonE
 	r.resKWh = resE
@@ -68,53 +72,33 @@ func buildingEnergy(c *City, s *State, i int, r *buildingResult) {
 	r.gasKWh = r.energyKWh - r.elecKWh
 	r.pvKWh = float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * b.PVCoverage * p[PPVYield]
 	r.co2Kg = float64(math.Max(0, r.elecKWh-r.pvKWh)*p[PGridCO2]) + float64(r.gasKWh*p[PGasCO2])
+	return r
+}
+
+// Jobs returns the jobs a building holds: its floor area not used for homes
+// over the floor area per job of its use.
+func Jobs(p *Params, b *BuildingState) float64 {
+	m2 := p[PJobM2Retail]
+	switch b.Use {
+	case UseOffice:
+		m2 = p[PJobM2Office]
+	case UsePublic:
+		m2 = p[PJobM2Public]
+	case UseIndustrial:
+		m2 = p[PJobM2Industrial]
+	}
+	return (b.FloorArea - ResidentialArea(b)) / m2
 }
 
 // zoneHousing holds a zone's housing market for one state.
 type zoneHousing struct {
 	dwellings, affordable float64
 	households, residents float64
-	marketRent            float64 // €/month for a market dwelling
+	marketRent            float64 // €/month, mean over the zone's market dwellings
+	supply                float64 // factor of the stock's growth on rents
 	affordableRent        float64
-	hhSize                float64
 	income                lognormal // all households
 	renterIncome          lognormal
-}
-
-// housingModel computes the housing market of every zone.
-// access15 is the zone's 15-minute share in this state and in the baseline.
-func housingModel(c *City, s *State, access15, access15Base []float64) []zoneHousing {
-	p := &s.Params
-	pr := c.prep()
-	zs := make([]zoneHousing, len(c.Zones))
-	for i := range s.Buildings {
-		z := c.Buildings[i].Zone
-		if z < 0 {
-			continue
-		}
-		zs[z].dwellings += float64(s.Buildings[i].Dwellings)
-		zs[z].affordable += float64(s.Buildings[i].Affordable)
-	}
-	for z := range zs {
-		zn := &c.Zones[z]
-		h := &zs[z]
-		h.hhSize = zn.Population / math.Max(zn.Households, 1)
-		growth := h.dwellings / math.Max(pr.zoneDw0[z], 1)
-		h.households = zn.Households * growth
-		h.residents = zn.Population * growth
-		// Rent responds to the stock (supply) and to access (hedonic).
-		rent := zn.RentEurMonth * math.Pow(math.Max(growth, 1e-6), p[PRentStockElasticity])
-		if access15Base != nil && access15Base[z] > 0 {
-			rent *= math.Pow(math.Max(access15[z], 1e-3)/access15Base[z], p[PRentAccessElasticity])
-		}
-		h.marketRent = rent
-		size := rent / math.Max(zn.RentEurM2, 1) // m² of a typical dwelling on the market
-		h.affordableRent = math.Min(rent, float64(p[PAffordableRentM2]*size))
-		hhIncome := float64(zn.IncomePerCapita * h.hhSize)
-		h.income = newLognormal(hhIncome, p[PIncomeSigma])
-		h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
-	}
-	return zs
 }
 
 // rentBurden returns the share of renting households paying more than 30% of income.
@@ -133,10 +117,8 @@ func (h *zoneHousing) displacementRisk() float64 {
 	risk := func(rent float64) float64 {
 		var sum float64
 		for k := 0; k < 16; k++ {
-			q := 0.4 * (float64(k) + 0.5) / 16
-			income := math.Exp(h.renterIncome.mu + h.renterIncome.sigma*math.Sqrt2*math.Erfinv(2*q-1))
-			b := 12 * rent / income
-			sum += math.Max(0, math.Min(1, (b-0.3)/0.5))
+			income := h.renterIncome.quantile(0.4 * (float64(k) + 0.5) / 16)
+			sum += math.Max(0, math.Min(1, (12*rent/income-0.3)/0.5))
 		}
 		return sum / 16
 	}

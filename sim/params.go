@@ -41,7 +41,15 @@ const (
 	PIncomeSigma
 	PRentStockElasticity
 	PAffordableRentM2
-	PRentAccessElasticity
+	PRentAccessCoef
+	PRentParkCoef
+	PRentTransitCoef
+	PRentNewPremium
+	PResEnergyScale
+	PJobM2Office
+	PJobM2Retail
+	PJobM2Public
+	PJobM2Industrial
 	PTripsPerPerson
 	PTripsPerJob
 	PExternalShare
@@ -63,6 +71,7 @@ const (
 	PASCCar
 	PBikeLaneBonusMin
 	PSuperblockCarPenaltyMin
+	PCalmWalkFactor
 	PCarCO2
 	PCarNOx
 	PPeakShare
@@ -92,15 +101,23 @@ var paramDefs = [...]ParamDef{
 	PBaselinePVCoverage:      {"baseline_pv_coverage", "share", 0.01, 0, 1, "(U)"},
 	PDwellingM2:              {"dwelling_gross_m2", "m²", 95, 20, 400, "calibrated to households per barri"},
 	PRenterShare:             {"renter_share", "share", 0.401, 0, 1, "Ajuntament survey 2020-21 (Q)"},
-	PRenterIncomeFactor:      {"renter_income_factor", "ratio", 0.8, 0.1, 2, "calibrated to rent burden 64.8% (IDRA, Q)"},
+	PRenterIncomeFactor:      {"renter_income_factor", "ratio", 0.7957, 0.1, 2, "calibrated to rent burden 64.8% (IDRA, Q)"},
 	PIncomeSigma:             {"income_sigma", "log-sd", 0.6, 0.05, 2, "~5-fold spread between barris (Q), (U)"},
 	PRentStockElasticity:     {"rent_stock_elasticity", "ratio", -0.6, -3, 0, "demand elasticity -0.5..-0.8 (U)"},
 	PAffordableRentM2:        {"affordable_rent_eur_m2", "€/m²·month", 8.5, 0, 40, "Barcelona protected rent (U)"},
-	PRentAccessElasticity:    {"rent_access_elasticity", "ratio", 0.05, -1, 1, "hedonic (U)"},
+	PRentAccessCoef:          {"rent_access_coef", "log-rent per share", 0.10, -2, 2, "hedonic: all six kinds within reach vs none (U)"},
+	PRentParkCoef:            {"rent_park_coef", "log-rent per min", -0.004, -1, 1, "hedonic: minutes on foot to a park (U)"},
+	PRentTransitCoef:         {"rent_transit_coef", "log-rent per min", -0.004, -1, 1, "hedonic: weighted minutes to board public transport (U)"},
+	PRentNewPremium:          {"rent_new_build_premium", "log-rent", 0.08, -1, 1, "hedonic: built 2007 or later (U)"},
+	PResEnergyScale:          {"res_energy_scale", "ratio", 0.5077, 0.1, 5, "calibrated to 7,544 kWh per household (IDAE SPAHOUSEC, Q)"},
+	PJobM2Office:             {"job_m2_office", "m²/job", 20, 1, 1000, "(U)"},
+	PJobM2Retail:             {"job_m2_retail", "m²/job", 35, 1, 1000, "shops and ground floors of mixed buildings (U)"},
+	PJobM2Public:             {"job_m2_public", "m²/job", 40, 1, 1000, "(U)"},
+	PJobM2Industrial:         {"job_m2_industrial", "m²/job", 60, 1, 1000, "(U)"},
 	PTripsPerPerson:          {"trips_per_person_day", "trips", 4.11, 0, 10, "EMEF 2023 (Q)"},
 	PTripsPerJob:             {"trips_per_job_day", "trips", 2.0, 0, 10, "inbound commute and return (U)"},
-	PExternalShare:           {"external_trip_share", "share", 0.35, 0, 1, "(U)"},
-	PExternalKm:              {"external_trip_km", "km", 4.5, 0.5, 50, "EMEF 2023 mean trip 4.5 km (Q)"},
+	PExternalShare:           {"external_trip_share", "share", 0.2424, 0, 1, "calibrated to 61.6% of trips under 2 km (EMEF 2023, Q)"},
+	PExternalKm:              {"external_trip_km", "km", 14.21, 0.5, 50, "calibrated to the mean trip of 4.5 km (EMEF 2023, Q)"},
 	PThroughVehDay:           {"through_vehicles_day", "vehicles/day", 60000, 0, 1e7, "(U)"},
 	PGravityKm:               {"gravity_decay_km", "km", 1.4, 0.1, 20, "61.6% of trips < 2 km (Q, D)"},
 	PWalkKmh:                 {"walk_kmh", "km/h", 4.8, 1, 10, "DataCentric (Q)"},
@@ -113,11 +130,12 @@ var paramDefs = [...]ParamDef{
 	PPTFare:                  {"pt_fare_eur", "€/trip", 1.14, 0, 20, "T-casual 11.35 € / 10 trips, 2023 (Q)"},
 	PBetaTime:                {"beta_time_per_min", "1/min", -0.05, -1, 0, "logit -0.02..-0.05 (U), calibrated"},
 	PWalkWeight:              {"walk_wait_weight", "ratio", 1.5, 1, 5, "1.5-2.5 (U)"},
-	PASCBike:                 {"asc_bike", "utility", -1.55, -10, 10, "calibrated to mode shares"},
-	PASCPT:                   {"asc_pt", "utility", 0.55, -10, 10, "calibrated to mode shares"},
-	PASCCar:                  {"asc_car", "utility", -0.25, -10, 10, "calibrated to mode shares"},
+	PASCBike:                 {"asc_bike", "utility", -3.482, -10, 10, "calibrated to mode shares"},
+	PASCPT:                   {"asc_pt", "utility", -0.8891, -10, 10, "calibrated to mode shares"},
+	PASCCar:                  {"asc_car", "utility", -1.208, -10, 10, "calibrated to mode shares"},
 	PBikeLaneBonusMin:        {"bike_lane_bonus_min", "min", 4, 0, 60, "(U)"},
 	PSuperblockCarPenaltyMin: {"superblock_car_penalty_min", "min", 4, 0, 60, "(U)"},
+	PCalmWalkFactor:          {"calm_walk_factor", "share", 0.2, 0, 0.9, "walking minutes on calmed streets feel this much shorter (U)"},
 	PCarCO2:                  {"car_co2_g_km", "g/km", 160, 0, 1000, "fleet 150-170 (U)"},
 	PCarNOx:                  {"car_nox_g_km", "g/km", 0.4, 0, 5, "ICCT fleet 0.3-0.5 (U)"},
 	PPeakShare:               {"peak_hour_share", "share", 0.1, 0.01, 1, "(U)"},

@@ -18,8 +18,14 @@ type prepared struct {
 	amenSnap []float64
 	amenZone []int32
 	walk     *graph
+	walkCost []float64 // metres per arc of the walking graph
+	cellKm   []float64 // trip kilometres between cells: straight line × 1.3, within a cell 0.52 × side × 1.3
+	cellSegs [][]int   // segments within 400 m of each cell's centre
+	cellSize float64
 	gates    []int32 // nodes at the edge where through traffic enters and leaves
 	zoneDw0  []float64
+	target   []bool // cell nodes and gates: where car trees are read
+	ntarget  int
 }
 
 // cell is an analysis square of the mobility model.
@@ -73,9 +79,11 @@ func prepareCity(c *City) *prepared {
 	for i := range c.Segments {
 		p.segZone[i] = int32(c.zoneNear(c.SegmentMid(i)))
 	}
-	// Analysis cells: squares sized so that a city has at most ~150 of them.
+	// Analysis cells: squares of at least 400 m, sized so that a city has
+	// at most about 40 of them.
 	w, h := c.Bound.Max[0]-c.Bound.Min[0], c.Bound.Max[1]-c.Bound.Min[1]
-	size := math.Max(400, math.Sqrt(w*h/150))
+	size := math.Max(400, math.Sqrt(w*h/40))
+	p.cellSize = size
 	nx := int(math.Ceil(w/size)) + 1
 	idx := map[int]int32{}
 	p.bCell = make([]int32, nb)
@@ -101,8 +109,44 @@ func prepareCity(c *City) *prepared {
 		n, _ := c.snapNode(ct)
 		p.cells[i] = cell{node: n, centroid: ct}
 	}
+	nc := len(p.cells)
+	p.cellKm = make([]float64, nc*nc)
+	for a := 0; a < nc; a++ {
+		for b := 0; b < nc; b++ {
+			d := dist(p.cells[a].centroid, p.cells[b].centroid)
+			if a == b {
+				d = 0.52 * size // mean distance between two points of a square
+			}
+			p.cellKm[a*nc+b] = float64(d*1.3) / 1000
+		}
+	}
+	p.cellSegs = make([][]int, nc)
+	for a := range p.cells {
+		for _, id := range c.SegmentsNear(p.cells[a].centroid, 400) {
+			if dist(c.SegmentMid(id), p.cells[a].centroid) <= 400 {
+				p.cellSegs[a] = append(p.cellSegs[a], id)
+			}
+		}
+	}
 	p.walk = buildGraph(c, func(int, bool) bool { return true })
+	seglen := make([]float64, len(c.Segments))
+	for i := range seglen {
+		seglen[i] = c.Segments[i].Length
+	}
+	p.walkCost = p.walk.arcCosts(seglen, nil)
 	p.gates = gateNodes(c)
+	p.target = make([]bool, len(c.Nodes))
+	for _, cl := range p.cells {
+		p.target[cl.node] = true
+	}
+	for _, g := range p.gates {
+		p.target[g] = true
+	}
+	for _, t := range p.target {
+		if t {
+			p.ntarget++
+		}
+	}
 	p.zoneDw0 = make([]float64, len(c.Zones))
 	for i := range c.Buildings {
 		if z := c.Buildings[i].Zone; z >= 0 {

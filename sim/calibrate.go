@@ -1,0 +1,140 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+)
+
+// Target is one published figure the baseline should reproduce.
+type Target struct {
+	Name      string
+	Published float64
+	Model     float64
+	// Tolerance is absolute when Points is true (shares, in points of 0..1),
+	// else relative.
+	Tolerance float64
+	Points    bool
+	Source    string
+}
+
+// Met reports whether the model is within tolerance of the published figure.
+func (t Target) Met() bool {
+	if t.Points {
+		return math.Abs(t.Model-t.Published) <= t.Tolerance
+	}
+	return math.Abs(t.Model-t.Published) <= t.Tolerance*math.Abs(t.Published)
+}
+
+// Published Barcelona figures (../shared/guides/CALIBRATION.md).
+const (
+	targetWalk, targetPT, targetCar, targetBike = 0.421, 0.342, 0.199, 0.038
+	targetTripsPerPerson                        = 4.11
+	targetTripKm                                = 4.5
+	targetTripMin                               = 20.7
+	targetShortShare                            = 0.616
+	targetHouseholdKWh                          = 7544
+	targetPVPerM2                               = 151
+	targetRentBurden                            = 0.648
+)
+
+// Targets compares a baseline report of city c with the published figures.
+func Targets(c *City, r *Report) []Target {
+	d := r.diag
+	v := r.City
+	ts := []Target{
+		{"mode share: walk", targetWalk, v["mobility.share.walk"], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: public transport", targetPT, v["mobility.share.pt"], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: car and motorbike", targetCar, v["mobility.share.car"], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: bike and scooter", targetBike, v["mobility.share.bike"], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"trips per person per day", targetTripsPerPerson, d.resTrips / math.Max(d.residents, 1), 0.10, false, "EMEF 2023"},
+		{"mean trip length (km)", targetTripKm, d.tripKm / math.Max(d.resTrips, 1), 0.15, false, "EMEF 2023"},
+		{"share of trips under 2 km", targetShortShare, d.shortTrips / math.Max(d.resTrips, 1), 0.05, true, "EMEF 2023"},
+		{"mean trip time (min)", targetTripMin, v["mobility.mean_trip_min"], 0.25, false, "EMEF 2023 (door to door)"},
+		{"residential energy per household (kWh/yr)", targetHouseholdKWh, d.resKWh / math.Max(d.households, 1), 0.15, false, "IDAE SPAHOUSEC, Mediterranean flats"},
+		{"renters paying > 30% of income on rent", targetRentBurden, v["housing.rent_burden_share"], 0.05, true, "IDRA"},
+	}
+	if d.roofUsable > 0 {
+		ts = append(ts, Target{"PV per m² of usable roof (kWh/yr)", targetPVPerM2, d.pvKWh / d.roofUsable, 0.15, false, "Barcelona solar map"})
+	}
+	for z, zone := range c.Zones {
+		if zone.RentEurMonth <= 0 {
+			continue
+		}
+		ts = append(ts, Target{"rent: " + zone.Name + " (€/month)", zone.RentEurMonth, r.Zones[z].Values["housing.rent_eur_month"], 0.10, false, "Open Data BCN, INCASÒL deposits"})
+	}
+	return ts
+}
+
+// Baseline computes the baseline report of a city with the given parameters.
+func Baseline(c *City, p Params) *Report {
+	return Compute(NewState(c, p), nil)
+}
+
+// Calibrate fits the free parameters of the models to the published
+// Barcelona figures on city c, starting from p: the mode constants to the
+// mode shares, the external trips to the trip lengths, the residential energy
+// scale to the energy of a household, and renters' incomes to the rent
+// burden. It returns the fitted parameters, the targets they reach, and the
+// number of iterations. It is deterministic.
+func Calibrate(c *City, p Params) (Params, []Target, int) {
+	probit := func(x float64) float64 {
+		x = math.Min(math.Max(x, 1e-6), 1-1e-6)
+		return math.Sqrt2 * math.Erfinv(2*x-1)
+	}
+	var r *Report
+	it := 0
+	for ; it < 60; it++ {
+		r = Baseline(c, p)
+		d := r.diag
+		v := r.City
+		old := p
+		// Mode constants: walking is the reference.
+		lw := math.Log(targetWalk / math.Max(v["mobility.share.walk"], 1e-9))
+		p[PASCBike] += math.Log(targetBike/math.Max(v["mobility.share.bike"], 1e-9)) - lw
+		p[PASCPT] += math.Log(targetPT/math.Max(v["mobility.share.pt"], 1e-9)) - lw
+		p[PASCCar] += math.Log(targetCar/math.Max(v["mobility.share.car"], 1e-9)) - lw
+		// External trips: their share sets the short trips, their length the mean.
+		e := p[PExternalShare]
+		shortInternal := d.shortTrips / math.Max(d.resTrips, 1) / (1 - e)
+		if shortInternal > targetShortShare {
+			p[PExternalShare] = math.Min(0.9, math.Max(0.05, 1-targetShortShare/shortInternal))
+		}
+		meanKm := d.tripKm / math.Max(d.resTrips, 1)
+		p[PExternalKm] = math.Min(50, math.Max(0.5, p[PExternalKm]+(targetTripKm-meanKm)/p[PExternalShare]))
+		// Energy: the scale that gives a household its published demand.
+		hhKWh := d.resKWh / math.Max(d.households, 1)
+		p[PResEnergyScale] = math.Min(5, math.Max(0.1, p[PResEnergyScale]*targetHouseholdKWh/math.Max(hhKWh, 1)))
+		// Renters' income: shift the log-income by the probit gap of the burden.
+		gap := probit(v["housing.rent_burden_share"]) - probit(targetRentBurden)
+		p[PRenterIncomeFactor] = math.Min(2, math.Max(0.1, p[PRenterIncomeFactor]*math.Exp(p[PIncomeSigma]*gap)))
+		if maxChange(old, p) < 1e-7 {
+			break
+		}
+	}
+	r = Baseline(c, p)
+	return p, Targets(c, r), it + 1
+}
+
+func maxChange(a, b Params) float64 {
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(a[i]-b[i])/math.Max(1e-9, math.Abs(a[i])))
+	}
+	return m
+}
+
+// CalibratedParams lists the parameters Calibrate fits.
+var CalibratedParams = []Param{PASCBike, PASCPT, PASCCar, PExternalShare, PExternalKm, PResEnergyScale, PRenterIncomeFactor}
+
+// String formats a target row.
+func (t Target) String() string {
+	ok := "ok"
+	if !t.Met() {
+		ok = "MISSED"
+	}
+	tol := fmt.Sprintf("±%.0f%%", t.Tolerance*100)
+	if t.Points {
+		tol = fmt.Sprintf("±%.0f pts", t.Tolerance*100)
+	}
+	return fmt.Sprintf("%-46s %12.4g %12.4g %9s  %s", t.Name, t.Published, t.Model, tol, ok)
+}

@@ -1,0 +1,168 @@
+package sim_test
+
+import (
+	"testing"
+
+	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/scenarios"
+	"github.com/barri-city/barri/sim"
+)
+
+func example(t *testing.T, name string) *sim.Scenario {
+	t.Helper()
+	data, ok := scenarios.Read(name)
+	if !ok {
+		t.Fatalf("no example %s", name)
+	}
+	sc, err := sim.ParseScenario(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// applied returns the scenario state of sc on c.
+func applied(t *testing.T, c *sim.City, sc *sim.Scenario) *sim.State {
+	st := sim.NewState(c, sim.DefaultParams())
+	for i := range sc.Edits {
+		if _, err := st.Apply(&sc.Edits[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+func zoneIndex(t *testing.T, c *sim.City, code string) int {
+	for i, z := range c.Zones {
+		if z.Code == code {
+			return i
+		}
+	}
+	t.Fatalf("no zone %s", code)
+	return -1
+}
+
+func TestSuperblockEffects(t *testing.T) {
+	c := maps.Eixample()
+	sc := example(t, "superilla-hospital-clinic")
+	r, err := sim.Evaluate(c, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := applied(t, c, sc)
+	var before, after float64
+	n := 0
+	for i, g := range st.Segments {
+		if g.Superblock {
+			n++
+			before += r.Baseline.Streets[i].CarFlow
+			after += r.Scenario.Streets[i].CarFlow
+		}
+	}
+	if n < 4 {
+		t.Fatalf("only %d interior streets", n)
+	}
+	if after > before/2 {
+		t.Errorf("interior car flow %.0f -> %.0f vehicles/day: want a cut of more than half", before, after)
+	}
+	z := zoneIndex(t, c, "08") // l'Antiga Esquerra, where the superblock lies
+	for _, k := range []string{"mobility.share.walk", "mobility.share.bike"} {
+		if d := r.ZoneDelta[z].Values[k]; d <= 0 {
+			t.Errorf("%s inside changed by %v: want a rise", k, d)
+		}
+	}
+	t.Logf("%d interior streets: %.0f -> %.0f vehicles/day; walk %+.4f, bike %+.4f", n, before, after,
+		r.ZoneDelta[z].Values["mobility.share.walk"], r.ZoneDelta[z].Values["mobility.share.bike"])
+}
+
+func TestGreenAxisEffects(t *testing.T) {
+	c := maps.Eixample()
+	sc := example(t, "eixos-verds")
+	sc.Edits = sc.Edits[:1] // Consell de Cent alone
+	r, err := sim.Evaluate(c, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := applied(t, c, sc)
+	var own0, own1, par0, par1 float64
+	for i, g := range st.Segments {
+		switch {
+		case g.GreenM2 > 0:
+			own0 += r.Baseline.Streets[i].CarFlow
+			own1 += r.Scenario.Streets[i].CarFlow
+		case seaParallel[c.Segments[i].Name]:
+			par0 += r.Baseline.Streets[i].CarFlow
+			par1 += r.Scenario.Streets[i].CarFlow
+		}
+	}
+	if own1 >= own0 {
+		t.Errorf("the green axis carries %.0f -> %.0f vehicles/day: want less", own0, own1)
+	}
+	if par1 <= par0 {
+		t.Errorf("the parallel streets carry %.0f -> %.0f vehicles/day: want some of the traffic pushed onto them", par0, par1)
+	}
+	t.Logf("axis %.0f -> %.0f; the other sea-parallel streets %.0f -> %.0f", own0, own1, par0, par1)
+}
+
+// seaParallel names the Eixample's streets parallel to Consell de Cent.
+var seaParallel = map[string]bool{"Carrer de Còrsega": true, "Carrer del Rosselló": true, "Carrer de Provença": true,
+	"Carrer de Mallorca": true, "Carrer de València": true, "Carrer d'Aragó": true, "Carrer del Consell de Cent": true,
+	"Carrer de la Diputació": true, "Gran Via de les Corts Catalanes": true, "Carrer de Sepúlveda": true, "Carrer de Casp": true}
+
+func TestEnergyEffects(t *testing.T) {
+	c := maps.Eixample()
+	area := areaAround(c, c.Buildings[3000].Centroid, 300)
+	for _, tc := range []struct {
+		edit  sim.Edit
+		key   string
+		sign  float64
+		other string
+	}{
+		{sim.Edit{Op: "retrofit", Area: area, Level: "deep"}, "energy.demand_gwh_year", -1, "energy.co2_t_year"},
+		{sim.Edit{Op: "retrofit", Area: area, Level: "light"}, "energy.demand_gwh_year", -1, "energy.co2_t_year"},
+		{sim.Edit{Op: "solar", Area: area, RoofCoverage: ptr(0.8)}, "energy.pv_gwh_year", 1, ""},
+	} {
+		r, err := sim.Evaluate(c, &sim.Scenario{City: "eixample", Edits: []sim.Edit{tc.edit}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Delta[tc.key]*tc.sign <= 0 {
+			t.Errorf("%s %s: %s changed by %v", tc.edit.Op, tc.edit.Level, tc.key, r.Delta[tc.key])
+		}
+		if tc.other != "" && r.Delta[tc.other] >= 0 {
+			t.Errorf("%s %s: %s changed by %v, want a cut", tc.edit.Op, tc.edit.Level, tc.other, r.Delta[tc.other])
+		}
+	}
+	// A deep retrofit saves more than a light one.
+	deep, _ := sim.Evaluate(c, &sim.Scenario{City: "eixample", Edits: []sim.Edit{{Op: "retrofit", Area: area, Level: "deep"}}})
+	light, _ := sim.Evaluate(c, &sim.Scenario{City: "eixample", Edits: []sim.Edit{{Op: "retrofit", Area: area, Level: "light"}}})
+	if deep.Delta["energy.demand_gwh_year"] >= light.Delta["energy.demand_gwh_year"] {
+		t.Error("a deep retrofit saves no more than a light one")
+	}
+}
+
+func TestAffordableHousingLowersRentBurden(t *testing.T) {
+	c := maps.Eixample()
+	r, err := sim.Evaluate(c, example(t, "habitatge-assequible"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := r.Delta["housing.rent_burden_share"]; d >= 0 {
+		t.Errorf("rent burden share changed by %v: want a fall", d)
+	}
+	if r.Delta["housing.affordable_dwellings"] <= 0 {
+		t.Error("no affordable dwellings added")
+	}
+	// Market homes alone (no affordable share) still ease rents a little.
+	sc := example(t, "habitatge-assequible")
+	sc.Edits = sc.Edits[:1]
+	zero := 0.0
+	sc.Edits[0].AffordableShare = &zero
+	r2, err := sim.Evaluate(c, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.Delta["housing.rent_eur_month"] >= 0 {
+		t.Errorf("more market homes changed mean rent by %v: want a fall", r2.Delta["housing.rent_eur_month"])
+	}
+}
