@@ -38,3 +38,71 @@ func BenchmarkComputeEixample(b *testing.B) {
 		sim.Compute(st, nil)
 	}
 }
+
+// BenchmarkEvaluateSynthetic100kSerial is the same work as
+// BenchmarkEvaluateSynthetic100k done one state after the other, for comparison.
+func BenchmarkEvaluateSynthetic100kSerial(b *testing.B) {
+	c := maps.Synthetic(100000, 1)
+	sim.Evaluate(c, &sim.Scenario{City: c.Name})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st := sim.NewState(c, sim.DefaultParams())
+		base := sim.Compute(st, nil)
+		sim.Compute(st.Clone(), base)
+	}
+}
+
+// benchEdit times one edit through the Evaluator (sub-benchmark
+// "evaluator") against applying it and recomputing every model ("full").
+func benchEdit(b *testing.B, edit func(c *sim.City) sim.Edit) {
+	c := maps.Eixample()
+	e := edit(c)
+	b.Run("evaluator", func(b *testing.B) {
+		ev := sim.NewEvaluator(c, sim.DefaultParams())
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := ev.Apply(&e); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			ev.Undo()
+			b.StartTimer()
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		base := sim.NewState(c, sim.DefaultParams())
+		baseRep := sim.Compute(base, nil)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			st := base.Clone()
+			b.StartTimer()
+			if _, err := st.Apply(&e); err != nil {
+				b.Fatal(err)
+			}
+			sim.Compute(st, baseRep)
+		}
+	})
+}
+
+// oneBlock is a square of 120 m around building 3000: one block of the Eixample.
+func oneBlock(c *sim.City) []byte { return areaAround(c, c.Buildings[3000].Centroid, 60) }
+
+func BenchmarkEditRetrofitBlock(b *testing.B) {
+	benchEdit(b, func(c *sim.City) sim.Edit { return sim.Edit{Op: "retrofit", Area: oneBlock(c), Level: "deep"} })
+}
+
+func BenchmarkEditRezoneBlock(b *testing.B) {
+	benchEdit(b, func(c *sim.City) sim.Edit {
+		return sim.Edit{Op: "rezone", Area: oneBlock(c), Use: sim.UseResidential, AddFloors: ptr(1), AffordableShare: ptr(0.3)}
+	})
+}
+
+func BenchmarkEditStreet(b *testing.B) {
+	benchEdit(b, func(c *sim.City) sim.Edit {
+		return sim.Edit{Op: "pedestrianize", Streets: &sim.StreetSelector{Name: "Carrer d'Enric Granados"}}
+	})
+}

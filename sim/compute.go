@@ -15,7 +15,9 @@ type model struct {
 	residents []float64        // per building
 	zh        []zoneHousing    // quantities; rents are set by report
 	ptAcc     []float64        // per cell: weighted minutes to board public transport
+	ehed      []float64        // per building: exp of the hedonic log-rent terms
 	demand    *mobilityDemand
+	ff        *freeFlow
 	mob       *mobilityResult
 	tree      *spt
 }
@@ -38,8 +40,10 @@ func newModel(s *State) *model {
 		m.ptAcc[ci] = s.transitAccessMin(pr.cells[ci].centroid)
 	}
 	m.housingQuantities()
+	m.hedonicAll()
 	m.demand = cellDemand(c, s, m.residents, m.ptAcc)
-	m.mob = mobilityModel(c, s, m.demand)
+	m.ff = newFreeFlow(c, s, m.tree)
+	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tree)
 	return m
 }
 
@@ -143,6 +147,17 @@ func (m *model) hedonic(i int) float64 {
 	return f
 }
 
+// hedonicAll computes exp(hedonic terms) of every building in a zone.
+func (m *model) hedonicAll() {
+	c := m.s.City
+	m.ehed = make([]float64, len(c.Buildings))
+	for i := range c.Buildings {
+		if c.Buildings[i].Zone >= 0 {
+			m.ehed[i] = math.Exp(m.hedonic(i))
+		}
+	}
+}
+
 var parkKind = func() int {
 	for k, kind := range AmenityKinds {
 		if kind == KindPark {
@@ -165,7 +180,6 @@ func (m *model) report(base *Report) *Report {
 
 	// Rents: log-rent = zone constant + hedonic terms, times the supply
 	// response of the zone's stock.
-	hed := make([]float64, len(c.Buildings))
 	num := make([]float64, nz)
 	den := make([]float64, nz)
 	for i := range c.Buildings {
@@ -173,9 +187,8 @@ func (m *model) report(base *Report) *Report {
 		if z < 0 {
 			continue
 		}
-		hed[i] = m.hedonic(i)
 		w := float64(s.Buildings[i].Dwellings - s.Buildings[i].Affordable)
-		num[z] += float64(w * math.Exp(hed[i]))
+		num[z] += float64(w * m.ehed[i])
 		den[z] += w
 	}
 	kappa := make([]float64, nz)
@@ -190,7 +203,9 @@ func (m *model) report(base *Report) *Report {
 			kappa[z] = math.Log(math.Max(c.Zones[z].RentEurMonth, 1)) - math.Log(mean)
 		}
 	}
+	ekappa := make([]float64, nz)
 	for z := range zh {
+		ekappa[z] = math.Exp(kappa[z])
 		h := &zh[z]
 		h.supply = math.Pow(math.Max(h.dwellings/math.Max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
 		if den[z] > 0 {
@@ -216,7 +231,7 @@ func (m *model) report(base *Report) *Report {
 		rent := 0.0
 		if z >= 0 {
 			h := &zh[z]
-			market := math.Exp(kappa[z]+hed[i]) * h.supply
+			market := float64(m.ehed[i]*ekappa[z]) * h.supply
 			aff := float64(b.Affordable) / math.Max(float64(b.Dwellings), 1)
 			rent = float64((1-aff)*market) + float64(aff*h.affordableRent)
 			cost := float64(e.resKWh*p[PResElecShare]*p[PElecPrice]) + float64(e.resKWh*(1-p[PResElecShare])*p[PGasPrice])

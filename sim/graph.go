@@ -191,10 +191,3 @@ func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, targe
 		}
 	}
 }
-
-// load adds v along the tree path from the source to dst, onto segment loads.
-func (t *spt) load(g *graph, dst int32, v float64, segLoad []float64) {
-	for n := dst; t.pred[n] >= 0; n = g.from[t.pred[n]] {
-		segLoad[g.seg[t.pred[n]]] += v
-	}
-}

@@ -103,27 +103,56 @@ func cellDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 	return d
 }
 
+// freeFlow is the car network of a state at free flow: its graph and the
+// shortest-path trees from every cell and gate. It depends on the streets
+// alone, so the Evaluator keeps it across edits that leave streets alone.
+type freeFlow struct {
+	car      *graph
+	free     []float64 // minutes per segment
+	cost     []float64 // minutes per arc
+	cellMin  []float64 // origin cell × destination cell: minutes
+	cellPred [][]int32 // per origin cell: the tree's arc into each node
+	gatePred [][]int32 // per gate
+}
+
+// newFreeFlow builds the car graph and the free-flow trees.
+func newFreeFlow(c *City, s *State, tree *spt) *freeFlow {
+	pr := c.prep()
+	nc := len(pr.cells)
+	ff := &freeFlow{free: make([]float64, len(c.Segments)), cellMin: make([]float64, nc*nc)}
+	for i := range ff.free {
+		ff.free[i] = segFreeMin(c, s, i)
+	}
+	ff.car = buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(ff.free[i], 1) && (fwd || !c.Segments[i].Oneway) })
+	ff.cost = ff.car.arcCosts(ff.free, nil)
+	for o := 0; o < nc; o++ {
+		tree.runTo(ff.car, []int32{pr.cells[o].node}, []float64{0}, ff.cost, pr.target, pr.ntarget)
+		for j := 0; j < nc; j++ {
+			ff.cellMin[o*nc+j] = tree.dist[pr.cells[j].node]
+		}
+		ff.cellPred = append(ff.cellPred, append([]int32(nil), tree.pred...))
+	}
+	for _, gate := range pr.gates {
+		tree.runTo(ff.car, []int32{gate}, []float64{0}, ff.cost, pr.target, pr.ntarget)
+		ff.gatePred = append(ff.gatePred, append([]int32(nil), tree.pred...))
+	}
+	return ff
+}
+
 // mobilityModel generates trips per cell, distributes them with a gravity
 // model, splits them by a multinomial logit over walk, bike, public transport
 // and car, and assigns car trips to the street graph with BPR congestion by
 // the method of successive averages. See docs/MODELS.md.
-func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
+func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tree *spt) *mobilityResult {
 	p := &s.Params
 	pr := c.prep()
 	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
 	out := &mobilityResult{zoneTrips: make([]float64, nz), zoneModes: make([][nModes]float64, nz),
 		zoneMin: make([]float64, nz), segFlow: make([]float64, ns), segTimeMin: make([]float64, ns), zoneVkm: make([]float64, nz)}
+	car, free := ff.car, ff.free
 
-	free := make([]float64, ns)
-	for i := range free {
-		free[i] = segFreeMin(c, s, i)
-	}
-	car := buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(free[i], 1) && (fwd || !c.Segments[i].Oneway) })
-	cost := car.arcCosts(free, nil)
-	tree := newSPT(len(c.Nodes))
-
-	// Distribution and mode choice, on free-flow car times; the first
-	// all-or-nothing load comes from the same trees.
+	// Distribution and mode choice on free-flow car times; the first
+	// all-or-nothing load follows the free-flow trees.
 	carOD := make([]float64, nc*nc) // vehicles per day
 	ext := make([]float64, nc)      // vehicles per day leaving each cell
 	aon := make([]float64, ns)
@@ -135,7 +164,6 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 		if d.prod[o] == 0 {
 			continue
 		}
-		tree.runTo(car, []int32{pr.cells[o].node}, []float64{0}, cost, pr.target, pr.ntarget)
 		var sum float64
 		for j := 0; j < nc; j++ {
 			w[j] = d.attr[j] * math.Exp(-pr.cellKm[o*nc+j]/decay)
@@ -152,7 +180,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 					continue
 				}
 				trips, km = internal*w[j]/sum, pr.cellKm[o*nc+j]
-				carMin = tree.dist[pr.cells[j].node]
+				carMin = ff.cellMin[o*nc+j]
 				if math.IsInf(carMin, 1) {
 					carMin = 600
 				}
@@ -184,7 +212,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 				carOD[o*nc+j] = veh
 			}
 		}
-		loadOrigin(car, tree, pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
+		loadOrigin(car, ff.cellPred[o], pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
 	}
 	// People from outside come to the area's jobs by the external trips' modes.
 	_, inShares := s.modeChoice(extKm, extCarMin, 10, 10, 0, 0)
@@ -193,7 +221,9 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 		inCar[j] = d.inbound[j] * inShares[mCar] / p[PCarOccupancy]
 		out.carVkm += float64(inCar[j] * extKm)
 	}
-	loadGates(car, tree, pr, cost, inCar, p[PThroughVehDay], aon)
+	for gi := range pr.gates {
+		loadGate(car, ff.gatePred[gi], pr, gi, inCar, p[PThroughVehDay], aon)
+	}
 
 	// Successive averages: reload on congested times, average the loads.
 	flow := append([]float64(nil), aon...)
@@ -208,6 +238,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 			t[i] = free[i] * (1 + float64(p[PBPRAlpha]*math.Pow(vc, p[PBPRBeta])))
 		}
 	}
+	var cost []float64
 	for it := 1; it < msaIterations; it++ {
 		congest()
 		cost = car.arcCosts(t, cost)
@@ -219,9 +250,12 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 				continue
 			}
 			tree.runTo(car, []int32{pr.cells[o].node}, []float64{0}, cost, pr.target, pr.ntarget)
-			loadOrigin(car, tree, pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
+			loadOrigin(car, tree.pred, pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
 		}
-		loadGates(car, tree, pr, cost, inCar, p[PThroughVehDay], aon)
+		for gi, gate := range pr.gates {
+			tree.runTo(car, []int32{gate}, []float64{0}, cost, pr.target, pr.ntarget)
+			loadGate(car, tree.pred, pr, gi, inCar, p[PThroughVehDay], aon)
+		}
 		step := 1 / float64(it+1)
 		for i := range flow {
 			flow[i] = float64(flow[i]*(1-step)) + float64(aon[i]*step)
@@ -253,32 +287,36 @@ func mobilityModel(c *City, s *State, d *mobilityDemand) *mobilityResult {
 
 // loadOrigin loads one origin's car trips along its shortest-path tree: to
 // every cell, and out of the area evenly through the gates.
-func loadOrigin(g *graph, tree *spt, pr *prepared, row []float64, ext float64, load []float64) {
+func loadOrigin(g *graph, pred []int32, pr *prepared, row []float64, ext float64, load []float64) {
 	for j, v := range row {
 		if v > 0 {
-			tree.load(g, pr.cells[j].node, v, load)
+			loadPath(g, pred, pr.cells[j].node, v, load)
 		}
 	}
 	if ext > 0 {
 		share := ext / float64(len(pr.gates))
 		for _, gate := range pr.gates {
-			tree.load(g, gate, share, load)
+			loadPath(g, pred, gate, share, load)
 		}
 	}
 }
 
-// loadGates loads the trips that enter at the gates: inbound commuters to
-// every cell, and through traffic to the opposite gate.
-func loadGates(g *graph, tree *spt, pr *prepared, cost []float64, inCar []float64, through float64, load []float64) {
+// loadGate loads the trips that enter at gate gi: inbound commuters to every
+// cell, and through traffic to the opposite gate.
+func loadGate(g *graph, pred []int32, pr *prepared, gi int, inCar []float64, through float64, load []float64) {
 	ng := len(pr.gates)
-	for gi, gate := range pr.gates {
-		tree.runTo(g, []int32{gate}, []float64{0}, cost, pr.target, pr.ntarget)
-		for j, v := range inCar {
-			if v > 0 {
-				tree.load(g, pr.cells[j].node, v/float64(ng), load)
-			}
+	for j, v := range inCar {
+		if v > 0 {
+			loadPath(g, pred, pr.cells[j].node, v/float64(ng), load)
 		}
-		tree.load(g, pr.gates[(gi+ng/2)%ng], through/float64(ng), load)
+	}
+	loadPath(g, pred, pr.gates[(gi+ng/2)%ng], through/float64(ng), load)
+}
+
+// loadPath adds v along the tree path from the tree's source to dst.
+func loadPath(g *graph, pred []int32, dst int32, v float64, load []float64) {
+	for n := dst; pred[n] >= 0; n = g.from[pred[n]] {
+		load[g.seg[pred[n]]] += v
 	}
 }
 
