@@ -311,7 +311,7 @@ func Eixample() *sim.City {
 				case x < officeShare+0.13:
 					use = sim.UseResidential
 				}
-				year := int(math.Round(zones[z].MeanBuildingYear + rng.NormFloat64()*25))
+				year := int(math.Round(zones[z].MeanBuildingYear + normal(rng)*25))
 				year = max(1860, min(2020, year))
 				b := sim.Building{Footprint: orb.Polygon{plot}, Floors: floors, FloorArea: fp * float64(floors), Use: use,
 					Year: year, RoofArea: fp, Zone: z}

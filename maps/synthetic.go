@@ -2,6 +2,7 @@ package maps
 
 import (
 	"fmt"
+	"github.com/barri-city/barri/sim/detmath"
 	"math"
 	"math/rand/v2"
 
@@ -23,8 +24,8 @@ func Synthetic(n int, seed uint64) *sim.City {
 	var zones []sim.Zone
 	for zy := 0; zy < nzx; zy++ {
 		for zx := 0; zx < nzx; zx++ {
-			inc := 23000 * math.Exp(rng.NormFloat64()*0.3)
-			rentM2 := 15 * math.Exp(rng.NormFloat64()*0.1)
+			inc := 23000 * detmath.Exp(normal(rng)*0.3)
+			rentM2 := 15 * detmath.Exp(normal(rng)*0.1)
 			zones = append(zones, sim.Zone{Code: fmt.Sprintf("S%03d", len(zones)), Name: fmt.Sprintf("Zone %d-%d", zx, zy),
 				IncomePerCapita: inc, RentEurM2: rentM2, RentEurMonth: rentM2 * 72, MeanBuildingYear: 1900 + rng.Float64()*100})
 		}
@@ -60,7 +61,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 				} else if x < 0.25 {
 					use = sim.UseResidential
 				}
-				year := int(zones[z].MeanBuildingYear + rng.NormFloat64()*20)
+				year := int(zones[z].MeanBuildingYear + normal(rng)*20)
 				b := sim.Building{Footprint: orb.Polygon{r}, Floors: floors, FloorArea: fp * float64(floors), Use: use,
 					Year: max(1850, min(2025, year)), RoofArea: fp, Zone: z}
 				st := sim.BuildingState{Floors: floors, FloorArea: b.FloorArea, Use: use}
@@ -136,4 +137,15 @@ func Synthetic(n int, seed uint64) *sim.City {
 
 func rect(x0, y0, x1, y1 float64) orb.Ring {
 	return orb.Ring{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}
+}
+
+// normal draws a standard normal deviate as the scaled sum of six uniform
+// ones (Irwin-Hall): plain arithmetic, so the same on every platform, unlike
+// rand's NormFloat64, whose tails use math.Exp and math.Log.
+func normal(rng *rand.Rand) float64 {
+	var s float64
+	for i := 0; i < 6; i++ {
+		s += rng.Float64()
+	}
+	return (s - 3) * math.Sqrt2
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"github.com/barri-city/barri/sim/detmath"
 	"math"
 )
 
@@ -79,7 +80,7 @@ func Baseline(c *City, p Params) *Report {
 func Calibrate(c *City, p Params) (Params, []Target, int) {
 	probit := func(x float64) float64 {
 		x = math.Min(math.Max(x, 1e-6), 1-1e-6)
-		return math.Sqrt2 * math.Erfinv(2*x-1)
+		return math.Sqrt2 * detmath.Erfinv(2*x-1)
 	}
 	var r *Report
 	it := 0
@@ -89,10 +90,10 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		v := r.City
 		old := p
 		// Mode constants: walking is the reference.
-		lw := math.Log(targetWalk / math.Max(v["mobility.share.walk"], 1e-9))
-		p[PASCBike] += math.Log(targetBike/math.Max(v["mobility.share.bike"], 1e-9)) - lw
-		p[PASCPT] += math.Log(targetPT/math.Max(v["mobility.share.pt"], 1e-9)) - lw
-		p[PASCCar] += math.Log(targetCar/math.Max(v["mobility.share.car"], 1e-9)) - lw
+		lw := detmath.Log(targetWalk / math.Max(v["mobility.share.walk"], 1e-9))
+		p[PASCBike] += detmath.Log(targetBike/math.Max(v["mobility.share.bike"], 1e-9)) - lw
+		p[PASCPT] += detmath.Log(targetPT/math.Max(v["mobility.share.pt"], 1e-9)) - lw
+		p[PASCCar] += detmath.Log(targetCar/math.Max(v["mobility.share.car"], 1e-9)) - lw
 		// External trips: their share sets the short trips, their length the mean.
 		e := p[PExternalShare]
 		shortInternal := d.shortTrips / math.Max(d.resTrips, 1) / (1 - e)
@@ -106,7 +107,7 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		p[PResEnergyScale] = math.Min(5, math.Max(0.1, p[PResEnergyScale]*targetHouseholdKWh/math.Max(hhKWh, 1)))
 		// Renters' income: shift the log-income by the probit gap of the burden.
 		gap := probit(v["housing.rent_burden_share"]) - probit(targetRentBurden)
-		p[PRenterIncomeFactor] = math.Min(2, math.Max(0.1, p[PRenterIncomeFactor]*math.Exp(p[PIncomeSigma]*gap)))
+		p[PRenterIncomeFactor] = math.Min(2, math.Max(0.1, p[PRenterIncomeFactor]*detmath.Exp(p[PIncomeSigma]*gap)))
 		if maxChange(old, p) < 1e-7 {
 			break
 		}

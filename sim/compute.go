@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/barri-city/barri/sim/detmath"
 	"math"
 )
 
@@ -153,7 +154,7 @@ func (m *model) hedonicAll() {
 	m.ehed = make([]float64, len(c.Buildings))
 	for i := range c.Buildings {
 		if c.Buildings[i].Zone >= 0 {
-			m.ehed[i] = math.Exp(m.hedonic(i))
+			m.ehed[i] = detmath.Exp(m.hedonic(i))
 		}
 	}
 }
@@ -200,18 +201,18 @@ func (m *model) report(base *Report) *Report {
 			if den[z] > 0 {
 				mean = num[z] / den[z]
 			}
-			kappa[z] = math.Log(math.Max(c.Zones[z].RentEurMonth, 1)) - math.Log(mean)
+			kappa[z] = detmath.Log(math.Max(c.Zones[z].RentEurMonth, 1)) - detmath.Log(mean)
 		}
 	}
 	ekappa := make([]float64, nz)
 	for z := range zh {
-		ekappa[z] = math.Exp(kappa[z])
+		ekappa[z] = detmath.Exp(kappa[z])
 		h := &zh[z]
-		h.supply = math.Pow(math.Max(h.dwellings/math.Max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
+		h.supply = detmath.Pow(math.Max(h.dwellings/math.Max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
 		if den[z] > 0 {
-			h.marketRent = num[z] / den[z] * math.Exp(kappa[z]) * h.supply
+			h.marketRent = num[z] / den[z] * detmath.Exp(kappa[z]) * h.supply
 		} else {
-			h.marketRent = math.Exp(kappa[z]) * h.supply
+			h.marketRent = detmath.Exp(kappa[z]) * h.supply
 		}
 		size := c.Zones[z].RentEurMonth / math.Max(c.Zones[z].RentEurM2, 1) // m² of a typical dwelling on the market
 		h.affordableRent = math.Min(h.marketRent, float64(p[PAffordableRentM2]*size))

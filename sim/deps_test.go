@@ -15,7 +15,7 @@ func TestDependencies(t *testing.T) {
 	}
 	for _, p := range strings.Fields(string(out)) {
 		switch {
-		case p == "github.com/barri-city/barri/sim",
+		case p == "github.com/barri-city/barri/sim", strings.HasPrefix(p, "github.com/barri-city/barri/sim/"),
 			p == "github.com/paulmach/orb",
 			strings.HasPrefix(p, "github.com/tidwall/rtree"),
 			strings.HasPrefix(p, "github.com/tidwall/geoindex"):

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/barri-city/barri/sim/detmath"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -169,7 +170,7 @@ func Centroid(r orb.Ring) orb.Point {
 }
 
 // dist returns the Euclidean distance between two points in metres.
-func dist(a, b orb.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+func dist(a, b orb.Point) float64 { return detmath.Hypot(a[0]-b[0], a[1]-b[1]) }
 
 // segmentsCross reports whether segments ab and cd properly intersect.
 func segmentsCross(a, b, c, d orb.Point) bool {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/barri-city/barri/sim/detmath"
 	"math"
 )
 
@@ -166,7 +167,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tree *spt
 		}
 		var sum float64
 		for j := 0; j < nc; j++ {
-			w[j] = d.attr[j] * math.Exp(-pr.cellKm[o*nc+j]/decay)
+			w[j] = d.attr[j] * detmath.Exp(-pr.cellKm[o*nc+j]/decay)
 			sum += w[j]
 		}
 		internal := d.prod[o] * (1 - p[PExternalShare])
@@ -235,7 +236,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tree *spt
 				continue
 			}
 			vc := float64(flow[i]*p[PPeakShare]) / s.Segments[i].Capacity
-			t[i] = free[i] * (1 + float64(p[PBPRAlpha]*math.Pow(vc, p[PBPRBeta])))
+			t[i] = free[i] * (1 + float64(p[PBPRAlpha]*detmath.Pow(vc, p[PBPRBeta])))
 		}
 	}
 	var cost []float64
@@ -375,7 +376,7 @@ func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, s
 	}
 	var sum float64
 	for m := range u {
-		shares[m] = math.Exp(u[m] - mx)
+		shares[m] = detmath.Exp(u[m] - mx)
 		sum += shares[m]
 	}
 	for m := range shares {

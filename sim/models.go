@@ -1,17 +1,18 @@
 package sim
 
 import (
+	"github.com/barri-city/barri/sim/detmath"
 	"math"
 )
 
 // normCDF is the standard normal cumulative distribution.
-func normCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+func normCDF(x float64) float64 { return 0.5 * detmath.Erfc(-x/math.Sqrt2) }
 
 // lognormal describes household income: ln(income) ~ N(mu, sigma²).
 type lognormal struct{ mu, sigma float64 }
 
 func newLognormal(mean, sigma float64) lognormal {
-	return lognormal{mu: math.Log(math.Max(mean, 1)) - float64(sigma*sigma)/2, sigma: sigma}
+	return lognormal{mu: detmath.Log(math.Max(mean, 1)) - float64(sigma*sigma)/2, sigma: sigma}
 }
 
 // below returns the share of households with income below x.
@@ -19,12 +20,12 @@ func (l lognormal) below(x float64) float64 {
 	if x <= 0 {
 		return 0
 	}
-	return normCDF((math.Log(x) - l.mu) / l.sigma)
+	return normCDF((detmath.Log(x) - l.mu) / l.sigma)
 }
 
 // quantile returns the income below which a share q of households fall.
 func (l lognormal) quantile(q float64) float64 {
-	return math.Exp(l.mu + l.sigma*math.Sqrt2*math.Erfinv(2*q-1))
+	return detmath.Exp(l.mu + l.sigma*math.Sqrt2*detmath.Erfinv(2*q-1))
 }
 
 // buildingEnergy is what the energy model computes for one building.
