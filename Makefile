@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run test bench wasm lint build fuzz
+.PHONY: run test bench bench-wasm wasm lint build fuzz
 
 run:
 	$(GO) run ./cmd/barri compare $(EXAMPLES)
@@ -13,9 +13,15 @@ build:
 test: lint wasm
 	$(GO) test -count=1 ./...
 
-# Benchmarks: five runs each; compare runs with benchstat.
+# Benchmarks: five runs each (quote medians); compare runs with benchstat.
+# Each edit benchmark runs the Evaluator and a full recompute side by side.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim ./maps | tee bench.txt
+
+# The same core benchmarks as js/wasm under Node.
+bench-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench 'Edit|Evaluate' -benchmem -count 5 \
+		-exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./sim | tee bench-wasm.txt
 
 # The core must build for the browser.
 wasm:

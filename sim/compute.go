@@ -21,13 +21,14 @@ type model struct {
 	ff        *freeFlow
 	mob       *mobilityResult
 	tree      *spt
+	trees     [2]*spt // for the two halves of the car assignment
 }
 
 // newModel runs every stage but the rents, which need the baseline.
 func newModel(s *State) *model {
 	c := s.City
 	pr := c.prep()
-	m := &model{s: s, tree: newSPT(len(c.Nodes))}
+	m := &model{s: s, tree: newSPT(len(c.Nodes)), trees: [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}}
 	m.minutes = make([][]float64, len(AmenityKinds))
 	for k := range AmenityKinds {
 		m.minutes[k] = m.accessKind(k)
@@ -43,8 +44,8 @@ func newModel(s *State) *model {
 	m.housingQuantities()
 	m.hedonicAll()
 	m.demand = cellDemand(c, s, m.residents, m.ptAcc)
-	m.ff = newFreeFlow(c, s, m.tree)
-	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tree)
+	m.ff = newFreeFlow(c, s, &m.trees)
+	m.mob = mobilityModel(c, s, m.demand, m.ff, &m.trees)
 	return m
 }
 

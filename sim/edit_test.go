@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -60,6 +62,21 @@ func randomEdit(c *sim.City, rng *rand.Rand) sim.Edit {
 	}
 }
 
+// testSeed returns BARRI_SEED when set, else a new seed; it logs it so that
+// a failure can be replayed with BARRI_SEED=N go test ./sim.
+func testSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("BARRI_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("BARRI_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (replay with BARRI_SEED=%d)", seed, seed)
+	return seed
+}
+
 // digest hashes every number of a report in a fixed order.
 func digest(r *sim.Report) [32]byte {
 	h := sha256.New()
@@ -88,8 +105,7 @@ func TestEditUndoIsBitIdentical(t *testing.T) {
 	c := maps.Eixample()
 	base := sim.NewState(c, sim.DefaultParams())
 	want := digest(sim.Compute(base, nil))
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	st := base.Clone()
 	var undos []*sim.Undo

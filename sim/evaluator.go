@@ -37,6 +37,7 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	m.minutes = append([][]float64(nil), mb.minutes...)
 	m.zh = append([]zoneHousing(nil), mb.zh...)
 	m.tree = newSPT(len(c.Nodes))
+	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
 	ev.m = &m
 	ev.rep = ev.m.report(ev.baseRep)
 	return ev
@@ -122,10 +123,10 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	if buildings || streets || a.stops {
 		d := cellDemand(c, s, m.residents, m.ptAcc)
 		if streets {
-			m.ff = newFreeFlow(c, s, m.tree)
+			m.ff = newFreeFlow(c, s, &m.trees)
 		}
 		if streets || !d.equal(m.demand) {
-			m.mob = mobilityModel(c, s, d, m.ff, m.tree)
+			m.mob = mobilityModel(c, s, d, m.ff, &m.trees)
 		}
 		m.demand = d
 	}

@@ -3,7 +3,6 @@ package sim_test
 import (
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/sim"
@@ -14,8 +13,7 @@ import (
 // buildings equal a full recompute bit for bit.
 func TestEvaluatorMatchesFullCompute(t *testing.T) {
 	c := maps.Eixample()
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d (rerun with this seed to reproduce)", seed)
+	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 2))
 	ev := sim.NewEvaluator(c, sim.DefaultParams())
 	base := sim.Baseline(c, sim.DefaultParams())

@@ -116,27 +116,34 @@ type freeFlow struct {
 	gatePred [][]int32 // per gate
 }
 
-// newFreeFlow builds the car graph and the free-flow trees.
-func newFreeFlow(c *City, s *State, tree *spt) *freeFlow {
+// newFreeFlow builds the car graph and the free-flow trees, the trees in two
+// halves side by side (each tree is independent of the others).
+func newFreeFlow(c *City, s *State, trees *[2]*spt) *freeFlow {
 	pr := c.prep()
-	nc := len(pr.cells)
-	ff := &freeFlow{free: make([]float64, len(c.Segments)), cellMin: make([]float64, nc*nc)}
+	nc, ng := len(pr.cells), len(pr.gates)
+	ff := &freeFlow{free: make([]float64, len(c.Segments)), cellMin: make([]float64, nc*nc),
+		cellPred: make([][]int32, nc), gatePred: make([][]int32, ng)}
 	for i := range ff.free {
 		ff.free[i] = segFreeMin(c, s, i)
 	}
 	ff.car = buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(ff.free[i], 1) && (fwd || !c.Segments[i].Oneway) })
 	ff.cost = ff.car.arcCosts(ff.free, nil)
-	for o := 0; o < nc; o++ {
-		tree.runTo(ff.car, []int32{pr.cells[o].node}, []float64{0}, ff.cost, pr.target, pr.ntarget)
-		for j := 0; j < nc; j++ {
-			ff.cellMin[o*nc+j] = tree.dist[pr.cells[j].node]
+	half := (nc + 1) / 2
+	grow := func(h int) {
+		tree := trees[h]
+		for o := h * half; o < min(nc, (h+1)*half); o++ {
+			tree.runTo(ff.car, []int32{pr.cells[o].node}, []float64{0}, ff.cost, pr.target, pr.ntarget)
+			for j := 0; j < nc; j++ {
+				ff.cellMin[o*nc+j] = tree.dist[pr.cells[j].node]
+			}
+			ff.cellPred[o] = append([]int32(nil), tree.pred...)
 		}
-		ff.cellPred = append(ff.cellPred, append([]int32(nil), tree.pred...))
+		for gi := h * ng / 2; gi < (h+1)*ng/2; gi++ {
+			tree.runTo(ff.car, []int32{pr.gates[gi]}, []float64{0}, ff.cost, pr.target, pr.ntarget)
+			ff.gatePred[gi] = append([]int32(nil), tree.pred...)
+		}
 	}
-	for _, gate := range pr.gates {
-		tree.runTo(ff.car, []int32{gate}, []float64{0}, ff.cost, pr.target, pr.ntarget)
-		ff.gatePred = append(ff.gatePred, append([]int32(nil), tree.pred...))
-	}
+	both(func() { grow(0) }, func() { grow(1) })
 	return ff
 }
 
@@ -144,7 +151,7 @@ func newFreeFlow(c *City, s *State, tree *spt) *freeFlow {
 // model, splits them by a multinomial logit over walk, bike, public transport
 // and car, and assigns car trips to the street graph with BPR congestion by
 // the method of successive averages. See docs/MODELS.md.
-func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tree *spt) *mobilityResult {
+func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2]*spt) *mobilityResult {
 	p := &s.Params
 	pr := c.prep()
 	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
@@ -239,27 +246,39 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tree *spt
 			t[i] = free[i] * (1 + float64(p[PBPRAlpha]*detmath.Pow(vc, p[PBPRBeta])))
 		}
 	}
+	// Each reload is split in two fixed halves of the origins and gates, run
+	// side by side and added in a fixed order: the same bits on any number of
+	// processors, and on js/wasm.
 	var cost []float64
-	for it := 1; it < msaIterations; it++ {
-		congest()
-		cost = car.arcCosts(t, cost)
-		for i := range aon {
-			aon[i] = 0
+	parts := [2][]float64{make([]float64, ns), make([]float64, ns)}
+	half := (nc + 1) / 2
+	ng := len(pr.gates)
+	reload := func(h int) {
+		part := parts[h]
+		for i := range part {
+			part[i] = 0
 		}
-		for o := 0; o < nc; o++ {
+		tree := trees[h]
+		for o := h * half; o < min(nc, (h+1)*half); o++ {
 			if d.prod[o] == 0 {
 				continue
 			}
 			tree.runTo(car, []int32{pr.cells[o].node}, []float64{0}, cost, pr.target, pr.ntarget)
-			loadOrigin(car, tree.pred, pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
+			loadOrigin(car, tree.pred, pr, carOD[o*nc:(o+1)*nc], ext[o], part)
 		}
-		for gi, gate := range pr.gates {
-			tree.runTo(car, []int32{gate}, []float64{0}, cost, pr.target, pr.ntarget)
-			loadGate(car, tree.pred, pr, gi, inCar, p[PThroughVehDay], aon)
+		for gi := h * ng / 2; gi < (h+1)*ng/2; gi++ {
+			tree.runTo(car, []int32{pr.gates[gi]}, []float64{0}, cost, pr.target, pr.ntarget)
+			loadGate(car, tree.pred, pr, gi, inCar, p[PThroughVehDay], part)
 		}
+	}
+	for it := 1; it < msaIterations; it++ {
+		congest()
+		cost = car.arcCosts(t, cost)
+		both(func() { reload(0) }, func() { reload(1) })
 		step := 1 / float64(it+1)
 		for i := range flow {
-			flow[i] = float64(flow[i]*(1-step)) + float64(aon[i]*step)
+			aon := parts[0][i] + parts[1][i]
+			flow[i] = float64(flow[i]*(1-step)) + float64(aon*step)
 		}
 	}
 	congest()

@@ -26,6 +26,7 @@ Usage:
   barri validate SCENARIO.json...          check scenario files against their city
   barri import [layers] --out CITY.barri   build a city file from GeoJSON and OpenStreetMap
   barri cities                             the built-in cities and example scenarios
+  barri calibrate [--city eixample]        fit the models to published Barcelona figures
 
 A SCENARIO may also name a built-in example, e.g. "barri run superilla-hospital-clinic".
 Run "barri COMMAND --help" for a command's flags.
@@ -74,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdImport(rest, stdout, stderr)
 	case "cities":
 		return cmdCities(rest, stdout, stderr)
+	case "calibrate":
+		return cmdCalibrate(rest, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

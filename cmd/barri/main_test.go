@@ -211,7 +211,7 @@ func TestImportAndRun(t *testing.T) {
 }
 
 func TestHelpAndCities(t *testing.T) {
-	for _, cmd := range []string{"run", "compare", "batch", "validate", "import", "cities"} {
+	for _, cmd := range []string{"run", "compare", "batch", "validate", "import", "cities", "calibrate"} {
 		_, e, code := barri(t, cmd, "--help")
 		if code != 0 || !strings.Contains(e, "Usage: barri "+cmd) {
 			t.Errorf("%s --help: exit %d, %q", cmd, code, e)
@@ -227,5 +227,20 @@ func TestHelpAndCities(t *testing.T) {
 	out, _, code = barri(t, "compare", "superilla-hospital-clinic", "eixos-verds")
 	if code != 0 || !strings.Contains(out, "Change from baseline") {
 		t.Errorf("compare: %d\n%s", code, out)
+	}
+}
+
+func TestCalibrateCommand(t *testing.T) {
+	out, e, code := barri(t, "calibrate")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, e, out)
+	}
+	for _, want := range []string{"mode share: walk", "rent: la Dreta de l'Eixample", "asc_car", "PV per m²"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("calibrate output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "MISSED") {
+		t.Errorf("a target is missed:\n%s", out)
 	}
 }
