@@ -139,13 +139,7 @@ func TestEixampleBlocksMatchBoundaries(t *testing.T) {
 	}
 	var barris []barri
 	for _, f := range feats {
-		var mp orb.MultiPolygon
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			mp = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			mp = g
-		}
+		mp, _ := f.MultiPolygon()
 		code := f.Str("BARRI")
 		barris = append(barris, barri{code, sim.Area(proj.ProjectGeometry(mp).(orb.MultiPolygon))})
 	}

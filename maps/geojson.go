@@ -63,6 +63,18 @@ func (f *Feature) Num(keys ...string) (float64, bool) {
 	return 0, false
 }
 
+// MultiPolygon returns the feature's area as a MultiPolygon, false when its
+// geometry is not a Polygon or MultiPolygon.
+func (f *Feature) MultiPolygon() (orb.MultiPolygon, bool) {
+	switch g := f.Geometry.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, true
+	case orb.MultiPolygon:
+		return g, true
+	}
+	return nil, false
+}
+
 // Name identifies the feature in messages: its index and its id if any.
 func (f *Feature) Name() string {
 	if f.ID != "" {

@@ -511,13 +511,8 @@ func importZones(feats []Feature, file string, proj sim.Projection, area orb.Bou
 	var polys []orb.MultiPolygon
 	for i := range feats {
 		f := &feats[i]
-		var mp orb.MultiPolygon
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			mp = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			mp = g
-		default:
+		mp, ok := f.MultiPolygon()
+		if !ok {
 			return nil, nil, fmt.Errorf("maps: %s: %s is a %s: zones must be polygons", file, f.Name(), f.Geometry.GeoJSONType())
 		}
 		name := f.Str(zoneProps.name...)
@@ -587,13 +582,8 @@ func importAges(feats []Feature, proj sim.Projection) []ageArea {
 		if !ok {
 			continue
 		}
-		var mp orb.MultiPolygon
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			mp = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			mp = g
-		default:
+		mp, ok := f.MultiPolygon()
+		if !ok {
 			continue
 		}
 		xy := proj.ProjectGeometry(mp).(orb.MultiPolygon)
@@ -644,13 +634,8 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 	flats := map[int]bool{}
 	for i := range feats {
 		f := &feats[i]
-		var mp orb.MultiPolygon
-		switch g := f.Geometry.(type) {
-		case orb.Polygon:
-			mp = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			mp = g
-		default:
+		mp, ok := f.MultiPolygon()
+		if !ok {
 			rep.drop(file, "not a polygon", f.Name())
 			continue
 		}

@@ -7,20 +7,33 @@ import (
 	"github.com/barri-city/barri/sim"
 )
 
-// benchEvaluate times a full Evaluate (baseline and scenario) of an empty
-// scenario on a city whose derived indexes are already built.
+// benchEvaluate times a full Evaluate of a scenario (a retrofit of a few
+// blocks) on a city whose derived indexes are built: "warm", the city already
+// holds the baseline (as in a batch or on the workshop server); "cold", the
+// baseline is computed too.
 func benchEvaluate(b *testing.B, c *sim.City) {
-	sc := &sim.Scenario{City: c.Name}
+	sc := &sim.Scenario{City: c.Name, Edits: []sim.Edit{{Op: "retrofit", Level: "deep",
+		Area: areaAround(c, c.Buildings[len(c.Buildings)/2].Centroid, 300)}}}
 	if _, err := sim.Evaluate(c, sc); err != nil { // builds the city's derived indexes once
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := sim.Evaluate(c, sc); err != nil {
-			b.Fatal(err)
+	b.Run("warm", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := sim.Evaluate(c, sc); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c.ForgetBaselines()
+			if _, err := sim.Evaluate(c, sc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkEvaluateEixample(b *testing.B) { benchEvaluate(b, maps.Eixample()) }
@@ -36,20 +49,6 @@ func BenchmarkComputeEixample(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		sim.Compute(st, nil)
-	}
-}
-
-// BenchmarkEvaluateSynthetic100kSerial is the same work as
-// BenchmarkEvaluateSynthetic100k done one state after the other, for comparison.
-func BenchmarkEvaluateSynthetic100kSerial(b *testing.B) {
-	c := maps.Synthetic(100000, 1)
-	sim.Evaluate(c, &sim.Scenario{City: c.Name})
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		st := sim.NewState(c, sim.DefaultParams())
-		base := sim.Compute(st, nil)
-		sim.Compute(st.Clone(), base)
 	}
 }
 

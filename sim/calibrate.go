@@ -66,9 +66,10 @@ func Targets(c *City, r *Report) []Target {
 	return ts
 }
 
-// Baseline computes the baseline report of a city with the given parameters.
+// Baseline returns the baseline report of a city with the given parameters.
+// The city keeps the last few; treat the report as read-only.
 func Baseline(c *City, p Params) *Report {
-	return Compute(NewState(c, p), nil)
+	return c.baseline(p)
 }
 
 // Calibrate fits the free parameters of the models to the published
@@ -85,7 +86,8 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 	var r *Report
 	it := 0
 	for ; it < 60; it++ {
-		r = Baseline(c, p)
+		r = Compute(NewState(c, p), nil) // a new set of parameters each time: not worth keeping
+
 		d := r.diag
 		v := r.City
 		old := p
@@ -112,7 +114,7 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 			break
 		}
 	}
-	r = Baseline(c, p)
+	r = Compute(NewState(c, p), nil)
 	return p, Targets(c, r), it + 1
 }
 

@@ -72,7 +72,8 @@ type Result struct {
 
 // Evaluate computes the baseline and scenario indicators of sc on city c.
 // It is deterministic: the same inputs give the same bits, whatever the
-// number of processors.
+// number of processors. The baseline report is shared between the results of
+// one city and parameters: treat reports as read-only.
 func Evaluate(c *City, sc *Scenario) (*Result, error) {
 	params := DefaultParams()
 	for _, name := range sortedKeys(sc.Params) {
@@ -87,12 +88,12 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 			return nil, &EditError{Index: i, Op: sc.Edits[i].Op, Err: err}
 		}
 	}
-	// Baseline and scenario are independent until rents, which are fitted on
-	// the baseline: run the heavy stages side by side. Each is
-	// single-threaded on its own data, so the bits do not depend on scheduling.
-	var mb, ms *model
-	both(func() { mb = newModel(base) }, func() { ms = newModel(st) })
-	b := mb.report(nil)
+	// The baseline depends on the city and the parameters only: the city
+	// keeps it, so that many scenarios on one city compute it once.
+	// When it must be computed, it runs beside the scenario's models.
+	var b *Report
+	var ms *model
+	both(func() { b = c.baseline(params) }, func() { ms = newModel(st) })
 	s := ms.report(b)
 	r := newResult(sc.Name, c.Name, sc.Seed, b, s)
 	return r, nil

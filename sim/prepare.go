@@ -37,6 +37,52 @@ type cell struct {
 type cityCache struct {
 	once sync.Once
 	p    *prepared
+
+	baseMu sync.Mutex
+	bases  []*cachedBaseline // the most recently added last
+}
+
+// cachedBaseline is the baseline report of the city under one set of parameters.
+type cachedBaseline struct {
+	params Params
+	once   sync.Once
+	rep    *Report
+}
+
+// maxBaselines bounds the baselines a city keeps.
+const maxBaselines = 4
+
+// baseline returns the baseline report of the city with parameters p,
+// computing it once. Concurrent callers with the same parameters share one
+// computation.
+func (c *City) baseline(p Params) *Report {
+	cc := &c.cache
+	cc.baseMu.Lock()
+	var e *cachedBaseline
+	for _, b := range cc.bases {
+		if b.params == p {
+			e = b
+			break
+		}
+	}
+	if e == nil {
+		e = &cachedBaseline{params: p}
+		cc.bases = append(cc.bases, e)
+		if len(cc.bases) > maxBaselines {
+			cc.bases = cc.bases[1:]
+		}
+	}
+	cc.baseMu.Unlock()
+	e.once.Do(func() { e.rep = newModel(NewState(c, p)).report(nil) })
+	return e.rep
+}
+
+// ForgetBaselines drops the baseline reports the city keeps (up to four sets
+// of parameters), freeing their memory; they are computed again when needed.
+func (c *City) ForgetBaselines() {
+	c.cache.baseMu.Lock()
+	c.cache.bases = nil
+	c.cache.baseMu.Unlock()
 }
 
 func (c *City) prep() *prepared {
