@@ -111,41 +111,6 @@ func (t *spt) push(n int32, d float64) {
 	t.heap = h
 }
 
-// pop removes and returns the node of least cost.
-func (t *spt) pop() (int32, float64) {
-	h, pos := t.heap, t.pos
-	top := h[0]
-	pos[top.n] = -1
-	last := len(h) - 1
-	if last == 0 {
-		t.heap = h[:0]
-		return top.n, top.d
-	}
-	e := h[last]
-	h = h[:last]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= last {
-			break
-		}
-		m := l
-		if r := l + 1; r < last && h[r].d < h[l].d {
-			m = r
-		}
-		if h[m].d >= e.d {
-			break
-		}
-		h[i] = h[m]
-		pos[h[i].n] = int32(i)
-		i = m
-	}
-	h[i] = e
-	pos[e.n] = int32(i)
-	t.heap = h
-	return top.n, top.d
-}
-
 // run computes shortest costs from the sources (with initial costs) over arc
 // costs (one per arc; +Inf closes an arc).
 func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
@@ -170,24 +135,74 @@ func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, targe
 	}
 	start, to := g.start, g.to
 	left := ntarget
-	for len(t.heap) > 0 {
-		u, du := t.pop()
+	h, pos := t.heap, t.pos
+	for len(h) > 0 {
+		// Pop the least node (the heap operations are written out: calls are
+		// dear on js/wasm).
+		top := h[0]
+		u, du := top.n, top.d
+		pos[u] = -1
+		last := len(h) - 1
+		if last > 0 {
+			e := h[last]
+			h = h[:last]
+			i := 0
+			for {
+				l := 2*i + 1
+				if l >= last {
+					break
+				}
+				m := l
+				if r := l + 1; r < last && h[r].d < h[l].d {
+					m = r
+				}
+				if h[m].d >= e.d {
+					break
+				}
+				h[i] = h[m]
+				pos[h[i].n] = int32(i)
+				i = m
+			}
+			h[i] = e
+			pos[e.n] = int32(i)
+		} else {
+			h = h[:0]
+		}
 		if target != nil && target[u] {
 			if left--; left == 0 {
-				for _, e := range t.heap {
-					t.pos[e.n] = -1
+				for _, e := range h {
+					pos[e.n] = -1
 				}
-				t.heap = t.heap[:0]
-				return
+				h = h[:0]
+				break
 			}
 		}
 		for a, end := start[u], start[u+1]; a < end; a++ {
 			nd := du + cost[a]
-			if v := to[a]; nd < dist[v] {
-				dist[v] = nd
-				pred[v] = a
-				t.push(v, nd)
+			v := to[a]
+			if nd >= dist[v] {
+				continue
 			}
+			dist[v] = nd
+			pred[v] = a
+			// Push v, or move it up if queued.
+			i := int(pos[v])
+			if i < 0 {
+				h = append(h, heapEntry{})
+				i = len(h) - 1
+			}
+			for i > 0 {
+				p := (i - 1) / 2
+				if h[p].d <= nd {
+					break
+				}
+				h[i] = h[p]
+				pos[h[i].n] = int32(i)
+				i = p
+			}
+			h[i] = heapEntry{nd, v}
+			pos[v] = int32(i)
 		}
 	}
+	t.heap = h
 }
