@@ -221,8 +221,6 @@ func itoa(i int) string {
 func Eixample() *sim.City {
 	const seed = 1859 // the year Cerdà's plan was approved
 	rng := rand.New(rand.NewPCG(seed, 0x45495841))
-	proj := sim.NewProjection(eixampleOrigin[0], eixampleOrigin[1])
-	_ = proj
 	zoneIdx := map[string]int{}
 	zones := make([]sim.Zone, len(eixampleZones))
 	copy(zones, eixampleZones)
@@ -409,7 +407,7 @@ func blockPlots(u0, u1, v0, v1, depth, ch float64) []orb.Ring {
 }
 
 // streetProfile gives lanes, free-flow speed, class and direction by name.
-func streetProfile(name string, index int, column bool) (lanes int, speed float64, class string, oneway bool, bike bool) {
+func streetProfile(name string) (lanes int, speed float64, class string, oneway bool, bike bool) {
 	switch name {
 	case "Gran Via de les Corts Catalanes":
 		return 8, 35, sim.ClassPrimary, false, false
@@ -464,7 +462,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 		t    float64
 		line int
 	}
-	addLine := func(line int, name func(t float64) string, at func(t float64) orb.Point, cr []crossing, adjacent func(t0, t1 float64) bool, index int, column bool) {
+	addLine := func(line int, name func(t float64) string, at func(t float64) orb.Point, cr []crossing, adjacent func(t0, t1 float64) bool, index int) {
 		sort.Slice(cr, func(a, b int) bool { return cr[a].t < cr[b].t })
 		for k := 0; k+1 < len(cr); k++ {
 			t0, t1 := cr[k].t, cr[k+1].t
@@ -477,7 +475,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 			}
 			a := node(key{line, cr[k].line}, at(t0))
 			b := node(key{line, cr[k+1].line}, at(t1))
-			lanes, speed, class, oneway, bike := streetProfile(nm, index, column)
+			lanes, speed, class, oneway, bike := streetProfile(nm)
 			from, to := a, b
 			if oneway && index%2 == 1 {
 				from, to = b, a
@@ -502,7 +500,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 			func(t0, t1 float64) bool {
 				j := bandOf((t0+t1)/2, rows)
 				return j >= 0 && (blockZone(ii-1, j) >= 0 || blockZone(ii, j) >= 0)
-			}, i, true)
+			}, i)
 	}
 	for j := range rows {
 		var cr []crossing
@@ -517,7 +515,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 			func(t0, t1 float64) bool {
 				i := bandOf((t0+t1)/2, cols)
 				return i >= 0 && (blockZone(i, jj-1) >= 0 || blockZone(i, jj) >= 0)
-			}, j, false)
+			}, j)
 	}
 	// The Diagonal: from each crossing to the next, where a block lies near.
 	var cr []crossing
@@ -543,7 +541,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 				}
 			}
 			return false
-		}, 0, false)
+		}, 0)
 	return nodes, segs
 }
 
