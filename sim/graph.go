@@ -137,8 +137,7 @@ func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, targe
 	left := ntarget
 	h, pos := t.heap, t.pos
 	for len(h) > 0 {
-		// Pop the least node (the heap operations are written out: calls are
-		// dear on js/wasm).
+		// Pop the least node, written out here: calls are dear on js/wasm.
 		top := h[0]
 		u, du := top.n, top.d
 		pos[u] = -1
@@ -185,23 +184,9 @@ func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, targe
 			}
 			dist[v] = nd
 			pred[v] = a
-			// Push v, or move it up if queued.
-			i := int(pos[v])
-			if i < 0 {
-				h = append(h, heapEntry{})
-				i = len(h) - 1
-			}
-			for i > 0 {
-				p := (i - 1) / 2
-				if h[p].d <= nd {
-					break
-				}
-				h[i] = h[p]
-				pos[h[i].n] = int32(i)
-				i = p
-			}
-			h[i] = heapEntry{nd, v}
-			pos[v] = int32(i)
+			t.heap = h
+			t.push(v, nd)
+			h = t.heap
 		}
 	}
 	t.heap = h
