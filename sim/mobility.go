@@ -39,6 +39,7 @@ type mobilityResult struct {
 
 // mobilityDemand is what the mobility model takes from buildings and streets.
 type mobilityDemand struct {
+	ends     []float64   // trips starting or ending at each building per day, by residents and workers
 	prod     []float64   // residents' trips starting in each cell
 	attr     []float64   // attraction of each cell
 	inbound  []float64   // trips into the cell's jobs from outside the area
@@ -68,7 +69,7 @@ func cellDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 	p := &s.Params
 	pr := c.prep()
 	nc, nz := len(pr.cells), len(c.Zones)
-	d := &mobilityDemand{prod: make([]float64, nc), attr: make([]float64, nc), inbound: make([]float64, nc),
+	d := &mobilityDemand{ends: make([]float64, len(c.Buildings)), prod: make([]float64, nc), attr: make([]float64, nc), inbound: make([]float64, nc),
 		cellZone: make([][]float64, nc), bike: make([]float64, nc), calm: make([]float64, nc), ptAcc: ptAcc}
 	for i := range c.Buildings {
 		ci := pr.bCell[i]
@@ -77,6 +78,7 @@ func cellDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 		d.prod[ci] += trips
 		d.attr[ci] += jobs + float64(trips*0.5)
 		d.inbound[ci] += jobs
+		d.ends[i] = trips + jobs
 		if z := c.Buildings[i].Zone; z >= 0 {
 			if d.cellZone[ci] == nil {
 				d.cellZone[ci] = make([]float64, nz)
@@ -162,6 +164,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2
 	// Distribution and mode choice on free-flow car times; the first
 	// all-or-nothing load follows the free-flow trees.
 	carOD := make([]float64, nc*nc) // vehicles per day
+	cellCar := make([]float64, nc)  // residents' car trips from each cell
 	ext := make([]float64, nc)      // vehicles per day leaving each cell
 	aon := make([]float64, ns)
 	w := make([]float64, nc)
@@ -211,6 +214,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2
 			if km < 2 {
 				out.shortTrips += trips
 			}
+			cellCar[o] += trips * shares[mCar]
 			veh := trips * shares[mCar] / p[PCarOccupancy]
 			switch {
 			case j == nc:
@@ -279,6 +283,20 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2
 		for i := range flow {
 			aon := parts[0][i] + parts[1][i]
 			flow[i] = float64(flow[i]*(1-step)) + float64(aon*step)
+		}
+	}
+	// Access legs: a car trip starting or ending at a building drives the
+	// street it fronts, at its cell's car share. This is the only traffic on
+	// streets with local access only, which no route passes through.
+	carShare := make([]float64, nc)
+	for o := range carShare {
+		if d.prod[o] > 0 {
+			carShare[o] = cellCar[o] / d.prod[o]
+		}
+	}
+	for i, e := range d.ends {
+		if seg := pr.bSeg[i]; e > 0 && !math.IsInf(free[seg], 1) {
+			flow[seg] += float64(e*carShare[pr.bCell[i]]) / p[PCarOccupancy]
 		}
 	}
 	congest()

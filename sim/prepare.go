@@ -12,6 +12,7 @@ type prepared struct {
 	bNode    []int32   // building -> nearest street node
 	bSnap    []float64 // metres from building centroid to that node
 	bCell    []int32   // building -> analysis cell
+	bSeg     []int32   // building -> the street segment it fronts (its nearest)
 	segZone  []int32   // segment -> zone of the nearest building, -1 if none
 	cells    []cell
 	amenNode []int32 // amenity -> nearest node
@@ -109,8 +110,15 @@ func prepareCity(c *City) *prepared {
 	nb := len(c.Buildings)
 	p.bNode = make([]int32, nb)
 	p.bSnap = make([]float64, nb)
+	p.bSeg = make([]int32, nb)
 	for i := range c.Buildings {
-		p.bNode[i], p.bSnap[i] = c.snapNode(c.Buildings[i].Centroid)
+		id, _, t := c.NearestSegment(c.Buildings[i].Centroid)
+		p.bSeg[i] = int32(id)
+		n := c.Segments[id].From
+		if t > 0.5 {
+			n = c.Segments[id].To
+		}
+		p.bNode[i], p.bSnap[i] = int32(n), dist(c.Buildings[i].Centroid, c.Nodes[n].P)
 	}
 	p.amenNode = make([]int32, len(c.Amenities))
 	p.amenSnap = make([]float64, len(c.Amenities))
