@@ -47,11 +47,11 @@ func Targets(c *City, r *Report) []Target {
 		{"mode share: public transport", targetPT, v["mobility.share.pt"], 0.03, true, "Pacte per la Mobilitat 2024"},
 		{"mode share: car and motorbike", targetCar, v["mobility.share.car"], 0.03, true, "Pacte per la Mobilitat 2024"},
 		{"mode share: bike and scooter", targetBike, v["mobility.share.bike"], 0.03, true, "Pacte per la Mobilitat 2024"},
-		{"trips per person per day", targetTripsPerPerson, d.resTrips / math.Max(d.residents, 1), 0.10, false, "EMEF 2023"},
-		{"mean trip length (km)", targetTripKm, d.tripKm / math.Max(d.resTrips, 1), 0.15, false, "EMEF 2023"},
-		{"share of trips under 2 km", targetShortShare, d.shortTrips / math.Max(d.resTrips, 1), 0.05, true, "EMEF 2023"},
+		{"trips per person per day", targetTripsPerPerson, d.resTrips / max(d.residents, 1), 0.10, false, "EMEF 2023"},
+		{"mean trip length (km)", targetTripKm, d.tripKm / max(d.resTrips, 1), 0.15, false, "EMEF 2023"},
+		{"share of trips under 2 km", targetShortShare, d.shortTrips / max(d.resTrips, 1), 0.05, true, "EMEF 2023"},
 		{"mean trip time (min)", targetTripMin, v["mobility.mean_trip_min"], 0.25, false, "EMEF 2023 (door to door)"},
-		{"residential energy per household (kWh/yr)", targetHouseholdKWh, d.resKWh / math.Max(d.households, 1), 0.15, false, "IDAE SPAHOUSEC, Mediterranean flats"},
+		{"residential energy per household (kWh/yr)", targetHouseholdKWh, d.resKWh / max(d.households, 1), 0.15, false, "IDAE SPAHOUSEC, Mediterranean flats"},
 		{"renters paying > 30% of income on rent", targetRentBurden, v["housing.rent_burden_share"], 0.05, true, "IDRA"},
 	}
 	if d.roofUsable > 0 {
@@ -80,7 +80,7 @@ func Baseline(c *City, p Params) *Report {
 // number of iterations. It is deterministic.
 func Calibrate(c *City, p Params) (Params, []Target, int) {
 	probit := func(x float64) float64 {
-		x = math.Min(math.Max(x, 1e-6), 1-1e-6)
+		x = min(max(x, 1e-6), 1-1e-6)
 		return math.Sqrt2 * detmath.Erfinv(2*x-1)
 	}
 	var r *Report
@@ -92,24 +92,24 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		v := r.City
 		old := p
 		// Mode constants: walking is the reference.
-		lw := detmath.Log(targetWalk / math.Max(v["mobility.share.walk"], 1e-9))
-		p[PASCBike] += detmath.Log(targetBike/math.Max(v["mobility.share.bike"], 1e-9)) - lw
-		p[PASCPT] += detmath.Log(targetPT/math.Max(v["mobility.share.pt"], 1e-9)) - lw
-		p[PASCCar] += detmath.Log(targetCar/math.Max(v["mobility.share.car"], 1e-9)) - lw
+		lw := detmath.Log(targetWalk / max(v["mobility.share.walk"], 1e-9))
+		p[PASCBike] += detmath.Log(targetBike/max(v["mobility.share.bike"], 1e-9)) - lw
+		p[PASCPT] += detmath.Log(targetPT/max(v["mobility.share.pt"], 1e-9)) - lw
+		p[PASCCar] += detmath.Log(targetCar/max(v["mobility.share.car"], 1e-9)) - lw
 		// External trips: their share sets the short trips, their length the mean.
 		e := p[PExternalShare]
-		shortInternal := d.shortTrips / math.Max(d.resTrips, 1) / (1 - e)
+		shortInternal := d.shortTrips / max(d.resTrips, 1) / (1 - e)
 		if shortInternal > targetShortShare {
-			p[PExternalShare] = math.Min(0.9, math.Max(0.05, 1-targetShortShare/shortInternal))
+			p[PExternalShare] = min(0.9, max(0.05, 1-targetShortShare/shortInternal))
 		}
-		meanKm := d.tripKm / math.Max(d.resTrips, 1)
-		p[PExternalKm] = math.Min(50, math.Max(0.5, p[PExternalKm]+(targetTripKm-meanKm)/p[PExternalShare]))
+		meanKm := d.tripKm / max(d.resTrips, 1)
+		p[PExternalKm] = min(50, max(0.5, p[PExternalKm]+(targetTripKm-meanKm)/p[PExternalShare]))
 		// Energy: the scale that gives a household its published demand.
-		hhKWh := d.resKWh / math.Max(d.households, 1)
-		p[PResEnergyScale] = math.Min(5, math.Max(0.1, p[PResEnergyScale]*targetHouseholdKWh/math.Max(hhKWh, 1)))
+		hhKWh := d.resKWh / max(d.households, 1)
+		p[PResEnergyScale] = min(5, max(0.1, p[PResEnergyScale]*targetHouseholdKWh/max(hhKWh, 1)))
 		// Renters' income: shift the log-income by the probit gap of the burden.
 		gap := probit(v["housing.rent_burden_share"]) - probit(targetRentBurden)
-		p[PRenterIncomeFactor] = math.Min(2, math.Max(0.1, p[PRenterIncomeFactor]*detmath.Exp(p[PIncomeSigma]*gap)))
+		p[PRenterIncomeFactor] = min(2, max(0.1, p[PRenterIncomeFactor]*detmath.Exp(p[PIncomeSigma]*gap)))
 		if maxChange(old, p) < 1e-7 {
 			break
 		}
@@ -121,7 +121,7 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 func maxChange(a, b Params) float64 {
 	m := 0.0
 	for i := range a {
-		m = math.Max(m, math.Abs(a[i]-b[i])/math.Max(1e-9, math.Abs(a[i])))
+		m = max(m, math.Abs(a[i]-b[i])/max(1e-9, math.Abs(a[i])))
 	}
 	return m
 }

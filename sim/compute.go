@@ -81,7 +81,7 @@ func (m *model) accessKind(k int) []float64 {
 	mPerMin := s.Params[PWalkKmh] * 1000 / 60
 	m.tree.run(pr.walk, src, init, pr.walkCost)
 	for i := range mins {
-		mins[i] = math.Min(120, (m.tree.dist[pr.bNode[i]]+pr.bSnap[i])/mPerMin)
+		mins[i] = min(120, (m.tree.dist[pr.bNode[i]]+pr.bSnap[i])/mPerMin)
 	}
 	return mins
 }
@@ -114,10 +114,10 @@ func (m *model) housingQuantities() {
 	for z := range zs {
 		zn := &c.Zones[z]
 		h := &zs[z]
-		growth := h.dwellings / math.Max(pr.zoneDw0[z], 1)
+		growth := h.dwellings / max(pr.zoneDw0[z], 1)
 		h.households = zn.Households * growth
 		h.residents = zn.Population * growth
-		hhIncome := float64(zn.IncomePerCapita * zn.Population / math.Max(zn.Households, 1))
+		hhIncome := float64(zn.IncomePerCapita * zn.Population / max(zn.Households, 1))
 		h.income = newLognormal(hhIncome, p[PIncomeSigma])
 		h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
 	}
@@ -202,21 +202,21 @@ func (m *model) report(base *Report) *Report {
 			if den[z] > 0 {
 				mean = num[z] / den[z]
 			}
-			kappa[z] = detmath.Log(math.Max(c.Zones[z].RentEurMonth, 1)) - detmath.Log(mean)
+			kappa[z] = detmath.Log(max(c.Zones[z].RentEurMonth, 1)) - detmath.Log(mean)
 		}
 	}
 	ekappa := make([]float64, nz)
 	for z := range zh {
 		ekappa[z] = detmath.Exp(kappa[z])
 		h := &zh[z]
-		h.supply = detmath.Pow(math.Max(h.dwellings/math.Max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
+		h.supply = detmath.Pow(max(h.dwellings/max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
 		if den[z] > 0 {
 			h.marketRent = num[z] / den[z] * detmath.Exp(kappa[z]) * h.supply
 		} else {
 			h.marketRent = detmath.Exp(kappa[z]) * h.supply
 		}
-		size := c.Zones[z].RentEurMonth / math.Max(c.Zones[z].RentEurM2, 1) // m² of a typical dwelling on the market
-		h.affordableRent = math.Min(h.marketRent, float64(p[PAffordableRentM2]*size))
+		size := c.Zones[z].RentEurMonth / max(c.Zones[z].RentEurM2, 1) // m² of a typical dwelling on the market
+		h.affordableRent = min(h.marketRent, float64(p[PAffordableRentM2]*size))
 	}
 
 	out := &Report{City: Indicators{}, Zones: make([]ZoneReport, nz), kappa: kappa,
@@ -234,7 +234,7 @@ func (m *model) report(base *Report) *Report {
 		if z >= 0 {
 			h := &zh[z]
 			market := float64(m.ehed[i]*ekappa[z]) * h.supply
-			aff := float64(b.Affordable) / math.Max(float64(b.Dwellings), 1)
+			aff := float64(b.Affordable) / max(float64(b.Dwellings), 1)
 			rent = float64((1-aff)*market) + float64(aff*h.affordableRent)
 			cost := float64(e.resKWh*p[PResElecShare]*p[PElecPrice]) + float64(e.resKWh*(1-p[PResElecShare])*p[PGasPrice])
 			zs[z].energy += e.energyKWh
@@ -306,7 +306,7 @@ func (m *model) report(base *Report) *Report {
 		v["housing.rent_eur_month"] = h.meanRent()
 		v["housing.rent_burden_share"] = h.rentBurden()
 		v["housing.displacement_risk"] = h.displacementRisk()
-		cost := zs[z].resCost / math.Max(h.households, 1)
+		cost := zs[z].resCost / max(h.households, 1)
 		v["energy.poverty_share"] = h.income.below(cost / 0.1)
 		v["energy.demand_gwh_year"] = zs[z].energy / 1e6
 		v["energy.pv_gwh_year"] = zs[z].pv / 1e6
@@ -314,18 +314,18 @@ func (m *model) report(base *Report) *Report {
 		trips := mob.zoneTrips[z]
 		v["mobility.trips_day"] = trips
 		for md := 0; md < nModes; md++ {
-			v["mobility.share."+modeNames[md]] = mob.zoneModes[z][md] / math.Max(trips, 1e-9)
+			v["mobility.share."+modeNames[md]] = mob.zoneModes[z][md] / max(trips, 1e-9)
 		}
-		v["mobility.mean_trip_min"] = mob.zoneMin[z] / math.Max(trips, 1e-9)
+		v["mobility.mean_trip_min"] = mob.zoneMin[z] / max(trips, 1e-9)
 		v["mobility.car_vkm_day"] = mob.zoneVkm[z]
 		v["mobility.co2_t_year"] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
 		v["mobility.nox_kg_day"] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
-		v["access.15min_share"] = zs[z].pop15 / math.Max(zs[z].pop, 1e-9)
+		v["access.15min_share"] = zs[z].pop15 / max(zs[z].pop, 1e-9)
 		for k, kind := range AmenityKinds {
-			v["access.walk_min."+kind] = walkSum[z*nk+k] / math.Max(zs[z].pop, 1e-9)
+			v["access.walk_min."+kind] = walkSum[z*nk+k] / max(zs[z].pop, 1e-9)
 			cityWalk[k] += walkSum[z*nk+k]
 		}
-		v["green.m2_per_resident"] = zGreen[z] / math.Max(h.residents, 1)
+		v["green.m2_per_resident"] = zGreen[z] / max(h.residents, 1)
 		out.Zones[z] = ZoneReport{Code: c.Zones[z].Code, Name: c.Zones[z].Name, Values: v}
 		dw += h.dwellings
 		aff += h.affordable
@@ -342,26 +342,26 @@ func (m *model) report(base *Report) *Report {
 	v := out.City
 	v["housing.dwellings"] = dw
 	v["housing.affordable_dwellings"] = aff
-	v["housing.rent_eur_month"] = rentSum / math.Max(dw, 1)
-	v["housing.rent_burden_share"] = burden / math.Max(renters, 1e-9)
-	v["housing.displacement_risk"] = risk / math.Max(renters, 1e-9)
+	v["housing.rent_eur_month"] = rentSum / max(dw, 1)
+	v["housing.rent_burden_share"] = burden / max(renters, 1e-9)
+	v["housing.displacement_risk"] = risk / max(renters, 1e-9)
 	v["energy.demand_gwh_year"] = energy / 1e6
 	v["energy.pv_gwh_year"] = pv / 1e6
 	v["energy.co2_t_year"] = co2 / 1000
-	v["energy.poverty_share"] = poverty / math.Max(hh, 1e-9)
+	v["energy.poverty_share"] = poverty / max(hh, 1e-9)
 	v["mobility.trips_day"] = mob.tripsDay
 	for md := 0; md < nModes; md++ {
-		v["mobility.share."+modeNames[md]] = mob.modes[md] / math.Max(mob.resTrips, 1e-9)
+		v["mobility.share."+modeNames[md]] = mob.modes[md] / max(mob.resTrips, 1e-9)
 	}
 	v["mobility.car_vkm_day"] = mob.carVkm
-	v["mobility.mean_trip_min"] = mob.tripMin / math.Max(mob.resTrips, 1e-9)
+	v["mobility.mean_trip_min"] = mob.tripMin / max(mob.resTrips, 1e-9)
 	v["mobility.co2_t_year"] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
 	v["mobility.nox_kg_day"] = float64(mob.carVkm*p[PCarNOx]) / 1000
-	v["access.15min_share"] = pop15 / math.Max(pop, 1e-9)
+	v["access.15min_share"] = pop15 / max(pop, 1e-9)
 	for k, kind := range AmenityKinds {
-		v["access.walk_min."+kind] = cityWalk[k] / math.Max(pop, 1e-9)
+		v["access.walk_min."+kind] = cityWalk[k] / max(pop, 1e-9)
 	}
-	v["green.m2_per_resident"] = green / math.Max(pop, 1)
+	v["green.m2_per_resident"] = green / max(pop, 1)
 	out.diag = diagnostics{resTrips: mob.resTrips, tripKm: mob.tripKm, shortTrips: mob.shortTrips, residents: pop, households: hh,
 		renters: renters}
 	for i := range c.Buildings {

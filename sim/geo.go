@@ -204,7 +204,7 @@ func pointSegDist(p, a, b orb.Point) (float64, float64) {
 	t := 0.0
 	if l2 > 0 {
 		t = (float64((p[0]-a[0])*dx) + float64((p[1]-a[1])*dy)) / l2
-		t = math.Max(0, math.Min(1, t))
+		t = max(0, min(1, t))
 	}
 	q := orb.Point{a[0] + t*dx, a[1] + t*dy}
 	return dist(p, q), t

@@ -403,13 +403,13 @@ func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, s
 	// Calmed streets (superblocks, green axes, pedestrian streets) make
 	// walking feel shorter and ride like a bike lane.
 	u[mWalk] = float64(b*ww) * times[mWalk] * (1 - float64(p[PCalmWalkFactor]*calm))
-	u[mBike] = p[PASCBike] + b*(times[mBike]-p[PBikeLaneBonusMin]*math.Min(1, bike+calm))
+	u[mBike] = p[PASCBike] + b*(times[mBike]-p[PBikeLaneBonusMin]*min(1, bike+calm))
 	u[mPT] = p[PASCPT] + b*(inVeh+accO+accD+p[PPTFare]/vot)
 	carCost := float64(km*p[PCarCostKm]) + p[PParkingEur]
 	u[mCar] = p[PASCCar] + b*(times[mCar]+carCost/vot+p[PSuperblockCarPenaltyMin]*calm)
 	mx := math.Inf(-1)
 	for _, v := range u {
-		mx = math.Max(mx, v)
+		mx = max(mx, v)
 	}
 	var sum float64
 	for m := range u {

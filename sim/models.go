@@ -12,7 +12,7 @@ func normCDF(x float64) float64 { return 0.5 * detmath.Erfc(-x/math.Sqrt2) }
 type lognormal struct{ mu, sigma float64 }
 
 func newLognormal(mean, sigma float64) lognormal {
-	return lognormal{mu: detmath.Log(math.Max(mean, 1)) - float64(sigma*sigma)/2, sigma: sigma}
+	return lognormal{mu: detmath.Log(max(mean, 1)) - float64(sigma*sigma)/2, sigma: sigma}
 }
 
 // below returns the share of households with income below x.
@@ -72,7 +72,7 @@ func energyOf(c *City, s *State, i int) buildingEnergy {
 	r.elecKWh = float64(resE*p[PResElecShare]) + float64(nonE*p[PNonResElecShare])
 	r.gasKWh = r.energyKWh - r.elecKWh
 	r.pvKWh = float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * b.PVCoverage * p[PPVYield]
-	r.co2Kg = float64(math.Max(0, r.elecKWh-r.pvKWh)*p[PGridCO2]) + float64(r.gasKWh*p[PGasCO2])
+	r.co2Kg = float64(max(0, r.elecKWh-r.pvKWh)*p[PGridCO2]) + float64(r.gasKWh*p[PGasCO2])
 	return r
 }
 
@@ -104,7 +104,7 @@ type zoneHousing struct {
 
 // rentBurden returns the share of renting households paying more than 30% of income.
 func (h *zoneHousing) rentBurden() float64 {
-	aff := h.affordable / math.Max(h.dwellings, 1)
+	aff := h.affordable / max(h.dwellings, 1)
 	burden := func(rent float64) float64 { return h.renterIncome.below(12 * rent / 0.3) }
 	return float64((1-aff)*burden(h.marketRent)) + float64(aff*burden(h.affordableRent))
 }
@@ -114,12 +114,12 @@ func (h *zoneHousing) rentBurden() float64 {
 // it takes 80% or more, linearly between. The mean is taken by midpoint
 // quadrature over 16 income quantiles.
 func (h *zoneHousing) displacementRisk() float64 {
-	aff := h.affordable / math.Max(h.dwellings, 1)
+	aff := h.affordable / max(h.dwellings, 1)
 	risk := func(rent float64) float64 {
 		var sum float64
 		for k := 0; k < 16; k++ {
 			income := h.renterIncome.quantile(0.4 * (float64(k) + 0.5) / 16)
-			sum += math.Max(0, math.Min(1, (12*rent/income-0.3)/0.5))
+			sum += max(0, min(1, (12*rent/income-0.3)/0.5))
 		}
 		return sum / 16
 	}
@@ -128,6 +128,6 @@ func (h *zoneHousing) displacementRisk() float64 {
 
 // meanRent returns the mean monthly rent of a dwelling in the zone.
 func (h *zoneHousing) meanRent() float64 {
-	aff := h.affordable / math.Max(h.dwellings, 1)
+	aff := h.affordable / max(h.dwellings, 1)
 	return float64((1-aff)*h.marketRent) + float64(aff*h.affordableRent)
 }

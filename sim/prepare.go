@@ -136,7 +136,7 @@ func prepareCity(c *City) *prepared {
 	// Analysis cells: squares of at least 400 m, sized so that a city has
 	// at most about 40 of them.
 	w, h := c.Bound.Max[0]-c.Bound.Min[0], c.Bound.Max[1]-c.Bound.Min[1]
-	size := math.Max(400, math.Sqrt(w*h/40))
+	size := max(400, math.Sqrt(w*h/40))
 	p.cellSize = size
 	nx := int(math.Ceil(w/size)) + 1
 	idx := map[int]int32{}

@@ -179,7 +179,7 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 			g := saveS(id)
 			g.Superblock = true
 			g.CarAccess = CarLocal
-			g.SpeedKmh = math.Min(g.SpeedKmh, 10)
+			g.SpeedKmh = min(g.SpeedKmh, 10)
 			g.Capacity = float64(g.Capacity) * 0.2
 		}
 	case "pedestrianize", "green_axis", "bike_lane":
@@ -202,7 +202,7 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 					g.Capacity = g.Capacity / float64(g.Lanes)
 				}
 				g.Lanes = min(g.Lanes, 1)
-				g.SpeedKmh = math.Min(g.SpeedKmh, 20)
+				g.SpeedKmh = min(g.SpeedKmh, 20)
 				g.GreenM2 = float64(seg.Length * 6)
 			case "bike_lane":
 				if g.BikeLane {
@@ -257,7 +257,7 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 		left := *e.Dwellings
 		shares := make([]int, len(ids))
 		for i, id := range ids {
-			shares[i] = int(math.Floor(float64(*e.Dwellings) * s.Buildings[id].FloorArea / math.Max(total, 1)))
+			shares[i] = int(math.Floor(float64(*e.Dwellings) * s.Buildings[id].FloorArea / max(total, 1)))
 			left -= shares[i]
 		}
 		for i := 0; left > 0; i = (i + 1) % len(ids) {
