@@ -202,12 +202,27 @@ func checkRange(name string, v *float64, lo, hi float64, required bool) error {
 }
 
 func (e *Edit) check() error {
+	_, err := e.parse()
+	return err
+}
+
+// parse checks the edit and returns its area, parsed (nil when it has none).
+func (e *Edit) parse() (orb.MultiPolygon, error) {
+	var area orb.MultiPolygon
+	err := e.checkWith(func() error {
+		a, err := ParseArea(e.Area)
+		area = a
+		return err
+	})
+	return area, err
+}
+
+func (e *Edit) checkWith(parseArea func() error) error {
 	needArea := func() error {
 		if len(e.Area) == 0 {
 			return errors.New(`"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
 		}
-		_, err := ParseArea(e.Area)
-		return err
+		return parseArea()
 	}
 	needStreets := func() error {
 		if e.Streets == nil {

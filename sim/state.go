@@ -139,7 +139,8 @@ func (e *EditError) Unwrap() error { return e.Err }
 // Apply applies one edit, checking it against the city, and returns how to
 // undo it. On error the state is unchanged.
 func (s *State) Apply(e *Edit) (*Undo, error) {
-	if err := e.check(); err != nil {
+	parsed, err := e.parse()
+	if err != nil {
 		return nil, err
 	}
 	u := &Undo{nStops: len(s.Stops), nParks: len(s.Parks), params: s.Params}
@@ -155,8 +156,8 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 		return &s.Segments[id]
 	}
 	var area Area
-	if len(e.Area) > 0 {
-		a, err := s.area(e.Area)
+	if parsed != nil {
+		a, err := s.areaOf(parsed)
 		if err != nil {
 			return nil, err
 		}
@@ -369,6 +370,11 @@ func (s *State) area(raw []byte) (Area, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.areaOf(mp)
+}
+
+// areaOf projects a parsed lon/lat area and checks it overlaps the city.
+func (s *State) areaOf(mp orb.MultiPolygon) (Area, error) {
 	a := Area(s.City.Proj.ProjectGeometry(mp).(orb.MultiPolygon))
 	if !a.Bound().Intersects(s.City.Bound) {
 		return nil, fmt.Errorf("the area lies outside the city %q (which spans lon %.4f..%.4f, lat %.4f..%.4f)", s.City.Name,
