@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/barri-city/barri/internal/testdata"
+	"github.com/barri-city/barri/internal/shareddata"
 	"github.com/barri-city/barri/sim"
 	"github.com/paulmach/orb"
 )
@@ -29,7 +29,7 @@ func streetKey(name string) string {
 }
 
 func TestEixampleFitsOSM(t *testing.T) {
-	feats, err := ReadOSMFile(testdata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
+	feats, err := ReadOSMFile(shareddata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestEixampleFitsOSM(t *testing.T) {
 // TestEixampleBlocksMatchBoundaries checks the barri block ranges against the
 // barri boundaries of Open Data BCN: the barri holding each block's centre.
 func TestEixampleBlocksMatchBoundaries(t *testing.T) {
-	feats, err := ReadGeoJSONFile(testdata.Path(t, "boundaries/barris.geojson"))
+	feats, err := ReadGeoJSONFile(shareddata.Path(t, "boundaries/barris.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestEixampleBlocksMatchBoundaries(t *testing.T) {
 // TestEixampleZoneStatistics checks the built-in statistics against the
 // published indicators.
 func TestEixampleZoneStatistics(t *testing.T) {
-	data, err := os.ReadFile(testdata.Path(t, "housing/barris_indicators.geojson"))
+	data, err := os.ReadFile(shareddata.Path(t, "housing/barris_indicators.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestEixampleShape(t *testing.T) {
 // fitted to the gaps between real footprints: no generated street may run
 // through the real buildings of ../shared/data/buildings.
 func TestEixampleStreetsMissRealBuildings(t *testing.T) {
-	feats, err := ReadGeoJSONFile(testdata.Path(t, "buildings/eixample_osm_buildings_2026.geojson"))
+	feats, err := ReadGeoJSONFile(shareddata.Path(t, "buildings/eixample_osm_buildings_2026.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/barri-city/barri/internal/testdata"
+	"github.com/barri-city/barri/internal/shareddata"
 	"github.com/barri-city/barri/sim"
 )
 
 func TestImportBarcelona(t *testing.T) {
-	d := testdata.Dir(t)
+	d := shareddata.Dir(t)
 	c, rep, err := Import(ImportOptions{
 		Name:      "bcn",
 		Zones:     filepath.Join(d, "housing/barris_indicators.geojson"),
@@ -62,7 +62,7 @@ func TestImportBarcelona(t *testing.T) {
 }
 
 func TestImportGirona(t *testing.T) {
-	c, rep, err := Import(ImportOptions{Name: "girona", OSM: testdata.Path(t, "fixtures/girona_carme_2014.osm")})
+	c, rep, err := Import(ImportOptions{Name: "girona", OSM: shareddata.Path(t, "fixtures/girona_carme_2014.osm")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/barri-city/barri/internal/testdata"
+	"github.com/barri-city/barri/internal/shareddata"
 	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/sim"
 )
@@ -46,7 +46,7 @@ func TestCalibrateConverges(t *testing.T) {
 // TestImportedCityRents: a city imported from ../shared/data meets the
 // published rents per barri within 10%.
 func TestImportedCityRents(t *testing.T) {
-	d := testdata.Dir(t)
+	d := shareddata.Dir(t)
 	c, _, err := maps.Import(maps.ImportOptions{Name: "bcn",
 		Zones:     filepath.Join(d, "housing/barris_indicators.geojson"),
 		OSM:       filepath.Join(d, "osm/bcn_nova_esquerra_eixample_2012.osm"),

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/barri-city/barri/internal/testdata"
+	"github.com/barri-city/barri/internal/shareddata"
 	"github.com/barri-city/barri/scenarios"
 	"github.com/barri-city/barri/sim"
 )
@@ -187,7 +187,7 @@ func TestBatchResumeAndShards(t *testing.T) {
 }
 
 func TestImportAndRun(t *testing.T) {
-	d := testdata.Dir(t)
+	d := shareddata.Dir(t)
 	dir := t.TempDir()
 	city := filepath.Join(dir, "bcn.barri")
 	out, e, code := barri(t, "import", "--zones", filepath.Join(d, "housing/barris_indicators.geojson"),

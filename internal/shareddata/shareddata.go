@@ -1,7 +1,7 @@
-// Package testdata finds the shared Barcelona data that tests read from
+// Package shareddata finds the shared Barcelona data that tests read from
 // ../shared/data beside the repository. Where it is absent (a user's clone)
 // tests skip with a message; under CI=true they fail, since CI always has it.
-package testdata
+package shareddata
 
 import (
 	"os"
