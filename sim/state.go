@@ -10,6 +10,10 @@ import (
 	"github.com/paulmach/orb"
 )
 
+// MinDwellingM2 is the least gross floor area a dwelling takes: add_housing
+// refuses to put more dwellings in a building than its floor area holds.
+const MinDwellingM2 = 30.0
+
 // Retrofit levels of a building.
 const (
 	RetrofitNone  = 0
@@ -268,6 +272,12 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 		share := 0.3
 		if e.AffordableShare != nil {
 			share = *e.AffordableShare
+		}
+		for i, id := range ids {
+			if limit := int(s.Buildings[id].FloorArea / MinDwellingM2); s.Buildings[id].Dwellings+shares[i] > limit {
+				return nil, fmt.Errorf("building %d can hold at most %d dwellings (%.0f m² of floor, %.0f m² each at least); it has %d and would get %d more",
+					id, limit, s.Buildings[id].FloorArea, MinDwellingM2, s.Buildings[id].Dwellings, shares[i])
+			}
 		}
 		for i, id := range ids {
 			if shares[i] == 0 {

@@ -56,6 +56,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"area is a point", runFile("point.json", scenarioWith(`{"op":"park","area":{"type":"Point","coordinates":[2.15,41.38]}}`)), []string{"edit 0 (park)", "must be a Polygon"}, true},
 		{"value out of range", runFile("range.json", scenarioWith(`{"op":"solar","area":`+inEixample+`,"roof_coverage":2}`)), []string{"edit 0 (solar)", "roof_coverage = 2"}, true},
 		{"negative dwellings", runFile("dw.json", scenarioWith(`{"op":"add_housing","building":3,"dwellings":-5}`)), []string{"edit 0 (add_housing)", "dwellings"}, true},
+		{"too many dwellings", runFile("crowded.json", scenarioWith(`{"op":"add_housing","building":0,"dwellings":100000}`)), []string{"edit 0 (add_housing)", "building 0 can hold at most"}, true},
 		{"unknown use", runFile("use.json", scenarioWith(`{"op":"rezone","area":`+inEixample+`,"use":"casino"}`)), []string{"edit 0 (rezone)", `use "casino"`}, true},
 		{"unknown retrofit level", runFile("level.json", scenarioWith(`{"op":"retrofit","area":`+inEixample+`,"level":"medium"}`)), []string{"edit 0 (retrofit)", `level "medium"`}, true},
 		{"street selector matches nothing", runFile("nostreet.json", scenarioWith(`{"op":"park","area":`+inEixample+`},{"op":"bike_lane","streets":{"name":"Carrer de la Lluna Plena"}}`)), []string{"edit 1 (bike_lane)", "no street named"}, true},
