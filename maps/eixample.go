@@ -22,33 +22,38 @@ var (
 	eixampleOrigin = orb.Point{2.16, 41.39}
 
 	// eixampleColumns are the mountain-to-sea streets, from the Llobregat side
-	// to the Besòs side. Cerdà numbered these streets; the index here is
+	// to the Besòs side. Their one-way directions follow the oneway tags of the
+	// OpenStreetMap extract where it has them (Llançà to Casanova) and
+	// alternate street by street beyond it; TestEixampleOneWaysMatchOSM
+	// checks them. Cerdà numbered these streets; the index here is
 	// Barri's own number for the same role.
 	eixampleColumns = []gridLine{
-		{"Carrer de Tarragona", -1786, 50}, {"Carrer de Llançà", -1639, 20}, {"Carrer de Vilamarí", -1504, 20},
-		{"Carrer d'Entença", -1370, 20}, {"Carrer de Rocafort", -1238, 20}, {"Carrer de Calàbria", -1104, 20},
-		{"Carrer de Viladomat", -971, 20}, {"Carrer del Comte Borrell", -838, 20}, {"Carrer del Comte d'Urgell", -705, 20},
-		{"Carrer de Villarroel", -568, 20}, {"Carrer de Casanova", -436, 20}, {"Carrer de Muntaner", -300, 20},
-		{"Carrer d'Aribau", -165, 20}, {"Carrer d'Enric Granados", -32, 20}, {"Carrer de Balmes", 101, 20},
-		{"Rambla de Catalunya", 289, 30}, {"Passeig de Gràcia", 465, 60}, {"Carrer de Pau Claris", 635, 20},
-		{"Carrer de Roger de Llúria", 771, 20}, {"Carrer del Bruc", 904, 20}, {"Carrer de Girona", 1038, 20},
-		{"Carrer de Bailèn", 1172, 20}, {"Passeig de Sant Joan", 1304, 50}, {"Carrer de Sicília", 1439, 20},
-		{"Carrer de Nàpols", 1571, 20}, {"Carrer de Roger de Flor", 1706, 20}, {"Carrer de Sardenya", 1839, 20},
-		{"Carrer de la Marina", 1972, 20}, {"Carrer de Lepant", 2106, 20}, {"Carrer de Padilla", 2239, 20},
-		{"Carrer de Castillejos", 2373, 20}, {"Carrer de Dos de Maig", 2506, 20}, {"Carrer de Cartagena", 2640, 20},
+		{"Carrer de Tarragona", -1786, 50, 1}, {"Carrer de Llançà", -1639, 20, -1}, {"Carrer de Vilamarí", -1504, 20, 1},
+		{"Carrer d'Entença", -1370, 20, -1}, {"Carrer de Rocafort", -1238, 20, 1}, {"Carrer de Calàbria", -1104, 20, -1},
+		{"Carrer de Viladomat", -971, 20, 1}, {"Carrer del Comte Borrell", -838, 20, 1}, {"Carrer del Comte d'Urgell", -705, 20, -1},
+		{"Carrer de Villarroel", -568, 20, 1}, {"Carrer de Casanova", -436, 20, -1}, {"Carrer de Muntaner", -300, 20, 1},
+		{"Carrer d'Aribau", -165, 20, -1}, {"Carrer d'Enric Granados", -32, 20, 1}, {"Carrer de Balmes", 101, 20, -1},
+		{"Rambla de Catalunya", 289, 30, 0}, {"Passeig de Gràcia", 465, 60, 0}, {"Carrer de Pau Claris", 635, 20, 1},
+		{"Carrer de Roger de Llúria", 771, 20, -1}, {"Carrer del Bruc", 904, 20, 1}, {"Carrer de Girona", 1038, 20, -1},
+		{"Carrer de Bailèn", 1172, 20, 1}, {"Passeig de Sant Joan", 1304, 50, 0}, {"Carrer de Sicília", 1439, 20, 1},
+		{"Carrer de Nàpols", 1571, 20, -1}, {"Carrer de Roger de Flor", 1706, 20, 1}, {"Carrer de Sardenya", 1839, 20, -1},
+		{"Carrer de la Marina", 1972, 20, 1}, {"Carrer de Lepant", 2106, 20, -1}, {"Carrer de Padilla", 2239, 20, 1},
+		{"Carrer de Castillejos", 2373, 20, -1}, {"Carrer de Dos de Maig", 2506, 20, 1}, {"Carrer de Cartagena", 2640, 20, -1},
 	}
 
-	// eixampleRows are the sea-parallel streets, from the mountain to the sea.
+	// eixampleRows are the sea-parallel streets, from the mountain to the sea,
+	// with directions from the same oneway tags (París to Floridablanca;
+	// alternating beyond; Aragó is untagged there and kept two-way).
 	// Cerdà lettered these; a row whose name changes along its length lists
 	// the name west of u = 0 (the Esquerra) and east of it (the Dreta side).
 	eixampleRows = []gridLine{
-		{"Carrer de Buenos Aires", -948, 20}, {"Carrer de Londres|Carrer de Sant Antoni Maria Claret", -815, 20},
-		{"Carrer de París|Carrer de la Indústria", -681, 20}, {"Carrer de Còrsega", -550, 20},
-		{"Carrer del Rosselló", -416, 20}, {"Carrer de Provença", -283, 20}, {"Carrer de Mallorca", -150, 20},
-		{"Carrer de València", -15, 20}, {"Carrer d'Aragó", 119, 30}, {"Carrer del Consell de Cent", 252, 20},
-		{"Carrer de la Diputació", 386, 20}, {"Gran Via de les Corts Catalanes", 530, 50},
-		{"Carrer de Sepúlveda|Carrer de Casp", 685, 20}, {"Carrer de Floridablanca|Carrer d'Ausiàs Marc", 819, 20},
-		{"Carrer de Tamarit|Carrer d'Alí Bei", 953, 20}, {"Carrer de Manso|", 1086, 20},
+		{"Carrer de Buenos Aires", -948, 20, 1}, {"Carrer de Londres|Carrer de Sant Antoni Maria Claret", -815, 20, -1},
+		{"Carrer de París|Carrer de la Indústria", -681, 20, 1}, {"Carrer de Còrsega", -550, 20, -1},
+		{"Carrer del Rosselló", -416, 20, 1}, {"Carrer de Provença", -283, 20, -1}, {"Carrer de Mallorca", -150, 20, -1},
+		{"Carrer de València", -15, 20, 1}, {"Carrer d'Aragó", 119, 30, 0}, {"Carrer del Consell de Cent", 252, 20, -1},
+		{"Carrer de la Diputació", 386, 20, -1}, {"Gran Via de les Corts Catalanes", 530, 50, 0},
+		{"Carrer de Sepúlveda|Carrer de Casp", 685, 20, -1}, {"Carrer de Floridablanca|Carrer d'Ausiàs Marc", 819, 20, 1},
+		{"Carrer de Tamarit|Carrer d'Alí Bei", 953, 20, -1}, {"Carrer de Manso|", 1086, 20, 1},
 	}
 
 	// eixampleDiagonal is the Avinguda Diagonal: v = a + b·u in grid metres,
@@ -152,6 +157,9 @@ type gridLine struct {
 	name  string
 	pos   float64
 	width float64
+	// dir is the direction cars may drive: +1 towards growing u or v (the
+	// Besòs, the sea), -1 the other way, 0 both ways.
+	dir int
 }
 
 type blockRange struct {
@@ -406,28 +414,30 @@ func blockPlots(u0, u1, v0, v1, depth, ch float64) []orb.Ring {
 	return out
 }
 
-// streetProfile gives lanes, free-flow speed, class and direction by name.
-func streetProfile(name string) (lanes int, speed float64, class string, oneway bool, bike bool) {
+// streetProfile gives lanes, free-flow speed, class and a baseline bike lane by name.
+func streetProfile(name string) (lanes int, speed float64, class string, bike bool) {
 	switch name {
 	case "Gran Via de les Corts Catalanes":
-		return 8, 35, sim.ClassPrimary, false, false
+		return 8, 35, sim.ClassPrimary, false
 	case "Avinguda Diagonal":
-		return 6, 35, sim.ClassPrimary, false, true
+		return 6, 35, sim.ClassPrimary, true
 	case "Carrer d'Aragó":
-		return 5, 35, sim.ClassPrimary, true, false
+		return 5, 35, sim.ClassPrimary, false
 	case "Passeig de Gràcia":
-		return 4, 30, sim.ClassSecondary, false, false
+		return 4, 30, sim.ClassSecondary, false
 	case "Passeig de Sant Joan":
-		return 2, 25, sim.ClassSecondary, false, true
+		return 2, 25, sim.ClassSecondary, true
 	case "Carrer de Tarragona":
-		return 6, 35, sim.ClassPrimary, false, false
-	case "Rambla de Catalunya", "Carrer d'Enric Granados":
-		return 1, 20, sim.ClassResidential, true, name == "Carrer d'Enric Granados"
+		return 4, 35, sim.ClassPrimary, false
+	case "Rambla de Catalunya":
+		return 2, 20, sim.ClassResidential, false // one lane each side of the promenade
+	case "Carrer d'Enric Granados":
+		return 1, 20, sim.ClassResidential, true
 	case "Carrer de la Diputació", "Carrer del Consell de Cent", "Carrer de Provença", "Carrer de Girona",
 		"Carrer de Viladomat", "Carrer del Comte d'Urgell", "Carrer de Sardenya":
-		return 3, 30, sim.ClassSecondary, true, true
+		return 3, 30, sim.ClassSecondary, true
 	}
-	return 3, 30, sim.ClassSecondary, true, false
+	return 3, 30, sim.ClassSecondary, false
 }
 
 // eixampleStreets builds the street graph: every grid street between two
@@ -462,7 +472,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 		t    float64
 		line int
 	}
-	addLine := func(line int, name func(t float64) string, at func(t float64) orb.Point, cr []crossing, adjacent func(t0, t1 float64) bool, index int) {
+	addLine := func(line int, name func(t float64) string, at func(t float64) orb.Point, cr []crossing, adjacent func(t0, t1 float64) bool, dir int) {
 		sort.Slice(cr, func(a, b int) bool { return cr[a].t < cr[b].t })
 		for k := 0; k+1 < len(cr); k++ {
 			t0, t1 := cr[k].t, cr[k+1].t
@@ -475,11 +485,12 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 			}
 			a := node(key{line, cr[k].line}, at(t0))
 			b := node(key{line, cr[k+1].line}, at(t1))
-			lanes, speed, class, oneway, bike := streetProfile(nm)
+			lanes, speed, class, bike := streetProfile(nm)
 			from, to := a, b
-			if oneway && index%2 == 1 {
+			if dir < 0 {
 				from, to = b, a
 			}
+			oneway := dir != 0
 			segs = append(segs, sim.Segment{Name: nm, Class: class, From: from, To: to, Lanes: lanes, SpeedKmh: speed,
 				Capacity: float64(lanes) * 700, BikeLane: bike, CarAccess: sim.CarFull, Oneway: oneway})
 		}
@@ -500,7 +511,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 			func(t0, t1 float64) bool {
 				j := bandOf((t0+t1)/2, rows)
 				return j >= 0 && (blockZone(ii-1, j) >= 0 || blockZone(ii, j) >= 0)
-			}, i)
+			}, cols[i].dir)
 	}
 	for j := range rows {
 		var cr []crossing
@@ -515,7 +526,7 @@ func eixampleStreets(blockZone func(i, j int) int) ([]sim.Node, []sim.Segment) {
 			func(t0, t1 float64) bool {
 				i := bandOf((t0+t1)/2, cols)
 				return i >= 0 && (blockZone(i, jj-1) >= 0 || blockZone(i, jj) >= 0)
-			}, j)
+			}, rows[j].dir)
 	}
 	// The Diagonal: from each crossing to the next, where a block lies near.
 	var cr []crossing

@@ -289,3 +289,95 @@ func TestEixampleStreetsMissRealBuildings(t *testing.T) {
 	}
 	t.Logf("%d real buildings in the generated barris, %d within 8 m of a generated street", inside, hit)
 }
+
+// TestEixampleOneWaysMatchOSM checks the generated one-way directions against
+// the oneway tags of the OpenStreetMap extract, by length of street.
+func TestEixampleOneWaysMatchOSM(t *testing.T) {
+	feats, err := ReadOSMFile(shareddata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Eixample()
+	// A street tagged one-way both ways (a dual carriageway such as the Gran
+	// Via) is a two-way street.
+	type piece struct {
+		key  string
+		a, b orb.Point
+	}
+	var pieces []piece
+	both := map[string][2]float64{}
+	for _, f := range feats {
+		ls, ok := f.Geometry.(orb.LineString)
+		ow := f.Str("oneway")
+		if !ok || f.Str("highway") == "" || (ow != "yes" && ow != "-1") {
+			continue
+		}
+		key := streetKey(f.Str("name"))
+		for k := 1; k < len(ls); k++ {
+			a, b := c.Proj.ToXY(ls[k-1]), c.Proj.ToXY(ls[k])
+			if ow == "-1" {
+				a, b = b, a
+			}
+			if math.Hypot(b[0]-a[0], b[1]-a[1]) < 20 {
+				continue
+			}
+			pieces = append(pieces, piece{key, a, b})
+			// Direction along the grid: u (45°) or v (135°), whichever dominates.
+			du, dv := (b[0]-a[0]+b[1]-a[1])/math.Sqrt2, (b[0]-a[0]-b[1]+a[1])/math.Sqrt2
+			x := both[key]
+			if (math.Abs(du) > math.Abs(dv) && du > 0) || (math.Abs(dv) >= math.Abs(du) && dv > 0) {
+				x[0] += math.Hypot(du, dv)
+			} else {
+				x[1] += math.Hypot(du, dv)
+			}
+			both[key] = x
+		}
+	}
+	var agree, total float64
+	for _, pc := range pieces {
+		a, b := pc.a, pc.b
+		l := math.Hypot(b[0]-a[0], b[1]-a[1])
+		mid := orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2}
+		best, bd := -1, 30.0
+		for _, id := range c.SegmentsNear(mid, 30) {
+			s := c.Segments[id]
+			if streetKey(s.Name) != pc.key {
+				continue
+			}
+			if d, _ := distToSeg(mid, c.Nodes[s.From].P, c.Nodes[s.To].P); d < bd {
+				best, bd = id, d
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		s := c.Segments[best]
+		g := [2]float64{c.Nodes[s.To].P[0] - c.Nodes[s.From].P[0], c.Nodes[s.To].P[1] - c.Nodes[s.From].P[1]}
+		x := both[pc.key]
+		dual := math.Min(x[0], x[1]) > 0.25*(x[0]+x[1])
+		total += l
+		switch {
+		case dual && !s.Oneway, !dual && s.Oneway && g[0]*(b[0]-a[0])+g[1]*(b[1]-a[1]) > 0:
+			agree += l
+		default:
+			t.Logf("%s: OSM one-way (dual carriageway %v), generated one-way %v", s.Name, dual, s.Oneway)
+		}
+	}
+	if total < 5000 {
+		t.Fatalf("only %.0f m of one-way streets compared", total)
+	}
+	if share := agree / total; share < 0.85 {
+		t.Errorf("one-way directions agree with OSM over %.0f%% of %.0f m; want at least 85%%", 100*share, total)
+	}
+	t.Logf("one-way directions agree with OSM over %.0f of %.0f m (%.0f%%)", agree, total, 100*agree/total)
+}
+
+func distToSeg(p, a, b orb.Point) (float64, float64) {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	l2 := dx*dx + dy*dy
+	tt := 0.0
+	if l2 > 0 {
+		tt = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2))
+	}
+	return math.Hypot(p[0]-a[0]-tt*dx, p[1]-a[1]-tt*dy), tt
+}
