@@ -22,8 +22,7 @@ type prepared struct {
 	walkCost []float64 // metres per arc of the walking graph
 	cellKm   []float64 // trip kilometres between cells: straight line × 1.3, within a cell 0.52 × side × 1.3
 	cellSegs [][]int   // segments within 400 m of each cell's centre
-	cellSize float64
-	gates    []int32 // nodes at the edge where through traffic enters and leaves
+	gates    []int32   // nodes at the edge where through traffic enters and leaves
 	zoneDw0  []float64
 	target   []bool // cell nodes and gates: where car trees are read
 	ntarget  int
@@ -137,7 +136,6 @@ func prepareCity(c *City) *prepared {
 	// at most about 40 of them.
 	w, h := c.Bound.Max[0]-c.Bound.Min[0], c.Bound.Max[1]-c.Bound.Min[1]
 	size := max(400, math.Sqrt(w*h/40))
-	p.cellSize = size
 	nx := int(math.Ceil(w/size)) + 1
 	idx := map[int]int32{}
 	p.bCell = make([]int32, nb)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -434,7 +435,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 				out = append(out, id)
 			}
 		}
-		sortInts(out)
+		sort.Ints(out)
 		return out, nil
 	}
 	want := FoldName(sel.Name)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/barri-city/barri/maps"
@@ -193,10 +192,4 @@ func abs(v float64) float64 {
 		return -v
 	}
 	return v
-}
-
-func sortedStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	sort.Strings(out)
-	return out
 }
