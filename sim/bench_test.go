@@ -112,3 +112,13 @@ func BenchmarkEditStreet(b *testing.B) {
 		return sim.Edit{Op: "pedestrianize", Streets: &sim.StreetSelector{Name: "Carrer d'Enric Granados"}}
 	})
 }
+
+// BenchmarkFreeFlowEixample times the free-flow trees of every cell and gate
+// of the Eixample: the shortest-path searches a street edit reruns.
+func BenchmarkFreeFlowEixample(b *testing.B) {
+	run := sim.FreeFlowRunner(maps.Eixample())
+	b.ReportAllocs()
+	for b.Loop() {
+		run()
+	}
+}

@@ -8,13 +8,17 @@ import (
 // model holds the stage results of one state. Every stage is a pure function
 // of its inputs, so a stage whose inputs did not change can be kept as it
 // is: newModel fills every stage, the Evaluator refreshes only the stages an
-// edit reaches, and both give the same bits.
+// edit reaches, and both give the same bits. Sums over buildings are taken
+// zone by zone and cell by cell, each in building id order, so that one
+// zone or cell can be summed again alone.
 type model struct {
 	s         *State
 	minutes   [][]float64      // amenity kind -> building -> walking minutes
 	energy    []buildingEnergy // per building
 	residents []float64        // per building
 	zh        []zoneHousing    // quantities; rents are set by report
+	pagg      []zoneAgg        // per part of a zone's buildings
+	zagg      []zoneAgg        // per zone, and last the buildings of no zone: the sum of its parts
 	ptAcc     []float64        // per cell: weighted minutes to board public transport
 	ehed      []float64        // per building: exp of the hedonic log-rent terms
 	demand    *mobilityDemand
@@ -22,6 +26,51 @@ type model struct {
 	mob       *mobilityResult
 	tree      *spt
 	trees     [2]*spt // for the two halves of the car assignment
+
+	// What changed since prev, the last report, for an incremental report.
+	// With prev nil the report is computed whole.
+	prev       *Report
+	dirtyPart  []bool // parts whose buildings changed: sums and results again
+	dirtyZone  []bool // zones with a dirty part
+	mobChanged bool   // the mobility result was recomputed
+	green      bool   // parks or street greenery changed
+
+	zout       []zoneOut    // per zone: housing indicators
+	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
+	zGreen     []float64 // per zone: m² of green space
+	greenTotal float64
+}
+
+// zoneAgg holds the sums over the buildings of one zone that the report needs.
+type zoneAgg struct {
+	rentNum, rentDen         float64 // market dwellings, weighted and not by exp(hedonic terms)
+	energy, pv, co2, resCost float64 // kWh, kWh, kg, €
+	resKWh, roofUsable       float64
+	pop, pop15               float64 // residents, and those with every kind within the access time
+	walk                     [nKinds]float64
+}
+
+// nKinds is the number of amenity kinds.
+const nKinds = 6
+
+// numIndicators is the number of indicator keys.
+var numIndicators = len(IndicatorKeys())
+
+// modeShareKeys and walkKeys are indicator keys by mode and by amenity kind.
+var modeShareKeys, walkKeys = func() (ms [nModes]string, wk [nKinds]string) {
+	for md := range ms {
+		ms[md] = "mobility.share." + modeNames[md]
+	}
+	for k := range wk {
+		wk[k] = "access.walk_min." + AmenityKinds[k]
+	}
+	return
+}()
+
+func init() {
+	if len(AmenityKinds) != nKinds {
+		panic("sim: nKinds must equal len(AmenityKinds)")
+	}
 }
 
 // newModel runs every stage but the rents, which need the baseline.
@@ -41,9 +90,17 @@ func newModel(s *State) *model {
 	for ci := range pr.cells {
 		m.ptAcc[ci] = s.transitAccessMin(pr.cells[ci].centroid)
 	}
-	m.housingQuantities()
+	m.zh = make([]zoneHousing, len(c.Zones))
+	m.residents = make([]float64, len(c.Buildings))
+	for z := range m.zh {
+		m.housingZone(z, nil)
+	}
 	m.hedonicAll()
-	m.demand = cellDemand(c, s, m.residents, m.ptAcc)
+	m.pagg = make([]zoneAgg, len(pr.parts))
+	m.zagg = make([]zoneAgg, len(c.Zones)+1)
+	m.zout = make([]zoneOut, len(c.Zones))
+	m.zrent = make([][3]float64, len(c.Zones))
+	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees)
 	m.mob = mobilityModel(c, s, m.demand, m.ff, &m.trees)
 	return m
@@ -86,47 +143,98 @@ func (m *model) accessKind(k int) []float64 {
 	return mins
 }
 
-// within reports whether building i has every amenity kind within the access time.
-func (m *model) within(i int) bool {
-	lim := m.s.Params[PAccessMinutes]
-	for k := range m.minutes {
-		if m.minutes[k][i] > lim {
-			return false
-		}
-	}
-	return true
-}
-
-// housingQuantities counts dwellings, households and residents per zone and
-// spreads residents over buildings by dwellings.
-func (m *model) housingQuantities() {
+// housingZone counts the dwellings, households and residents of zone z and
+// spreads its residents over its buildings by dwellings. It appends to
+// changed the buildings whose residents changed, and returns it.
+func (m *model) housingZone(z int, changed []int) []int {
 	s := m.s
 	c := s.City
 	p := &s.Params
 	pr := c.prep()
-	zs := make([]zoneHousing, len(c.Zones))
-	for i := range s.Buildings {
-		if z := c.Buildings[i].Zone; z >= 0 {
-			zs[z].dwellings += float64(s.Buildings[i].Dwellings)
-			zs[z].affordable += float64(s.Buildings[i].Affordable)
+	h := &m.zh[z]
+	var dw, aff float64
+	for _, i := range pr.zoneBld[z] {
+		dw += float64(s.Buildings[i].Dwellings)
+		aff += float64(s.Buildings[i].Affordable)
+	}
+	zn := &c.Zones[z]
+	growth := dw / max(pr.zoneDw0[z], 1)
+	h.dwellings, h.affordable = dw, aff
+	h.households = zn.Households * growth
+	h.residents = zn.Population * growth
+	hhIncome := float64(zn.IncomePerCapita * zn.Population / max(zn.Households, 1))
+	h.income = newLognormal(hhIncome, p[PIncomeSigma])
+	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
+	for _, i := range pr.zoneBld[z] {
+		r := 0.0
+		if dw > 0 {
+			r = float64(s.Buildings[i].Dwellings) / dw * h.residents
+		}
+		if r != m.residents[i] {
+			m.residents[i] = r
+			changed = append(changed, int(i))
 		}
 	}
-	for z := range zs {
-		zn := &c.Zones[z]
-		h := &zs[z]
-		growth := h.dwellings / max(pr.zoneDw0[z], 1)
-		h.households = zn.Households * growth
-		h.residents = zn.Population * growth
-		hhIncome := float64(zn.IncomePerCapita * zn.Population / max(zn.Households, 1))
-		h.income = newLognormal(hhIncome, p[PIncomeSigma])
-		h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
-	}
-	m.zh = zs
-	m.residents = make([]float64, len(c.Buildings))
-	for i := range s.Buildings {
-		if z := c.Buildings[i].Zone; z >= 0 && zs[z].dwellings > 0 {
-			m.residents[i] = float64(s.Buildings[i].Dwellings) / zs[z].dwellings * zs[z].residents
+	return changed
+}
+
+// sumPart sums the buildings of part pi of zone z (z = len(Zones): of no zone) into m.pagg[pi].
+func (m *model) sumPart(z, pi int) {
+	s := m.s
+	c := s.City
+	p := &s.Params
+	pr := c.prep()
+	a := zoneAgg{}
+	lim := p[PAccessMinutes]
+	elecCost := float64(p[PResElecShare] * p[PElecPrice])
+	gasCost := float64((1 - p[PResElecShare]) * p[PGasPrice])
+	roofUsable := p[PRoofUsable]
+	inZone := z < len(c.Zones)
+	mins := m.minutes[:nKinds]
+	for _, i := range pr.parts[pi] {
+		e := &m.energy[i]
+		a.energy += e.energyKWh
+		a.pv += e.pvKWh
+		a.co2 += e.co2Kg
+		a.resKWh += e.resKWh
+		a.roofUsable += float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage
+		if !inZone {
+			continue
 		}
+		b := &s.Buildings[i]
+		w := float64(b.Dwellings - b.Affordable)
+		a.rentNum += float64(w * m.ehed[i])
+		a.rentDen += w
+		a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+		r := m.residents[i]
+		a.pop += r
+		within := true
+		for k := range mins {
+			t := mins[k][i]
+			a.walk[k] += float64(r * t)
+			within = within && t <= lim
+		}
+		if within {
+			a.pop15 += r
+		}
+	}
+	m.pagg[pi] = a
+}
+
+// add adds the sums of b to a.
+func (a *zoneAgg) add(b *zoneAgg) {
+	a.rentNum += b.rentNum
+	a.rentDen += b.rentDen
+	a.energy += b.energy
+	a.pv += b.pv
+	a.co2 += b.co2
+	a.resCost += b.resCost
+	a.resKWh += b.resKWh
+	a.roofUsable += b.roofUsable
+	a.pop += b.pop
+	a.pop15 += b.pop15
+	for k := range a.walk {
+		a.walk[k] += b.walk[k]
 	}
 }
 
@@ -172,6 +280,11 @@ var parkKind = func() int {
 // report sets rents and sums every indicator. base, when given, supplies the
 // zone rent constants fitted on the baseline; without it they are fitted here
 // so that each zone's mean market rent equals its published rent.
+//
+// With m.prev set, the report is built from it: only the zones marked dirty
+// are summed again and their buildings' results rewritten, the streets are
+// kept unless the mobility model ran, and a zone's indicators are kept when
+// nothing they depend on changed. The bits are those of a whole report.
 func (m *model) report(base *Report) *Report {
 	s := m.s
 	c := s.City
@@ -179,83 +292,271 @@ func (m *model) report(base *Report) *Report {
 	pr := c.prep()
 	nz := len(c.Zones)
 	zh := m.zh
+	prev := m.prev
+	whole := prev == nil
+	dirty := func(z int) bool { return whole || m.dirtyZone[z] }
+	for z := 0; z <= nz; z++ {
+		if !dirty(z) {
+			continue
+		}
+		a := zoneAgg{}
+		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
+			if whole || m.dirtyPart[pi] {
+				m.sumPart(z, pi)
+			}
+			a.add(&m.pagg[pi])
+		}
+		m.zagg[z] = a
+	}
 
 	// Rents: log-rent = zone constant + hedonic terms, times the supply
 	// response of the zone's stock.
-	num := make([]float64, nz)
-	den := make([]float64, nz)
-	for i := range c.Buildings {
-		z := c.Buildings[i].Zone
-		if z < 0 {
-			continue
-		}
-		w := float64(s.Buildings[i].Dwellings - s.Buildings[i].Affordable)
-		num[z] += float64(w * m.ehed[i])
-		den[z] += w
-	}
 	kappa := make([]float64, nz)
 	for z := range kappa {
 		if base != nil {
 			kappa[z] = base.kappa[z]
 		} else {
+			a := &m.zagg[z]
 			mean := 1.0
-			if den[z] > 0 {
-				mean = num[z] / den[z]
+			if a.rentDen > 0 {
+				mean = a.rentNum / a.rentDen
 			}
 			kappa[z] = detmath.Log(max(c.Zones[z].RentEurMonth, 1)) - detmath.Log(mean)
 		}
 	}
 	ekappa := make([]float64, nz)
 	for z := range zh {
+		a := &m.zagg[z]
 		ekappa[z] = detmath.Exp(kappa[z])
 		h := &zh[z]
 		h.supply = detmath.Pow(max(h.dwellings/max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
-		if den[z] > 0 {
-			h.marketRent = num[z] / den[z] * detmath.Exp(kappa[z]) * h.supply
+		if a.rentDen > 0 {
+			h.marketRent = a.rentNum / a.rentDen * ekappa[z] * h.supply
 		} else {
-			h.marketRent = detmath.Exp(kappa[z]) * h.supply
+			h.marketRent = ekappa[z] * h.supply
 		}
 		size := c.Zones[z].RentEurMonth / max(c.Zones[z].RentEurM2, 1) // m² of a typical dwelling on the market
 		h.affordableRent = min(h.marketRent, float64(p[PAffordableRentM2]*size))
 	}
 
-	out := &Report{City: Indicators{}, Zones: make([]ZoneReport, nz), kappa: kappa,
-		Buildings: make([]BuildingResult, len(c.Buildings)), Streets: make([]StreetResult, len(c.Segments))}
-	type zsum struct{ energy, pv, co2, resCost, pop, pop15 float64 }
-	zs := make([]zsum, nz)
-	nk := len(AmenityKinds)
-	walkSum := make([]float64, nz*nk)
-	var energy, pv, co2 float64
-	for i := range c.Buildings {
-		e := &m.energy[i]
-		b := &s.Buildings[i]
-		z := c.Buildings[i].Zone
-		rent := 0.0
-		if z >= 0 {
-			h := &zh[z]
-			market := float64(m.ehed[i]*ekappa[z]) * h.supply
-			aff := float64(b.Affordable) / max(float64(b.Dwellings), 1)
-			rent = float64((1-aff)*market) + float64(aff*h.affordableRent)
-			cost := float64(e.resKWh*p[PResElecShare]*p[PElecPrice]) + float64(e.resKWh*(1-p[PResElecShare])*p[PGasPrice])
-			zs[z].energy += e.energyKWh
-			zs[z].pv += e.pvKWh
-			zs[z].co2 += e.co2Kg
-			zs[z].resCost += cost
-			r := m.residents[i]
-			zs[z].pop += r
-			if m.within(i) {
-				zs[z].pop15 += r
-			}
-			for k := 0; k < nk; k++ {
-				walkSum[z*nk+k] += float64(r * m.minutes[k][i])
+	out := &Report{City: make(Indicators, numIndicators), Zones: make([]ZoneReport, nz), kappa: kappa,
+		zoneKept: make([]bool, nz)}
+	var owned []bool // chunks of building results this report may write
+	if whole {
+		out.buildings = newBuildingChunks(len(c.Buildings))
+		owned = make([]bool, len(out.buildings))
+		for ch := range owned {
+			owned[ch] = true
+		}
+	} else {
+		out.buildings = append([][]BuildingResult(nil), prev.buildings...)
+		owned = make([]bool, len(out.buildings))
+	}
+	// A zone's buildings get new results when its rent factors changed,
+	// else those of its dirty parts.
+	for z := 0; z <= nz; z++ {
+		if !dirty(z) {
+			continue
+		}
+		var f [3]float64
+		if z < nz {
+			f = [3]float64{ekappa[z], zh[z].supply, zh[z].affordableRent}
+		}
+		all := whole || (z < nz && !sameBits(f[:], m.zrent[z][:]))
+		if z < nz {
+			m.zrent[z] = f
+		}
+		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
+			if all || m.dirtyPart[pi] {
+				m.buildingResults(out.buildings, owned, pi, f)
 			}
 		}
-		energy += e.energyKWh
-		pv += e.pvKWh
-		co2 += e.co2Kg
-		out.Buildings[i] = BuildingResult{ID: i, EnergyKWh: e.energyKWh, PVKWh: e.pvKWh, Dwellings: b.Dwellings, Affordable: b.Affordable, Rent: rent}
 	}
+	if whole || m.mobChanged {
+		out.Streets = m.streetResults()
+	} else {
+		out.Streets = prev.Streets
+	}
+	if whole || m.green {
+		m.greenSpace()
+	}
+
 	mob := m.mob
+	var energy, pv, co2, resKWh, roofUsable float64
+	for z := 0; z <= nz; z++ {
+		a := &m.zagg[z]
+		energy += a.energy
+		pv += a.pv
+		co2 += a.co2
+		resKWh += a.resKWh
+		roofUsable += a.roofUsable
+	}
+	var dw, aff, rentSum, renters, burden, risk, hh, poverty, pop, pop15 float64
+	var cityWalk [nKinds]float64
+	for z := 0; z < nz; z++ {
+		h := &zh[z]
+		a := &m.zagg[z]
+		if whole || dirty(z) {
+			m.zoneHousingOut(z)
+		}
+		zo := &m.zout[z]
+		if !whole && !dirty(z) && !m.mobChanged && !m.green {
+			out.Zones[z] = prev.Zones[z]
+			out.zoneKept[z] = true
+		} else {
+			v := make(Indicators, numIndicators)
+			v["housing.dwellings"] = h.dwellings
+			v["housing.affordable_dwellings"] = h.affordable
+			v["housing.rent_eur_month"] = zo.meanRent
+			v["housing.rent_burden_share"] = zo.burden
+			v["housing.displacement_risk"] = zo.risk
+			v["energy.poverty_share"] = zo.poverty
+			v["energy.demand_gwh_year"] = a.energy / 1e6
+			v["energy.pv_gwh_year"] = a.pv / 1e6
+			v["energy.co2_t_year"] = a.co2 / 1000
+			trips := mob.zoneTrips[z]
+			v["mobility.trips_day"] = trips
+			for md := 0; md < nModes; md++ {
+				v[modeShareKeys[md]] = mob.zoneModes[z][md] / max(trips, 1e-9)
+			}
+			v["mobility.mean_trip_min"] = mob.zoneMin[z] / max(trips, 1e-9)
+			v["mobility.car_vkm_day"] = mob.zoneVkm[z]
+			v["mobility.co2_t_year"] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
+			v["mobility.nox_kg_day"] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
+			v["access.15min_share"] = a.pop15 / max(a.pop, 1e-9)
+			for k := range nKinds {
+				v[walkKeys[k]] = a.walk[k] / max(a.pop, 1e-9)
+			}
+			v["green.m2_per_resident"] = m.zGreen[z] / max(h.residents, 1)
+			out.Zones[z] = ZoneReport{Code: c.Zones[z].Code, Name: c.Zones[z].Name, Values: v}
+		}
+		for k := range nKinds {
+			cityWalk[k] += a.walk[k]
+		}
+		dw += h.dwellings
+		aff += h.affordable
+		rentSum += float64(zo.meanRent * h.dwellings)
+		r := float64(h.households * p[PRenterShare])
+		renters += r
+		burden += float64(r * zo.burden)
+		risk += float64(r * zo.risk)
+		hh += h.households
+		poverty += float64(h.households * zo.poverty)
+		pop += a.pop
+		pop15 += a.pop15
+	}
+	v := out.City
+	v["housing.dwellings"] = dw
+	v["housing.affordable_dwellings"] = aff
+	v["housing.rent_eur_month"] = rentSum / max(dw, 1)
+	v["housing.rent_burden_share"] = burden / max(renters, 1e-9)
+	v["housing.displacement_risk"] = risk / max(renters, 1e-9)
+	v["energy.demand_gwh_year"] = energy / 1e6
+	v["energy.pv_gwh_year"] = pv / 1e6
+	v["energy.co2_t_year"] = co2 / 1000
+	v["energy.poverty_share"] = poverty / max(hh, 1e-9)
+	v["mobility.trips_day"] = mob.tripsDay
+	for md := 0; md < nModes; md++ {
+		v[modeShareKeys[md]] = mob.modes[md] / max(mob.resTrips, 1e-9)
+	}
+	v["mobility.car_vkm_day"] = mob.carVkm
+	v["mobility.mean_trip_min"] = mob.tripMin / max(mob.resTrips, 1e-9)
+	v["mobility.co2_t_year"] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
+	v["mobility.nox_kg_day"] = float64(mob.carVkm*p[PCarNOx]) / 1000
+	v["access.15min_share"] = pop15 / max(pop, 1e-9)
+	for k := range nKinds {
+		v[walkKeys[k]] = cityWalk[k] / max(pop, 1e-9)
+	}
+	v["green.m2_per_resident"] = m.greenTotal / max(pop, 1)
+	out.diag = diagnostics{resTrips: mob.resTrips, tripKm: mob.tripKm, shortTrips: mob.shortTrips, residents: pop, households: hh,
+		renters: renters, resKWh: resKWh, pvKWh: pv, roofUsable: roofUsable}
+	return out
+}
+
+// zoneOut holds a zone's housing indicators, kept while the zone is unchanged.
+type zoneOut struct{ meanRent, burden, risk, poverty float64 }
+
+// zoneHousingOut computes the housing indicators of zone z into m.zout[z].
+func (m *model) zoneHousingOut(z int) {
+	h := &m.zh[z]
+	cost := m.zagg[z].resCost / max(h.households, 1)
+	m.zout[z] = zoneOut{meanRent: h.meanRent(), burden: h.rentBurden(), risk: h.displacementRisk(),
+		poverty: h.income.below(cost / 0.1)}
+}
+
+// buildingChunk is the number of buildings in a chunk of results. Reports
+// share the chunks in which no building changed.
+const buildingChunk = 256
+
+func newBuildingChunks(n int) [][]BuildingResult {
+	all := make([]BuildingResult, n)
+	out := make([][]BuildingResult, 0, (n+buildingChunk-1)/buildingChunk)
+	for i := 0; i < n; i += buildingChunk {
+		out = append(out, all[i:min(n, i+buildingChunk):min(n, i+buildingChunk)])
+	}
+	return out
+}
+
+// buildingResults writes the results of the buildings of part pi into
+// chunks, copying a chunk not yet owned before its first change. rentFactors
+// are the part's zone's exp(kappa), supply factor and affordable rent.
+func (m *model) buildingResults(chunks [][]BuildingResult, owned []bool, pi int, rentFactors [3]float64) {
+	s := m.s
+	pr := s.City.prep()
+	ek, supply, affRent := rentFactors[0], rentFactors[1], rentFactors[2]
+	for _, i := range pr.parts[pi] {
+		inZone := s.City.Buildings[i].Zone >= 0
+		e := &m.energy[i]
+		b := &s.Buildings[i]
+		rent := 0.0
+		if inZone {
+			market := float64(m.ehed[i]*ek) * supply
+			dw := 1.0
+			if b.Dwellings > 1 {
+				dw = float64(b.Dwellings)
+			}
+			aff := float64(b.Affordable) / dw
+			rent = float64((1-aff)*market) + float64(aff*affRent)
+		}
+		r := BuildingResult{ID: int(i), EnergyKWh: e.energyKWh, PVKWh: e.pvKWh, Dwellings: b.Dwellings, Affordable: b.Affordable, Rent: rent}
+		ch, k := i/buildingChunk, i%buildingChunk
+		if owned[ch] {
+			chunks[ch][k] = r
+		} else if !sameBuildingResult(&chunks[ch][k], &r) {
+			chunks[ch] = append([]BuildingResult(nil), chunks[ch]...)
+			owned[ch] = true
+			chunks[ch][k] = r
+		}
+	}
+}
+
+// sameBits reports whether a and b hold the same bits.
+func sameBits(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameBuildingResult reports whether a and b hold the same bits.
+func sameBuildingResult(a, b *BuildingResult) bool {
+	return a.ID == b.ID && a.Dwellings == b.Dwellings && a.Affordable == b.Affordable &&
+		math.Float64bits(a.EnergyKWh) == math.Float64bits(b.EnergyKWh) && math.Float64bits(a.PVKWh) == math.Float64bits(b.PVKWh) &&
+		math.Float64bits(a.Rent) == math.Float64bits(b.Rent)
+}
+
+// streetResults returns the traffic on every segment.
+func (m *model) streetResults() []StreetResult {
+	s := m.s
+	c := s.City
+	p := &s.Params
+	mob := m.mob
+	out := make([]StreetResult, len(c.Segments))
 	for i := range c.Segments {
 		g := &s.Segments[i]
 		sp := 0.0
@@ -269,11 +570,18 @@ func (m *model) report(base *Report) *Report {
 		if g.Capacity > 0 {
 			vc = float64(mob.segFlow[i]*p[PPeakShare]) / g.Capacity
 		}
-		out.Streets[i] = StreetResult{ID: i, CarFlow: mob.segFlow[i], SpeedKmh: sp, VC: vc}
+		out[i] = StreetResult{ID: i, CarFlow: mob.segFlow[i], SpeedKmh: sp, VC: vc}
 	}
+	return out
+}
 
-	// Green space: parks among the amenities, added parks, and green streets.
-	zGreen := make([]float64, nz)
+// greenSpace sums green space per zone and in all: parks among the amenities,
+// added parks, and green streets.
+func (m *model) greenSpace() {
+	s := m.s
+	c := s.City
+	pr := c.prep()
+	zGreen := make([]float64, len(c.Zones))
 	var green float64
 	for i := range c.Amenities {
 		if c.Amenities[i].Kind == KindPark {
@@ -295,81 +603,7 @@ func (m *model) report(base *Report) *Report {
 			zGreen[z] += s.Segments[i].GreenM2
 		}
 	}
-
-	var dw, aff, rentSum, renters, burden, risk, hh, poverty, pop, pop15 float64
-	cityWalk := make([]float64, nk)
-	for z := 0; z < nz; z++ {
-		h := &zh[z]
-		v := Indicators{}
-		v["housing.dwellings"] = h.dwellings
-		v["housing.affordable_dwellings"] = h.affordable
-		v["housing.rent_eur_month"] = h.meanRent()
-		v["housing.rent_burden_share"] = h.rentBurden()
-		v["housing.displacement_risk"] = h.displacementRisk()
-		cost := zs[z].resCost / max(h.households, 1)
-		v["energy.poverty_share"] = h.income.below(cost / 0.1)
-		v["energy.demand_gwh_year"] = zs[z].energy / 1e6
-		v["energy.pv_gwh_year"] = zs[z].pv / 1e6
-		v["energy.co2_t_year"] = zs[z].co2 / 1000
-		trips := mob.zoneTrips[z]
-		v["mobility.trips_day"] = trips
-		for md := 0; md < nModes; md++ {
-			v["mobility.share."+modeNames[md]] = mob.zoneModes[z][md] / max(trips, 1e-9)
-		}
-		v["mobility.mean_trip_min"] = mob.zoneMin[z] / max(trips, 1e-9)
-		v["mobility.car_vkm_day"] = mob.zoneVkm[z]
-		v["mobility.co2_t_year"] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
-		v["mobility.nox_kg_day"] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
-		v["access.15min_share"] = zs[z].pop15 / max(zs[z].pop, 1e-9)
-		for k, kind := range AmenityKinds {
-			v["access.walk_min."+kind] = walkSum[z*nk+k] / max(zs[z].pop, 1e-9)
-			cityWalk[k] += walkSum[z*nk+k]
-		}
-		v["green.m2_per_resident"] = zGreen[z] / max(h.residents, 1)
-		out.Zones[z] = ZoneReport{Code: c.Zones[z].Code, Name: c.Zones[z].Name, Values: v}
-		dw += h.dwellings
-		aff += h.affordable
-		rentSum += float64(h.meanRent() * h.dwellings)
-		r := float64(h.households * p[PRenterShare])
-		renters += r
-		burden += float64(r * v["housing.rent_burden_share"])
-		risk += float64(r * v["housing.displacement_risk"])
-		hh += h.households
-		poverty += float64(h.households * v["energy.poverty_share"])
-		pop += zs[z].pop
-		pop15 += zs[z].pop15
-	}
-	v := out.City
-	v["housing.dwellings"] = dw
-	v["housing.affordable_dwellings"] = aff
-	v["housing.rent_eur_month"] = rentSum / max(dw, 1)
-	v["housing.rent_burden_share"] = burden / max(renters, 1e-9)
-	v["housing.displacement_risk"] = risk / max(renters, 1e-9)
-	v["energy.demand_gwh_year"] = energy / 1e6
-	v["energy.pv_gwh_year"] = pv / 1e6
-	v["energy.co2_t_year"] = co2 / 1000
-	v["energy.poverty_share"] = poverty / max(hh, 1e-9)
-	v["mobility.trips_day"] = mob.tripsDay
-	for md := 0; md < nModes; md++ {
-		v["mobility.share."+modeNames[md]] = mob.modes[md] / max(mob.resTrips, 1e-9)
-	}
-	v["mobility.car_vkm_day"] = mob.carVkm
-	v["mobility.mean_trip_min"] = mob.tripMin / max(mob.resTrips, 1e-9)
-	v["mobility.co2_t_year"] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
-	v["mobility.nox_kg_day"] = float64(mob.carVkm*p[PCarNOx]) / 1000
-	v["access.15min_share"] = pop15 / max(pop, 1e-9)
-	for k, kind := range AmenityKinds {
-		v["access.walk_min."+kind] = cityWalk[k] / max(pop, 1e-9)
-	}
-	v["green.m2_per_resident"] = green / max(pop, 1)
-	out.diag = diagnostics{resTrips: mob.resTrips, tripKm: mob.tripKm, shortTrips: mob.shortTrips, residents: pop, households: hh,
-		renters: renters}
-	for i := range c.Buildings {
-		out.diag.resKWh += m.energy[i].resKWh
-		out.diag.roofUsable += float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * s.Buildings[i].PVCoverage
-	}
-	out.diag.pvKWh = pv
-	return out
+	m.zGreen, m.greenTotal = zGreen, green
 }
 
 // diagnostics are the quantities calibration compares with published figures.

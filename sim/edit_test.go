@@ -91,7 +91,8 @@ func digest(r *sim.Report) [32]byte {
 		put(s.CarFlow)
 		put(s.SpeedKmh)
 	}
-	for _, b := range r.Buildings {
+	for i := range r.NumBuildings() {
+		b := r.Building(i)
 		put(b.EnergyKWh)
 		put(b.PVKWh)
 		put(b.Rent)

@@ -51,12 +51,26 @@ type BuildingResult struct {
 
 // Report is the full evaluation of one state.
 type Report struct {
-	City      Indicators       `json:"city"`
-	Zones     []ZoneReport     `json:"zones"`
-	Streets   []StreetResult   `json:"-"`
-	Buildings []BuildingResult `json:"-"`
-	kappa     []float64        // per zone log-rent constants, fitted in the baseline
+	City      Indicators         `json:"city"`
+	Zones     []ZoneReport       `json:"zones"`
+	Streets   []StreetResult     `json:"-"`
+	buildings [][]BuildingResult // in chunks of buildingChunk, shared between reports
+	kappa     []float64          // per zone log-rent constants, fitted in the baseline
+	zoneKept  []bool             // per zone: Values is the previous report's, unchanged
 	diag      diagnostics
+}
+
+// NumBuildings returns the number of buildings the report covers.
+func (r *Report) NumBuildings() int {
+	if len(r.buildings) == 0 {
+		return 0
+	}
+	return (len(r.buildings)-1)*buildingChunk + len(r.buildings[len(r.buildings)-1])
+}
+
+// Building returns the housing and energy results of building i.
+func (r *Report) Building(i int) BuildingResult {
+	return r.buildings[i/buildingChunk][i%buildingChunk]
 }
 
 // Result is the outcome of evaluating a scenario: baseline, scenario, deltas.
@@ -100,19 +114,40 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 }
 
 func newResult(name, city string, seed uint64, b, s *Report) *Result {
-	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: Indicators{}}
-	for _, k := range IndicatorKeys() {
-		r.Delta[k] = s.City[k] - b.City[k]
-	}
+	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: delta(s.City, b.City),
+		ZoneDelta: make([]ZoneReport, len(s.Zones))}
 	for z := range s.Zones {
-		d := ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: Indicators{}}
-		for _, k := range IndicatorKeys() {
-			d.Values[k] = s.Zones[z].Values[k] - b.Zones[z].Values[k]
-		}
-		r.ZoneDelta = append(r.ZoneDelta, d)
+		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: delta(s.Zones[z].Values, b.Zones[z].Values)}
 	}
 	return r
 }
+
+// nextResult is newResult for a scenario report s built from prev's: the
+// deltas of zones whose indicators s kept are kept too.
+func nextResult(prev *Result, b, s *Report) *Result {
+	r := &Result{City: prev.City, Baseline: b, Scenario: s, Delta: delta(s.City, b.City),
+		ZoneDelta: make([]ZoneReport, len(s.Zones))}
+	for z := range s.Zones {
+		if s.zoneKept[z] {
+			r.ZoneDelta[z] = prev.ZoneDelta[z]
+		} else {
+			r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: delta(s.Zones[z].Values, b.Zones[z].Values)}
+		}
+	}
+	return r
+}
+
+// delta returns s - b for every indicator key.
+func delta(s, b Indicators) Indicators {
+	d := make(Indicators, numIndicators)
+	for _, k := range indicatorKeys {
+		d[k] = s[k] - b[k]
+	}
+	return d
+}
+
+// indicatorKeys is IndicatorKeys(), computed once.
+var indicatorKeys = IndicatorKeys()
 
 // Compute evaluates every model on a state. base, when given, is the
 // baseline report whose fitted rent constants the state's rents use; without

@@ -1,6 +1,9 @@
 package sim
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Evaluator holds the state of a scenario and applies or undoes one edit at
 // a time, recomputing only the model stages the edit reaches: the energy of
@@ -15,6 +18,7 @@ type Evaluator struct {
 	m       *model
 	rep     *Report
 	applied []appliedEdit
+	res     *Result // the result now, without name and seed
 }
 
 // appliedEdit is an edit's undo record and which stages it reached.
@@ -29,17 +33,27 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	base := NewState(c, p)
 	mb := newModel(base)
 	ev := &Evaluator{baseRep: mb.report(nil), st: base.Clone()}
-	// The scenario starts as a copy of the baseline's stages. Stages are
-	// replaced, never changed in place, except the per-building energy.
+	// The scenario starts as a copy of the baseline's stages. Stages that
+	// the Evaluator changes in place are copied; the others are replaced
+	// when they change.
 	m := *mb
 	m.s = ev.st
 	m.energy = append([]buildingEnergy(nil), mb.energy...)
 	m.minutes = append([][]float64(nil), mb.minutes...)
 	m.zh = append([]zoneHousing(nil), mb.zh...)
+	m.pagg = append([]zoneAgg(nil), mb.pagg...)
+	m.zagg = append([]zoneAgg(nil), mb.zagg...)
+	m.zout = append([]zoneOut(nil), mb.zout...)
+	m.zrent = append([][3]float64(nil), mb.zrent...)
+	m.residents = append([]float64(nil), mb.residents...)
+	m.demand = mb.demand.clone()
 	m.tree = newSPT(len(c.Nodes))
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
+	m.dirtyZone = make([]bool, len(c.Zones)+1)
+	m.dirtyPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
 	ev.rep = ev.m.report(ev.baseRep)
+	ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
 	return ev
 }
 
@@ -52,9 +66,12 @@ func (ev *Evaluator) State() *State { return ev.st }
 // Len returns the number of edits applied.
 func (ev *Evaluator) Len() int { return len(ev.applied) }
 
-// Result returns the baseline, scenario and delta indicators now.
+// Result returns the baseline, scenario and delta indicators now. Treat it
+// as read-only: results share what did not change between them.
 func (ev *Evaluator) Result() *Result {
-	return newResult(ev.name, ev.st.City.Name, ev.seed, ev.baseRep, ev.rep)
+	r := *ev.res
+	r.Name, r.Seed = ev.name, ev.seed
+	return &r
 }
 
 // Report returns the scenario's report now.
@@ -95,18 +112,36 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	c := s.City
 	m := ev.m
 	if a.params {
-		ev.m = newModel(s)
-		ev.rep = ev.m.report(ev.baseRep)
+		nm := newModel(s)
+		nm.dirtyZone, nm.dirtyPart = m.dirtyZone, m.dirtyPart
+		ev.m = nm
+		ev.rep = nm.report(ev.baseRep)
+		ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
 		return
+	}
+	m.prev = ev.rep
+	clear(m.dirtyZone)
+	clear(m.dirtyPart)
+	m.mobChanged = false
+	m.green = a.parks || len(a.undo.TouchedSegments) > 0
+	pr := c.prep()
+	nz := len(c.Zones)
+	mark := func(id int) {
+		m.dirtyPart[pr.bPart[id]] = true
+		if z := c.Buildings[id].Zone; z >= 0 {
+			m.dirtyZone[z] = true
+		} else {
+			m.dirtyZone[nz] = true
+		}
 	}
 	for _, id := range a.undo.TouchedBuildings {
 		m.energy[id] = energyOf(c, s, id)
+		mark(id)
 	}
 	if a.parks {
 		m.minutes[parkKind] = m.accessKind(parkKind)
 	}
 	if a.stops {
-		pr := c.prep()
 		m.ptAcc = make([]float64, len(pr.cells))
 		for ci := range pr.cells {
 			m.ptAcc[ci] = s.transitAccessMin(pr.cells[ci].centroid)
@@ -114,46 +149,52 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	}
 	if a.parks || a.stops {
 		m.hedonicAll()
-	}
-	buildings := len(a.undo.TouchedBuildings) > 0
-	streets := len(a.undo.TouchedSegments) > 0
-	if buildings {
-		m.housingQuantities()
-	}
-	if buildings || streets || a.stops {
-		d := cellDemand(c, s, m.residents, m.ptAcc)
-		if streets {
-			m.ff = newFreeFlow(c, s, &m.trees)
+		for z := range m.dirtyZone {
+			m.dirtyZone[z] = true
 		}
-		if streets || !d.equal(m.demand) {
-			m.mob = mobilityModel(c, s, d, m.ff, &m.trees)
+		for pi := range m.dirtyPart {
+			m.dirtyPart[pi] = true
 		}
-		m.demand = d
 	}
-	ev.rep = m.report(ev.baseRep)
-}
-
-// equal reports whether two demands are the same to the bit.
-func (d *mobilityDemand) equal(o *mobilityDemand) bool {
-	eq := func(a, b []float64) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
+	// Trip ends change in the cells of buildings touched or whose residents
+	// changed; the residents of a zone change when its dwellings do.
+	changed := slices.Clip(a.undo.TouchedBuildings)
+	for z := 0; z < nz; z++ {
+		if m.dirtyZone[z] {
+			n := len(changed)
+			changed = m.housingZone(z, changed)
+			for _, id := range changed[n:] {
+				mark(id)
 			}
 		}
-		return true
 	}
-	if !eq(d.prod, o.prod) || !eq(d.attr, o.attr) || !eq(d.inbound, o.inbound) || !eq(d.bike, o.bike) ||
-		!eq(d.calm, o.calm) || !eq(d.ptAcc, o.ptAcc) || len(d.cellZone) != len(o.cellZone) {
-		return false
-	}
-	for i := range d.cellZone {
-		if !eq(d.cellZone[i], o.cellZone[i]) {
-			return false
+	demand := false
+	if len(changed) > 0 {
+		cells := make([]bool, len(pr.cells))
+		for _, id := range changed {
+			cells[pr.bCell[id]] = true
+		}
+		for ci, dirty := range cells {
+			if dirty && m.demand.tripsCell(c, s, m.residents, ci) {
+				demand = true
+			}
 		}
 	}
-	return true
+	streets := len(a.undo.TouchedSegments) > 0
+	if streets && m.demand.streets(c, s) {
+		demand = true
+	}
+	if a.stops {
+		m.demand.ptAcc = m.ptAcc
+		demand = true
+	}
+	if streets {
+		m.ff = newFreeFlow(c, s, &m.trees)
+	}
+	if streets || demand {
+		m.mob = mobilityModel(c, s, m.demand, m.ff, &m.trees)
+		m.mobChanged = true
+	}
+	ev.rep = m.report(ev.baseRep)
+	ev.res = nextResult(ev.res, ev.baseRep, ev.rep)
 }

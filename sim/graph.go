@@ -184,9 +184,23 @@ func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, targe
 			}
 			dist[v] = nd
 			pred[v] = a
-			t.heap = h
-			t.push(v, nd)
-			h = t.heap
+			// Push v or lower its cost, written out as the pop is.
+			i := int(pos[v])
+			if i < 0 {
+				h = append(h, heapEntry{})
+				i = len(h) - 1
+			}
+			for i > 0 {
+				p := (i - 1) / 2
+				if h[p].d <= nd {
+					break
+				}
+				h[i] = h[p]
+				pos[h[i].n] = int32(i)
+				i = p
+			}
+			h[i] = heapEntry{nd, v}
+			pos[v] = int32(i)
 		}
 	}
 	t.heap = h

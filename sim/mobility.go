@@ -64,28 +64,57 @@ func segFreeMin(c *City, s *State, i int) float64 {
 	return t
 }
 
-// cellDemand computes trip ends and street qualities per analysis cell.
-func cellDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
-	p := &s.Params
+// newDemand computes trip ends and street qualities per analysis cell.
+func newDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 	pr := c.prep()
-	nc, nz := len(pr.cells), len(c.Zones)
+	nc := len(pr.cells)
 	d := &mobilityDemand{ends: make([]float64, len(c.Buildings)), prod: make([]float64, nc), attr: make([]float64, nc), inbound: make([]float64, nc),
 		cellZone: make([][]float64, nc), bike: make([]float64, nc), calm: make([]float64, nc), ptAcc: ptAcc}
-	for i := range c.Buildings {
-		ci := pr.bCell[i]
-		trips := residents[i] * p[PTripsPerPerson]
-		jobs := float64(Jobs(p, &s.Buildings[i]) * p[PTripsPerJob])
-		d.prod[ci] += trips
-		d.attr[ci] += jobs + float64(trips*0.5)
-		d.inbound[ci] += jobs
-		d.ends[i] = trips + jobs
+	for ci := range pr.cells {
+		d.tripsCell(c, s, residents, ci)
+	}
+	d.streets(c, s)
+	return d
+}
+
+// tripsCell computes the trip ends of the buildings of cell ci and their
+// sums, and reports whether any changed.
+func (d *mobilityDemand) tripsCell(c *City, s *State, residents []float64, ci int) bool {
+	p := &s.Params
+	pr := c.prep()
+	changed := false
+	var prod, attr, inbound float64
+	var cz []float64
+	perPerson, perJob := p[PTripsPerPerson], p[PTripsPerJob]
+	for _, i := range pr.cellBld[ci] {
+		trips := residents[i] * perPerson
+		jobs := float64(Jobs(p, &s.Buildings[i]) * perJob)
+		prod += trips
+		attr += jobs + float64(trips*0.5)
+		inbound += jobs
+		if e := trips + jobs; e != d.ends[i] {
+			d.ends[i] = e
+			changed = true
+		}
 		if z := c.Buildings[i].Zone; z >= 0 {
-			if d.cellZone[ci] == nil {
-				d.cellZone[ci] = make([]float64, nz)
+			if cz == nil {
+				cz = make([]float64, len(c.Zones))
 			}
-			d.cellZone[ci][z] += trips
+			cz[z] += trips
 		}
 	}
+	if prod != d.prod[ci] || attr != d.attr[ci] || inbound != d.inbound[ci] || !equalFloats(cz, d.cellZone[ci]) {
+		d.prod[ci], d.attr[ci], d.inbound[ci], d.cellZone[ci] = prod, attr, inbound, cz
+		changed = true
+	}
+	return changed
+}
+
+// streets computes the shares of bike-lane and calmed street length around
+// each cell, and reports whether any changed.
+func (d *mobilityDemand) streets(c *City, s *State) bool {
+	pr := c.prep()
+	changed := false
 	for ci := range pr.cells {
 		var tot, bl, cl float64
 		for _, id := range pr.cellSegs[ci] {
@@ -99,11 +128,42 @@ func cellDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 				cl += l
 			}
 		}
+		var bike, calm float64
 		if tot > 0 {
-			d.bike[ci], d.calm[ci] = bl/tot, cl/tot
+			bike, calm = bl/tot, cl/tot
+		}
+		if bike != d.bike[ci] || calm != d.calm[ci] {
+			d.bike[ci], d.calm[ci] = bike, calm
+			changed = true
 		}
 	}
-	return d
+	return changed
+}
+
+// clone returns a copy of d that shares nothing it may change.
+func (d *mobilityDemand) clone() *mobilityDemand {
+	n := *d
+	n.ends = append([]float64(nil), d.ends...)
+	n.prod = append([]float64(nil), d.prod...)
+	n.attr = append([]float64(nil), d.attr...)
+	n.inbound = append([]float64(nil), d.inbound...)
+	n.cellZone = append([][]float64(nil), d.cellZone...)
+	n.bike = append([]float64(nil), d.bike...)
+	n.calm = append([]float64(nil), d.calm...)
+	return &n
+}
+
+// equalFloats reports whether two slices hold the same bits (nil equals nil only).
+func equalFloats(a, b []float64) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // freeFlow is the car network of a state at free flow: its graph and the

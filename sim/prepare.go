@@ -24,9 +24,18 @@ type prepared struct {
 	cellSegs [][]int   // segments within 400 m of each cell's centre
 	gates    []int32   // nodes at the edge where through traffic enters and leaves
 	zoneDw0  []float64
-	target   []bool // cell nodes and gates: where car trees are read
+	zoneBld  [][]int32 // zone -> its buildings in id order; the last entry holds the buildings of no zone
+	parts    [][]int32 // a zone's buildings in runs of at most partSize, zone by zone
+	zonePart [][2]int  // zone (and last: no zone) -> its parts, start and end
+	bPart    []int32   // building -> its part
+	cellBld  [][]int32 // cell -> its buildings in id order
+	target   []bool    // cell nodes and gates: where car trees are read
 	ntarget  int
 }
+
+// partSize is the most buildings in a part: the unit in which the report
+// sums buildings again after an edit.
+const partSize = 256
 
 // cell is an analysis square of the mobility model.
 type cell struct {
@@ -200,10 +209,31 @@ func prepareCity(c *City) *prepared {
 		}
 	}
 	p.zoneDw0 = make([]float64, len(c.Zones))
+	p.zoneBld = make([][]int32, len(c.Zones)+1)
+	p.cellBld = make([][]int32, nc)
 	for i := range c.Buildings {
-		if z := c.Buildings[i].Zone; z >= 0 {
+		z := c.Buildings[i].Zone
+		if z >= 0 {
 			p.zoneDw0[z] += float64(c.Buildings[i].Dwellings)
+		} else {
+			z = len(c.Zones)
 		}
+		p.zoneBld[z] = append(p.zoneBld[z], int32(i))
+		p.cellBld[p.bCell[i]] = append(p.cellBld[p.bCell[i]], int32(i))
+	}
+	p.bPart = make([]int32, nb)
+	p.zonePart = make([][2]int, len(p.zoneBld))
+	for z, bld := range p.zoneBld {
+		p.zonePart[z][0] = len(p.parts)
+		for len(bld) > 0 {
+			run := bld[:min(len(bld), partSize)]
+			for _, i := range run {
+				p.bPart[i] = int32(len(p.parts))
+			}
+			p.parts = append(p.parts, run)
+			bld = bld[len(run):]
+		}
+		p.zonePart[z][1] = len(p.parts)
 	}
 	return p
 }
