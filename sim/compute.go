@@ -37,7 +37,7 @@ type model struct {
 
 	zout       []zoneOut    // per zone: housing indicators
 	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
-	zGreen     []float64 // per zone: m² of green space
+	zGreen     []float64    // per zone: m² of green space
 	greenTotal float64
 }
 
