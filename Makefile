@@ -36,5 +36,6 @@ lint:
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseScenario -fuzztime $(FUZZTIME)
+	$(GO) test ./sim -run '^$$' -fuzz FuzzParseArea -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)

@@ -16,6 +16,7 @@ type model struct {
 	minutes   [][]float64      // amenity kind -> building -> walking minutes
 	energy    []buildingEnergy // per building
 	residents []float64        // per building
+	dwell     [][2]int         // per building: the dwellings and affordable dwellings residents were spread by
 	zh        []zoneHousing    // quantities; rents are set by report
 	pagg      []zoneAgg        // per part of a zone's buildings
 	zagg      []zoneAgg        // per zone, and last the buildings of no zone: the sum of its parts
@@ -92,6 +93,10 @@ func newModel(s *State) *model {
 	}
 	m.zh = make([]zoneHousing, len(c.Zones))
 	m.residents = make([]float64, len(c.Buildings))
+	m.dwell = make([][2]int, len(c.Buildings))
+	for i := range m.dwell {
+		m.dwell[i] = [2]int{s.Buildings[i].Dwellings, s.Buildings[i].Affordable}
+	}
 	for z := range m.zh {
 		m.housingZone(z, nil)
 	}

@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"errors"
-	"slices"
-)
+import "errors"
 
 // Evaluator holds the state of a scenario and applies or undoes one edit at
 // a time, recomputing only the model stages the edit reaches: the energy of
@@ -46,6 +43,7 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	m.zout = append([]zoneOut(nil), mb.zout...)
 	m.zrent = append([][3]float64(nil), mb.zrent...)
 	m.residents = append([]float64(nil), mb.residents...)
+	m.dwell = append([][2]int(nil), mb.dwell...)
 	m.demand = mb.demand.clone()
 	m.tree = newSPT(len(c.Nodes))
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
@@ -156,11 +154,24 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 			m.dirtyPart[pi] = true
 		}
 	}
-	// Trip ends change in the cells of buildings touched or whose residents
-	// changed; the residents of a zone change when its dwellings do.
-	changed := slices.Clip(a.undo.TouchedBuildings)
+	// A zone's residents change when its dwellings do; trip ends change in
+	// the cells of buildings whose residents or jobs changed.
+	var changed []int
+	housing := make([]bool, nz)
+	for _, id := range a.undo.TouchedBuildings {
+		b := &s.Buildings[id]
+		if d := [2]int{b.Dwellings, b.Affordable}; d != m.dwell[id] {
+			m.dwell[id] = d
+			if z := c.Buildings[id].Zone; z >= 0 {
+				housing[z] = true
+			}
+		}
+		if m.demand.jobsOf(s, id) != m.demand.jobs[id] {
+			changed = append(changed, id)
+		}
+	}
 	for z := 0; z < nz; z++ {
-		if m.dirtyZone[z] {
+		if housing[z] {
 			n := len(changed)
 			changed = m.housingZone(z, changed)
 			for _, id := range changed[n:] {

@@ -40,6 +40,7 @@ type mobilityResult struct {
 // mobilityDemand is what the mobility model takes from buildings and streets.
 type mobilityDemand struct {
 	ends     []float64   // trips starting or ending at each building per day, by residents and workers
+	jobs     []float64   // trips to the jobs of each building per day
 	prod     []float64   // residents' trips starting in each cell
 	attr     []float64   // attraction of each cell
 	inbound  []float64   // trips into the cell's jobs from outside the area
@@ -68,7 +69,7 @@ func segFreeMin(c *City, s *State, i int) float64 {
 func newDemand(c *City, s *State, residents, ptAcc []float64) *mobilityDemand {
 	pr := c.prep()
 	nc := len(pr.cells)
-	d := &mobilityDemand{ends: make([]float64, len(c.Buildings)), prod: make([]float64, nc), attr: make([]float64, nc), inbound: make([]float64, nc),
+	d := &mobilityDemand{ends: make([]float64, len(c.Buildings)), jobs: make([]float64, len(c.Buildings)), prod: make([]float64, nc), attr: make([]float64, nc), inbound: make([]float64, nc),
 		cellZone: make([][]float64, nc), bike: make([]float64, nc), calm: make([]float64, nc), ptAcc: ptAcc}
 	for ci := range pr.cells {
 		d.tripsCell(c, s, residents, ci)
@@ -85,10 +86,11 @@ func (d *mobilityDemand) tripsCell(c *City, s *State, residents []float64, ci in
 	changed := false
 	var prod, attr, inbound float64
 	var cz []float64
-	perPerson, perJob := p[PTripsPerPerson], p[PTripsPerJob]
+	perPerson := p[PTripsPerPerson]
 	for _, i := range pr.cellBld[ci] {
 		trips := residents[i] * perPerson
-		jobs := float64(Jobs(p, &s.Buildings[i]) * perJob)
+		jobs := d.jobsOf(s, int(i))
+		d.jobs[i] = jobs
 		prod += trips
 		attr += jobs + float64(trips*0.5)
 		inbound += jobs
@@ -108,6 +110,11 @@ func (d *mobilityDemand) tripsCell(c *City, s *State, residents []float64, ci in
 		changed = true
 	}
 	return changed
+}
+
+// jobsOf returns the trips per day to the jobs of building i.
+func (d *mobilityDemand) jobsOf(s *State, i int) float64 {
+	return float64(Jobs(&s.Params, &s.Buildings[i]) * s.Params[PTripsPerJob])
 }
 
 // streets computes the shares of bike-lane and calmed street length around
@@ -144,6 +151,7 @@ func (d *mobilityDemand) streets(c *City, s *State) bool {
 func (d *mobilityDemand) clone() *mobilityDemand {
 	n := *d
 	n.ends = append([]float64(nil), d.ends...)
+	n.jobs = append([]float64(nil), d.jobs...)
 	n.prod = append([]float64(nil), d.prod...)
 	n.attr = append([]float64(nil), d.attr...)
 	n.inbound = append([]float64(nil), d.inbound...)

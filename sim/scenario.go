@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -334,19 +335,25 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	var mp orb.MultiPolygon
 	switch g.Type {
 	case "Polygon":
-		var p [][][]float64
-		if err := json.Unmarshal(g.Coordinates, &p); err != nil {
+		cp := coordParser{data: g.Coordinates}
+		p, err := cp.polygon()
+		if err == nil {
+			err = cp.end()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("area coordinates are not a Polygon's: %v", err)
 		}
-		mp = orb.MultiPolygon{toPolygon(p)}
+		mp = orb.MultiPolygon{p}
 	case "MultiPolygon":
-		var m [][][][]float64
-		if err := json.Unmarshal(g.Coordinates, &m); err != nil {
+		cp := coordParser{data: g.Coordinates}
+		m, err := cp.multiPolygon()
+		if err == nil {
+			err = cp.end()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %v", err)
 		}
-		for _, p := range m {
-			mp = append(mp, toPolygon(p))
-		}
+		mp = m
 	case "":
 		return nil, errors.New(`area has no "type": it must be a GeoJSON Polygon or MultiPolygon`)
 	default:
@@ -394,18 +401,122 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	return mp, nil
 }
 
-func toPolygon(p [][][]float64) orb.Polygon {
-	poly := make(orb.Polygon, len(p))
-	for i, r := range p {
-		ring := make(orb.Ring, len(r))
-		for j, pt := range r {
-			if len(pt) < 2 || len(pt) > 3 {
-				ring[j] = orb.Point{math.NaN(), math.NaN()}
-				continue
-			}
-			ring[j] = orb.Point{pt[0], pt[1]}
+// coordParser reads GeoJSON coordinates, nested arrays of numbers, from
+// JSON already known to be valid. It spares the reflection of
+// encoding/json, which is slow on js/wasm, where every edit's area is read.
+type coordParser struct {
+	data []byte
+	pos  int
+}
+
+func (p *coordParser) space() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
 		}
-		poly[i] = ring
 	}
-	return poly
+}
+
+// array reads a JSON array, calling elem for each element.
+func (p *coordParser) array(what string, elem func() error) error {
+	p.space()
+	if p.pos >= len(p.data) || p.data[p.pos] != '[' {
+		return fmt.Errorf("%s must be an array (at byte %d)", what, p.pos)
+	}
+	p.pos++
+	p.space()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return nil
+	}
+	for {
+		if err := elem(); err != nil {
+			return err
+		}
+		p.space()
+		if p.pos >= len(p.data) {
+			return fmt.Errorf("%s is not closed", what)
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return nil
+		default:
+			return fmt.Errorf("unexpected %q in %s (at byte %d)", p.data[p.pos], what, p.pos)
+		}
+	}
+}
+
+func (p *coordParser) number() (float64, error) {
+	p.space()
+	start := p.pos
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if (c < '0' || c > '9') && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
+			break
+		}
+		p.pos++
+	}
+	if start == p.pos {
+		return 0, fmt.Errorf("a coordinate is not a number (at byte %d)", start)
+	}
+	return strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+}
+
+// position reads [lon, lat] or [lon, lat, height]; any other length gives
+// NaN, which ParseArea reports with the ring it is in.
+func (p *coordParser) position() (orb.Point, error) {
+	var v [3]float64
+	n := 0
+	err := p.array("a position", func() error {
+		f, err := p.number()
+		if n < len(v) {
+			v[n] = f
+		}
+		n++
+		return err
+	})
+	if n < 2 || n > 3 {
+		return orb.Point{math.NaN(), math.NaN()}, err
+	}
+	return orb.Point{v[0], v[1]}, err
+}
+
+func (p *coordParser) polygon() (orb.Polygon, error) {
+	var poly orb.Polygon
+	err := p.array("a polygon", func() error {
+		var ring orb.Ring
+		err := p.array("a ring", func() error {
+			pt, err := p.position()
+			ring = append(ring, pt)
+			return err
+		})
+		poly = append(poly, ring)
+		return err
+	})
+	return poly, err
+}
+
+func (p *coordParser) multiPolygon() (orb.MultiPolygon, error) {
+	var mp orb.MultiPolygon
+	err := p.array("a multipolygon", func() error {
+		poly, err := p.polygon()
+		mp = append(mp, poly)
+		return err
+	})
+	return mp, err
+}
+
+// end checks that nothing but space follows.
+func (p *coordParser) end() error {
+	p.space()
+	if p.pos != len(p.data) {
+		return fmt.Errorf("unexpected %q after the coordinates", p.data[p.pos])
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,39 @@ func FuzzParseScenario(f *testing.F) {
 		}
 		if sc.Check() != nil {
 			t.Fatal("a parsed scenario fails its own check")
+		}
+	})
+}
+
+// FuzzParseArea checks the hand-written coordinates reader against
+// encoding/json: wherever both read an area, they read the same points.
+func FuzzParseArea(f *testing.F) {
+	f.Add([]byte(square))
+	f.Add([]byte(`{"type":"MultiPolygon","coordinates":[[[[2.15,41.38],[2.16,41.38],[2.16,41.39],[2.15,41.38]]],[[[2.1,41.3],[2.2,41.3],[2.2,41.4],[2.1,41.3]]]]}`))
+	f.Add([]byte(`{"type":"Polygon","coordinates":[[[2.15,41.38,12],[2.16e0,41.38],[ 2.16 , 41.39 ],[2.15,41.38]]]}`))
+	f.Add([]byte(`{"type":"Polygon","coordinates":[[[2.15],[2.16,41.38]]]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := ParseArea(data)
+		var g struct {
+			Type        string          `json:"type"`
+			Coordinates json.RawMessage `json:"coordinates"`
+		}
+		if json.Unmarshal(data, &g) != nil || g.Type != "Polygon" {
+			return
+		}
+		var ref [][][]float64
+		if json.Unmarshal(g.Coordinates, &ref) != nil || err != nil {
+			return
+		}
+		if len(got) != 1 || len(got[0]) != len(ref) {
+			t.Fatalf("%d rings, encoding/json reads %d", len(got[0]), len(ref))
+		}
+		for ri, ring := range ref {
+			for pi, pt := range ring {
+				if q := got[0][ri][pi]; q[0] != pt[0] || q[1] != pt[1] {
+					t.Fatalf("ring %d point %d: %v, encoding/json reads %v", ri, pi, q, pt)
+				}
+			}
 		}
 	})
 }
