@@ -122,3 +122,12 @@ func BenchmarkFreeFlowEixample(b *testing.B) {
 		run()
 	}
 }
+
+// BenchmarkFreeFlowSynthetic100k is BenchmarkFreeFlowEixample on a large city.
+func BenchmarkFreeFlowSynthetic100k(b *testing.B) {
+	run := sim.FreeFlowRunner(maps.Synthetic(100000, 1))
+	b.ReportAllocs()
+	for b.Loop() {
+		run()
+	}
+}

@@ -65,143 +65,81 @@ func (g *graph) arcCosts(segCost []float64, out []float64) []float64 {
 }
 
 // spt is the workspace of shortest-path searches on one graph: reuse it
-// across searches to avoid allocation. Its queue is a binary heap of
-// (cost, node) pairs indexed by node, with decrease-key, so it never holds
-// more than one entry per node. The search is deterministic: the same graph
-// and costs settle nodes in the same order on every machine.
+// across searches to avoid allocation.
 type spt struct {
-	dist []float64
-	pred []int32 // arc into the node on the shortest path, -1 at sources and unreached nodes
-	heap []heapEntry
-	pos  []int32 // node -> index in heap, -1 when not queued
-}
-
-type heapEntry struct {
-	d float64
-	n int32
+	dist   []float64
+	pred   []int32 // arc into the node on the shortest path, -1 at sources and unreached nodes
+	queue  []int32 // a ring of nodes to scan
+	queued []bool
 }
 
 func newSPT(nodes int) *spt {
-	t := &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), pos: make([]int32, nodes)}
-	for i := range t.pos {
-		t.pos[i] = -1
-	}
-	return t
+	return &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), queue: make([]int32, nodes), queued: make([]bool, nodes)}
 }
 
-// push queues node n at cost d, or lowers its cost if it is queued.
-func (t *spt) push(n int32, d float64) {
-	h, pos := t.heap, t.pos
-	i := int(pos[n])
-	if i < 0 {
-		h = append(h, heapEntry{})
-		i = len(h) - 1
-	}
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].d <= d {
-			break
-		}
-		h[i] = h[p]
-		pos[h[i].n] = int32(i)
-		i = p
-	}
-	h[i] = heapEntry{d, n}
-	pos[n] = int32(i)
-	t.heap = h
-}
-
-// run computes shortest costs from the sources (with initial costs) over arc
-// costs (one per arc; +Inf closes an arc).
+// run computes shortest costs from the sources (with initial costs) over
+// arc costs (one per arc; +Inf closes an arc) by label correcting: a ring of
+// nodes to scan, in which a node goes to the front when its cost is below
+// the front's (small label first), else to the back. It needs no heap: on
+// the Eixample and on a synthetic city of 100,000 buildings it takes a third
+// of the time of Dijkstra's algorithm with a binary heap
+// (BenchmarkFreeFlow*), which the tests keep as its reference. It is
+// deterministic: the same graph and costs give the same bits on every
+// machine. Where a node has two shortest paths of exactly the same cost, the
+// one found first wins; route costs carry a tie-break (see tieBreak).
 func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
-	t.runTo(g, src, init, cost, nil, 0)
-}
-
-// runTo is run that may stop early: once every node marked in target (the
-// count of distinct marked nodes is ntarget) is settled. Nodes not settled
-// by then keep a provisional cost and must not be read.
-func (t *spt) runTo(g *graph, src []int32, init []float64, cost []float64, target []bool, ntarget int) {
 	dist, pred := t.dist, t.pred
+	n := len(dist)
 	for i := range dist {
 		dist[i] = math.Inf(1)
 		pred[i] = -1
 	}
-	t.heap = t.heap[:0]
+	q, queued := t.queue[:n], t.queued[:n]
+	head, size := 0, 0
 	for i, s := range src {
 		if init[i] < dist[s] {
 			dist[s] = init[i]
-			t.push(s, init[i])
+			if !queued[s] {
+				queued[s] = true
+				q[size] = s
+				size++
+			}
 		}
 	}
 	start, to := g.start, g.to
-	left := ntarget
-	h, pos := t.heap, t.pos
-	for len(h) > 0 {
-		// Pop the least node, written out here: calls are dear on js/wasm.
-		top := h[0]
-		u, du := top.n, top.d
-		pos[u] = -1
-		last := len(h) - 1
-		if last > 0 {
-			e := h[last]
-			h = h[:last]
-			i := 0
-			for {
-				l := 2*i + 1
-				if l >= last {
-					break
-				}
-				m := l
-				if r := l + 1; r < last && h[r].d < h[l].d {
-					m = r
-				}
-				if h[m].d >= e.d {
-					break
-				}
-				h[i] = h[m]
-				pos[h[i].n] = int32(i)
-				i = m
-			}
-			h[i] = e
-			pos[e.n] = int32(i)
-		} else {
-			h = h[:0]
+	for size > 0 {
+		u := q[head]
+		head++
+		if head == n {
+			head = 0
 		}
-		if target != nil && target[u] {
-			if left--; left == 0 {
-				for _, e := range h {
-					pos[e.n] = -1
-				}
-				h = h[:0]
-				break
-			}
-		}
+		size--
+		queued[u] = false
+		du := dist[u]
 		for a, end := start[u], start[u+1]; a < end; a++ {
-			nd := du + cost[a]
 			v := to[a]
-			if nd >= dist[v] {
-				continue
-			}
-			dist[v] = nd
-			pred[v] = a
-			// Push v or lower its cost, written out as the pop is.
-			i := int(pos[v])
-			if i < 0 {
-				h = append(h, heapEntry{})
-				i = len(h) - 1
-			}
-			for i > 0 {
-				p := (i - 1) / 2
-				if h[p].d <= nd {
-					break
+			nd := du + cost[a]
+			if nd < dist[v] {
+				dist[v] = nd
+				pred[v] = a
+				if !queued[v] {
+					queued[v] = true
+					if size > 0 && nd < dist[q[head]] {
+						head--
+						if head < 0 {
+							head = n - 1
+						}
+						q[head] = v
+					} else {
+						tail := head + size
+						if tail >= n {
+							tail -= n
+						}
+						q[tail] = v
+					}
+					size++
 				}
-				h[i] = h[p]
-				pos[h[i].n] = int32(i)
-				i = p
 			}
-			h[i] = heapEntry{nd, v}
-			pos[v] = int32(i)
 		}
 	}
-	t.heap = h
 }

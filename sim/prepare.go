@@ -29,8 +29,6 @@ type prepared struct {
 	zonePart [][2]int  // zone (and last: no zone) -> its parts, start and end
 	bPart    []int32   // building -> its part
 	cellBld  [][]int32 // cell -> its buildings in id order
-	target   []bool    // cell nodes and gates: where car trees are read
-	ntarget  int
 }
 
 // partSize is the most buildings in a part: the unit in which the report
@@ -196,18 +194,6 @@ func prepareCity(c *City) *prepared {
 	}
 	p.walkCost = p.walk.arcCosts(seglen, nil)
 	p.gates = gateNodes(c)
-	p.target = make([]bool, len(c.Nodes))
-	for _, cl := range p.cells {
-		p.target[cl.node] = true
-	}
-	for _, g := range p.gates {
-		p.target[g] = true
-	}
-	for _, t := range p.target {
-		if t {
-			p.ntarget++
-		}
-	}
 	p.zoneDw0 = make([]float64, len(c.Zones))
 	p.zoneBld = make([][]int32, len(c.Zones)+1)
 	p.cellBld = make([][]int32, nc)
