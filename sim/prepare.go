@@ -24,6 +24,7 @@ type prepared struct {
 	cellSegs [][]int   // segments within 400 m of each cell's centre
 	gates    []int32   // nodes at the edge where through traffic enters and leaves
 	zoneDw0  []float64
+	segFold  []string  // segment -> FoldName of its name
 	zoneBld  [][]int32 // zone -> its buildings in id order; the last entry holds the buildings of no zone
 	parts    [][]int32 // a zone's buildings in runs of at most partSize, zone by zone
 	zonePart [][2]int  // zone (and last: no zone) -> its parts, start and end
@@ -194,6 +195,14 @@ func prepareCity(c *City) *prepared {
 	}
 	p.walkCost = p.walk.arcCosts(seglen, nil)
 	p.gates = gateNodes(c)
+	p.segFold = make([]string, len(c.Segments))
+	for i := range c.Segments {
+		if i > 0 && c.Segments[i].Name == c.Segments[i-1].Name {
+			p.segFold[i] = p.segFold[i-1]
+		} else {
+			p.segFold[i] = FoldName(c.Segments[i].Name)
+		}
+	}
 	p.zoneDw0 = make([]float64, len(c.Zones))
 	p.zoneBld = make([][]int32, len(c.Zones)+1)
 	p.cellBld = make([][]int32, nc)

@@ -453,8 +453,9 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 		}
 	}
 	var out []int
+	fold := c.prep().segFold
 	for _, id := range cand {
-		if FoldName(c.Segments[id].Name) == want {
+		if fold[id] == want {
 			out = append(out, id)
 		}
 	}
