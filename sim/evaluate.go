@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -156,8 +157,15 @@ func Compute(s *State, base *Report) *Report {
 	return newModel(s).report(base)
 }
 
-// both runs f and g at once and returns when both are done.
+// both runs f and g at once and returns when both are done. With one
+// processor (always on js/wasm, which has one thread) it runs them in turn:
+// a goroutine would only add the cost of switching.
 func both(f, g func()) {
+	if runtime.GOMAXPROCS(0) == 1 {
+		f()
+		g()
+		return
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); f() }()

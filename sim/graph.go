@@ -74,7 +74,11 @@ type spt struct {
 }
 
 func newSPT(nodes int) *spt {
-	return &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), queue: make([]int32, nodes), queued: make([]bool, nodes)}
+	ring := 1
+	for ring < nodes {
+		ring *= 2
+	}
+	return &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), queue: make([]int32, ring), queued: make([]bool, nodes)}
 }
 
 // run computes shortest costs from the sources (with initial costs) over
@@ -89,12 +93,14 @@ func newSPT(nodes int) *spt {
 // one found first wins; route costs carry a tie-break (see tieBreak).
 func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
 	dist, pred := t.dist, t.pred
-	n := len(dist)
 	for i := range dist {
 		dist[i] = math.Inf(1)
 		pred[i] = -1
 	}
-	q, queued := t.queue[:n], t.queued[:n]
+	// The ring's size is a power of two, so that positions wrap by a mask:
+	// on js/wasm every branch not taken costs a jump.
+	q, queued := t.queue, t.queued[:len(dist)]
+	mask := len(q) - 1
 	head, size := 0, 0
 	for i, s := range src {
 		if init[i] < dist[s] {
@@ -108,38 +114,30 @@ func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
 	}
 	start, to := g.start, g.to
 	for size > 0 {
-		u := q[head]
+		u := q[head&mask]
 		head++
-		if head == n {
-			head = 0
-		}
 		size--
 		queued[u] = false
 		du := dist[u]
 		for a, end := start[u], start[u+1]; a < end; a++ {
 			v := to[a]
 			nd := du + cost[a]
-			if nd < dist[v] {
-				dist[v] = nd
-				pred[v] = a
-				if !queued[v] {
-					queued[v] = true
-					if size > 0 && nd < dist[q[head]] {
-						head--
-						if head < 0 {
-							head = n - 1
-						}
-						q[head] = v
-					} else {
-						tail := head + size
-						if tail >= n {
-							tail -= n
-						}
-						q[tail] = v
-					}
-					size++
-				}
+			if !(nd < dist[v]) {
+				continue
 			}
+			dist[v] = nd
+			pred[v] = a
+			if queued[v] {
+				continue
+			}
+			queued[v] = true
+			if size > 0 && nd < dist[q[head&mask]] {
+				head--
+				q[head&mask] = v
+			} else {
+				q[(head+size)&mask] = v
+			}
+			size++
 		}
 	}
 }
