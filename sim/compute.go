@@ -24,6 +24,7 @@ type model struct {
 	ehed      []float64        // per building: exp of the hedonic log-rent terms
 	demand    *mobilityDemand
 	ff        *freeFlow
+	tc        *tripChoices
 	mob       *mobilityResult
 	tree      *spt
 	trees     [2]*spt // for the two halves of the car assignment
@@ -107,7 +108,8 @@ func newModel(s *State) *model {
 	m.zrent = make([][3]float64, len(c.Zones))
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees)
-	m.mob = mobilityModel(c, s, m.demand, m.ff, &m.trees)
+	m.tc = newTripChoices(c, s, m.demand, m.ff)
+	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees)
 	return m
 }
 

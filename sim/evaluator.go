@@ -202,8 +202,11 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	if streets {
 		m.ff = newFreeFlow(c, s, &m.trees)
 	}
+	if streets || a.stops {
+		m.tc = newTripChoices(c, s, m.demand, m.ff)
+	}
 	if streets || demand {
-		m.mob = mobilityModel(c, s, m.demand, m.ff, &m.trees)
+		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees)
 		m.mobChanged = true
 	}
 	ev.rep = m.report(ev.baseRep)

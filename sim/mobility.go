@@ -235,7 +235,50 @@ func newFreeFlow(c *City, s *State, trees *[2]*spt) *freeFlow {
 // model, splits them by a multinomial logit over walk, bike, public transport
 // and car, and assigns car trips to the street graph with BPR congestion by
 // the method of successive averages. See docs/MODELS.md.
-func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2]*spt) *mobilityResult {
+// odChoice is the door-to-door minutes and mode shares of trips between two cells.
+type odChoice struct{ times, shares [nModes]float64 }
+
+// tripChoices holds what the mobility model computes per pair of cells that
+// depends on the streets, stops and parameters but not on the trips: the
+// gravity model's distance decay and the mode choice. The Evaluator keeps it
+// across edits that change only buildings.
+type tripChoices struct {
+	decay  []float64  // origin cell × destination cell: exp(-km / gravity_km)
+	choice []odChoice // origin cell × (destination cell, or last: outside the area)
+}
+
+// newTripChoices computes the trip choices of a state's streets and stops.
+func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow) *tripChoices {
+	p := &s.Params
+	pr := c.prep()
+	nc := len(pr.cells)
+	tc := &tripChoices{decay: make([]float64, nc*nc), choice: make([]odChoice, nc*(nc+1))}
+	decay := p[PGravityKm]
+	extKm := p[PExternalKm]
+	extCarMin := extKm / 25 * 60 // urban driving at 25 km/h door to door
+	for o := 0; o < nc; o++ {
+		for j := 0; j <= nc; j++ {
+			var km, carMin, accD, bikeD, calmD float64
+			if j == nc {
+				km, carMin = extKm, extCarMin
+				accD, bikeD, calmD = 10, 0, 0 // the rest of the city: a stop within a few minutes
+			} else {
+				tc.decay[o*nc+j] = detmath.Exp(-pr.cellKm[o*nc+j] / decay)
+				km = pr.cellKm[o*nc+j]
+				carMin = ff.cellMin[o*nc+j]
+				if math.IsInf(carMin, 1) {
+					carMin = 600
+				}
+				accD, bikeD, calmD = d.ptAcc[j], d.bike[j], d.calm[j]
+			}
+			ch := &tc.choice[o*(nc+1)+j]
+			ch.times, ch.shares = s.modeChoice(km, carMin, d.ptAcc[o], accD, (d.bike[o]+bikeD)/2, (d.calm[o]+calmD)/2)
+		}
+	}
+	return tc
+}
+
+func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripChoices, trees *[2]*spt) *mobilityResult {
 	p := &s.Params
 	pr := c.prep()
 	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
@@ -250,7 +293,6 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2
 	ext := make([]float64, nc)      // vehicles per day leaving each cell
 	aon := make([]float64, ns)
 	w := make([]float64, nc)
-	decay := p[PGravityKm]
 	extKm := p[PExternalKm]
 	extCarMin := extKm / 25 * 60 // urban driving at 25 km/h door to door
 	for o := 0; o < nc; o++ {
@@ -259,27 +301,22 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, trees *[2
 		}
 		var sum float64
 		for j := 0; j < nc; j++ {
-			w[j] = d.attr[j] * detmath.Exp(-pr.cellKm[o*nc+j]/decay)
+			w[j] = d.attr[j] * tc.decay[o*nc+j]
 			sum += w[j]
 		}
 		internal := d.prod[o] * (1 - p[PExternalShare])
 		for j := 0; j <= nc; j++ {
-			var trips, km, carMin, accD, bikeD, calmD float64
+			var trips, km float64
 			if j == nc {
-				trips, km, carMin = d.prod[o]*p[PExternalShare], extKm, extCarMin
-				accD, bikeD, calmD = 10, 0, 0 // the rest of the city: a stop within a few minutes
+				trips, km = d.prod[o]*p[PExternalShare], extKm
 			} else {
 				if w[j] == 0 {
 					continue
 				}
 				trips, km = internal*w[j]/sum, pr.cellKm[o*nc+j]
-				carMin = ff.cellMin[o*nc+j]
-				if math.IsInf(carMin, 1) {
-					carMin = 600
-				}
-				accD, bikeD, calmD = d.ptAcc[j], d.bike[j], d.calm[j]
 			}
-			times, shares := s.modeChoice(km, carMin, d.ptAcc[o], accD, (d.bike[o]+bikeD)/2, (d.calm[o]+calmD)/2)
+			ch := &tc.choice[o*(nc+1)+j]
+			times, shares := &ch.times, &ch.shares
 			for m := 0; m < nModes; m++ {
 				tm := trips * shares[m]
 				out.modes[m] += tm
