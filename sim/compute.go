@@ -34,6 +34,8 @@ type model struct {
 	prev       *Report
 	dirtyPart  []bool // parts whose buildings changed: sums and results again
 	dirtyZone  []bool // zones with a dirty part
+	touched    []int  // buildings the edit touched
+	allResults bool   // every building's result may have changed (parks or stops)
 	mobChanged bool   // the mobility result was recomputed
 	green      bool   // parks or street greenery changed
 
@@ -360,7 +362,7 @@ func (m *model) report(base *Report) *Report {
 		owned = make([]bool, len(out.buildings))
 	}
 	// A zone's buildings get new results when its rent factors changed,
-	// else those of its dirty parts.
+	// else those the edit touched.
 	for z := 0; z <= nz; z++ {
 		if !dirty(z) {
 			continue
@@ -373,11 +375,19 @@ func (m *model) report(base *Report) *Report {
 		if z < nz {
 			m.zrent[z] = f
 		}
-		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
-			if all || m.dirtyPart[pi] {
-				m.buildingResults(out.buildings, owned, pi, f)
+		if all || m.allResults {
+			for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
+				m.buildingResults(out.buildings, owned, pr.parts[pi], f)
+			}
+			continue
+		}
+		var ids []int32
+		for _, id := range m.touched {
+			if zb := c.Buildings[id].Zone; zb == z || (zb < 0 && z == nz) {
+				ids = append(ids, int32(id))
 			}
 		}
+		m.buildingResults(out.buildings, owned, ids, f)
 	}
 	if whole || m.mobChanged {
 		out.Streets = m.streetResults()
@@ -493,7 +503,7 @@ func (m *model) zoneHousingOut(z int) {
 
 // buildingChunk is the number of buildings in a chunk of results. Reports
 // share the chunks in which no building changed.
-const buildingChunk = 256
+const buildingChunk = 64
 
 func newBuildingChunks(n int) [][]BuildingResult {
 	all := make([]BuildingResult, n)
@@ -504,14 +514,13 @@ func newBuildingChunks(n int) [][]BuildingResult {
 	return out
 }
 
-// buildingResults writes the results of the buildings of part pi into
+// buildingResults writes the results of buildings ids, all of one zone, into
 // chunks, copying a chunk not yet owned before its first change. rentFactors
-// are the part's zone's exp(kappa), supply factor and affordable rent.
-func (m *model) buildingResults(chunks [][]BuildingResult, owned []bool, pi int, rentFactors [3]float64) {
+// are the zone's exp(kappa), supply factor and affordable rent.
+func (m *model) buildingResults(chunks [][]BuildingResult, owned []bool, ids []int32, rentFactors [3]float64) {
 	s := m.s
-	pr := s.City.prep()
 	ek, supply, affRent := rentFactors[0], rentFactors[1], rentFactors[2]
-	for _, i := range pr.parts[pi] {
+	for _, i := range ids {
 		inZone := s.City.Buildings[i].Zone >= 0
 		e := &m.energy[i]
 		b := &s.Buildings[i]

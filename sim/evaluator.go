@@ -121,6 +121,8 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	clear(m.dirtyZone)
 	clear(m.dirtyPart)
 	m.mobChanged = false
+	m.touched = a.undo.TouchedBuildings
+	m.allResults = a.parks || a.stops
 	m.green = a.parks || len(a.undo.TouchedSegments) > 0
 	pr := c.prep()
 	nz := len(c.Zones)

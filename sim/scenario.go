@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -325,11 +326,8 @@ func contains(list []string, s string) bool {
 // ParseArea decodes a GeoJSON Polygon or MultiPolygon in lon/lat and checks
 // that it is a usable area: closed rings, finite lon/lat, no self-intersection.
 func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
-	var g struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	}
-	if err := json.Unmarshal(raw, &g); err != nil {
+	g, err := parseGeometry(raw)
+	if err != nil {
 		return nil, fmt.Errorf("area is not GeoJSON geometry: %v", err)
 	}
 	var mp orb.MultiPolygon
@@ -399,6 +397,89 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 		}
 	}
 	return mp, nil
+}
+
+// geometry is a GeoJSON geometry object's type and raw coordinates.
+type geometry struct {
+	Type        string
+	Coordinates []byte
+}
+
+// parseGeometry reads the "type" and "coordinates" members of a GeoJSON
+// geometry object as encoding/json would (keys matched without regard to
+// case, the last of a repeated key winning), without its reflection.
+func parseGeometry(raw []byte) (geometry, error) {
+	var g geometry
+	if !json.Valid(raw) {
+		var v any
+		return g, json.Unmarshal(raw, &v) // for encoding/json's message with the place
+	}
+	p := coordParser{data: raw}
+	p.space()
+	if p.data[p.pos] != '{' {
+		return g, errors.New("it must be a JSON object")
+	}
+	p.pos++
+	for {
+		p.space()
+		if p.data[p.pos] == '}' {
+			return g, nil
+		}
+		if p.data[p.pos] == ',' {
+			p.pos++
+			p.space()
+		}
+		key := p.skipValue() // a string: the JSON is valid
+		p.space()
+		p.pos++ // ':'
+		p.space()
+		val := p.skipValue()
+		switch {
+		case bytes.EqualFold(key, []byte(`"type"`)):
+			if len(val) >= 2 && val[0] == '"' && bytes.IndexByte(val, '\\') < 0 && utf8.Valid(val) {
+				g.Type = string(val[1 : len(val)-1])
+			} else if err := json.Unmarshal(val, &g.Type); err != nil {
+				return g, fmt.Errorf(`"type" must be a string`)
+			}
+		case bytes.EqualFold(key, []byte(`"coordinates"`)):
+			g.Coordinates = val
+		}
+	}
+}
+
+// skipValue moves past one JSON value, known to be valid, and returns it.
+func (p *coordParser) skipValue() []byte {
+	start := p.pos
+	depth := 0
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch c {
+		case '"':
+			p.pos++
+			for p.data[p.pos] != '"' {
+				if p.data[p.pos] == '\\' {
+					p.pos++
+				}
+				p.pos++
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth == 0 {
+				return p.data[start:p.pos]
+			}
+			depth--
+		case ',', ' ', '\t', '\n', '\r', ':':
+			if depth == 0 {
+				return p.data[start:p.pos]
+			}
+		}
+		p.pos++
+		if depth == 0 && (c == '"' || c == ']' || c == '}') {
+			return p.data[start:p.pos]
+		}
+	}
+	return p.data[start:p.pos]
 }
 
 // coordParser reads GeoJSON coordinates, nested arrays of numbers, from

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -91,13 +92,22 @@ func FuzzParseArea(f *testing.F) {
 	f.Add([]byte(`{"type":"MultiPolygon","coordinates":[[[[2.15,41.38],[2.16,41.38],[2.16,41.39],[2.15,41.38]]],[[[2.1,41.3],[2.2,41.3],[2.2,41.4],[2.1,41.3]]]]}`))
 	f.Add([]byte(`{"type":"Polygon","coordinates":[[[2.15,41.38,12],[2.16e0,41.38],[ 2.16 , 41.39 ],[2.15,41.38]]]}`))
 	f.Add([]byte(`{"type":"Polygon","coordinates":[[[2.15],[2.16,41.38]]]}`))
+	f.Add([]byte(`{"bbox":[1,2,3,4],"crs":{"type":"name","properties":{"name":"x,]}"}},"Type":"Polygon","coordinates":null,"coordinates":[[]]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ParseArea(data)
 		var g struct {
 			Type        string          `json:"type"`
 			Coordinates json.RawMessage `json:"coordinates"`
 		}
-		if json.Unmarshal(data, &g) != nil || g.Type != "Polygon" {
+		if json.Unmarshal(data, &g) != nil {
+			return
+		}
+		if pg, err := parseGeometry(data); err == nil && bytes.IndexByte(data, '\\') < 0 {
+			if pg.Type != g.Type || !bytes.Equal(pg.Coordinates, g.Coordinates) {
+				t.Fatalf("parseGeometry reads type %q, coordinates %q; encoding/json %q, %q", pg.Type, pg.Coordinates, g.Type, g.Coordinates)
+			}
+		}
+		if g.Type != "Polygon" {
 			return
 		}
 		var ref [][][]float64
