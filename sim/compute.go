@@ -31,13 +31,14 @@ type model struct {
 
 	// What changed since prev, the last report, for an incremental report.
 	// With prev nil the report is computed whole.
-	prev       *Report
-	dirtyPart  []bool // parts whose buildings changed: sums and results again
-	dirtyZone  []bool // zones with a dirty part
-	touched    []int  // buildings the edit touched
-	allResults bool   // every building's result may have changed (parks or stops)
-	mobChanged bool   // the mobility result was recomputed
-	green      bool   // parks or street greenery changed
+	prev        *Report
+	dirtyPart   []bool // parts whose buildings changed: sums and results again
+	housingPart []bool // dirty parts whose rent and access sums changed too, not only energy
+	dirtyZone   []bool // zones with a dirty part
+	touched     []int  // buildings the edit touched
+	allResults  bool   // every building's result may have changed (parks or stops)
+	mobChanged  bool   // the mobility result was recomputed
+	green       bool   // parks or street greenery changed
 
 	zout       []zoneOut    // per zone: housing indicators
 	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
@@ -187,19 +188,20 @@ func (m *model) housingZone(z int, changed []int) []int {
 	return changed
 }
 
-// sumPart sums the buildings of part pi of zone z (z = len(Zones): of no zone) into m.pagg[pi].
-func (m *model) sumPart(z, pi int) {
+// sumPart sums the buildings of part pi of zone z (z = len(Zones): of no
+// zone) into m.pagg[pi]: the energy sums, and with housing the rent and
+// access sums too (else they are kept).
+func (m *model) sumPart(z, pi int, housing bool) {
 	s := m.s
 	c := s.City
 	p := &s.Params
 	pr := c.prep()
-	a := zoneAgg{}
-	lim := p[PAccessMinutes]
+	a := m.pagg[pi]
+	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost = 0, 0, 0, 0, 0, 0
 	elecCost := float64(p[PResElecShare] * p[PElecPrice])
 	gasCost := float64((1 - p[PResElecShare]) * p[PGasPrice])
 	roofUsable := p[PRoofUsable]
 	inZone := z < len(c.Zones)
-	mins := m.minutes[:nKinds]
 	for _, i := range pr.parts[pi] {
 		e := &m.energy[i]
 		a.energy += e.energyKWh
@@ -207,24 +209,30 @@ func (m *model) sumPart(z, pi int) {
 		a.co2 += e.co2Kg
 		a.resKWh += e.resKWh
 		a.roofUsable += float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage
-		if !inZone {
-			continue
+		if inZone {
+			a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
 		}
-		b := &s.Buildings[i]
-		w := float64(b.Dwellings - b.Affordable)
-		a.rentNum += float64(w * m.ehed[i])
-		a.rentDen += w
-		a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
-		r := m.residents[i]
-		a.pop += r
-		within := true
-		for k := range mins {
-			t := mins[k][i]
-			a.walk[k] += float64(r * t)
-			within = within && t <= lim
-		}
-		if within {
-			a.pop15 += r
+	}
+	if housing && inZone {
+		a.rentNum, a.rentDen, a.pop, a.pop15, a.walk = 0, 0, 0, 0, [nKinds]float64{}
+		lim := p[PAccessMinutes]
+		mins := m.minutes[:nKinds]
+		for _, i := range pr.parts[pi] {
+			b := &s.Buildings[i]
+			w := float64(b.Dwellings - b.Affordable)
+			a.rentNum += float64(w * m.ehed[i])
+			a.rentDen += w
+			r := m.residents[i]
+			a.pop += r
+			within := true
+			for k := range mins {
+				t := mins[k][i]
+				a.walk[k] += float64(r * t)
+				within = within && t <= lim
+			}
+			if within {
+				a.pop15 += r
+			}
 		}
 	}
 	m.pagg[pi] = a
@@ -311,7 +319,7 @@ func (m *model) report(base *Report) *Report {
 		a := zoneAgg{}
 		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
 			if whole || m.dirtyPart[pi] {
-				m.sumPart(z, pi)
+				m.sumPart(z, pi, whole || m.housingPart[pi])
 			}
 			a.add(&m.pagg[pi])
 		}

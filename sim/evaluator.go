@@ -49,6 +49,7 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
 	m.dirtyZone = make([]bool, len(c.Zones)+1)
 	m.dirtyPart = make([]bool, len(c.prep().parts))
+	m.housingPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
 	ev.rep = ev.m.report(ev.baseRep)
 	ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
@@ -111,7 +112,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	m := ev.m
 	if a.params {
 		nm := newModel(s)
-		nm.dirtyZone, nm.dirtyPart = m.dirtyZone, m.dirtyPart
+		nm.dirtyZone, nm.dirtyPart, nm.housingPart = m.dirtyZone, m.dirtyPart, m.housingPart
 		ev.m = nm
 		ev.rep = nm.report(ev.baseRep)
 		ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
@@ -120,6 +121,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	m.prev = ev.rep
 	clear(m.dirtyZone)
 	clear(m.dirtyPart)
+	clear(m.housingPart)
 	m.mobChanged = false
 	m.touched = a.undo.TouchedBuildings
 	m.allResults = a.parks || a.stops
@@ -154,6 +156,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		}
 		for pi := range m.dirtyPart {
 			m.dirtyPart[pi] = true
+			m.housingPart[pi] = true
 		}
 	}
 	// A zone's residents change when its dwellings do; trip ends change in
@@ -164,6 +167,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		b := &s.Buildings[id]
 		if d := [2]int{b.Dwellings, b.Affordable}; d != m.dwell[id] {
 			m.dwell[id] = d
+			m.housingPart[pr.bPart[id]] = true
 			if z := c.Buildings[id].Zone; z >= 0 {
 				housing[z] = true
 			}
@@ -178,6 +182,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 			changed = m.housingZone(z, changed)
 			for _, id := range changed[n:] {
 				mark(id)
+				m.housingPart[pr.bPart[id]] = true
 			}
 		}
 	}
