@@ -119,7 +119,8 @@ func (d *mobilityDemand) tripsCell(c *City, s *State, residents []float64, ci in
 			cz[z] += trips
 		}
 	}
-	if prod != d.prod[ci] || attr != d.attr[ci] || inbound != d.inbound[ci] || !equalFloats(cz, d.cellZone[ci]) {
+	if prod != d.prod[ci] || attr != d.attr[ci] || inbound != d.inbound[ci] ||
+		(cz == nil) != (d.cellZone[ci] == nil) || !sameBits(cz, d.cellZone[ci]) {
 		d.prod[ci], d.attr[ci], d.inbound[ci], d.cellZone[ci] = prod, attr, inbound, cz
 		changed = true
 	}
@@ -173,19 +174,6 @@ func (d *mobilityDemand) clone() *mobilityDemand {
 	n.bike = append([]float64(nil), d.bike...)
 	n.calm = append([]float64(nil), d.calm...)
 	return &n
-}
-
-// equalFloats reports whether two slices hold the same bits (nil equals nil only).
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) || (a == nil) != (b == nil) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // freeFlow is the car network of a state at free flow: its graph and the
