@@ -43,5 +43,6 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseScenario -fuzztime $(FUZZTIME)
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseArea -fuzztime $(FUZZTIME)
+	$(GO) test ./sim -run '^$$' -fuzz FuzzIndicatorsJSON -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)

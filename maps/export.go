@@ -23,8 +23,8 @@ func WriteZonesCSV(w io.Writer, r *sim.Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"zone", "name", "indicator", "baseline", "scenario", "delta"})
 	for z := range r.Scenario.Zones {
-		for _, k := range sim.IndicatorKeys() {
-			b, s := r.Baseline.Zones[z].Values[k], r.Scenario.Zones[z].Values[k]
+		for i, k := range sim.IndicatorKeys() {
+			b, s := r.Baseline.Zones[z].Values[i], r.Scenario.Zones[z].Values[i]
 			cw.Write([]string{r.Scenario.Zones[z].Code, r.Scenario.Zones[z].Name, k, fmtFloat(b), fmtFloat(s), fmtFloat(s - b)})
 		}
 	}

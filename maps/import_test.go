@@ -55,7 +55,7 @@ func TestImportBarcelona(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range sim.IndicatorKeys() {
-		if v, ok := r.Baseline.City[k]; !ok || v != v {
+		if v := r.Baseline.City.Get(k); v != v {
 			t.Errorf("indicator %s = %v", k, v)
 		}
 	}
@@ -96,8 +96,8 @@ func TestCityFileRoundTrip(t *testing.T) {
 		r1, _ := sim.Evaluate(c, &sim.Scenario{City: c.Name})
 		r2, _ := sim.Evaluate(back, &sim.Scenario{City: c.Name})
 		for _, k := range sim.IndicatorKeys() {
-			if r1.Baseline.City[k] != r2.Baseline.City[k] {
-				t.Errorf("%s: %s = %v before the file, %v after", c.Name, k, r1.Baseline.City[k], r2.Baseline.City[k])
+			if r1.Baseline.City.Get(k) != r2.Baseline.City.Get(k) {
+				t.Errorf("%s: %s = %v before the file, %v after", c.Name, k, r1.Baseline.City.Get(k), r2.Baseline.City.Get(k))
 			}
 		}
 		t.Logf("%s: %d bytes", c.Name, a.Len())

@@ -43,16 +43,16 @@ func Targets(c *City, r *Report) []Target {
 	d := r.diag
 	v := r.City
 	ts := []Target{
-		{"mode share: walk", targetWalk, v["mobility.share.walk"], 0.03, true, "Pacte per la Mobilitat 2024"},
-		{"mode share: public transport", targetPT, v["mobility.share.pt"], 0.03, true, "Pacte per la Mobilitat 2024"},
-		{"mode share: car and motorbike", targetCar, v["mobility.share.car"], 0.03, true, "Pacte per la Mobilitat 2024"},
-		{"mode share: bike and scooter", targetBike, v["mobility.share.bike"], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: walk", targetWalk, v[iShare+mWalk], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: public transport", targetPT, v[iShare+mPT], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: car and motorbike", targetCar, v[iShare+mCar], 0.03, true, "Pacte per la Mobilitat 2024"},
+		{"mode share: bike and scooter", targetBike, v[iShare+mBike], 0.03, true, "Pacte per la Mobilitat 2024"},
 		{"trips per person per day", targetTripsPerPerson, d.resTrips / max(d.residents, 1), 0.10, false, "EMEF 2023"},
 		{"mean trip length (km)", targetTripKm, d.tripKm / max(d.resTrips, 1), 0.15, false, "EMEF 2023"},
 		{"share of trips under 2 km", targetShortShare, d.shortTrips / max(d.resTrips, 1), 0.05, true, "EMEF 2023"},
-		{"mean trip time (min)", targetTripMin, v["mobility.mean_trip_min"], 0.25, false, "EMEF 2023 (door to door)"},
+		{"mean trip time (min)", targetTripMin, v[iTripMin], 0.25, false, "EMEF 2023 (door to door)"},
 		{"residential energy per household (kWh/yr)", targetHouseholdKWh, d.resKWh / max(d.households, 1), 0.15, false, "IDAE SPAHOUSEC, Mediterranean flats"},
-		{"renters paying > 30% of income on rent", targetRentBurden, v["housing.rent_burden_share"], 0.05, true, "IDRA"},
+		{"renters paying > 30% of income on rent", targetRentBurden, v[iRentBurden], 0.05, true, "IDRA"},
 	}
 	if d.roofUsable > 0 {
 		ts = append(ts, Target{"PV per m² of usable roof (kWh/yr)", targetPVPerM2, d.pvKWh / d.roofUsable, 0.15, false, "Barcelona solar map"})
@@ -61,7 +61,7 @@ func Targets(c *City, r *Report) []Target {
 		if zone.RentEurMonth <= 0 {
 			continue
 		}
-		ts = append(ts, Target{"rent: " + zone.Name + " (€/month)", zone.RentEurMonth, r.Zones[z].Values["housing.rent_eur_month"], 0.10, false, "Open Data BCN, INCASÒL deposits"})
+		ts = append(ts, Target{"rent: " + zone.Name + " (€/month)", zone.RentEurMonth, r.Zones[z].Values[iRent], 0.10, false, "Open Data BCN, INCASÒL deposits"})
 	}
 	return ts
 }
@@ -92,10 +92,10 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		v := r.City
 		old := p
 		// Mode constants: walking is the reference.
-		lw := detmath.Log(targetWalk / max(v["mobility.share.walk"], 1e-9))
-		p[PASCBike] += detmath.Log(targetBike/max(v["mobility.share.bike"], 1e-9)) - lw
-		p[PASCPT] += detmath.Log(targetPT/max(v["mobility.share.pt"], 1e-9)) - lw
-		p[PASCCar] += detmath.Log(targetCar/max(v["mobility.share.car"], 1e-9)) - lw
+		lw := detmath.Log(targetWalk / max(v[iShare+mWalk], 1e-9))
+		p[PASCBike] += detmath.Log(targetBike/max(v[iShare+mBike], 1e-9)) - lw
+		p[PASCPT] += detmath.Log(targetPT/max(v[iShare+mPT], 1e-9)) - lw
+		p[PASCCar] += detmath.Log(targetCar/max(v[iShare+mCar], 1e-9)) - lw
 		// External trips: their share sets the short trips, their length the mean.
 		e := p[PExternalShare]
 		shortInternal := d.shortTrips / max(d.resTrips, 1) / (1 - e)
@@ -108,7 +108,7 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		hhKWh := d.resKWh / max(d.households, 1)
 		p[PResEnergyScale] = min(5, max(0.1, p[PResEnergyScale]*targetHouseholdKWh/max(hhKWh, 1)))
 		// Renters' income: shift the log-income by the probit gap of the burden.
-		gap := probit(v["housing.rent_burden_share"]) - probit(targetRentBurden)
+		gap := probit(v[iRentBurden]) - probit(targetRentBurden)
 		p[PRenterIncomeFactor] = min(2, max(0.1, p[PRenterIncomeFactor]*detmath.Exp(p[PIncomeSigma]*gap)))
 		if maxChange(old, p) < 1e-7 {
 			break

@@ -58,20 +58,6 @@ type zoneAgg struct {
 // nKinds is the number of amenity kinds.
 const nKinds = 6
 
-// numIndicators is the number of indicator keys.
-var numIndicators = len(IndicatorKeys())
-
-// modeShareKeys and walkKeys are indicator keys by mode and by amenity kind.
-var modeShareKeys, walkKeys = func() (ms [nModes]string, wk [nKinds]string) {
-	for md := range ms {
-		ms[md] = "mobility.share." + modeNames[md]
-	}
-	for k := range wk {
-		wk[k] = "access.walk_min." + AmenityKinds[k]
-	}
-	return
-}()
-
 func init() {
 	if len(AmenityKinds) != nKinds {
 		panic("sim: nKinds must equal len(AmenityKinds)")
@@ -356,8 +342,7 @@ func (m *model) report(base *Report) *Report {
 		h.affordableRent = min(h.marketRent, float64(p[PAffordableRentM2]*size))
 	}
 
-	out := &Report{City: make(Indicators, numIndicators), Zones: make([]ZoneReport, nz), kappa: kappa,
-		zoneKept: make([]bool, nz)}
+	out := &Report{Zones: make([]ZoneReport, nz), kappa: kappa}
 	var owned []bool // chunks of building results this report may write
 	if whole {
 		out.buildings = newBuildingChunks(len(c.Buildings))
@@ -425,36 +410,31 @@ func (m *model) report(base *Report) *Report {
 			m.zoneHousingOut(z)
 		}
 		zo := &m.zout[z]
-		if !whole && !dirty(z) && !m.mobChanged && !m.green {
-			out.Zones[z] = prev.Zones[z]
-			out.zoneKept[z] = true
-		} else {
-			v := make(Indicators, numIndicators)
-			v["housing.dwellings"] = h.dwellings
-			v["housing.affordable_dwellings"] = h.affordable
-			v["housing.rent_eur_month"] = zo.meanRent
-			v["housing.rent_burden_share"] = zo.burden
-			v["housing.displacement_risk"] = zo.risk
-			v["energy.poverty_share"] = zo.poverty
-			v["energy.demand_gwh_year"] = a.energy / 1e6
-			v["energy.pv_gwh_year"] = a.pv / 1e6
-			v["energy.co2_t_year"] = a.co2 / 1000
-			trips := mob.zoneTrips[z]
-			v["mobility.trips_day"] = trips
-			for md := 0; md < nModes; md++ {
-				v[modeShareKeys[md]] = mob.zoneModes[z][md] / max(trips, 1e-9)
-			}
-			v["mobility.mean_trip_min"] = mob.zoneMin[z] / max(trips, 1e-9)
-			v["mobility.car_vkm_day"] = mob.zoneVkm[z]
-			v["mobility.co2_t_year"] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
-			v["mobility.nox_kg_day"] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
-			v["access.15min_share"] = a.pop15 / max(a.pop, 1e-9)
-			for k := range nKinds {
-				v[walkKeys[k]] = a.walk[k] / max(a.pop, 1e-9)
-			}
-			v["green.m2_per_resident"] = m.zGreen[z] / max(h.residents, 1)
-			out.Zones[z] = ZoneReport{Code: c.Zones[z].Code, Name: c.Zones[z].Name, Values: v}
+		v := &out.Zones[z].Values
+		out.Zones[z].Code, out.Zones[z].Name = c.Zones[z].Code, c.Zones[z].Name
+		v[iDwellings] = h.dwellings
+		v[iAffordable] = h.affordable
+		v[iRent] = zo.meanRent
+		v[iRentBurden] = zo.burden
+		v[iDisplacement] = zo.risk
+		v[iEnergyPoverty] = zo.poverty
+		v[iEnergyDemand] = a.energy / 1e6
+		v[iPV] = a.pv / 1e6
+		v[iEnergyCO2] = a.co2 / 1000
+		trips := mob.zoneTrips[z]
+		v[iTrips] = trips
+		for md := 0; md < nModes; md++ {
+			v[iShare+md] = mob.zoneModes[z][md] / max(trips, 1e-9)
 		}
+		v[iTripMin] = mob.zoneMin[z] / max(trips, 1e-9)
+		v[iCarVkm] = mob.zoneVkm[z]
+		v[iMobilityCO2] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
+		v[iNOx] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
+		v[iAccess15] = a.pop15 / max(a.pop, 1e-9)
+		for k := range nKinds {
+			v[iWalkMin+k] = a.walk[k] / max(a.pop, 1e-9)
+		}
+		v[iGreen] = m.zGreen[z] / max(h.residents, 1)
 		for k := range nKinds {
 			cityWalk[k] += a.walk[k]
 		}
@@ -470,29 +450,29 @@ func (m *model) report(base *Report) *Report {
 		pop += a.pop
 		pop15 += a.pop15
 	}
-	v := out.City
-	v["housing.dwellings"] = dw
-	v["housing.affordable_dwellings"] = aff
-	v["housing.rent_eur_month"] = rentSum / max(dw, 1)
-	v["housing.rent_burden_share"] = burden / max(renters, 1e-9)
-	v["housing.displacement_risk"] = risk / max(renters, 1e-9)
-	v["energy.demand_gwh_year"] = energy / 1e6
-	v["energy.pv_gwh_year"] = pv / 1e6
-	v["energy.co2_t_year"] = co2 / 1000
-	v["energy.poverty_share"] = poverty / max(hh, 1e-9)
-	v["mobility.trips_day"] = mob.tripsDay
+	v := &out.City
+	v[iDwellings] = dw
+	v[iAffordable] = aff
+	v[iRent] = rentSum / max(dw, 1)
+	v[iRentBurden] = burden / max(renters, 1e-9)
+	v[iDisplacement] = risk / max(renters, 1e-9)
+	v[iEnergyDemand] = energy / 1e6
+	v[iPV] = pv / 1e6
+	v[iEnergyCO2] = co2 / 1000
+	v[iEnergyPoverty] = poverty / max(hh, 1e-9)
+	v[iTrips] = mob.tripsDay
 	for md := 0; md < nModes; md++ {
-		v[modeShareKeys[md]] = mob.modes[md] / max(mob.resTrips, 1e-9)
+		v[iShare+md] = mob.modes[md] / max(mob.resTrips, 1e-9)
 	}
-	v["mobility.car_vkm_day"] = mob.carVkm
-	v["mobility.mean_trip_min"] = mob.tripMin / max(mob.resTrips, 1e-9)
-	v["mobility.co2_t_year"] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
-	v["mobility.nox_kg_day"] = float64(mob.carVkm*p[PCarNOx]) / 1000
-	v["access.15min_share"] = pop15 / max(pop, 1e-9)
+	v[iCarVkm] = mob.carVkm
+	v[iTripMin] = mob.tripMin / max(mob.resTrips, 1e-9)
+	v[iMobilityCO2] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
+	v[iNOx] = float64(mob.carVkm*p[PCarNOx]) / 1000
+	v[iAccess15] = pop15 / max(pop, 1e-9)
 	for k := range nKinds {
-		v[walkKeys[k]] = cityWalk[k] / max(pop, 1e-9)
+		v[iWalkMin+k] = cityWalk[k] / max(pop, 1e-9)
 	}
-	v["green.m2_per_resident"] = m.greenTotal / max(pop, 1)
+	v[iGreen] = m.greenTotal / max(pop, 1)
 	out.diag = diagnostics{resTrips: mob.resTrips, tripKm: mob.tripKm, shortTrips: mob.shortTrips, residents: pop, households: hh,
 		renters: renters, resKWh: resKWh, pvKWh: pv, roofUsable: roofUsable}
 	return out

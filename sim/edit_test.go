@@ -82,9 +82,9 @@ func digest(r *sim.Report) [32]byte {
 	h := sha256.New()
 	put := func(v float64) { binary.Write(h, binary.LittleEndian, math.Float64bits(v)) }
 	for _, k := range sim.IndicatorKeys() {
-		put(r.City[k])
+		put(r.City.Get(k))
 		for _, z := range r.Zones {
-			put(z.Values[k])
+			put(z.Values.Get(k))
 		}
 	}
 	for _, s := range r.Streets {

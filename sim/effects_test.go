@@ -68,12 +68,12 @@ func TestSuperblockEffects(t *testing.T) {
 	}
 	z := zoneIndex(t, c, "08") // l'Antiga Esquerra, where the superblock lies
 	for _, k := range []string{"mobility.share.walk", "mobility.share.bike"} {
-		if d := r.ZoneDelta[z].Values[k]; d <= 0 {
+		if d := r.ZoneDelta[z].Values.Get(k); d <= 0 {
 			t.Errorf("%s inside changed by %v: want a rise", k, d)
 		}
 	}
 	t.Logf("%d interior streets: %.0f -> %.0f vehicles/day; walk %+.4f, bike %+.4f", n, before, after,
-		r.ZoneDelta[z].Values["mobility.share.walk"], r.ZoneDelta[z].Values["mobility.share.bike"])
+		r.ZoneDelta[z].Values.Get("mobility.share.walk"), r.ZoneDelta[z].Values.Get("mobility.share.bike"))
 }
 
 func TestGreenAxisEffects(t *testing.T) {

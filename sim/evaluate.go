@@ -6,25 +6,6 @@ import (
 	"sync"
 )
 
-// Indicators maps indicator keys (DESIGN.md §4) to values.
-type Indicators map[string]float64
-
-// IndicatorKeys returns every indicator key in report order.
-func IndicatorKeys() []string {
-	keys := []string{
-		"housing.dwellings", "housing.affordable_dwellings", "housing.rent_eur_month", "housing.rent_burden_share",
-		"housing.displacement_risk",
-		"energy.demand_gwh_year", "energy.pv_gwh_year", "energy.co2_t_year", "energy.poverty_share",
-		"mobility.trips_day", "mobility.share.walk", "mobility.share.bike", "mobility.share.pt", "mobility.share.car",
-		"mobility.car_vkm_day", "mobility.mean_trip_min", "mobility.co2_t_year", "mobility.nox_kg_day",
-		"access.15min_share",
-	}
-	for _, k := range AmenityKinds {
-		keys = append(keys, "access.walk_min."+k)
-	}
-	return append(keys, "green.m2_per_resident")
-}
-
 // ZoneReport holds a zone's indicators.
 type ZoneReport struct {
 	Code   string     `json:"code"`
@@ -57,7 +38,6 @@ type Report struct {
 	Streets   []StreetResult     `json:"-"`
 	buildings [][]BuildingResult // in chunks of buildingChunk, shared between reports
 	kappa     []float64          // per zone log-rent constants, fitted in the baseline
-	zoneKept  []bool             // per zone: Values is the previous report's, unchanged
 	diag      diagnostics
 }
 
@@ -115,40 +95,13 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 }
 
 func newResult(name, city string, seed uint64, b, s *Report) *Result {
-	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: delta(s.City, b.City),
+	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City),
 		ZoneDelta: make([]ZoneReport, len(s.Zones))}
 	for z := range s.Zones {
-		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: delta(s.Zones[z].Values, b.Zones[z].Values)}
+		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
 	}
 	return r
 }
-
-// nextResult is newResult for a scenario report s built from prev's: the
-// deltas of zones whose indicators s kept are kept too.
-func nextResult(prev *Result, b, s *Report) *Result {
-	r := &Result{City: prev.City, Baseline: b, Scenario: s, Delta: delta(s.City, b.City),
-		ZoneDelta: make([]ZoneReport, len(s.Zones))}
-	for z := range s.Zones {
-		if s.zoneKept[z] {
-			r.ZoneDelta[z] = prev.ZoneDelta[z]
-		} else {
-			r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: delta(s.Zones[z].Values, b.Zones[z].Values)}
-		}
-	}
-	return r
-}
-
-// delta returns s - b for every indicator key.
-func delta(s, b Indicators) Indicators {
-	d := make(Indicators, numIndicators)
-	for _, k := range indicatorKeys {
-		d[k] = s[k] - b[k]
-	}
-	return d
-}
-
-// indicatorKeys is IndicatorKeys(), computed once.
-var indicatorKeys = IndicatorKeys()
 
 // Compute evaluates every model on a state. base, when given, is the
 // baseline report whose fitted rent constants the state's rents use; without

@@ -217,5 +217,5 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.mobChanged = true
 	}
 	ev.rep = m.report(ev.baseRep)
-	ev.res = nextResult(ev.res, ev.baseRep, ev.rep)
+	ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
 }

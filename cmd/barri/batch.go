@@ -255,10 +255,10 @@ func runOne(loaded []*loadedScenario, paths []string, r batchRun, vs varySpec) (
 	}
 	row := []string{paths[r.scenario], sc.Name, res.City, strconv.FormatUint(r.seed, 10), vs.name, value}
 	for _, k := range sim.IndicatorKeys() {
-		row = append(row, strconv.FormatFloat(res.Scenario.City[k], 'g', -1, 64))
+		row = append(row, strconv.FormatFloat(res.Scenario.City.Get(k), 'g', -1, 64))
 	}
 	for _, k := range sim.IndicatorKeys() {
-		row = append(row, strconv.FormatFloat(res.Delta[k], 'g', -1, 64))
+		row = append(row, strconv.FormatFloat(res.Delta.Get(k), 'g', -1, 64))
 	}
 	return row, nil
 }

@@ -130,7 +130,7 @@ func TestExamplesHaveEffects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := r.Delta[tc.key]; d*tc.sign <= 0 {
+		if d := r.Delta.Get(tc.key); d*tc.sign <= 0 {
 			t.Errorf("%s: %s changed by %v, want sign %+.0f", tc.name, tc.key, d, tc.sign)
 		}
 	}

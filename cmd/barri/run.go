@@ -31,7 +31,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s — %s (%d edits, seed %d)\n\n", r.Name, l.city.Name, len(l.sc.Edits), l.sc.Seed)
 	printTable(stdout, []string{"baseline", "scenario", "delta"}, func(k string) []float64 {
-		return []float64{r.Baseline.City[k], r.Scenario.City[k], r.Delta[k]}
+		return []float64{r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)}
 	})
 	if *out == "" {
 		return nil
@@ -102,9 +102,9 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Scenarios on %s: baseline, then each scenario's value\n\n", results[0].City)
 	printTable(stdout, header, func(k string) []float64 {
-		row := []float64{results[0].Baseline.City[k]}
+		row := []float64{results[0].Baseline.City.Get(k)}
 		for _, r := range results {
-			row = append(row, r.Scenario.City[k])
+			row = append(row, r.Scenario.City.Get(k))
 		}
 		return row
 	})
@@ -112,7 +112,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	printTable(stdout, header[1:], func(k string) []float64 {
 		var row []float64
 		for _, r := range results {
-			row = append(row, r.Delta[k])
+			row = append(row, r.Delta.Get(k))
 		}
 		return row
 	})
