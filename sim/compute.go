@@ -41,6 +41,7 @@ type model struct {
 	green       bool   // parks or street greenery changed
 
 	zout       []zoneOut    // per zone: housing indicators
+	zrents     []bool       // per zone: its rent sums changed in this report
 	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
 	zGreen     []float64    // per zone: m² of green space
 	greenTotal float64
@@ -94,6 +95,7 @@ func newModel(s *State) *model {
 	m.pagg = make([]zoneAgg, len(pr.parts))
 	m.zagg = make([]zoneAgg, len(c.Zones)+1)
 	m.zout = make([]zoneOut, len(c.Zones))
+	m.zrents = make([]bool, len(c.Zones))
 	m.zrent = make([][3]float64, len(c.Zones))
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees)
@@ -303,13 +305,19 @@ func (m *model) report(base *Report) *Report {
 			continue
 		}
 		a := zoneAgg{}
+		rents := whole
 		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
 			if whole || m.dirtyPart[pi] {
-				m.sumPart(z, pi, whole || m.housingPart[pi])
+				housing := whole || m.housingPart[pi]
+				m.sumPart(z, pi, housing)
+				rents = rents || housing
 			}
 			a.add(&m.pagg[pi])
 		}
 		m.zagg[z] = a
+		if z < nz {
+			m.zrents[z] = rents
+		}
 	}
 
 	// Rents: log-rent = zone constant + hedonic terms, times the supply
@@ -346,12 +354,14 @@ func (m *model) report(base *Report) *Report {
 	var owned []bool // chunks of building results this report may write
 	if whole {
 		out.buildings = newBuildingChunks(len(c.Buildings))
+		out.nBuildings = len(c.Buildings)
 		owned = make([]bool, len(out.buildings))
 		for ch := range owned {
 			owned[ch] = true
 		}
 	} else {
-		out.buildings = append([][]BuildingResult(nil), prev.buildings...)
+		out.buildings = append([]*buildingChunkOf(nil), prev.buildings...)
+		out.nBuildings = prev.nBuildings
 		owned = make([]bool, len(out.buildings))
 	}
 	// A zone's buildings get new results when its rent factors changed,
@@ -407,7 +417,7 @@ func (m *model) report(base *Report) *Report {
 		h := &zh[z]
 		a := &m.zagg[z]
 		if whole || dirty(z) {
-			m.zoneHousingOut(z)
+			m.zoneHousingOut(z, m.zrents[z])
 		}
 		zo := &m.zout[z]
 		v := &out.Zones[z].Values
@@ -481,23 +491,31 @@ func (m *model) report(base *Report) *Report {
 // zoneOut holds a zone's housing indicators, kept while the zone is unchanged.
 type zoneOut struct{ meanRent, burden, risk, poverty float64 }
 
-// zoneHousingOut computes the housing indicators of zone z into m.zout[z].
-func (m *model) zoneHousingOut(z int) {
+// zoneHousingOut computes the housing indicators of zone z into m.zout[z]:
+// energy poverty, and with rents the rent indicators too (else they are kept:
+// they depend only on the zone's housing, not on energy).
+func (m *model) zoneHousingOut(z int, rents bool) {
 	h := &m.zh[z]
+	o := &m.zout[z]
+	if rents {
+		o.meanRent, o.burden, o.risk = h.meanRent(), h.rentBurden(), h.displacementRisk()
+	}
 	cost := m.zagg[z].resCost / max(h.households, 1)
-	m.zout[z] = zoneOut{meanRent: h.meanRent(), burden: h.rentBurden(), risk: h.displacementRisk(),
-		poverty: h.income.below(cost / 0.1)}
+	o.poverty = h.income.below(cost / 0.1)
 }
 
 // buildingChunk is the number of buildings in a chunk of results. Reports
 // share the chunks in which no building changed.
 const buildingChunk = 64
 
-func newBuildingChunks(n int) [][]BuildingResult {
-	all := make([]BuildingResult, n)
-	out := make([][]BuildingResult, 0, (n+buildingChunk-1)/buildingChunk)
-	for i := 0; i < n; i += buildingChunk {
-		out = append(out, all[i:min(n, i+buildingChunk):min(n, i+buildingChunk)])
+// buildingChunkOf holds the results of buildingChunk buildings.
+type buildingChunkOf [buildingChunk]BuildingResult
+
+func newBuildingChunks(n int) []*buildingChunkOf {
+	all := make([]buildingChunkOf, (n+buildingChunk-1)/buildingChunk)
+	out := make([]*buildingChunkOf, len(all))
+	for i := range all {
+		out[i] = &all[i]
 	}
 	return out
 }
@@ -505,7 +523,7 @@ func newBuildingChunks(n int) [][]BuildingResult {
 // buildingResults writes the results of buildings ids, all of one zone, into
 // chunks, copying a chunk not yet owned before its first change. rentFactors
 // are the zone's exp(kappa), supply factor and affordable rent.
-func (m *model) buildingResults(chunks [][]BuildingResult, owned []bool, ids []int32, rentFactors [3]float64) {
+func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []int32, rentFactors [3]float64) {
 	s := m.s
 	ek, supply, affRent := rentFactors[0], rentFactors[1], rentFactors[2]
 	for _, i := range ids {
@@ -527,7 +545,8 @@ func (m *model) buildingResults(chunks [][]BuildingResult, owned []bool, ids []i
 		if owned[ch] {
 			chunks[ch][k] = r
 		} else if !sameBuildingResult(&chunks[ch][k], &r) {
-			chunks[ch] = append([]BuildingResult(nil), chunks[ch]...)
+			cp := *chunks[ch]
+			chunks[ch] = &cp
 			owned[ch] = true
 			chunks[ch][k] = r
 		}

@@ -33,24 +33,23 @@ type BuildingResult struct {
 
 // Report is the full evaluation of one state.
 type Report struct {
-	City      Indicators         `json:"city"`
-	Zones     []ZoneReport       `json:"zones"`
-	Streets   []StreetResult     `json:"-"`
-	buildings [][]BuildingResult // in chunks of buildingChunk, shared between reports
-	kappa     []float64          // per zone log-rent constants, fitted in the baseline
-	diag      diagnostics
+	City       Indicators         `json:"city"`
+	Zones      []ZoneReport       `json:"zones"`
+	Streets    []StreetResult     `json:"-"`
+	buildings  []*buildingChunkOf // in chunks of buildingChunk, shared between reports
+	nBuildings int
+	kappa      []float64 // per zone log-rent constants, fitted in the baseline
+	diag       diagnostics
 }
 
 // NumBuildings returns the number of buildings the report covers.
-func (r *Report) NumBuildings() int {
-	if len(r.buildings) == 0 {
-		return 0
-	}
-	return (len(r.buildings)-1)*buildingChunk + len(r.buildings[len(r.buildings)-1])
-}
+func (r *Report) NumBuildings() int { return r.nBuildings }
 
 // Building returns the housing and energy results of building i.
 func (r *Report) Building(i int) BuildingResult {
+	if i < 0 || i >= r.nBuildings {
+		panic(fmt.Sprintf("sim: building %d out of range [0, %d)", i, r.nBuildings))
+	}
 	return r.buildings[i/buildingChunk][i%buildingChunk]
 }
 

@@ -41,6 +41,7 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	m.pagg = append([]zoneAgg(nil), mb.pagg...)
 	m.zagg = append([]zoneAgg(nil), mb.zagg...)
 	m.zout = append([]zoneOut(nil), mb.zout...)
+	m.zrents = append([]bool(nil), mb.zrents...)
 	m.zrent = append([][3]float64(nil), mb.zrent...)
 	m.residents = append([]float64(nil), mb.residents...)
 	m.dwell = append([][2]int(nil), mb.dwell...)
