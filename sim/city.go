@@ -232,8 +232,9 @@ func collect(search func(func(min, max [2]float64, id int) bool)) []int {
 // BuildingsIn returns the ids of buildings whose centroid lies in area, sorted.
 func (c *City) BuildingsIn(a Area) []int {
 	b := a.Bound()
-	var out []int
-	for _, id := range collect(func(f func(min, max [2]float64, id int) bool) { c.buildingIx.Search(b.Min, b.Max, f) }) {
+	ids := collect(func(f func(min, max [2]float64, id int) bool) { c.buildingIx.Search(b.Min, b.Max, f) })
+	out := ids[:0]
+	for _, id := range ids {
 		if a.Contains(c.Buildings[id].Centroid) {
 			out = append(out, id)
 		}

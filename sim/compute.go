@@ -40,8 +40,13 @@ type model struct {
 	mobChanged  bool   // the mobility result was recomputed
 	green       bool   // parks or street greenery changed
 
-	zout       []zoneOut    // per zone: housing indicators
-	zrents     []bool       // per zone: its rent sums changed in this report
+	zout   []zoneOut // per zone: housing indicators
+	zrents []bool    // per zone: its rent sums changed in this report
+
+	// Scratch space of report.
+	ekappa     []float64
+	owned      []bool
+	ids        []int32
 	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
 	zGreen     []float64    // per zone: m² of green space
 	greenTotal float64
@@ -322,11 +327,12 @@ func (m *model) report(base *Report) *Report {
 
 	// Rents: log-rent = zone constant + hedonic terms, times the supply
 	// response of the zone's stock.
-	kappa := make([]float64, nz)
+	kappa := base.kappaOrNil()
+	if kappa == nil {
+		kappa = make([]float64, nz)
+	}
 	for z := range kappa {
-		if base != nil {
-			kappa[z] = base.kappa[z]
-		} else {
+		if base == nil {
 			a := &m.zagg[z]
 			mean := 1.0
 			if a.rentDen > 0 {
@@ -335,7 +341,8 @@ func (m *model) report(base *Report) *Report {
 			kappa[z] = detmath.Log(max(c.Zones[z].RentEurMonth, 1)) - detmath.Log(mean)
 		}
 	}
-	ekappa := make([]float64, nz)
+	m.ekappa = grow(m.ekappa, nz)
+	ekappa := m.ekappa
 	for z := range zh {
 		a := &m.zagg[z]
 		ekappa[z] = detmath.Exp(kappa[z])
@@ -362,7 +369,8 @@ func (m *model) report(base *Report) *Report {
 	} else {
 		out.buildings = append([]*buildingChunkOf(nil), prev.buildings...)
 		out.nBuildings = prev.nBuildings
-		owned = make([]bool, len(out.buildings))
+		m.owned = grow(m.owned, len(out.buildings))
+		owned = m.owned
 	}
 	// A zone's buildings get new results when its rent factors changed,
 	// else those the edit touched.
@@ -384,13 +392,14 @@ func (m *model) report(base *Report) *Report {
 			}
 			continue
 		}
-		var ids []int32
+		ids := m.ids[:0]
 		for _, id := range m.touched {
 			if zb := c.Buildings[id].Zone; zb == z || (zb < 0 && z == nz) {
 				ids = append(ids, int32(id))
 			}
 		}
 		m.buildingResults(out.buildings, owned, ids, f)
+		m.ids = ids
 	}
 	if whole || m.mobChanged {
 		out.Streets = m.streetResults()
@@ -551,6 +560,24 @@ func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []i
 			chunks[ch][k] = r
 		}
 	}
+}
+
+// grow returns s with length n and every element zero, reusing its array when it can.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// kappaOrNil returns the report's rent constants, nil for no report.
+func (r *Report) kappaOrNil() []float64 {
+	if r == nil {
+		return nil
+	}
+	return r.kappa
 }
 
 // sameBits reports whether a and b hold the same bits.

@@ -173,6 +173,8 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 		if len(ids) == 0 {
 			return nil, errors.New("the area holds no building")
 		}
+		u.buildings = make([]savedBuilding, 0, len(ids))
+		u.TouchedBuildings = make([]int, 0, len(ids))
 		return ids, nil
 	}
 	switch e.Op {
