@@ -501,36 +501,36 @@ func (p *coordParser) space() {
 	}
 }
 
-// array reads a JSON array, calling elem for each element.
-func (p *coordParser) array(what string, elem func() error) error {
+// open reads the '[' that starts an array; empty reports a ']' right after it.
+func (p *coordParser) open(what string) (empty bool, err error) {
 	p.space()
 	if p.pos >= len(p.data) || p.data[p.pos] != '[' {
-		return fmt.Errorf("%s must be an array (at byte %d)", what, p.pos)
+		return false, fmt.Errorf("%s must be an array (at byte %d)", what, p.pos)
 	}
 	p.pos++
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
-		return nil
+		return true, nil
 	}
-	for {
-		if err := elem(); err != nil {
-			return err
-		}
-		p.space()
-		if p.pos >= len(p.data) {
-			return fmt.Errorf("%s is not closed", what)
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return nil
-		default:
-			return fmt.Errorf("unexpected %q in %s (at byte %d)", p.data[p.pos], what, p.pos)
-		}
+	return false, nil
+}
+
+// next reads what follows an array's element: more after a ',', none after the ']'.
+func (p *coordParser) next(what string) (more bool, err error) {
+	p.space()
+	if p.pos >= len(p.data) {
+		return false, fmt.Errorf("%s is not closed", what)
 	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return true, nil
+	case ']':
+		p.pos++
+		return false, nil
+	}
+	return false, fmt.Errorf("unexpected %q in %s (at byte %d)", p.data[p.pos], what, p.pos)
 }
 
 func (p *coordParser) number() (float64, error) {
@@ -550,46 +550,71 @@ func (p *coordParser) number() (float64, error) {
 }
 
 // position reads [lon, lat] or [lon, lat, height]; any other length gives
-// NaN, which ParseArea reports with the ring it is in.
+// NaN, which ParseArea reports with the ring it is in. The readers below
+// loop rather than take callbacks: calls are dear on js/wasm.
 func (p *coordParser) position() (orb.Point, error) {
 	var v [3]float64
 	n := 0
-	err := p.array("a position", func() error {
-		f, err := p.number()
+	empty, err := p.open("a position")
+	for more := !empty; more && err == nil; {
+		var f float64
+		if f, err = p.number(); err != nil {
+			break
+		}
 		if n < len(v) {
 			v[n] = f
 		}
 		n++
-		return err
-	})
-	if n < 2 || n > 3 {
-		return orb.Point{math.NaN(), math.NaN()}, err
+		more, err = p.next("a position")
 	}
-	return orb.Point{v[0], v[1]}, err
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if n < 2 || n > 3 {
+		return orb.Point{math.NaN(), math.NaN()}, nil
+	}
+	return orb.Point{v[0], v[1]}, nil
+}
+
+func (p *coordParser) ring() (orb.Ring, error) {
+	var ring orb.Ring
+	empty, err := p.open("a ring")
+	for more := !empty; more && err == nil; {
+		var pt orb.Point
+		if pt, err = p.position(); err != nil {
+			break
+		}
+		ring = append(ring, pt)
+		more, err = p.next("a ring")
+	}
+	return ring, err
 }
 
 func (p *coordParser) polygon() (orb.Polygon, error) {
 	var poly orb.Polygon
-	err := p.array("a polygon", func() error {
-		var ring orb.Ring
-		err := p.array("a ring", func() error {
-			pt, err := p.position()
-			ring = append(ring, pt)
-			return err
-		})
-		poly = append(poly, ring)
-		return err
-	})
+	empty, err := p.open("a polygon")
+	for more := !empty; more && err == nil; {
+		var r orb.Ring
+		if r, err = p.ring(); err != nil {
+			break
+		}
+		poly = append(poly, r)
+		more, err = p.next("a polygon")
+	}
 	return poly, err
 }
 
 func (p *coordParser) multiPolygon() (orb.MultiPolygon, error) {
 	var mp orb.MultiPolygon
-	err := p.array("a multipolygon", func() error {
-		poly, err := p.polygon()
+	empty, err := p.open("a multipolygon")
+	for more := !empty; more && err == nil; {
+		var poly orb.Polygon
+		if poly, err = p.polygon(); err != nil {
+			break
+		}
 		mp = append(mp, poly)
-		return err
-	})
+		more, err = p.next("a multipolygon")
+	}
 	return mp, err
 }
 
