@@ -6,5 +6,6 @@ package sim
 func FreeFlowRunner(c *City) func() {
 	s := NewState(c, DefaultParams())
 	trees := [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
+	c.prep() // what the city derives once, not part of an edit
 	return func() { newFreeFlow(c, s, &trees) }
 }
