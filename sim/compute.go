@@ -25,6 +25,7 @@ type model struct {
 	demand    *mobilityDemand
 	ff        *freeFlow
 	tc        *tripChoices
+	scratch   mobScratch
 	mob       *mobilityResult
 	tree      *spt
 	trees     [2]*spt // for the two halves of the car assignment
@@ -105,7 +106,7 @@ func newModel(s *State) *model {
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees)
 	m.tc = newTripChoices(c, s, m.demand, m.ff)
-	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees)
+	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
 	return m
 }
 

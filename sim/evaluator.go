@@ -214,7 +214,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.tc = newTripChoices(c, s, m.demand, m.ff)
 	}
 	if streets || demand {
-		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees)
+		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
 		m.mobChanged = true
 	}
 	ev.rep = m.report(ev.baseRep)

@@ -201,21 +201,29 @@ func newFreeFlow(c *City, s *State, trees *[2]*spt) *freeFlow {
 	ff.car = buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(ff.free[i], 1) && (fwd || !c.Segments[i].Oneway) })
 	ff.cost = ff.car.arcCosts(ff.free, nil)
 	half := (nc + 1) / 2
-	grow := func(h int) {
+	nn := len(c.Nodes)
+	slab := make([]int32, (nc+ng)*nn) // every tree's arcs, in one allocation
+	for o := range ff.cellPred {
+		ff.cellPred[o] = slab[o*nn : (o+1)*nn : (o+1)*nn]
+	}
+	for gi := range ff.gatePred {
+		ff.gatePred[gi] = slab[(nc+gi)*nn : (nc+gi+1)*nn : (nc+gi+1)*nn]
+	}
+	growTrees := func(h int) {
 		tree := trees[h]
 		for o := h * half; o < min(nc, (h+1)*half); o++ {
 			tree.run(ff.car, []int32{pr.cells[o].node}, []float64{0}, ff.cost)
 			for j := 0; j < nc; j++ {
 				ff.cellMin[o*nc+j] = tree.dist[pr.cells[j].node]
 			}
-			ff.cellPred[o] = append([]int32(nil), tree.pred...)
+			copy(ff.cellPred[o], tree.pred)
 		}
 		for gi := h * ng / 2; gi < (h+1)*ng/2; gi++ {
 			tree.run(ff.car, []int32{pr.gates[gi]}, []float64{0}, ff.cost)
-			ff.gatePred[gi] = append([]int32(nil), tree.pred...)
+			copy(ff.gatePred[gi], tree.pred)
 		}
 	}
-	both(func() { grow(0) }, func() { grow(1) })
+	both(func() { growTrees(0) }, func() { growTrees(1) })
 	return ff
 }
 
@@ -266,7 +274,15 @@ func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow) *tripCho
 	return tc
 }
 
-func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripChoices, trees *[2]*spt) *mobilityResult {
+// mobScratch is the working space of mobilityModel, kept by a model so that
+// an edit that reruns the assignment allocates little: on js/wasm the
+// garbage collector shares the one thread.
+type mobScratch struct {
+	carOD, cellCar, ext, aon, w, inCar, flow, t, cost, carShare []float64
+	parts                                                       [2][]float64
+}
+
+func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripChoices, trees *[2]*spt, sc *mobScratch) *mobilityResult {
 	p := &s.Params
 	pr := c.prep()
 	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
@@ -276,11 +292,12 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 
 	// Distribution and mode choice on free-flow car times; the first
 	// all-or-nothing load follows the free-flow trees.
-	carOD := make([]float64, nc*nc) // vehicles per day
-	cellCar := make([]float64, nc)  // residents' car trips from each cell
-	ext := make([]float64, nc)      // vehicles per day leaving each cell
-	aon := make([]float64, ns)
-	w := make([]float64, nc)
+	sc.carOD = grow(sc.carOD, nc*nc)  // vehicles per day
+	sc.cellCar = grow(sc.cellCar, nc) // residents' car trips from each cell
+	sc.ext = grow(sc.ext, nc)         // vehicles per day leaving each cell
+	sc.aon = grow(sc.aon, ns)
+	sc.w = grow(sc.w, nc)
+	carOD, cellCar, ext, aon, w := sc.carOD, sc.cellCar, sc.ext, sc.aon, sc.w
 	extKm := p[PExternalKm]
 	extCarMin := extKm / 25 * 60 // urban driving at 25 km/h door to door
 	for o := 0; o < nc; o++ {
@@ -335,7 +352,8 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	}
 	// People from outside come to the area's jobs by the external trips' modes.
 	_, inShares := s.modeChoice(extKm, extCarMin, 10, 10, 0, 0)
-	inCar := make([]float64, nc)
+	sc.inCar = grow(sc.inCar, nc)
+	inCar := sc.inCar
 	for j := range inCar {
 		inCar[j] = d.inbound[j] * inShares[mCar] / p[PCarOccupancy]
 		out.carVkm += float64(inCar[j] * extKm)
@@ -345,8 +363,9 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	}
 
 	// Successive averages: reload on congested times, average the loads.
-	flow := append([]float64(nil), aon...)
-	t := make([]float64, ns)
+	sc.flow = append(sc.flow[:0], aon...)
+	sc.t = grow(sc.t, ns)
+	flow, t := sc.flow, sc.t
 	congest := func() {
 		for i := range t {
 			if math.IsInf(free[i], 1) {
@@ -360,8 +379,9 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	// Each reload is split in two fixed halves of the origins and gates, run
 	// side by side and added in a fixed order: the same bits on any number of
 	// processors, and on js/wasm.
-	var cost []float64
-	parts := [2][]float64{make([]float64, ns), make([]float64, ns)}
+	cost := sc.cost
+	sc.parts[0], sc.parts[1] = grow(sc.parts[0], ns), grow(sc.parts[1], ns)
+	parts := sc.parts
 	half := (nc + 1) / 2
 	ng := len(pr.gates)
 	reload := func(h int) {
@@ -385,6 +405,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	for it := 1; it < msaIterations; it++ {
 		congest()
 		cost = car.arcCosts(t, cost)
+		sc.cost = cost
 		both(func() { reload(0) }, func() { reload(1) })
 		step := 1 / float64(it+1)
 		for i := range flow {
@@ -395,7 +416,8 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	// Access legs: a car trip starting or ending at a building drives the
 	// street it fronts, at its cell's car share. This is the only traffic on
 	// streets with local access only, which no route passes through.
-	carShare := make([]float64, nc)
+	sc.carShare = grow(sc.carShare, nc)
+	carShare := sc.carShare
 	for o := range carShare {
 		if d.prod[o] > 0 {
 			carShare[o] = cellCar[o] / d.prod[o]
