@@ -52,14 +52,21 @@ func buildGraph(c *City, keep func(seg int, forward bool) bool) *graph {
 	return g
 }
 
-// arcCosts fills one cost per arc from a cost per segment.
-func (g *graph) arcCosts(segCost []float64, out []float64) []float64 {
+// arc is an arc's cost and head, side by side: the search's inner loop
+// reads both from one place.
+type arc struct {
+	cost float64
+	to   int32
+}
+
+// arcCosts fills one arc per arc of g, with its cost from a cost per segment.
+func (g *graph) arcCosts(segCost []float64, out []arc) []arc {
 	if cap(out) < len(g.seg) {
-		out = make([]float64, len(g.seg))
+		out = make([]arc, len(g.seg))
 	}
 	out = out[:len(g.seg)]
 	for a, s := range g.seg {
-		out[a] = segCost[s]
+		out[a] = arc{segCost[s], g.to[a]}
 	}
 	return out
 }
@@ -82,7 +89,7 @@ func newSPT(nodes int) *spt {
 }
 
 // run computes shortest costs from the sources (with initial costs) over
-// arc costs (one per arc; +Inf closes an arc) by label correcting: a ring of
+// arcs (from arcCosts; a cost of +Inf closes an arc) by label correcting: a ring of
 // nodes to scan, in which a node goes to the front when its cost is below
 // the front's (small label first), else to the back. It needs no heap: on
 // the Eixample and on a synthetic city of 100,000 buildings it takes a third
@@ -91,7 +98,7 @@ func newSPT(nodes int) *spt {
 // deterministic: the same graph and costs give the same bits on every
 // machine. Where a node has two shortest paths of exactly the same cost, the
 // one found first wins; route costs carry a tie-break (see tieBreak).
-func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
+func (t *spt) run(g *graph, src []int32, init []float64, arcs []arc) {
 	dist, pred := t.dist, t.pred
 	for i := range dist {
 		dist[i] = math.Inf(1)
@@ -112,7 +119,7 @@ func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
 			}
 		}
 	}
-	start, to := g.start, g.to
+	start := g.start
 	for size > 0 {
 		u := q[head&mask]
 		head++
@@ -120,8 +127,9 @@ func (t *spt) run(g *graph, src []int32, init []float64, cost []float64) {
 		queued[u] = false
 		du := dist[u]
 		for a, end := start[u], start[u+1]; a < end; a++ {
-			v := to[a]
-			nd := du + cost[a]
+			e := &arcs[a]
+			v := e.to
+			nd := du + e.cost
 			if !(nd < dist[v]) {
 				continue
 			}

@@ -9,7 +9,7 @@ import (
 
 // dijkstra is the reference for spt.run: Dijkstra's algorithm with a binary
 // heap, from container/heap.
-func dijkstra(g *graph, src []int32, init []float64, cost []float64, n int) (dist []float64, pred []int32) {
+func dijkstra(g *graph, src []int32, init []float64, cost []arc, n int) (dist []float64, pred []int32) {
 	dist = make([]float64, n)
 	pred = make([]int32, n)
 	for i := range dist {
@@ -30,7 +30,7 @@ func dijkstra(g *graph, src []int32, init []float64, cost []float64, n int) (dis
 		}
 		done[it.n] = true
 		for a := g.start[it.n]; a < g.start[it.n+1]; a++ {
-			if nd := it.d + cost[a]; nd < dist[g.to[a]] {
+			if nd := it.d + cost[a].cost; nd < dist[g.to[a]] {
 				dist[g.to[a]], pred[g.to[a]] = nd, a
 				heap.Push(q, refItem{nd, g.to[a]})
 			}

@@ -182,7 +182,7 @@ func (d *mobilityDemand) clone() *mobilityDemand {
 type freeFlow struct {
 	car      *graph
 	free     []float64 // minutes per segment
-	cost     []float64 // minutes per arc
+	cost     []arc     // minutes per arc
 	cellMin  []float64 // origin cell × destination cell: minutes
 	cellPred [][]int32 // per origin cell: the tree's arc into each node
 	gatePred [][]int32 // per gate
@@ -278,8 +278,9 @@ func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow) *tripCho
 // an edit that reruns the assignment allocates little: on js/wasm the
 // garbage collector shares the one thread.
 type mobScratch struct {
-	carOD, cellCar, ext, aon, w, inCar, flow, t, cost, carShare []float64
-	parts                                                       [2][]float64
+	carOD, cellCar, ext, aon, w, inCar, flow, t, carShare []float64
+	parts                                                 [2][]float64
+	cost                                                  []arc
 }
 
 func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripChoices, trees *[2]*spt, sc *mobScratch) *mobilityResult {

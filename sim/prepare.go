@@ -19,7 +19,7 @@ type prepared struct {
 	amenSnap []float64
 	amenZone []int32
 	walk     *graph
-	walkCost []float64 // metres per arc of the walking graph
+	walkCost []arc     // metres per arc of the walking graph
 	cellKm   []float64 // trip kilometres between cells: straight line × 1.3, within a cell 0.52 × side × 1.3
 	cellSegs [][]int   // segments within 400 m of each cell's centre
 	gates    []int32   // nodes at the edge where through traffic enters and leaves
