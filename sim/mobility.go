@@ -311,6 +311,8 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 			sum += w[j]
 		}
 		internal := d.prod[o] * (1 - p[PExternalShare])
+		var oModes [nModes]float64 // the origin's trips by mode, and their minutes
+		var oMin float64
 		for j := 0; j <= nc; j++ {
 			var trips, km float64
 			if j == nc {
@@ -327,13 +329,8 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 				tm := trips * shares[m]
 				out.modes[m] += tm
 				out.tripMin += float64(tm * times[m])
-				if cz := d.cellZone[o]; cz != nil {
-					for z := range cz {
-						f := cz[z] / d.prod[o]
-						out.zoneModes[z][m] += float64(tm * f)
-						out.zoneMin[z] += float64(tm*times[m]) * f
-					}
-				}
+				oModes[m] += tm
+				oMin += float64(tm * times[m])
 			}
 			out.tripKm += float64(trips * km)
 			if km < 2 {
@@ -347,6 +344,16 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 				out.carVkm += float64(veh * extKm) // the legs outside the area
 			case j != o:
 				carOD[o*nc+j] = veh
+			}
+		}
+		// The origin's trips go to the zones of its residents, by share.
+		if cz := d.cellZone[o]; cz != nil {
+			for z := range cz {
+				f := cz[z] / d.prod[o]
+				for m := 0; m < nModes; m++ {
+					out.zoneModes[z][m] += float64(oModes[m] * f)
+				}
+				out.zoneMin[z] += float64(oMin * f)
 			}
 		}
 		loadOrigin(car, ff.cellPred[o], pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
