@@ -3,6 +3,7 @@ package sim
 import (
 	"github.com/barri-city/barri/sim/detmath"
 	"math"
+	"slices"
 )
 
 // model holds the stage results of one state. Every stage is a pure function
@@ -35,16 +36,16 @@ type model struct {
 	prev        *Report
 	dirtyPart   []bool // parts whose buildings changed: sums and results again
 	housingPart []bool // dirty parts whose rent and access sums changed too, not only energy
-	dirtyZone   []bool // zones with a dirty part
 	touched     []int  // buildings the edit touched
 	allResults  bool   // every building's result may have changed (parks or stops)
 	mobChanged  bool   // the mobility result was recomputed
 	green       bool   // parks or street greenery changed
 
-	zout   []zoneOut // per zone: housing indicators
-	zrents []bool    // per zone: its rent sums changed in this report
+	zout []zoneOut // per zone: housing indicators
 
 	// Scratch space of report.
+	zoneDirty  []bool // zones (and last: no zone) with a dirty part
+	rentsDirty []bool // zones whose rent sums changed
 	ekappa     []float64
 	owned      []bool
 	ids        []int32
@@ -101,11 +102,10 @@ func newModel(s *State) *model {
 	m.pagg = make([]zoneAgg, len(pr.parts))
 	m.zagg = make([]zoneAgg, len(c.Zones)+1)
 	m.zout = make([]zoneOut, len(c.Zones))
-	m.zrents = make([]bool, len(c.Zones))
 	m.zrent = make([][3]float64, len(c.Zones))
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees)
-	m.tc = newTripChoices(c, s, m.demand, m.ff)
+	m.tc = newTripChoices(c, s, m.demand, m.ff, nil)
 	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
 	return m
 }
@@ -305,31 +305,31 @@ func (m *model) report(base *Report) *Report {
 	zh := m.zh
 	prev := m.prev
 	whole := prev == nil
-	dirty := func(z int) bool { return whole || m.dirtyZone[z] }
+	// A zone is dirty when one of its parts is: its parts' sums are taken
+	// again, its housing indicators and its buildings' results too.
+	m.zoneDirty = grow(m.zoneDirty, nz+1)
+	m.rentsDirty = grow(m.rentsDirty, nz+1)
+	dirty := func(z int) bool { return whole || m.zoneDirty[z] }
 	for z := 0; z <= nz; z++ {
-		if !dirty(z) {
-			continue
-		}
 		a := zoneAgg{}
-		rents := whole
 		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
 			if whole || m.dirtyPart[pi] {
 				housing := whole || m.housingPart[pi]
 				m.sumPart(z, pi, housing)
-				rents = rents || housing
+				m.zoneDirty[z] = true
+				m.rentsDirty[z] = m.rentsDirty[z] || housing
 			}
 			a.add(&m.pagg[pi])
 		}
 		m.zagg[z] = a
-		if z < nz {
-			m.zrents[z] = rents
-		}
 	}
 
 	// Rents: log-rent = zone constant + hedonic terms, times the supply
 	// response of the zone's stock.
-	kappa := base.kappaOrNil()
-	if kappa == nil {
+	var kappa []float64
+	if base != nil {
+		kappa = base.kappa
+	} else {
 		kappa = make([]float64, nz)
 	}
 	for z := range kappa {
@@ -368,7 +368,7 @@ func (m *model) report(base *Report) *Report {
 			owned[ch] = true
 		}
 	} else {
-		out.buildings = append([]*buildingChunkOf(nil), prev.buildings...)
+		out.buildings = slices.Clone(prev.buildings)
 		out.nBuildings = prev.nBuildings
 		m.owned = grow(m.owned, len(out.buildings))
 		owned = m.owned
@@ -426,8 +426,8 @@ func (m *model) report(base *Report) *Report {
 	for z := 0; z < nz; z++ {
 		h := &zh[z]
 		a := &m.zagg[z]
-		if whole || dirty(z) {
-			m.zoneHousingOut(z, m.zrents[z])
+		if dirty(z) {
+			m.zoneHousingOut(z, m.rentsDirty[z])
 		}
 		zo := &m.zout[z]
 		v := &out.Zones[z].Values
@@ -571,14 +571,6 @@ func grow[T any](s []T, n int) []T {
 	s = s[:n]
 	clear(s)
 	return s
-}
-
-// kappaOrNil returns the report's rent constants, nil for no report.
-func (r *Report) kappaOrNil() []float64 {
-	if r == nil {
-		return nil
-	}
-	return r.kappa
 }
 
 // sameBits reports whether a and b hold the same bits.

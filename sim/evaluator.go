@@ -1,6 +1,9 @@
 package sim
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Evaluator holds the state of a scenario and applies or undoes one edit at
 // a time, recomputing only the model stages the edit reaches: the energy of
@@ -35,20 +38,18 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	// when they change.
 	m := *mb
 	m.s = ev.st
-	m.energy = append([]buildingEnergy(nil), mb.energy...)
-	m.minutes = append([][]float64(nil), mb.minutes...)
-	m.zh = append([]zoneHousing(nil), mb.zh...)
-	m.pagg = append([]zoneAgg(nil), mb.pagg...)
-	m.zagg = append([]zoneAgg(nil), mb.zagg...)
-	m.zout = append([]zoneOut(nil), mb.zout...)
-	m.zrents = append([]bool(nil), mb.zrents...)
-	m.zrent = append([][3]float64(nil), mb.zrent...)
-	m.residents = append([]float64(nil), mb.residents...)
-	m.dwell = append([][2]int(nil), mb.dwell...)
+	m.energy = slices.Clone(mb.energy)
+	m.minutes = slices.Clone(mb.minutes)
+	m.zh = slices.Clone(mb.zh)
+	m.pagg = slices.Clone(mb.pagg)
+	m.zagg = slices.Clone(mb.zagg)
+	m.zout = slices.Clone(mb.zout)
+	m.zrent = slices.Clone(mb.zrent)
+	m.residents = slices.Clone(mb.residents)
+	m.dwell = slices.Clone(mb.dwell)
 	m.demand = mb.demand.clone()
 	m.tree = newSPT(len(c.Nodes))
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
-	m.dirtyZone = make([]bool, len(c.Zones)+1)
 	m.dirtyPart = make([]bool, len(c.prep().parts))
 	m.housingPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
@@ -113,14 +114,13 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	m := ev.m
 	if a.params {
 		nm := newModel(s)
-		nm.dirtyZone, nm.dirtyPart, nm.housingPart = m.dirtyZone, m.dirtyPart, m.housingPart
+		nm.dirtyPart, nm.housingPart = m.dirtyPart, m.housingPart
 		ev.m = nm
 		ev.rep = nm.report(ev.baseRep)
 		ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
 		return
 	}
 	m.prev = ev.rep
-	clear(m.dirtyZone)
 	clear(m.dirtyPart)
 	clear(m.housingPart)
 	m.mobChanged = false
@@ -129,17 +129,9 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	m.green = a.parks || len(a.undo.TouchedSegments) > 0
 	pr := c.prep()
 	nz := len(c.Zones)
-	mark := func(id int) {
-		m.dirtyPart[pr.bPart[id]] = true
-		if z := c.Buildings[id].Zone; z >= 0 {
-			m.dirtyZone[z] = true
-		} else {
-			m.dirtyZone[nz] = true
-		}
-	}
 	for _, id := range a.undo.TouchedBuildings {
 		m.energy[id] = energyOf(c, s, id)
-		mark(id)
+		m.dirtyPart[pr.bPart[id]] = true
 	}
 	if a.parks {
 		m.minutes[parkKind] = m.accessKind(parkKind)
@@ -152,9 +144,6 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	}
 	if a.parks || a.stops {
 		m.hedonicAll()
-		for z := range m.dirtyZone {
-			m.dirtyZone[z] = true
-		}
 		for pi := range m.dirtyPart {
 			m.dirtyPart[pi] = true
 			m.housingPart[pi] = true
@@ -182,7 +171,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 			n := len(changed)
 			changed = m.housingZone(z, changed)
 			for _, id := range changed[n:] {
-				mark(id)
+				m.dirtyPart[pr.bPart[id]] = true
 				m.housingPart[pr.bPart[id]] = true
 			}
 		}
@@ -211,7 +200,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.ff = newFreeFlow(c, s, &m.trees)
 	}
 	if streets || a.stops {
-		m.tc = newTripChoices(c, s, m.demand, m.ff)
+		m.tc = newTripChoices(c, s, m.demand, m.ff, m.tc)
 	}
 	if streets || demand {
 		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)

@@ -3,6 +3,7 @@ package sim
 import (
 	"github.com/barri-city/barri/sim/detmath"
 	"math"
+	"slices"
 )
 
 // Modes in the order of the mode-share indicators.
@@ -165,14 +166,14 @@ func (d *mobilityDemand) streets(c *City, s *State) bool {
 // clone returns a copy of d that shares nothing it may change.
 func (d *mobilityDemand) clone() *mobilityDemand {
 	n := *d
-	n.ends = append([]float64(nil), d.ends...)
-	n.jobs = append([]float64(nil), d.jobs...)
-	n.prod = append([]float64(nil), d.prod...)
-	n.attr = append([]float64(nil), d.attr...)
-	n.inbound = append([]float64(nil), d.inbound...)
-	n.cellZone = append([][]float64(nil), d.cellZone...)
-	n.bike = append([]float64(nil), d.bike...)
-	n.calm = append([]float64(nil), d.calm...)
+	n.ends = slices.Clone(d.ends)
+	n.jobs = slices.Clone(d.jobs)
+	n.prod = slices.Clone(d.prod)
+	n.attr = slices.Clone(d.attr)
+	n.inbound = slices.Clone(d.inbound)
+	n.cellZone = slices.Clone(d.cellZone)
+	n.bike = slices.Clone(d.bike)
+	n.calm = slices.Clone(d.calm)
 	return &n
 }
 
@@ -244,12 +245,21 @@ type tripChoices struct {
 }
 
 // newTripChoices computes the trip choices of a state's streets and stops.
-func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow) *tripChoices {
+// The distance decay depends on the parameters alone: it is taken from prev,
+// the choices of the same model before an edit, when there are some.
+func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow, prev *tripChoices) *tripChoices {
 	p := &s.Params
 	pr := c.prep()
 	nc := len(pr.cells)
-	tc := &tripChoices{decay: make([]float64, nc*nc), choice: make([]odChoice, nc*(nc+1))}
-	decay := p[PGravityKm]
+	tc := &tripChoices{choice: make([]odChoice, nc*(nc+1))}
+	if prev != nil {
+		tc.decay = prev.decay
+	} else {
+		tc.decay = make([]float64, nc*nc)
+		for k, km := range pr.cellKm {
+			tc.decay[k] = detmath.Exp(-km / p[PGravityKm])
+		}
+	}
 	extKm := p[PExternalKm]
 	extCarMin := extKm / 25 * 60 // urban driving at 25 km/h door to door
 	for o := 0; o < nc; o++ {
@@ -259,7 +269,6 @@ func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow) *tripCho
 				km, carMin = extKm, extCarMin
 				accD, bikeD, calmD = 10, 0, 0 // the rest of the city: a stop within a few minutes
 			} else {
-				tc.decay[o*nc+j] = detmath.Exp(-pr.cellKm[o*nc+j] / decay)
 				km = pr.cellKm[o*nc+j]
 				carMin = ff.cellMin[o*nc+j]
 				if math.IsInf(carMin, 1) {

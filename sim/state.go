@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -80,10 +81,10 @@ func NewState(c *City, p Params) *State {
 // Clone returns an independent copy of the state.
 func (s *State) Clone() *State {
 	c := *s
-	c.Buildings = append([]BuildingState(nil), s.Buildings...)
-	c.Segments = append([]SegmentState(nil), s.Segments...)
-	c.Stops = append([]Stop(nil), s.Stops...)
-	c.Parks = append([]Park(nil), s.Parks...)
+	c.Buildings = slices.Clone(s.Buildings)
+	c.Segments = slices.Clone(s.Segments)
+	c.Stops = slices.Clone(s.Stops)
+	c.Parks = slices.Clone(s.Parks)
 	return &c
 }
 
