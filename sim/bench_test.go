@@ -131,3 +131,25 @@ func BenchmarkFreeFlowSynthetic100k(b *testing.B) {
 		run()
 	}
 }
+
+// BenchmarkSearch compares the shortest-path search the models use (label
+// correcting) with Dijkstra's algorithm on a binary heap, on the free-flow
+// trees of every cell and gate, one after the other.
+func BenchmarkSearch(b *testing.B) {
+	for _, city := range []struct {
+		name string
+		c    *sim.City
+	}{{"eixample", maps.Eixample()}, {"synthetic-100000", maps.Synthetic(100000, 1)}} {
+		lc, dj := sim.SearchRunners(city.c)
+		b.Run(city.name+"/label-correcting", func(b *testing.B) {
+			for b.Loop() {
+				lc()
+			}
+		})
+		b.Run(city.name+"/dijkstra-heap", func(b *testing.B) {
+			for b.Loop() {
+				dj()
+			}
+		})
+	}
+}

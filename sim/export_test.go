@@ -9,3 +9,31 @@ func FreeFlowRunner(c *City) func() {
 	c.prep() // what the city derives once, not part of an edit
 	return func() { newFreeFlow(c, s, &trees) }
 }
+
+// SearchRunners returns two functions that compute the free-flow
+// shortest-path trees of every cell and gate of c: one with spt.run (label
+// correcting), one with the reference Dijkstra of graph_test.go (a binary
+// heap from container/heap), so that benchmarks can compare them.
+func SearchRunners(c *City) (labelCorrecting, dijkstraHeap func()) {
+	s := NewState(c, DefaultParams())
+	pr := c.prep()
+	ff := newFreeFlow(c, s, &[2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))})
+	var sources []int32
+	for _, cl := range pr.cells {
+		sources = append(sources, cl.node)
+	}
+	sources = append(sources, pr.gates...)
+	tree := newSPT(len(c.Nodes))
+	zero := []float64{0}
+	labelCorrecting = func() {
+		for _, src := range sources {
+			tree.run(ff.car, []int32{src}, zero, ff.cost)
+		}
+	}
+	dijkstraHeap = func() {
+		for _, src := range sources {
+			dijkstra(ff.car, []int32{src}, zero, ff.cost, len(c.Nodes))
+		}
+	}
+	return labelCorrecting, dijkstraHeap
+}
