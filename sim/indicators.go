@@ -76,13 +76,6 @@ var indicatorIndex = func() map[string]int {
 // IndicatorKeys returns every indicator key in report order.
 func IndicatorKeys() []string { return append([]string(nil), indicatorNames[:]...) }
 
-// IndicatorIndex returns the position of the indicator named key in
-// Indicators, and whether there is one.
-func IndicatorIndex(key string) (int, bool) {
-	i, ok := indicatorIndex[key]
-	return i, ok
-}
-
 // Get returns the value of the indicator named key, NaN for an unknown key.
 func (v *Indicators) Get(key string) float64 {
 	if i, ok := indicatorIndex[key]; ok {
