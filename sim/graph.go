@@ -104,11 +104,9 @@ func (t *spt) run(g *graph, src []int32, init []float64, arcs []arc) {
 		dist[i] = math.Inf(1)
 		pred[i] = -1
 	}
-	// The ring's size is a power of two, so that positions wrap by a mask:
-	// on js/wasm every branch not taken costs a jump.
+	// The ring's size is a power of two, so that positions wrap by a mask.
 	q, queued := t.queue, t.queued[:len(dist)]
-	mask := len(q) - 1
-	head, size := 0, 0
+	size := 0
 	for i, s := range src {
 		if init[i] < dist[s] {
 			dist[s] = init[i]
@@ -119,7 +117,17 @@ func (t *spt) run(g *graph, src []int32, init []float64, arcs []arc) {
 			}
 		}
 	}
-	start := g.start
+	labelCorrect(g.start, arcs, dist, pred, q, queued, 0, size)
+}
+
+// labelCorrectGo scans the ring of nodes q (size nodes from position head,
+// positions masked by len(q)-1) until it is empty, relaxing the arcs of
+// each node it takes: the loop of spt.run, in Go. On js/wasm labelCorrect
+// is the same loop in WebAssembly (graph_wasm.s), where Go's compiler
+// turns every jump of a loop into a dispatch through a table; elsewhere it
+// is this function.
+func labelCorrectGo(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, head, size int) {
+	mask := len(q) - 1
 	for size > 0 {
 		u := q[head&mask]
 		head++
@@ -146,6 +154,23 @@ func (t *spt) run(g *graph, src []int32, init []float64, arcs []arc) {
 				q[(head+size)&mask] = v
 			}
 			size++
+		}
+	}
+}
+
+// addPathsGo adds val[j]/div to load along the tree path (pred, a tree of a
+// search on g) from the tree's source to node dst[j], for every j with
+// val[j] > 0: the car trips of one origin to every destination. On js/wasm
+// addPaths is the same loop in WebAssembly (graph_wasm.s); elsewhere it is
+// this function.
+func addPathsGo(g *graph, pred, dst []int32, val []float64, div float64, load []float64) {
+	from, seg := g.from, g.seg
+	for j, x := range val {
+		if x > 0 {
+			v := x / div
+			for n := dst[j]; pred[n] >= 0; n = from[pred[n]] {
+				load[seg[pred[n]]] += v
+			}
 		}
 	}
 }

@@ -472,15 +472,12 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 // loadOrigin loads one origin's car trips along its shortest-path tree: to
 // every cell, and out of the area evenly through the gates.
 func loadOrigin(g *graph, pred []int32, pr *prepared, row []float64, ext float64, load []float64) {
-	for j, v := range row {
-		if v > 0 {
-			loadPath(g, pred, pr.cells[j].node, v, load)
-		}
-	}
+	addPaths(g, pred, pr.cellNode, row, 1, load)
 	if ext > 0 {
-		share := ext / float64(len(pr.gates))
-		for _, gate := range pr.gates {
-			loadPath(g, pred, gate, share, load)
+		ng := float64(len(pr.gates))
+		out := [1]float64{ext}
+		for k := range pr.gates {
+			addPaths(g, pred, pr.gates[k:k+1], out[:], ng, load)
 		}
 	}
 }
@@ -489,19 +486,10 @@ func loadOrigin(g *graph, pred []int32, pr *prepared, row []float64, ext float64
 // cell, and through traffic to the opposite gate.
 func loadGate(g *graph, pred []int32, pr *prepared, gi int, inCar []float64, through float64, load []float64) {
 	ng := len(pr.gates)
-	for j, v := range inCar {
-		if v > 0 {
-			loadPath(g, pred, pr.cells[j].node, v/float64(ng), load)
-		}
-	}
-	loadPath(g, pred, pr.gates[(gi+ng/2)%ng], through/float64(ng), load)
-}
-
-// loadPath adds v along the tree path from the tree's source to dst.
-func loadPath(g *graph, pred []int32, dst int32, v float64, load []float64) {
-	for n := dst; pred[n] >= 0; n = g.from[pred[n]] {
-		load[g.seg[pred[n]]] += v
-	}
+	addPaths(g, pred, pr.cellNode, inCar, float64(ng), load)
+	thr := [1]float64{through}
+	opp := (gi + ng/2) % ng
+	addPaths(g, pred, pr.gates[opp:opp+1], thr[:], float64(ng), load)
 }
 
 // transitAccessMin returns the weighted minutes to board public transport

@@ -15,6 +15,7 @@ type prepared struct {
 	bSeg     []int32   // building -> the street segment it fronts (its nearest)
 	segZone  []int32   // segment -> zone of the nearest building, -1 if none
 	cells    []cell
+	cellNode []int32 // cell -> its node
 	amenNode []int32 // amenity -> nearest node
 	amenSnap []float64
 	amenZone []int32
@@ -168,6 +169,7 @@ func prepareCity(c *City) *prepared {
 		ct := orb.Point{s[0] / s[2], s[1] / s[2]}
 		n, _ := c.snapNode(ct)
 		p.cells[i] = cell{node: n, centroid: ct}
+		p.cellNode = append(p.cellNode, n)
 	}
 	nc := len(p.cells)
 	p.cellKm = make([]float64, nc*nc)
