@@ -223,7 +223,7 @@ func NewCity(name string, origin orb.Point, zones []Zone, buildings []Building, 
 // collect runs a search and returns the ids found, sorted, so that callers
 // never depend on the R-tree's internal order.
 func collect(search func(func(min, max [2]float64, id int) bool)) []int {
-	var ids []int
+	ids := make([]int, 0, 64) // a block's worth: one allocation for most searches
 	search(func(_, _ [2]float64, id int) bool { ids = append(ids, id); return true })
 	sort.Ints(ids)
 	return ids

@@ -41,6 +41,19 @@ func (p Projection) ProjectGeometry(g orb.Geometry) orb.Geometry { return mapGeo
 // UnprojectGeometry maps every point of a metre geometry back to lon/lat.
 func (p Projection) UnprojectGeometry(g orb.Geometry) orb.Geometry { return mapGeom(g, p.ToLonLat) }
 
+// projectInPlace projects every point of a lon/lat area to metres, in the
+// area's own arrays: for an area just parsed, which nothing else holds.
+func (p Projection) projectInPlace(mp orb.MultiPolygon) Area {
+	for _, poly := range mp {
+		for _, r := range poly {
+			for i, q := range r {
+				r[i] = p.ToXY(q)
+			}
+		}
+	}
+	return Area(mp)
+}
+
 func mapRing(r orb.Ring, f func(orb.Point) orb.Point) orb.Ring {
 	out := make(orb.Ring, len(r))
 	for i, q := range r {

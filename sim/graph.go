@@ -78,6 +78,10 @@ type spt struct {
 	pred   []int32 // arc into the node on the shortest path, -1 at sources and unreached nodes
 	queue  []int32 // a ring of nodes to scan
 	queued []bool
+	// A search starts from copies of these: +Inf and -1 at every node
+	// (one bulk copy, not a loop, on js/wasm).
+	noDist []float64
+	noPred []int32
 }
 
 func newSPT(nodes int) *spt {
@@ -85,7 +89,13 @@ func newSPT(nodes int) *spt {
 	for ring < nodes {
 		ring *= 2
 	}
-	return &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), queue: make([]int32, ring), queued: make([]bool, nodes)}
+	t := &spt{dist: make([]float64, nodes), pred: make([]int32, nodes), queue: make([]int32, ring), queued: make([]bool, nodes),
+		noDist: make([]float64, nodes), noPred: make([]int32, nodes)}
+	for i := range t.noDist {
+		t.noDist[i] = math.Inf(1)
+		t.noPred[i] = -1
+	}
+	return t
 }
 
 // run computes shortest costs from the sources (with initial costs) over
@@ -100,10 +110,8 @@ func newSPT(nodes int) *spt {
 // one found first wins; route costs carry a tie-break (see tieBreak).
 func (t *spt) run(g *graph, src []int32, init []float64, arcs []arc) {
 	dist, pred := t.dist, t.pred
-	for i := range dist {
-		dist[i] = math.Inf(1)
-		pred[i] = -1
-	}
+	copy(dist, t.noDist)
+	copy(pred, t.noPred)
 	// The ring's size is a power of two, so that positions wrap by a mask.
 	q, queued := t.queue, t.queued[:len(dist)]
 	size := 0

@@ -310,18 +310,28 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	carOD, cellCar, ext, aon, w := sc.carOD, sc.cellCar, sc.ext, sc.aon, sc.w
 	extKm := p[PExternalKm]
 	extCarMin := extKm / 25 * 60 // urban driving at 25 km/h door to door
+	// The sums run in local variables and the four modes are written out,
+	// one statement each, in the order of a loop over modes: the same
+	// additions in the same order, without a loop's jumps (on js/wasm each
+	// one is a dispatch) or stores between them.
+	const _ = uint(nModes-4) + uint(4-nModes) // the statements below assume four modes
+	tripMin, tripKm, shortTrips, carVkm := out.tripMin, out.tripKm, out.shortTrips, out.carVkm
+	modes := out.modes
+	carOcc := p[PCarOccupancy]
 	for o := 0; o < nc; o++ {
 		if d.prod[o] == 0 {
 			continue
 		}
 		var sum float64
-		for j := 0; j < nc; j++ {
-			w[j] = d.attr[j] * tc.decay[o*nc+j]
+		decay := tc.decay[o*nc : (o+1)*nc]
+		for j, dc := range decay {
+			w[j] = d.attr[j] * dc
 			sum += w[j]
 		}
 		internal := d.prod[o] * (1 - p[PExternalShare])
 		var oModes [nModes]float64 // the origin's trips by mode, and their minutes
 		var oMin float64
+		choice := tc.choice[o*(nc+1) : (o+1)*(nc+1)]
 		for j := 0; j <= nc; j++ {
 			var trips, km float64
 			if j == nc {
@@ -332,25 +342,36 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 				}
 				trips, km = internal*w[j]/sum, pr.cellKm[o*nc+j]
 			}
-			ch := &tc.choice[o*(nc+1)+j]
+			ch := &choice[j]
 			times, shares := &ch.times, &ch.shares
-			for m := 0; m < nModes; m++ {
-				tm := trips * shares[m]
-				out.modes[m] += tm
-				out.tripMin += float64(tm * times[m])
-				oModes[m] += tm
-				oMin += float64(tm * times[m])
-			}
-			out.tripKm += float64(trips * km)
+			tm0, tm1, tm2, tm3 := trips*shares[0], trips*shares[1], trips*shares[2], trips*shares[3]
+			m0, m1, m2, m3 := float64(tm0*times[0]), float64(tm1*times[1]), float64(tm2*times[2]), float64(tm3*times[3])
+			modes[0] += tm0
+			modes[1] += tm1
+			modes[2] += tm2
+			modes[3] += tm3
+			tripMin += m0
+			tripMin += m1
+			tripMin += m2
+			tripMin += m3
+			oModes[0] += tm0
+			oModes[1] += tm1
+			oModes[2] += tm2
+			oModes[3] += tm3
+			oMin += m0
+			oMin += m1
+			oMin += m2
+			oMin += m3
+			tripKm += float64(trips * km)
 			if km < 2 {
-				out.shortTrips += trips
+				shortTrips += trips
 			}
 			cellCar[o] += trips * shares[mCar]
-			veh := trips * shares[mCar] / p[PCarOccupancy]
+			veh := trips * shares[mCar] / carOcc
 			switch {
 			case j == nc:
 				ext[o] = veh
-				out.carVkm += float64(veh * extKm) // the legs outside the area
+				carVkm += float64(veh * extKm) // the legs outside the area
 			case j != o:
 				carOD[o*nc+j] = veh
 			}
@@ -367,6 +388,8 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 		}
 		loadOrigin(car, ff.cellPred[o], pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
 	}
+	out.tripMin, out.tripKm, out.shortTrips, out.carVkm = tripMin, tripKm, shortTrips, carVkm
+	out.modes = modes
 	// People from outside come to the area's jobs by the external trips' modes.
 	_, inShares := s.modeChoice(extKm, extCarMin, 10, 10, 0, 0)
 	sc.inCar = grow(sc.inCar, nc)

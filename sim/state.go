@@ -387,9 +387,10 @@ func (s *State) area(raw []byte) (Area, error) {
 	return s.areaOf(mp)
 }
 
-// areaOf projects a parsed lon/lat area and checks it overlaps the city.
+// areaOf projects a lon/lat area just parsed, in place, and checks it
+// overlaps the city.
 func (s *State) areaOf(mp orb.MultiPolygon) (Area, error) {
-	a := Area(s.City.Proj.ProjectGeometry(mp).(orb.MultiPolygon))
+	a := s.City.Proj.projectInPlace(mp)
 	if !a.Bound().Intersects(s.City.Bound) {
 		return nil, fmt.Errorf("the area lies outside the city %q (which spans lon %.4f..%.4f, lat %.4f..%.4f)", s.City.Name,
 			s.City.Boundary.Min[0], s.City.Boundary.Max[0], s.City.Boundary.Min[1], s.City.Boundary.Max[1])
