@@ -104,7 +104,7 @@ func newModel(s *State) *model {
 	m.zout = make([]zoneOut, len(c.Zones))
 	m.zrent = make([][3]float64, len(c.Zones))
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
-	m.ff = newFreeFlow(c, s, &m.trees)
+	m.ff = newFreeFlow(c, s, &m.trees, nil)
 	m.tc = newTripChoices(c, s, m.demand, m.ff, nil)
 	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
 	return m

@@ -197,7 +197,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		demand = true
 	}
 	if streets {
-		m.ff = newFreeFlow(c, s, &m.trees)
+		m.ff = newFreeFlow(c, s, &m.trees, m.ff)
 	}
 	if streets || a.stops {
 		m.tc = newTripChoices(c, s, m.demand, m.ff, m.tc)

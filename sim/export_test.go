@@ -7,7 +7,7 @@ func FreeFlowRunner(c *City) func() {
 	s := NewState(c, DefaultParams())
 	trees := [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
 	c.prep() // what the city derives once, not part of an edit
-	return func() { newFreeFlow(c, s, &trees) }
+	return func() { newFreeFlow(c, s, &trees, nil) }
 }
 
 // SearchRunners returns two functions that compute the free-flow
@@ -17,7 +17,7 @@ func FreeFlowRunner(c *City) func() {
 func SearchRunners(c *City) (labelCorrecting, dijkstraHeap func()) {
 	s := NewState(c, DefaultParams())
 	pr := c.prep()
-	ff := newFreeFlow(c, s, &[2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))})
+	ff := newFreeFlow(c, s, &[2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}, nil)
 	var sources []int32
 	for _, cl := range pr.cells {
 		sources = append(sources, cl.node)

@@ -14,8 +14,10 @@ type graph struct {
 	seg   []int32
 }
 
-// buildGraph builds a directed graph over the segments that keep(seg, forward) allows.
-func buildGraph(c *City, keep func(seg int, forward bool) bool) *graph {
+// buildGraph builds a directed graph over the segments that keep(seg,
+// forward) allows. It may reuse the arrays of old, a graph nothing uses any
+// more (nil for none).
+func buildGraph(c *City, keep func(seg int, forward bool) bool, old *graph) *graph {
 	n := len(c.Nodes)
 	deg := make([]int32, n+1)
 	for i := range c.Segments {
@@ -27,14 +29,17 @@ func buildGraph(c *City, keep func(seg int, forward bool) bool) *graph {
 			deg[s.To]++
 		}
 	}
-	g := &graph{start: make([]int32, n+1)}
+	if old == nil {
+		old = &graph{}
+	}
+	g := &graph{start: grow(old.start, n+1)}
 	for i := 0; i < n; i++ {
 		g.start[i+1] = g.start[i] + deg[i]
 	}
-	m := g.start[n]
-	g.from = make([]int32, m)
-	g.to = make([]int32, m)
-	g.seg = make([]int32, m)
+	m := int(g.start[n])
+	g.from = grow(old.from, m)
+	g.to = grow(old.to, m)
+	g.seg = grow(old.seg, m)
 	fill := append([]int32(nil), g.start[:n]...)
 	for i := range c.Segments {
 		s := &c.Segments[i]

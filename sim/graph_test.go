@@ -85,7 +85,7 @@ func TestRunMatchesDijkstra(t *testing.T) {
 			}
 		}
 		c := &City{Nodes: nodes, Segments: segs}
-		g := buildGraph(c, func(i int, fwd bool) bool { return fwd || !segs[i].Oneway })
+		g := buildGraph(c, func(i int, fwd bool) bool { return fwd || !segs[i].Oneway }, nil)
 		segCost := make([]float64, len(segs))
 		for i := range segCost {
 			segCost[i] = (0.1 + rng.Float64()) * tieBreak(i)

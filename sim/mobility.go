@@ -187,23 +187,30 @@ type freeFlow struct {
 	cellMin  []float64 // origin cell × destination cell: minutes
 	cellPred [][]int32 // per origin cell: the tree's arc into each node
 	gatePred [][]int32 // per gate
+	slab     []int32   // the arrays of cellPred and gatePred
 }
 
 // newFreeFlow builds the car graph and the free-flow trees, the trees in two
-// halves side by side (each tree is independent of the others).
-func newFreeFlow(c *City, s *State, trees *[2]*spt) *freeFlow {
+// halves side by side (each tree is independent of the others). It may
+// reuse the arrays of old, a free-flow network nothing uses any more (nil
+// for none): an edit's new network takes over the one it replaces.
+func newFreeFlow(c *City, s *State, trees *[2]*spt, old *freeFlow) *freeFlow {
 	pr := c.prep()
 	nc, ng := len(pr.cells), len(pr.gates)
-	ff := &freeFlow{free: make([]float64, len(c.Segments)), cellMin: make([]float64, nc*nc),
-		cellPred: make([][]int32, nc), gatePred: make([][]int32, ng)}
+	if old == nil {
+		old = &freeFlow{car: &graph{}}
+	}
+	ff := &freeFlow{free: grow(old.free, len(c.Segments)), cellMin: grow(old.cellMin, nc*nc),
+		cellPred: grow(old.cellPred, nc), gatePred: grow(old.gatePred, ng)}
 	for i := range ff.free {
 		ff.free[i] = segFreeMin(c, s, i)
 	}
-	ff.car = buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(ff.free[i], 1) && (fwd || !c.Segments[i].Oneway) })
-	ff.cost = ff.car.arcCosts(ff.free, nil)
+	ff.car = buildGraph(c, func(i int, fwd bool) bool { return !math.IsInf(ff.free[i], 1) && (fwd || !c.Segments[i].Oneway) }, old.car)
+	ff.cost = ff.car.arcCosts(ff.free, old.cost)
 	half := (nc + 1) / 2
 	nn := len(c.Nodes)
-	slab := make([]int32, (nc+ng)*nn) // every tree's arcs, in one allocation
+	ff.slab = grow(old.slab, (nc+ng)*nn) // every tree's arcs, in one allocation
+	slab := ff.slab
 	for o := range ff.cellPred {
 		ff.cellPred[o] = slab[o*nn : (o+1)*nn : (o+1)*nn]
 	}
@@ -251,10 +258,13 @@ func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow, prev *tr
 	p := &s.Params
 	pr := c.prep()
 	nc := len(pr.cells)
-	tc := &tripChoices{choice: make([]odChoice, nc*(nc+1))}
+	tc := &tripChoices{}
 	if prev != nil {
+		// Nothing uses prev once this replaces it: its array is reused.
+		tc.choice = grow(prev.choice, nc*(nc+1))
 		tc.decay = prev.decay
 	} else {
+		tc.choice = make([]odChoice, nc*(nc+1))
 		tc.decay = make([]float64, nc*nc)
 		for k, km := range pr.cellKm {
 			tc.decay[k] = detmath.Exp(-km / p[PGravityKm])

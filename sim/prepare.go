@@ -190,7 +190,7 @@ func prepareCity(c *City) *prepared {
 			}
 		}
 	}
-	p.walk = buildGraph(c, func(int, bool) bool { return true })
+	p.walk = buildGraph(c, func(int, bool) bool { return true }, nil)
 	seglen := make([]float64, len(c.Segments))
 	for i := range seglen {
 		seglen[i] = c.Segments[i].Length
