@@ -18,16 +18,22 @@ test: lint wasm
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim ./maps | tee bench.txt
 
-# The same core benchmarks as js/wasm under Node: five runs, each in its own
-# Node process (V8 tiers wasm code up in the background, so one process's
-# runs share its luck; separate processes make the median fair).
+# The core benchmarks natively and as js/wasm under Node, interleaved:
+# five rounds of a native run then a js/wasm run (each in its own process:
+# V8 tiers wasm code up in the background, so one process's runs share its
+# luck), then the medians side by side and their ratio.
+NODE ?= node
+WASMBENCH ?= Edit|Evaluate|FreeFlow|Search
 bench-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -c -o bin/sim.wasm ./sim
-	rm -f bench-wasm.txt
+	$(GO) test -c -o bin/sim.test ./sim
+	rm -f bench-wasm.txt bench-native.txt
 	for i in 1 2 3 4 5; do \
-		node --stack-size=8192 "$$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js" bin/sim.wasm \
-			-test.run '^$$' -test.bench 'Edit|Evaluate|FreeFlow' -test.benchmem -test.count 1 | tee -a bench-wasm.txt; \
+		bin/sim.test -test.run '^$$' -test.bench '$(WASMBENCH)' -test.benchmem -test.count 1 | tee -a bench-native.txt; \
+		$(NODE) --stack-size=8192 "$$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js" bin/sim.wasm \
+			-test.run '^$$' -test.bench '$(WASMBENCH)' -test.benchmem -test.count 1 | tee -a bench-wasm.txt; \
 	done
+	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt
 
 # The core must build for the browser.
 wasm:

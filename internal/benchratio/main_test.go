@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestReadAndMedian(t *testing.T) {
+	n, order, err := read("testdata/native.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _, err := read("testdata/wasm.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 2 || order[0] != "BenchmarkEditRezoneBlock/evaluator" || order[1] != "BenchmarkSearch/eixample/label-correcting" {
+		t.Fatalf("names %q: want the -GOMAXPROCS suffix dropped, in order of appearance", order)
+	}
+	// ns/edit wins over ns/op; ns/op is used where there is no ns/edit.
+	if got := median(n["BenchmarkEditRezoneBlock/evaluator"]); got != 1500000 {
+		t.Errorf("native rezone median %v, want 1500000 (ns/edit, odd count)", got)
+	}
+	if got := median(w["BenchmarkEditRezoneBlock/evaluator"]); got != 3100000 {
+		t.Errorf("wasm rezone median %v, want 3100000 (mean of the middle two)", got)
+	}
+	if got := median(w["BenchmarkSearch/eixample/label-correcting"]); got != 450000 {
+		t.Errorf("wasm search median %v, want 450000 (ns/op)", got)
+	}
+}
+
+func TestReadRejectsAFileWithoutResults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(path, []byte("goos: linux\nPASS\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := read(path); err == nil {
+		t.Fatal("want an error for a file with no benchmark results")
+	}
+}
