@@ -130,17 +130,17 @@ func (t *spt) run(g *graph, src []int32, init []float64, arcs []arc) {
 			}
 		}
 	}
-	labelCorrect(g.start, arcs, dist, pred, q, queued, 0, size)
+	labelCorrect(g.start, arcs, dist, pred, q, queued, size)
 }
 
-// labelCorrectGo scans the ring of nodes q (size nodes from position head,
+// labelCorrectGo scans the ring of nodes q (size nodes from position 0,
 // positions masked by len(q)-1) until it is empty, relaxing the arcs of
 // each node it takes: the loop of spt.run, in Go. On js/wasm labelCorrect
 // is the same loop in WebAssembly (graph_wasm.s), where Go's compiler
 // turns every jump of a loop into a dispatch through a table; elsewhere it
 // is this function.
-func labelCorrectGo(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, head, size int) {
-	mask := len(q) - 1
+func labelCorrectGo(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, size int) {
+	mask, head := len(q)-1, 0
 	for size > 0 {
 		u := q[head&mask]
 		head++

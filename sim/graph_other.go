@@ -3,8 +3,8 @@
 package sim
 
 // labelCorrect is labelCorrectGo: only js/wasm has its own.
-func labelCorrect(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, head, size int) {
-	labelCorrectGo(start, arcs, dist, pred, q, queued, head, size)
+func labelCorrect(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, size int) {
+	labelCorrectGo(start, arcs, dist, pred, q, queued, size)
 }
 
 // addPaths is addPathsGo: only js/wasm has its own.

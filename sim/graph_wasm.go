@@ -11,21 +11,21 @@ import "unsafe"
 // compiles as a native compiler would. It has no bounds checks, so the
 // slices are checked here, once per search: every arc's head and every
 // start must lie within the nodes, as buildGraph makes them.
-func labelCorrect(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, head, size int) {
+func labelCorrect(start []int32, arcs []arc, dist []float64, pred, q []int32, queued []bool, size int) {
 	n := len(dist)
 	if len(arcs) == 0 || len(start) != n+1 || len(pred) != n || len(queued) != n ||
 		len(q) < n || len(q)&(len(q)-1) != 0 || int(start[n]) != len(arcs) {
-		labelCorrectGo(start, arcs, dist, pred, q, queued, head, size)
+		labelCorrectGo(start, arcs, dist, pred, q, queued, size)
 		return
 	}
 	labelCorrectWasm(unsafe.SliceData(start), unsafe.SliceData(arcs), unsafe.SliceData(dist),
-		unsafe.SliceData(pred), unsafe.SliceData(q), unsafe.SliceData(queued), len(q)-1, head, size)
+		unsafe.SliceData(pred), unsafe.SliceData(q), unsafe.SliceData(queued), len(q)-1, size)
 }
 
 // labelCorrectWasm is in graph_wasm.s.
 //
 //go:noescape
-func labelCorrectWasm(start *int32, arcs *arc, dist *float64, pred *int32, q *int32, queued *bool, mask, head, size int)
+func labelCorrectWasm(start *int32, arcs *arc, dist *float64, pred *int32, q *int32, queued *bool, mask, size int)
 
 // addPaths is addPathsGo written in WebAssembly (graph_wasm.s). The tree
 // and the load must belong to g (as the searches make them); the

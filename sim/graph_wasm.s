@@ -8,8 +8,8 @@
 // R6 mask, R7 head, R8 size, R9 u, R10 a, R11 end, R12 v, R13 an address;
 // F16 du, F17 nd. Addresses are 32 bits wide in js/wasm's memory.
 
-// func labelCorrectWasm(start *int32, arcs *arc, dist *float64, pred *int32, q *int32, queued *bool, mask, head, size int)
-TEXT ·labelCorrectWasm(SB), NOSPLIT, $0-72
+// func labelCorrectWasm(start *int32, arcs *arc, dist *float64, pred *int32, q *int32, queued *bool, mask, size int)
+TEXT ·labelCorrectWasm(SB), NOSPLIT, $0-64
 	I64Load start+0(FP)
 	Set R0
 	I64Load arcs+8(FP)
@@ -24,9 +24,9 @@ TEXT ·labelCorrectWasm(SB), NOSPLIT, $0-72
 	Set R5
 	I64Load mask+48(FP)
 	Set R6
-	I64Load head+56(FP)
+	I64Const $0
 	Set R7
-	I64Load size+64(FP)
+	I64Load size+56(FP)
 	Set R8
 
 	Block // nodes
