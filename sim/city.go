@@ -229,10 +229,29 @@ func collect(search func(func(min, max [2]float64, id int) bool)) []int {
 	return ids
 }
 
+// hits gathers the ids an R-tree search finds into a slice it reuses: one
+// per State, so that an edit's search allocates nothing.
+type hits struct {
+	ids []int
+	add func(min, max [2]float64, id int) bool // appends to ids
+}
+
+func newHits() *hits {
+	h := &hits{ids: make([]int, 0, 64)}
+	h.add = func(_, _ [2]float64, id int) bool { h.ids = append(h.ids, id); return true }
+	return h
+}
+
 // BuildingsIn returns the ids of buildings whose centroid lies in area, sorted.
-func (c *City) BuildingsIn(a Area) []int {
+func (c *City) BuildingsIn(a Area) []int { return c.buildingsIn(a, newHits()) }
+
+// buildingsIn is BuildingsIn, its result in h's slice.
+func (c *City) buildingsIn(a Area, h *hits) []int {
 	b := a.Bound()
-	ids := collect(func(f func(min, max [2]float64, id int) bool) { c.buildingIx.Search(b.Min, b.Max, f) })
+	h.ids = h.ids[:0]
+	c.buildingIx.Search(b.Min, b.Max, h.add)
+	ids := h.ids
+	sort.Ints(ids)
 	out := ids[:0]
 	for _, id := range ids {
 		if a.Contains(c.Buildings[id].Centroid) {

@@ -297,6 +297,13 @@ var parkKind = func() int {
 // kept unless the mobility model ran, and a zone's indicators are kept when
 // nothing they depend on changed. The bits are those of a whole report.
 func (m *model) report(base *Report) *Report {
+	out := &Report{Zones: make([]ZoneReport, len(m.s.City.Zones))}
+	m.fill(base, out)
+	return out
+}
+
+// fill computes the report into out, whose Zones has one entry per zone.
+func (m *model) fill(base *Report, out *Report) {
 	s := m.s
 	c := s.City
 	p := &s.Params
@@ -311,7 +318,6 @@ func (m *model) report(base *Report) *Report {
 	m.rentsDirty = grow(m.rentsDirty, nz+1)
 	dirty := func(z int) bool { return whole || m.zoneDirty[z] }
 	for z := 0; z <= nz; z++ {
-		a := zoneAgg{}
 		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
 			if whole || m.dirtyPart[pi] {
 				housing := whole || m.housingPart[pi]
@@ -319,9 +325,14 @@ func (m *model) report(base *Report) *Report {
 				m.zoneDirty[z] = true
 				m.rentsDirty[z] = m.rentsDirty[z] || housing
 			}
-			a.add(&m.pagg[pi])
 		}
-		m.zagg[z] = a
+		if dirty(z) { // else its parts' sums, and so theirs, are those of prev
+			a := zoneAgg{}
+			for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
+				a.add(&m.pagg[pi])
+			}
+			m.zagg[z] = a
+		}
 	}
 
 	// Rents: log-rent = zone constant + hedonic terms, times the supply
@@ -358,7 +369,7 @@ func (m *model) report(base *Report) *Report {
 		h.affordableRent = min(h.marketRent, float64(p[PAffordableRentM2]*size))
 	}
 
-	out := &Report{Zones: make([]ZoneReport, nz), kappa: kappa}
+	out.kappa = kappa
 	var owned []bool // chunks of building results this report may write
 	if whole {
 		out.buildings = newBuildingChunks(len(c.Buildings))
@@ -495,7 +506,6 @@ func (m *model) report(base *Report) *Report {
 	v[iGreen] = m.greenTotal / max(pop, 1)
 	out.diag = diagnostics{resTrips: mob.resTrips, tripKm: mob.tripKm, shortTrips: mob.shortTrips, residents: pop, households: hh,
 		renters: renters, resKWh: resKWh, pvKWh: pv, roofUsable: roofUsable}
-	return out
 }
 
 // zoneOut holds a zone's housing indicators, kept while the zone is unchanged.

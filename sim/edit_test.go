@@ -135,6 +135,7 @@ func TestEditUndoIsBitIdentical(t *testing.T) {
 	for i := len(undos) - 1; i >= 0; i-- {
 		st.Revert(undos[i])
 	}
+	sim.DropScratch(st)
 	if !reflect.DeepEqual(st, base) {
 		t.Fatalf("seed %d: undoing every edit did not restore the state", seed)
 	}

@@ -88,16 +88,28 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 	var b *Report
 	var ms *model
 	both(func() { b = c.baseline(params) }, func() { ms = newModel(st) })
-	s := ms.report(b)
-	r := newResult(sc.Name, c.Name, sc.Seed, b, s)
-	return r, nil
+	return ms.result(sc.Name, c.Name, sc.Seed, b), nil
 }
 
-func newResult(name, city string, seed uint64, b, s *Report) *Result {
-	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City),
-		ZoneDelta: make([]ZoneReport, len(s.Zones))}
+// result computes the report of m and its result against the baseline
+// report base. The result and its report take one allocation, and their
+// zones another: an Evaluator makes one per edit, and allocations are dear
+// on js/wasm, whose one thread also runs the collector.
+func (m *model) result(name, city string, seed uint64, base *Report) *Result {
+	nz := len(m.s.City.Zones)
+	both := &struct {
+		res Result
+		rep Report
+	}{}
+	zones := make([]ZoneReport, 2*nz)
+	s := &both.rep
+	s.Zones = zones[:nz:nz]
+	m.fill(base, s)
+	r := &both.res
+	*r = Result{Name: name, City: city, Seed: seed, Baseline: base, Scenario: s, Delta: s.City.Sub(&base.City),
+		ZoneDelta: zones[nz:]}
 	for z := range s.Zones {
-		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
+		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&base.Zones[z].Values)}
 	}
 	return r
 }

@@ -18,7 +18,7 @@ type Evaluator struct {
 	m       *model
 	rep     *Report
 	applied []appliedEdit
-	res     *Result // the result now, without name and seed
+	res     *Result // the result now
 }
 
 // appliedEdit is an edit's undo record and which stages it reached.
@@ -53,13 +53,17 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	m.dirtyPart = make([]bool, len(c.prep().parts))
 	m.housingPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
-	ev.rep = ev.m.report(ev.baseRep)
-	ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
+	ev.setResult(ev.m)
 	return ev
 }
 
 // SetName sets the name and seed reported in results.
-func (ev *Evaluator) SetName(name string, seed uint64) { ev.name, ev.seed = name, seed }
+func (ev *Evaluator) SetName(name string, seed uint64) {
+	ev.name, ev.seed = name, seed
+	r := *ev.res
+	r.Name, r.Seed = name, seed
+	ev.res = &r
+}
 
 // State returns the scenario state. Change it only through Apply and Undo.
 func (ev *Evaluator) State() *State { return ev.st }
@@ -69,10 +73,12 @@ func (ev *Evaluator) Len() int { return len(ev.applied) }
 
 // Result returns the baseline, scenario and delta indicators now. Treat it
 // as read-only: results share what did not change between them.
-func (ev *Evaluator) Result() *Result {
-	r := *ev.res
-	r.Name, r.Seed = ev.name, ev.seed
-	return &r
+func (ev *Evaluator) Result() *Result { return ev.res }
+
+// setResult computes the report of m and the result now.
+func (ev *Evaluator) setResult(m *model) {
+	ev.res = m.result(ev.name, ev.st.City.Name, ev.seed, ev.baseRep)
+	ev.rep = ev.res.Scenario
 }
 
 // Report returns the scenario's report now.
@@ -116,8 +122,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		nm := newModel(s)
 		nm.dirtyPart, nm.housingPart = m.dirtyPart, m.housingPart
 		ev.m = nm
-		ev.rep = nm.report(ev.baseRep)
-		ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
+		ev.setResult(nm)
 		return
 	}
 	m.prev = ev.rep
@@ -206,6 +211,5 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
 		m.mobChanged = true
 	}
-	ev.rep = m.report(ev.baseRep)
-	ev.res = newResult("", c.Name, 0, ev.baseRep, ev.rep)
+	ev.setResult(m)
 }

@@ -437,9 +437,20 @@ func parseGeometry(raw []byte) (geometry, error) {
 		switch {
 		case bytes.EqualFold(key, []byte(`"type"`)):
 			if len(val) >= 2 && val[0] == '"' && bytes.IndexByte(val, '\\') < 0 && utf8.Valid(val) {
-				g.Type = string(val[1 : len(val)-1])
-			} else if err := json.Unmarshal(val, &g.Type); err != nil {
-				return g, fmt.Errorf(`"type" must be a string`)
+				switch t := val[1 : len(val)-1]; string(t) {
+				case "Polygon": // the usual types without an allocation
+					g.Type = "Polygon"
+				case "MultiPolygon":
+					g.Type = "MultiPolygon"
+				default:
+					g.Type = string(t)
+				}
+			} else {
+				var t string // not g.Type: its address would move g to the heap
+				if err := json.Unmarshal(val, &t); err != nil {
+					return g, fmt.Errorf(`"type" must be a string`)
+				}
+				g.Type = t
 			}
 		case bytes.EqualFold(key, []byte(`"coordinates"`)):
 			g.Coordinates = val
@@ -577,7 +588,7 @@ func (p *coordParser) position() (orb.Point, error) {
 }
 
 func (p *coordParser) ring() (orb.Ring, error) {
-	var ring orb.Ring
+	ring := make(orb.Ring, 0, 8) // a block's rectangle, or a few more points, in one allocation
 	empty, err := p.open("a ring")
 	for more := !empty; more && err == nil; {
 		var pt orb.Point

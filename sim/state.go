@@ -60,6 +60,7 @@ type State struct {
 	Segments  []SegmentState
 	Stops     []Stop // stops added by edits, after City.Stops
 	Parks     []Park // parks added by edits
+	hits      *hits  // Apply's R-tree results; not shared with clones
 }
 
 // NewState returns the baseline state of a city with the given parameters.
@@ -85,6 +86,7 @@ func (s *State) Clone() *State {
 	c.Segments = slices.Clone(s.Segments)
 	c.Stops = slices.Clone(s.Stops)
 	c.Parks = slices.Clone(s.Parks)
+	c.hits = nil
 	return &c
 }
 
@@ -170,7 +172,10 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 		area = a
 	}
 	buildingsIn := func() ([]int, error) {
-		ids := c.BuildingsIn(area)
+		if s.hits == nil {
+			s.hits = newHits()
+		}
+		ids := c.buildingsIn(area, s.hits)
 		if len(ids) == 0 {
 			return nil, errors.New("the area holds no building")
 		}
