@@ -13,8 +13,14 @@ import (
 	"testing"
 )
 
+// wasmTests are the tests TestNativeAndWasmAgree runs under Node.
+const wasmTests = "^(TestPrintDigests|TestRunMatchesDijkstra|TestEditUndoIsBitIdentical|TestEvaluatorMatchesFullCompute|TestEvaluatorEqualsEvaluate)$"
+
 // TestNativeAndWasmAgree runs the same scenarios natively and as js/wasm
 // under Node, and compares the digests of every indicator, street and building.
+// Under Node it also runs the tests that hold the WebAssembly kernels of
+// graph_wasm.s to their references: searches against Dijkstra's algorithm,
+// and random edit sequences through the Evaluator against full recomputes.
 func TestNativeAndWasmAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the tests under Node: skipped with -short")
@@ -27,7 +33,7 @@ func TestNativeAndWasmAgree(t *testing.T) {
 	}
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	execWrapper := filepath.Join(runtime.GOROOT(), "lib", "wasm", "go_js_wasm_exec")
-	cmd := exec.Command(goBin, "test", "-v", "-count=1", "-run", "^TestPrintDigests$", "-exec", execWrapper, ".")
+	cmd := exec.Command(goBin, "test", "-v", "-count=1", "-run", wasmTests, "-exec", execWrapper, ".")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
