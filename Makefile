@@ -19,21 +19,24 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./sim ./maps | tee bench.txt
 
 # The core benchmarks natively and as js/wasm under Node, interleaved:
-# five rounds of a native run then a js/wasm run (each in its own process:
-# V8 tiers wasm code up in the background, so one process's runs share its
-# luck), then the medians side by side and their ratio.
+# five rounds of a native run, a js/wasm run and a native run on one thread
+# (each in its own process: V8 tiers wasm code up in the background, so one
+# process's runs share its luck), then the medians side by side and their
+# ratios. js/wasm has one thread; the one-thread column shows what a native
+# run gains from the second core.
 NODE ?= node
 WASMBENCH ?= Edit|Evaluate|FreeFlow|Search
 bench-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -c -o bin/sim.wasm ./sim
 	$(GO) test -c -o bin/sim.test ./sim
-	rm -f bench-wasm.txt bench-native.txt
+	rm -f bench-wasm.txt bench-native.txt bench-native1.txt
 	for i in 1 2 3 4 5; do \
 		bin/sim.test -test.run '^$$' -test.bench '$(WASMBENCH)' -test.benchmem -test.count 1 | tee -a bench-native.txt; \
 		$(NODE) --stack-size=8192 "$$($(GO) env GOROOT)/lib/wasm/wasm_exec_node.js" bin/sim.wasm \
 			-test.run '^$$' -test.bench '$(WASMBENCH)' -test.benchmem -test.count 1 | tee -a bench-wasm.txt; \
+		bin/sim.test -test.run '^$$' -test.bench '$(WASMBENCH)' -test.benchmem -test.count 1 -test.cpu 1 | tee -a bench-native1.txt; \
 	done
-	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt
+	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt bench-native1.txt
 
 # The core must build for the browser.
 wasm:

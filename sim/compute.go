@@ -96,7 +96,7 @@ func newModel(s *State) *model {
 		m.dwell[i] = [2]int{s.Buildings[i].Dwellings, s.Buildings[i].Affordable}
 	}
 	for z := range m.zh {
-		m.housingZone(z, nil)
+		m.housingZone(z, nil, false) // every building: nothing to track
 	}
 	m.hedonicAll()
 	m.pagg = make([]zoneAgg, len(pr.parts))
@@ -148,9 +148,10 @@ func (m *model) accessKind(k int) []float64 {
 }
 
 // housingZone counts the dwellings, households and residents of zone z and
-// spreads its residents over its buildings by dwellings. It appends to
-// changed the buildings whose residents changed, and returns it.
-func (m *model) housingZone(z int, changed []int) []int {
+// spreads its residents over its buildings by dwellings. With track, it
+// appends to changed the buildings whose residents changed; it returns
+// changed.
+func (m *model) housingZone(z int, changed []int, track bool) []int {
 	s := m.s
 	c := s.City
 	p := &s.Params
@@ -176,7 +177,9 @@ func (m *model) housingZone(z int, changed []int) []int {
 		}
 		if r != m.residents[i] {
 			m.residents[i] = r
-			changed = append(changed, int(i))
+			if track {
+				changed = append(changed, int(i))
+			}
 		}
 	}
 	return changed

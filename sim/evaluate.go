@@ -75,8 +75,7 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 			return nil, fmt.Errorf("scenario: params: %v", err)
 		}
 	}
-	base := NewState(c, params)
-	st := base.Clone()
+	st := NewState(c, params)
 	for i := range sc.Edits {
 		if _, err := st.Apply(&sc.Edits[i]); err != nil {
 			return nil, &EditError{Index: i, Op: sc.Edits[i].Op, Err: err}

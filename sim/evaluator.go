@@ -174,7 +174,7 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 	for z := 0; z < nz; z++ {
 		if housing[z] {
 			n := len(changed)
-			changed = m.housingZone(z, changed)
+			changed = m.housingZone(z, changed, true)
 			for _, id := range changed[n:] {
 				m.dirtyPart[pr.bPart[id]] = true
 				m.housingPart[pr.bPart[id]] = true

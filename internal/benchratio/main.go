@@ -1,15 +1,21 @@
-// Command benchratio prints, for each benchmark found in two files of `go
-// test -bench` output (native, then js/wasm), the median of each and the
-// ratio of the medians. A benchmark that reports ns/edit is compared on
-// that, others on ns/op. `make bench-wasm` runs it on runs it interleaves,
-// native then js/wasm, so that both see the machine in the same state.
+// Command benchratio prints, for each benchmark found in files of `go test
+// -bench` output (native, then js/wasm), the median of each and the ratio of
+// the medians. A benchmark that reports ns/edit is compared on that, others
+// on ns/op. `make bench-wasm` runs it on runs it interleaves, native then
+// js/wasm, so that both see the machine in the same state.
 //
-// Usage: go run ./internal/benchratio native.txt wasm.txt
+// A third file, native runs with one thread (-test.cpu 1), adds their median
+// and the ratio of js/wasm to it: js/wasm has one thread, while a native
+// run may do work on a second core (the collector's marking, or the
+// baseline beside the scenario in a cold Evaluate).
+//
+// Usage: go run ./internal/benchratio native.txt wasm.txt [native-one-thread.txt]
 package main
 
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -17,27 +23,52 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: benchratio native.txt wasm.txt")
+	if len(os.Args) != 3 && len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: benchratio native.txt wasm.txt [native-one-thread.txt]")
 		os.Exit(2)
 	}
-	native, order, err := read(os.Args[1])
-	if err == nil {
-		var wasm map[string][]float64
-		wasm, _, err = read(os.Args[2])
-		if err == nil {
-			fmt.Printf("%-48s %12s %12s %8s\n", "median of runs (ms)", "native", "js/wasm", "ratio")
-			for _, name := range order {
-				if w, ok := wasm[name]; ok {
-					n, m := median(native[name]), median(w)
-					fmt.Printf("%-48s %12.4f %12.4f %8.2f   (%d, %d runs)\n", name, n/1e6, m/1e6, m/n, len(native[name]), len(w))
-				}
-			}
-			return
+	if err := run(os.Stdout, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+}
+
+// run reads the files named by paths (native, js/wasm, and optionally native
+// on one thread) and writes the table of medians and ratios to w.
+func run(w io.Writer, paths []string) error {
+	native, order, err := read(paths[0])
+	if err != nil {
+		return err
+	}
+	wasm, _, err := read(paths[1])
+	if err != nil {
+		return err
+	}
+	var one map[string][]float64
+	if len(paths) > 2 {
+		if one, _, err = read(paths[2]); err != nil {
+			return err
 		}
 	}
-	fmt.Fprintln(os.Stderr, "benchratio:", err)
-	os.Exit(1)
+	fmt.Fprintf(w, "%-48s %12s %12s %8s", "median of runs (ms)", "native", "js/wasm", "ratio")
+	if one != nil {
+		fmt.Fprintf(w, " %12s %8s", "1 thread", "ratio")
+	}
+	fmt.Fprintln(w)
+	for _, name := range order {
+		ws, ok := wasm[name]
+		if !ok {
+			continue
+		}
+		n, m := median(native[name]), median(ws)
+		fmt.Fprintf(w, "%-48s %12.4f %12.4f %8.2f", name, n/1e6, m/1e6, m/n)
+		if o, ok := one[name]; ok {
+			o1 := median(o)
+			fmt.Fprintf(w, " %12.4f %8.2f", o1/1e6, m/o1)
+		}
+		fmt.Fprintf(w, "   (%d, %d runs)\n", len(native[name]), len(ws))
+	}
+	return nil
 }
 
 // read returns the times of each benchmark in a file, by name without the

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,24 @@ func TestReadRejectsAFileWithoutResults(t *testing.T) {
 	}
 	if _, _, err := read(path); err == nil {
 		t.Fatal("want an error for a file with no benchmark results")
+	}
+}
+
+func TestRunPrintsRatios(t *testing.T) {
+	var out strings.Builder
+	if err := run(&out, []string{"testdata/native.txt", "testdata/wasm.txt", "testdata/native1.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want a header and two benchmarks:\n%s", len(lines), out.String())
+	}
+	// Rezone: native 1.5 ms, js/wasm 3.1 ms (2.07), one thread 2.1 ms (1.48).
+	if f := strings.Fields(lines[1]); len(f) < 6 || f[1] != "1.5000" || f[2] != "3.1000" || f[3] != "2.07" || f[4] != "2.1000" || f[5] != "1.48" {
+		t.Errorf("rezone line %q", lines[1])
+	}
+	// Search has no one-thread runs: its line ends after the first ratio.
+	if f := strings.Fields(lines[2]); len(f) < 4 || f[3] != "1.50" || strings.Count(lines[2], ".") != 3 {
+		t.Errorf("search line %q", lines[2])
 	}
 }
