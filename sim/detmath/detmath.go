@@ -22,8 +22,31 @@ func Pow(x, y float64) float64 {
 		return 0
 	case y == 1:
 		return x
+	case y >= 2 && y <= maxIntPow && y == math.Trunc(y):
+		return powInt(x, int(y))
 	}
 	return exp(float64(y * log(x)))
+}
+
+// maxIntPow is the largest whole exponent Pow computes by multiplying.
+const maxIntPow = 16
+
+// powInt returns x**n, n ≥ 1, by repeated squaring: a few exactly rounded
+// products, closer to the true power than exp(n log x) and many times
+// cheaper (the BPR curve raises every segment's volume/capacity to a whole
+// power at each step of the car assignment).
+func powInt(x float64, n int) float64 {
+	r := 1.0
+	for {
+		if n&1 == 1 {
+			r *= x
+		}
+		n >>= 1
+		if n == 0 {
+			return r
+		}
+		x *= x
+	}
 }
 
 // Hypot returns sqrt(x*x + y*y). Sqrt is exactly rounded everywhere.

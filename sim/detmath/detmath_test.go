@@ -28,3 +28,26 @@ func TestAgainstMath(t *testing.T) {
 	near("Pow", Pow(1.3, -0.6), math.Pow(1.3, -0.6))
 	near("Hypot", Hypot(3, 4), 5)
 }
+
+// TestPowWholeExponents: whole exponents up to maxIntPow are products, within
+// a few ulps of math.Pow; others, and 1 and 0, take the general path.
+func TestPowWholeExponents(t *testing.T) {
+	for _, x := range []float64{1e-9, 0.013, 0.5, 0.87, 1, 1.0000001, 1.7, 3, 250} {
+		for n := 2; n <= maxIntPow; n++ {
+			got, want := Pow(x, float64(n)), math.Pow(x, float64(n))
+			if math.Abs(got-want) > float64(n)*2.3e-16*want {
+				t.Errorf("Pow(%v, %d) = %v, math says %v", x, n, got, want)
+			}
+		}
+	}
+	x := 0.8 // a variable: constant expressions are evaluated exactly
+	if got := Pow(x, 4); got != x*x*(x*x) {
+		t.Errorf("Pow(0.8, 4) = %v, want (0.8²)²", got)
+	}
+	if got, want := Pow(0.8, 17), exp(17*log(0.8)); got != want {
+		t.Errorf("Pow(0.8, 17) = %v, want exp(17 log 0.8) = %v", got, want)
+	}
+	if got, want := Pow(0.8, 4.5), exp(4.5*log(0.8)); got != want {
+		t.Errorf("Pow(0.8, 4.5) = %v, want exp(4.5 log 0.8) = %v", got, want)
+	}
+}
