@@ -122,10 +122,15 @@ func Compute(s *State, base *Report) *Report {
 
 // both runs f and g at once and returns when both are done. With one
 // processor (always on js/wasm, which has one thread) it runs them in turn:
-// a goroutine would only add the cost of switching.
+// a goroutine would only add the cost of switching. Between them it yields,
+// so that a collection started in f can finish: on js/wasm the collector's
+// worker runs only when the one goroutine yields, and a collection left
+// marking lets the heap grow by all that is allocated meanwhile (a cold
+// Evaluate of the Eixample, run in a loop, grew it past 250 MB).
 func both(f, g func()) {
 	if runtime.GOMAXPROCS(0) == 1 {
 		f()
+		runtime.Gosched()
 		g()
 		return
 	}
