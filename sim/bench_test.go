@@ -7,10 +7,12 @@ import (
 	"github.com/barri-city/barri/sim"
 )
 
-// benchEvaluate times a full Evaluate of a scenario (a retrofit of a few
-// blocks) on a city whose derived indexes are built: "warm", the city already
-// holds the baseline (as in a batch or on the workshop server); "cold", the
-// baseline is computed too.
+// benchEvaluate times Evaluate of a scenario (a deep retrofit of the blocks
+// within 300 m of a building): "warm", the city already holds its baseline
+// (as in a batch or on the workshop server), so Evaluate computes again only
+// what the edits reach; "cold", the baseline is computed too; "full", the
+// naive way: the scenario's state computed whole, every model, as the
+// baseline itself is.
 func benchEvaluate(b *testing.B, c *sim.City) {
 	sc := &sim.Scenario{City: c.Name, Edits: []sim.Edit{{Op: "retrofit", Level: "deep",
 		Area: areaAround(c, c.Buildings[len(c.Buildings)/2].Centroid, 300)}}}
@@ -32,6 +34,17 @@ func benchEvaluate(b *testing.B, c *sim.City) {
 			if _, err := sim.Evaluate(c, sc); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		base := sim.Baseline(c, sim.DefaultParams())
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			st := sim.NewState(c, sim.DefaultParams())
+			if _, err := st.Apply(&sc.Edits[0]); err != nil {
+				b.Fatal(err)
+			}
+			sim.Compute(st, base)
 		}
 	})
 }

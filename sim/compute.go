@@ -27,9 +27,12 @@ type model struct {
 	ff        *freeFlow
 	tc        *tripChoices
 	scratch   mobScratch
-	mob       *mobilityResult
-	tree      *spt
-	trees     [2]*spt // for the two halves of the car assignment
+	// ff and tc belong to a baseline model that others share: a new
+	// network or choice must not reuse their arrays.
+	sharedFF, sharedTC bool
+	mob                *mobilityResult
+	tree               *spt
+	trees              [2]*spt // for the two halves of the car assignment
 
 	// What changed since prev, the last report, for an incremental report.
 	// With prev nil the report is computed whole.

@@ -75,19 +75,41 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 			return nil, fmt.Errorf("scenario: params: %v", err)
 		}
 	}
-	st := NewState(c, params)
+	// The scenario starts from the city's baseline (computed once per
+	// city and parameters) and takes its edits as one change: only the
+	// stages they reach are computed again (see Evaluator), with the bits
+	// of a whole computation.
+	base, mb := c.baselineModel(params)
+	ev := newEvaluator(base, mb)
+	st := ev.st
+	all := appliedEdit{undo: &Undo{nStops: len(st.Stops), nParks: len(st.Parks)}}
 	for i := range sc.Edits {
-		if _, err := st.Apply(&sc.Edits[i]); err != nil {
+		u, err := st.Apply(&sc.Edits[i])
+		if err != nil {
 			return nil, &EditError{Index: i, Op: sc.Edits[i].Op, Err: err}
 		}
+		all.undo.TouchedBuildings = append(all.undo.TouchedBuildings, u.TouchedBuildings...)
+		all.undo.TouchedSegments = append(all.undo.TouchedSegments, u.TouchedSegments...)
 	}
-	// The baseline depends on the city and the parameters only: the city
-	// keeps it, so that many scenarios on one city compute it once.
-	// When it must be computed, it runs beside the scenario's models.
-	var b *Report
-	var ms *model
-	both(func() { b = c.baseline(params) }, func() { ms = newModel(st) })
-	return ms.result(sc.Name, c.Name, sc.Seed, b), nil
+	all.params = st.Params != params
+	all.parks = len(st.Parks) != all.undo.nParks
+	all.stops = len(st.Stops) != all.undo.nStops
+	if len(sc.Edits) > 0 {
+		ev.refresh(all)
+	}
+	ev.SetName(sc.Name, sc.Seed)
+	return ev.Result(), nil
+}
+
+// pairResult returns the result of a scenario report s against the baseline
+// report b.
+func pairResult(name, city string, seed uint64, b, s *Report) *Result {
+	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City),
+		ZoneDelta: make([]ZoneReport, len(s.Zones))}
+	for z := range s.Zones {
+		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
+	}
+	return r
 }
 
 // result computes the report of m and its result against the baseline

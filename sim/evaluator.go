@@ -27,15 +27,22 @@ type appliedEdit struct {
 	params, parks, stops bool
 }
 
-// NewEvaluator evaluates the baseline of a city with the given parameters and
-// starts a scenario on it with no edits.
+// NewEvaluator starts a scenario with no edits on the baseline of a city
+// with the given parameters (computed once per city and parameters, and
+// kept: see City.ForgetBaselines).
 func NewEvaluator(c *City, p Params) *Evaluator {
-	base := NewState(c, p)
-	mb := newModel(base)
-	ev := &Evaluator{baseRep: mb.report(nil), st: base.Clone()}
-	// The scenario starts as a copy of the baseline's stages. Stages that
-	// the Evaluator changes in place are copied; the others are replaced
-	// when they change.
+	baseRep, mb := c.baselineModel(p)
+	return newEvaluator(baseRep, mb)
+}
+
+// newEvaluator starts a scenario on a baseline's report and model, which it
+// shares and never changes. Stages that the Evaluator changes in place are
+// copied; the others are replaced when they change, and the free-flow
+// network and trip choices (large arrays an edit reuses) are not reused
+// while they are the baseline's.
+func newEvaluator(baseRep *Report, mb *model) *Evaluator {
+	c := mb.s.City
+	ev := &Evaluator{baseRep: baseRep, st: mb.s.Clone()}
 	m := *mb
 	m.s = ev.st
 	m.energy = slices.Clone(mb.energy)
@@ -48,12 +55,18 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 	m.residents = slices.Clone(mb.residents)
 	m.dwell = slices.Clone(mb.dwell)
 	m.demand = mb.demand.clone()
+	m.sharedFF, m.sharedTC = true, true
 	m.tree = newSPT(len(c.Nodes))
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
+	m.scratch = mobScratch{}
+	m.zoneDirty, m.rentsDirty, m.ekappa, m.owned, m.ids = nil, nil, nil, nil, nil
 	m.dirtyPart = make([]bool, len(c.prep().parts))
 	m.housingPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
-	ev.setResult(ev.m)
+	// With no edit the scenario's report is the baseline's: the rents use
+	// the constants the baseline fitted, which give the same bits again.
+	ev.rep = baseRep
+	ev.res = pairResult("", c.Name, 0, baseRep, baseRep)
 	return ev
 }
 
@@ -201,11 +214,20 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.demand.ptAcc = m.ptAcc
 		demand = true
 	}
+	// The baseline's network and choices are replaced, never reused.
 	if streets {
-		m.ff = newFreeFlow(c, s, &m.trees, m.ff)
+		old := m.ff
+		if m.sharedFF {
+			old, m.sharedFF = nil, false
+		}
+		m.ff = newFreeFlow(c, s, &m.trees, old)
 	}
 	if streets || a.stops {
-		m.tc = newTripChoices(c, s, m.demand, m.ff, m.tc)
+		prev := m.tc
+		if m.sharedTC {
+			prev, m.sharedTC = &tripChoices{decay: m.tc.decay}, false
+		}
+		m.tc = newTripChoices(c, s, m.demand, m.ff, prev)
 	}
 	if streets || demand {
 		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/barri-city/barri/maps"
@@ -97,5 +98,71 @@ func TestEvaluatorEqualsEvaluate(t *testing.T) {
 		if digest(ev.Report()) != digest(r.Scenario) || digest(ev.Result().Baseline) != digest(r.Baseline) {
 			t.Errorf("%s: the Evaluator and Evaluate differ", name)
 		}
+	}
+}
+
+// TestEvaluateMatchesFullCompute: Evaluate, which starts from the city's
+// baseline model and recomputes only what a scenario's edits reach, gives
+// the bits of a full recompute, for random scenarios of one to six edits
+// (street, stop, park and parameter edits among them). Each scenario is
+// evaluated twice, around the others, and must not change: scenarios share
+// the baseline model and must leave it as it was.
+func TestEvaluateMatchesFullCompute(t *testing.T) {
+	t.Run("eixample", func(t *testing.T) { evaluateMatchesFullCompute(t, maps.Eixample()) })
+	t.Run("synthetic", func(t *testing.T) { evaluateMatchesFullCompute(t, maps.Synthetic(3000, 3)) })
+}
+
+func evaluateMatchesFullCompute(t *testing.T, c *sim.City) {
+	seed := testSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 3))
+	base := sim.Baseline(c, sim.DefaultParams())
+	var scenarios []*sim.Scenario
+	var digests [][32]byte
+	for len(scenarios) < 12 {
+		sc := &sim.Scenario{City: c.Name}
+		st := sim.NewState(c, sim.DefaultParams())
+		for n := 1 + rng.IntN(6); len(sc.Edits) < n; {
+			e := randomEdit(c, rng)
+			if rng.IntN(10) == 0 {
+				e = sim.Edit{Op: "param", Name: "car_cost_eur_km", Value: ptr(0.1 + rng.Float64())}
+			}
+			if _, err := st.Apply(&e); err == nil {
+				sc.Edits = append(sc.Edits, e)
+			}
+		}
+		r, err := sim.Evaluate(c, sc)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		b := base
+		if st.Params != sim.DefaultParams() {
+			b = sim.Baseline(c, st.Params)
+		}
+		if digest(r.Scenario) != digest(sim.Compute(st, b)) {
+			t.Fatalf("seed %d, scenario %d (%d edits): Evaluate differs from a full recompute", seed, len(scenarios), len(sc.Edits))
+		}
+		scenarios = append(scenarios, sc)
+		digests = append(digests, digest(r.Scenario))
+	}
+	// Again, all at once, as a batch run does.
+	again := make([][32]byte, len(scenarios))
+	var wg sync.WaitGroup
+	for i, sc := range scenarios {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if r, err := sim.Evaluate(c, sc); err == nil {
+				again[i] = digest(r.Scenario)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range scenarios {
+		if again[i] != digests[i] {
+			t.Fatalf("seed %d: scenario %d changed when evaluated again beside the others", seed, i)
+		}
+	}
+	if r, _ := sim.Evaluate(c, &sim.Scenario{City: c.Name}); digest(r.Scenario) != digest(base) {
+		t.Fatalf("seed %d: after the scenarios, no edit no longer gives the baseline", seed)
 	}
 }

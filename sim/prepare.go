@@ -56,6 +56,7 @@ type cachedBaseline struct {
 	params Params
 	once   sync.Once
 	rep    *Report
+	m      *model // its stages, read-only: scenarios start from copies (Evaluator)
 }
 
 // maxBaselines bounds the baselines a city keeps.
@@ -65,6 +66,13 @@ const maxBaselines = 4
 // computing it once. Concurrent callers with the same parameters share one
 // computation.
 func (c *City) baseline(p Params) *Report {
+	rep, _ := c.baselineModel(p)
+	return rep
+}
+
+// baselineModel returns the baseline report and model of the city with
+// parameters p, computing them once. The model is shared: never change it.
+func (c *City) baselineModel(p Params) (*Report, *model) {
 	cc := &c.cache
 	cc.baseMu.Lock()
 	var e *cachedBaseline
@@ -82,12 +90,16 @@ func (c *City) baseline(p Params) *Report {
 		}
 	}
 	cc.baseMu.Unlock()
-	e.once.Do(func() { e.rep = newModel(NewState(c, p)).report(nil) })
-	return e.rep
+	e.once.Do(func() {
+		e.m = newModel(NewState(c, p))
+		e.rep = e.m.report(nil)
+	})
+	return e.rep, e.m
 }
 
-// ForgetBaselines drops the baseline reports the city keeps (up to four sets
-// of parameters), freeing their memory; they are computed again when needed.
+// ForgetBaselines drops the baselines the city keeps (reports and model
+// stages, for up to four sets of parameters), freeing their memory; they are
+// computed again when needed.
 func (c *City) ForgetBaselines() {
 	c.cache.baseMu.Lock()
 	c.cache.bases = nil

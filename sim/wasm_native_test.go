@@ -14,13 +14,14 @@ import (
 )
 
 // wasmTests are the tests TestNativeAndWasmAgree runs under Node.
-const wasmTests = "^(TestPrintDigests|TestRunMatchesDijkstra|TestEditUndoIsBitIdentical|TestEvaluatorMatchesFullCompute|TestEvaluatorEqualsEvaluate)$"
+const wasmTests = "^(TestPrintDigests|TestRunMatchesDijkstra|TestEditUndoIsBitIdentical|TestEvaluatorMatchesFullCompute|TestEvaluatorEqualsEvaluate|TestEvaluateMatchesFullCompute)$"
 
 // TestNativeAndWasmAgree runs the same scenarios natively and as js/wasm
 // under Node, and compares the digests of every indicator, street and building.
 // Under Node it also runs the tests that hold the WebAssembly kernels of
 // graph_wasm.s to their references: searches against Dijkstra's algorithm,
-// and random edit sequences through the Evaluator against full recomputes.
+// and random edit sequences through the Evaluator and random scenarios
+// through Evaluate against full recomputes.
 func TestNativeAndWasmAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the tests under Node: skipped with -short")
