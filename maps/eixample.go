@@ -322,8 +322,7 @@ func Eixample() *sim.City {
 				b := sim.Building{Footprint: orb.Polygon{plot}, Floors: floors, FloorArea: fp * float64(floors), Use: use,
 					Year: year, RoofArea: fp, Zone: z}
 				buildings = append(buildings, b)
-				st := sim.BuildingState{Floors: floors, FloorArea: b.FloorArea, Use: use}
-				zoneRes[z] += sim.ResidentialArea(&st)
+				zoneRes[z] += residentialArea(&b)
 			}
 			// Amenities of daily life, placed in the courtyard or at a corner.
 			place := func(kind, name string, p float64) {
@@ -356,8 +355,7 @@ func Eixample() *sim.City {
 	// 90% occupancy (Barcelona's census counts ~10% of homes empty or secondary).
 	for i := range buildings {
 		b := &buildings[i]
-		st := sim.BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: b.Use}
-		res := sim.ResidentialArea(&st)
+		res := residentialArea(b)
 		m2 := zoneRes[b.Zone] / (zones[b.Zone].Households / 0.9)
 		b.Dwellings = int(math.Round(res / m2))
 	}

@@ -592,6 +592,14 @@ func importAges(feats []Feature, proj sim.Projection) []ageArea {
 	return out
 }
 
+// residentialArea is sim.ResidentialArea of a building as built. Its use is
+// one of sim.Uses: the import and the built-in cities give no other.
+func residentialArea(b *sim.Building) float64 {
+	u, _ := sim.UseCodeOf(b.Use)
+	st := sim.BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: u}
+	return sim.ResidentialArea(&st)
+}
+
 // buildingUse maps OSM building and other tags to a use.
 func buildingUse(f *Feature) (string, bool) {
 	if u := f.Str("use", "building:use"); u != "" {
@@ -740,8 +748,7 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 			b.Year = 1960
 			rep.impute("buildings", "year", "default 1960")
 		}
-		st := sim.BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: b.Use}
-		res := sim.ResidentialArea(&st)
+		res := residentialArea(b)
 		if !flats[i] {
 			b.Dwellings = int(math.Round(res / sim.DefaultParams()[sim.PDwellingM2]))
 			rep.impute("buildings", "dwellings", "residential floor area / gross dwelling size")

@@ -64,8 +64,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 				year := int(zones[z].MeanBuildingYear + normal(rng)*20)
 				b := sim.Building{Footprint: orb.Polygon{r}, Floors: floors, FloorArea: fp * float64(floors), Use: use,
 					Year: max(1850, min(2025, year)), RoofArea: fp, Zone: z}
-				st := sim.BuildingState{Floors: floors, FloorArea: b.FloorArea, Use: use}
-				zoneRes[z] += sim.ResidentialArea(&st)
+				zoneRes[z] += residentialArea(&b)
 				buildings = append(buildings, b)
 				count++
 			}
@@ -86,8 +85,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 	}
 	for i := range buildings {
 		b := &buildings[i]
-		st := sim.BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: b.Use}
-		res := sim.ResidentialArea(&st)
+		res := residentialArea(b)
 		b.Dwellings = int(res / 90)
 		zones[b.Zone].Households += float64(b.Dwellings) * 0.9
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -39,6 +40,50 @@ const (
 
 // Uses lists the valid building uses.
 var Uses = []string{UseResidential, UseMixed, UseOffice, UseRetail, UsePublic, UseIndustrial}
+
+// UseCode is a building's use in a State: its index in Uses. A state holds
+// codes, not names, so that its buildings hold no pointers: a state copies
+// as plain memory and the collector never scans it (on js/wasm the
+// collector runs on the one thread, and an Evaluate copies the state).
+type UseCode uint8
+
+// The codes of Uses, in its order.
+const (
+	codeResidential UseCode = iota
+	codeMixed
+	codeOffice
+	codeRetail
+	codePublic
+	codeIndustrial
+)
+
+// UseCodeOf returns the code of a use named in Uses; ok is false for any
+// other name.
+func UseCodeOf(name string) (code UseCode, ok bool) {
+	for i, u := range Uses {
+		if u == name {
+			return UseCode(i), true
+		}
+	}
+	return 0, false
+}
+
+// String returns the name of the use.
+func (u UseCode) String() string {
+	if int(u) < len(Uses) {
+		return Uses[u]
+	}
+	return fmt.Sprintf("use(%d)", uint8(u))
+}
+
+// useCode returns the code of a use that NewCity or Edit.check has checked.
+func useCode(name string) UseCode {
+	u, ok := UseCodeOf(name)
+	if !ok {
+		panic(fmt.Sprintf("sim: use %q is not one of %v", name, Uses))
+	}
+	return u
+}
 
 // Building is a footprint with its attributes.
 type Building struct {
@@ -178,6 +223,9 @@ func NewCity(name string, origin orb.Point, zones []Zone, buildings []Building, 
 		b.ID = i
 		if len(b.Footprint) == 0 || len(b.Footprint[0]) < 4 {
 			return nil, fmt.Errorf("sim: building %d has no footprint", i)
+		}
+		if _, ok := UseCodeOf(b.Use); !ok {
+			return nil, fmt.Errorf("sim: building %d has use %q: give one of %s", i, b.Use, strings.Join(Uses, ", "))
 		}
 		b.Centroid = Centroid(b.Footprint[0])
 		if b.Zone >= len(zones) {

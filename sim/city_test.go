@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -46,5 +47,22 @@ func TestProjectionRoundTrip(t *testing.T) {
 	// 0.01° of longitude at 41.39° N is about 835 m; 0.01° of latitude about 1113 m.
 	if math.Abs(xy[0]-835.3) > 1 || math.Abs(xy[1]-1113.2) > 1 {
 		t.Errorf("ToXY = %v", xy)
+	}
+}
+
+// TestNewCityRejectsAnUnknownUse: a state holds a building's use as its
+// index in Uses, so NewCity refuses a use outside them, naming the building.
+func TestNewCityRejectsAnUnknownUse(t *testing.T) {
+	c := testCity(t)
+	blds := append([]Building(nil), c.Buildings...)
+	blds[3].Use = "warehouse"
+	_, err := NewCity("test", c.Origin, c.Zones, blds, c.Nodes, c.Segments, c.Stops, c.Amenities)
+	if err == nil || !strings.Contains(err.Error(), "building 3") || !strings.Contains(err.Error(), `"warehouse"`) {
+		t.Fatalf("NewCity with use %q: %v, want an error naming building 3 and the use", "warehouse", err)
+	}
+	for i, u := range Uses {
+		if code, ok := UseCodeOf(u); !ok || int(code) != i || code.String() != u {
+			t.Errorf("UseCodeOf(%q) = %v, %v", u, code, ok)
+		}
 	}
 }

@@ -81,11 +81,11 @@ func energyOf(c *City, s *State, i int) buildingEnergy {
 func Jobs(p *Params, b *BuildingState) float64 {
 	m2 := p[PJobM2Retail]
 	switch b.Use {
-	case UseOffice:
+	case codeOffice:
 		m2 = p[PJobM2Office]
-	case UsePublic:
+	case codePublic:
 		m2 = p[PJobM2Public]
-	case UseIndustrial:
+	case codeIndustrial:
 		m2 = p[PJobM2Industrial]
 	}
 	return (b.FloorArea - ResidentialArea(b)) / m2

@@ -27,7 +27,7 @@ const (
 type BuildingState struct {
 	Floors     int
 	FloorArea  float64
-	Use        string
+	Use        UseCode
 	Dwellings  int
 	Affordable int
 	Retrofit   int
@@ -69,7 +69,7 @@ func NewState(c *City, p Params) *State {
 		Segments: make([]SegmentState, len(c.Segments))}
 	for i := range c.Buildings {
 		b := &c.Buildings[i]
-		s.Buildings[i] = BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: b.Use, Dwellings: b.Dwellings,
+		s.Buildings[i] = BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: useCode(b.Use), Dwellings: b.Dwellings,
 			PVCoverage: p[PBaselinePVCoverage]}
 	}
 	for i := range c.Segments {
@@ -238,7 +238,7 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 			b := saveB(id)
 			fp := PolygonArea(c.Buildings[id].Footprint)
 			if e.Use != "" {
-				b.Use = e.Use
+				b.Use = useCode(e.Use)
 			}
 			if e.AddFloors != nil {
 				b.Floors = max(1, b.Floors+*e.AddFloors)
@@ -293,8 +293,8 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 				continue
 			}
 			b := saveB(id)
-			if b.Use != UseResidential && b.Use != UseMixed {
-				b.Use = UseMixed
+			if b.Use != codeResidential && b.Use != codeMixed {
+				b.Use = codeMixed
 			}
 			b.Dwellings += shares[i]
 			b.Affordable += int(math.Round(float64(shares[i]) * share))
@@ -372,9 +372,9 @@ func (s *State) setDwellings(b *BuildingState, n int, share float64, explicit bo
 // ResidentialArea is the floor area of a building used for homes.
 func ResidentialArea(b *BuildingState) float64 {
 	switch b.Use {
-	case UseResidential:
+	case codeResidential:
 		return b.FloorArea
-	case UseMixed:
+	case codeMixed:
 		if b.Floors <= 1 {
 			return 0
 		}
