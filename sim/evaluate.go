@@ -65,9 +65,12 @@ type Result struct {
 }
 
 // Evaluate computes the baseline and scenario indicators of sc on city c.
-// It is deterministic: the same inputs give the same bits, whatever the
-// number of processors. The baseline report is shared between the results of
-// one city and parameters: treat reports as read-only.
+// The city computes its baseline once per set of parameters and keeps it;
+// the scenario recomputes only what its edits reach, with the bits of a
+// whole computation. It is deterministic: the same inputs give the same
+// bits, whatever the number of processors. Reports are shared between
+// results (a scenario without edits reports the baseline itself): treat
+// them as read-only.
 func Evaluate(c *City, sc *Scenario) (*Result, error) {
 	params := DefaultParams()
 	for _, name := range sortedKeys(sc.Params) {
