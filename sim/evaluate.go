@@ -104,15 +104,13 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 	return ev.Result(), nil
 }
 
-// pairResult returns the result of a scenario report s against the baseline
-// report b.
-func pairResult(name, city string, seed uint64, b, s *Report) *Result {
-	r := &Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City),
-		ZoneDelta: make([]ZoneReport, len(s.Zones))}
+// pairResult sets r to the result of a scenario report s against the
+// baseline report b, its zone deltas in zoneDelta (one entry per zone).
+func pairResult(r *Result, name, city string, seed uint64, b, s *Report, zoneDelta []ZoneReport) {
+	*r = Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City), ZoneDelta: zoneDelta}
 	for z := range s.Zones {
-		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
+		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
 	}
-	return r
 }
 
 // result computes the report of m and its result against the baseline
@@ -129,13 +127,8 @@ func (m *model) result(name, city string, seed uint64, base *Report) *Result {
 	s := &both.rep
 	s.Zones = zones[:nz:nz]
 	m.fill(base, s)
-	r := &both.res
-	*r = Result{Name: name, City: city, Seed: seed, Baseline: base, Scenario: s, Delta: s.City.Sub(&base.City),
-		ZoneDelta: zones[nz:]}
-	for z := range s.Zones {
-		r.ZoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&base.Zones[z].Values)}
-	}
-	return r
+	pairResult(&both.res, name, city, seed, base, s, zones[nz:])
+	return &both.res
 }
 
 // Compute evaluates every model on a state. base, when given, is the

@@ -66,7 +66,8 @@ func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	// With no edit the scenario's report is the baseline's: the rents use
 	// the constants the baseline fitted, which give the same bits again.
 	ev.rep = baseRep
-	ev.res = pairResult("", c.Name, 0, baseRep, baseRep)
+	ev.res = &Result{}
+	pairResult(ev.res, "", c.Name, 0, baseRep, baseRep, make([]ZoneReport, len(baseRep.Zones)))
 	return ev
 }
 
