@@ -208,7 +208,7 @@ func (m *model) sumPart(z, pi int, housing bool) {
 		a.pv += e.pvKWh
 		a.co2 += e.co2Kg
 		a.resKWh += e.resKWh
-		a.roofUsable += float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage
+		a.roofUsable += float64(float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage)
 		if inZone {
 			a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
 		}
@@ -607,6 +607,12 @@ func sameBuildingResult(a, b *BuildingResult) bool {
 	return a.ID == b.ID && a.Dwellings == b.Dwellings && a.Affordable == b.Affordable &&
 		math.Float64bits(a.EnergyKWh) == math.Float64bits(b.EnergyKWh) && math.Float64bits(a.PVKWh) == math.Float64bits(b.PVKWh) &&
 		math.Float64bits(a.Rent) == math.Float64bits(b.Rent)
+}
+
+// sameStreetResult reports whether a and b hold the same bits.
+func sameStreetResult(a, b *StreetResult) bool {
+	return a.ID == b.ID && math.Float64bits(a.CarFlow) == math.Float64bits(b.CarFlow) &&
+		math.Float64bits(a.SpeedKmh) == math.Float64bits(b.SpeedKmh) && math.Float64bits(a.VC) == math.Float64bits(b.VC)
 }
 
 // streetResults returns the traffic on every segment.

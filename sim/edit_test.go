@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -90,12 +91,14 @@ func digest(r *sim.Report) [32]byte {
 	for _, s := range r.Streets {
 		put(s.CarFlow)
 		put(s.SpeedKmh)
+		put(s.VC)
 	}
-	for i := range r.NumBuildings() {
-		b := r.Building(i)
+	for b := range r.Buildings() {
 		put(b.EnergyKWh)
 		put(b.PVKWh)
 		put(b.Rent)
+		put(float64(b.Dwellings))
+		put(float64(b.Affordable))
 	}
 	var out [32]byte
 	copy(out[:], h.Sum(nil))
@@ -172,24 +175,41 @@ func TestEditErrorsNameTheEdit(t *testing.T) {
 	c := maps.Eixample()
 	far := json.RawMessage(`{"type":"Polygon","coordinates":[[[2.0,41.0],[2.01,41.0],[2.01,41.01],[2.0,41.01],[2.0,41.0]]]}`)
 	for _, tc := range []struct {
-		edit sim.Edit
-		want string
+		edit        sim.Edit
+		field, want string
 	}{
-		{sim.Edit{Op: "park", Area: far}, "outside the city"},
-		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{Name: "Carrer de Nowhere"}}, "no street named"},
-		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{999999}}}, "does not exist"},
-		{sim.Edit{Op: "add_housing", Building: ptr(-4), Dwellings: ptr(3)}, "does not exist"},
-		{sim.Edit{Op: "superblock", Area: areaAround(c, c.Buildings[0].Centroid, 20)}, "no interior street"},
+		{sim.Edit{Op: "park", Area: far}, "area", "outside the city"},
+		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{Name: "Carrer de Nowhere"}}, "streets", "no street named"},
+		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{999999}}}, "streets", "does not exist"},
+		{sim.Edit{Op: "add_housing", Building: ptr(-4), Dwellings: ptr(3)}, "building", "does not exist"},
+		{sim.Edit{Op: "superblock", Area: areaAround(c, c.Buildings[0].Centroid, 20)}, "area", "no interior street"},
+		{sim.Edit{Op: "rezone", Area: areaAround(c, c.Buildings[0].Centroid, 100), AddFloors: ptr(40)}, "add_floors", "outside -20..20"},
+		{sim.Edit{Op: "solar", Area: areaAround(c, c.Buildings[0].Centroid, 100)}, "roof_coverage", "is required"},
+		{sim.Edit{Op: "transit_stop", At: []float64{2.16, 41.39}, Mode: "ferry", HeadwayMin: ptr(5.0)}, "mode", "must be bus"},
+		{sim.Edit{Op: "param", Name: "bpr_beta", Value: ptr(400.0)}, "value", "outside"},
+		{sim.Edit{Op: "teleport"}, "op", "unknown op"},
 	} {
 		sc := &sim.Scenario{City: "eixample", Edits: []sim.Edit{{Op: "param", Name: "bpr_beta", Value: ptr(4.0)}, tc.edit}}
 		_, err := sim.Evaluate(c, sc)
-		want := fmt.Sprintf("scenario: edit 1 (%s): ", tc.edit.Op)
+		want := fmt.Sprintf("sim: edit 1 (%s): ", tc.edit.Op)
 		if err == nil || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 			t.Errorf("%s: error %v, want it to start %q", tc.edit.Op, err, want)
 			continue
 		}
 		if got := err.Error(); !contains(got, tc.want) {
 			t.Errorf("%s: error %q, want %q in it", tc.edit.Op, got, tc.want)
+		}
+		var ee *sim.EditError
+		if !errors.As(err, &ee) || ee.Index != 1 || ee.Op != tc.edit.Op || ee.Field != tc.field {
+			t.Errorf("%s: error %#v, want an *EditError of edit 1, field %q", tc.edit.Op, ee, tc.field)
+		}
+		if !errors.Is(err, sim.ErrInvalid) {
+			t.Errorf("%s: error %v does not match sim.ErrInvalid", tc.edit.Op, err)
+		}
+		// The Evaluator reports the same edit error, with its own index.
+		ev := sim.NewEvaluator(c, sim.DefaultParams())
+		if _, err := ev.Apply(&tc.edit); !errors.As(err, &ee) || ee.Index != 0 || ee.Field != tc.field {
+			t.Errorf("%s: Evaluator.Apply error %v, want an *EditError of edit 0, field %q", tc.edit.Op, err, tc.field)
 		}
 	}
 }

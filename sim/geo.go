@@ -100,7 +100,7 @@ func ringArea(r orb.Ring) float64 {
 	for i := 0; i+1 < len(r); i++ {
 		s += float64(r[i][0]*r[i+1][1]) - float64(r[i+1][0]*r[i][1])
 	}
-	return math.Abs(s) / 2
+	return float64(math.Abs(s) / 2)
 }
 
 // PolygonArea returns the area of a polygon in square metres, holes removed.
@@ -219,6 +219,6 @@ func pointSegDist(p, a, b orb.Point) (float64, float64) {
 		t = (float64((p[0]-a[0])*dx) + float64((p[1]-a[1])*dy)) / l2
 		t = max(0, min(1, t))
 	}
-	q := orb.Point{a[0] + t*dx, a[1] + t*dy}
+	q := orb.Point{a[0] + float64(t*dx), a[1] + float64(t*dy)}
 	return dist(p, q), t
 }

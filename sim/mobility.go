@@ -77,7 +77,7 @@ func tieBreak(i int) float64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	z ^= z >> 31
-	return 1 + float64(z>>11)/(1<<53)/(1<<20)
+	return 1 + float64(float64(z>>11)/(1<<53)/(1<<20))
 }
 
 // newDemand computes trip ends and street qualities per analysis cell.
@@ -103,7 +103,7 @@ func (d *mobilityDemand) tripsCell(c *City, s *State, residents []float64, ci in
 	var cz []float64
 	perPerson := p[PTripsPerPerson]
 	for _, i := range pr.cellBld[ci] {
-		trips := residents[i] * perPerson
+		trips := float64(residents[i] * perPerson)
 		jobs := d.jobsOf(s, int(i))
 		d.jobs[i] = jobs
 		prod += trips
@@ -335,7 +335,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 		var sum float64
 		decay := tc.decay[o*nc : (o+1)*nc]
 		for j, dc := range decay {
-			w[j] = d.attr[j] * dc
+			w[j] = float64(d.attr[j] * dc)
 			sum += w[j]
 		}
 		internal := d.prod[o] * (1 - p[PExternalShare])
@@ -354,7 +354,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 			}
 			ch := &choice[j]
 			times, shares := &ch.times, &ch.shares
-			tm0, tm1, tm2, tm3 := trips*shares[0], trips*shares[1], trips*shares[2], trips*shares[3]
+			tm0, tm1, tm2, tm3 := float64(trips*shares[0]), float64(trips*shares[1]), float64(trips*shares[2]), float64(trips*shares[3])
 			m0, m1, m2, m3 := float64(tm0*times[0]), float64(tm1*times[1]), float64(tm2*times[2]), float64(tm3*times[3])
 			modes[0] += tm0
 			modes[1] += tm1
@@ -376,7 +376,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 			if km < 2 {
 				shortTrips += trips
 			}
-			cellCar[o] += trips * shares[mCar]
+			cellCar[o] += float64(trips * shares[mCar])
 			veh := trips * shares[mCar] / carOcc
 			switch {
 			case j == nc:
@@ -498,7 +498,7 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 			}
 		}
 	}
-	out.tripsDay = out.resTrips + p[PThroughVehDay]*p[PCarOccupancy]
+	out.tripsDay = out.resTrips + float64(p[PThroughVehDay]*p[PCarOccupancy])
 	return out
 }
 
@@ -556,12 +556,12 @@ func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, s
 	p := &s.Params
 	ww := p[PWalkWeight]
 	times[mWalk] = km / p[PWalkKmh] * 60
-	times[mBike] = km/p[PBikeKmh]*60 + 2 // locking and unlocking
+	times[mBike] = float64(km/p[PBikeKmh]*60) + 2 // locking and unlocking
 	ptSpeed := p[PBusKmh]
 	if km > 2 {
 		ptSpeed = p[PMetroKmh]
 	}
-	inVeh := km / ptSpeed * 60
+	inVeh := float64(km / ptSpeed * 60)
 	times[mPT] = inVeh + accO/ww + accD/ww
 	times[mCar] = carMin + 3 // parking and walking to the door
 	b := p[PBetaTime]
@@ -570,10 +570,10 @@ func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, s
 	// Calmed streets (superblocks, green axes, pedestrian streets) make
 	// walking feel shorter and ride like a bike lane.
 	u[mWalk] = float64(b*ww) * times[mWalk] * (1 - float64(p[PCalmWalkFactor]*calm))
-	u[mBike] = p[PASCBike] + b*(times[mBike]-p[PBikeLaneBonusMin]*min(1, bike+calm))
-	u[mPT] = p[PASCPT] + b*(inVeh+accO+accD+p[PPTFare]/vot)
+	u[mBike] = p[PASCBike] + float64(b*(times[mBike]-float64(p[PBikeLaneBonusMin]*min(1, bike+calm))))
+	u[mPT] = p[PASCPT] + float64(b*(inVeh+accO+accD+p[PPTFare]/vot))
 	carCost := float64(km*p[PCarCostKm]) + p[PParkingEur]
-	u[mCar] = p[PASCCar] + b*(times[mCar]+carCost/vot+p[PSuperblockCarPenaltyMin]*calm)
+	u[mCar] = p[PASCCar] + float64(b*(times[mCar]+carCost/vot+float64(p[PSuperblockCarPenaltyMin]*calm)))
 	mx := math.Inf(-1)
 	for _, v := range u {
 		mx = max(mx, v)
