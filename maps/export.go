@@ -56,7 +56,8 @@ func WriteBuildingsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
 	for i := range c.Buildings {
 		b := &c.Buildings[i]
 		f := geojson.NewFeature(c.Proj.UnprojectGeometry(b.Footprint))
-		res := r.Scenario.Building(i)
+		res, _ := r.Scenario.Building(i)
+		base, _ := r.Baseline.Building(i)
 		zone := ""
 		if b.Zone >= 0 {
 			zone = c.Zones[b.Zone].Code
@@ -64,7 +65,7 @@ func WriteBuildingsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
 		f.Properties = geojson.Properties{"id": i, "zone": zone, "use": b.Use, "floors": b.Floors, "year": b.Year,
 			"dwellings": res.Dwellings, "affordable_dwellings": res.Affordable, "rent_eur_month": round(res.Rent, 2),
 			"energy_kwh_year": round(res.EnergyKWh, 1), "pv_kwh_year": round(res.PVKWh, 1),
-			"energy_kwh_year_baseline": round(r.Baseline.Building(i).EnergyKWh, 1)}
+			"energy_kwh_year_baseline": round(base.EnergyKWh, 1)}
 		fc.Append(f)
 	}
 	return writeFC(w, fc)

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -170,15 +169,16 @@ func DefaultParams() Params {
 	return p
 }
 
-// Set checks a value against the parameter's range and stores it.
+// Set checks a value against the parameter's range and stores it. Its
+// errors match ErrInvalid.
 func (p *Params) Set(name string, v float64) error {
 	i, ok := LookupParam(name)
 	if !ok {
-		return fmt.Errorf("unknown parameter %q (docs/MODELS.md lists them)", name)
+		return bad("name", "unknown parameter %q (docs/MODELS.md lists them)", name)
 	}
 	d := paramDefs[i]
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < d.Min || v > d.Max {
-		return fmt.Errorf("parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
+		return bad("value", "parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
 	}
 	p[i] = v
 	return nil

@@ -48,7 +48,7 @@ type cityCache struct {
 	p    *prepared
 
 	baseMu sync.Mutex
-	bases  []*cachedBaseline // the most recently added last
+	bases  []*cachedBaseline // the most recently used last
 }
 
 // cachedBaseline is the baseline report of the city under one set of parameters.
@@ -59,7 +59,8 @@ type cachedBaseline struct {
 	m      *model // its stages, read-only: scenarios start from copies (Evaluator)
 }
 
-// maxBaselines bounds the baselines a city keeps.
+// maxBaselines bounds the baselines a city keeps: the least recently used
+// is dropped when another is needed.
 const maxBaselines = 4
 
 // baseline returns the baseline report of the city with parameters p,
@@ -71,14 +72,19 @@ func (c *City) baseline(p Params) *Report {
 }
 
 // baselineModel returns the baseline report and model of the city with
-// parameters p, computing them once. The model is shared: never change it.
+// parameters p, computing them once while they are among the maxBaselines
+// most recently used. The model is shared: never change it.
 func (c *City) baselineModel(p Params) (*Report, *model) {
 	cc := &c.cache
 	cc.baseMu.Lock()
 	var e *cachedBaseline
-	for _, b := range cc.bases {
+	for i, b := range cc.bases {
 		if b.params == p {
+			// The most recently used goes last: the one dropped is the
+			// least recently used, never a hot one such as the defaults.
 			e = b
+			copy(cc.bases[i:], cc.bases[i+1:])
+			cc.bases[len(cc.bases)-1] = e
 			break
 		}
 	}

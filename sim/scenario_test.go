@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func TestParseScenario(t *testing.T) {
 				t.Fatalf("unexpected error: %v", err)
 			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 				t.Fatalf("error %v, want one containing %q", err, tc.err)
-			case err != nil && !strings.HasPrefix(err.Error(), "scenario: "):
+			case err != nil && !strings.HasPrefix(err.Error(), "sim: "):
 				t.Fatalf("error %q does not start with the package", err)
 			}
 		})
@@ -74,8 +75,11 @@ func FuzzParseScenario(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := ParseScenario(data)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "scenario: ") {
+			if !strings.HasPrefix(err.Error(), "sim: ") {
 				t.Fatalf("error without the package prefix: %v", err)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("a decoding error that is not ErrInvalid: %v", err)
 			}
 			return
 		}

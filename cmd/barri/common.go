@@ -67,7 +67,7 @@ func readScenario(path string) (*sim.Scenario, error) {
 	}
 	sc, err := sim.ParseScenario(data)
 	if err != nil {
-		return nil, badInput("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err) // a *sim.ScenarioError or *sim.EditError: exit status 2
 	}
 	return sc, nil
 }
@@ -92,15 +92,11 @@ func loadScenario(path string) (*loadedScenario, error) {
 	return &loadedScenario{path: path, sc: sc, city: city}, nil
 }
 
-// evaluate runs a loaded scenario; an edit that does not fit the city is bad input.
+// evaluate runs a loaded scenario.
 func (l *loadedScenario) evaluate() (*sim.Result, error) {
 	r, err := sim.Evaluate(l.city, l.sc)
 	if err != nil {
-		var ee *sim.EditError
-		if errors.As(err, &ee) || strings.HasPrefix(err.Error(), "scenario:") {
-			return nil, badInput("%s: %v", l.path, err)
-		}
-		return nil, fmt.Errorf("%s: %v", l.path, err)
+		return nil, fmt.Errorf("%s: %w", l.path, err) // exitCode tells invalid input (sim.ErrInvalid) from failures
 	}
 	return r, nil
 }
@@ -140,11 +136,8 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		st := sim.NewState(l.city, sim.DefaultParams())
-		for i := range l.sc.Edits {
-			if _, err := st.Apply(&l.sc.Edits[i]); err != nil {
-				return badInput("%s: %v", p, &sim.EditError{Index: i, Op: l.sc.Edits[i].Op, Err: err})
-			}
+		if err := l.sc.Validate(l.city); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d edits on %s)\n", p, len(l.sc.Edits), l.city.Name)
 	}
