@@ -10,8 +10,11 @@ run:
 build:
 	$(GO) build -o bin/barri ./cmd/barri
 
+# Every test; then the core's again under the race detector (-short: the
+# tests that build and run the core for js/wasm, arm64 and amd64 v3 ran above).
 test: lint wasm
 	$(GO) test -count=1 ./...
+	$(GO) test -race -short -count=1 ./sim/... ./maps/... ./scenarios/...
 
 # Benchmarks: five runs each (quote medians); compare runs with benchstat.
 # Each edit benchmark runs the Evaluator and a full recompute side by side.
