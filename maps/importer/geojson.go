@@ -1,4 +1,4 @@
-package maps
+package importer
 
 import (
 	"encoding/json"
@@ -87,12 +87,12 @@ func (f *Feature) Name() string {
 func ReadGeoJSONFile(path string) ([]Feature, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("maps: %v", err)
+		return nil, fmt.Errorf("importer: %v", err)
 	}
 	defer f.Close()
 	feats, err := ReadGeoJSON(f)
 	if err != nil {
-		return nil, fmt.Errorf("maps: %s: %v", path, err)
+		return nil, fmt.Errorf("importer: %s: %v", path, err)
 	}
 	return feats, nil
 }

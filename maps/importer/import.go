@@ -1,4 +1,8 @@
-package maps
+// Package importer builds a city from data its user brings: GeoJSON layers
+// (zones, buildings, streets, stops, amenities, building ages) and
+// OpenStreetMap XML or PBF. It stands beside maps and only the command line
+// uses it, so that the browser build does not link the OpenStreetMap reader.
+package importer
 
 import (
 	"errors"
@@ -13,10 +17,10 @@ import (
 	"github.com/tidwall/rtree"
 )
 
-// ImportOptions names the input layers of an import. Every layer is optional
+// Options names the input layers of an import. Every layer is optional
 // except streets (from Streets or OSM). OSM also supplies buildings, stops and
 // amenities where their own layer is not given.
-type ImportOptions struct {
+type Options struct {
 	Name      string // city name; defaults to "imported"
 	Zones     string // GeoJSON polygons with statistics
 	Buildings string // GeoJSON footprints
@@ -27,8 +31,8 @@ type ImportOptions struct {
 	Ages      string // GeoJSON polygons with a mean building age (census sections)
 }
 
-// ImportReport tells what an import read, what it filled in, and what it dropped.
-type ImportReport struct {
+// Report tells what an import read, what it filled in, and what it dropped.
+type Report struct {
 	Counts  []Count
 	Imputed []Imputed
 	Dropped []Dropped
@@ -52,7 +56,7 @@ type Dropped struct {
 	Features     []string
 }
 
-func (r *ImportReport) impute(layer, attr, how string) {
+func (r *Report) impute(layer, attr, how string) {
 	for i := range r.Imputed {
 		if x := &r.Imputed[i]; x.Layer == layer && x.Attribute == attr && x.How == how {
 			x.N++
@@ -62,7 +66,7 @@ func (r *ImportReport) impute(layer, attr, how string) {
 	r.Imputed = append(r.Imputed, Imputed{layer, attr, how, 1})
 }
 
-func (r *ImportReport) drop(file, reason, feature string) {
+func (r *Report) drop(file, reason, feature string) {
 	for i := range r.Dropped {
 		if d := &r.Dropped[i]; d.File == file && d.Reason == reason {
 			d.Features = append(d.Features, feature)
@@ -73,7 +77,7 @@ func (r *ImportReport) drop(file, reason, feature string) {
 }
 
 // Print writes the report for a person to read.
-func (r *ImportReport) Print(w io.Writer) {
+func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "Imported:")
 	for _, c := range r.Counts {
 		fmt.Fprintf(w, "  %-22s %8d\n", c.What, c.N)
@@ -105,10 +109,10 @@ const occupancy = 0.9
 // Import builds a city from data layers. It fails whole on unreadable or
 // invalid layers (naming file and feature), and reports each feature it
 // drops and each attribute it fills in.
-func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
-	rep := &ImportReport{}
+func Import(opts Options) (*sim.City, *Report, error) {
+	rep := &Report{}
 	if opts.Streets == "" && opts.OSM == "" {
-		return nil, nil, errors.New("maps: import needs streets: give --osm or --streets")
+		return nil, nil, errors.New("importer: import needs streets: give --osm or --streets")
 	}
 	var osmFeats []Feature
 	var err error
@@ -182,7 +186,7 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 		}
 	}
 	if first {
-		return nil, nil, fmt.Errorf("maps: %s: no street lines (features with a highway tag and a LineString)", streetFile)
+		return nil, nil, fmt.Errorf("importer: %s: no street lines (features with a highway tag and a LineString)", streetFile)
 	}
 	origin := orb.Point{math.Round(sb.Center()[0]*1e6) / 1e6, math.Round(sb.Center()[1]*1e6) / 1e6}
 	proj := sim.NewProjection(origin[0], origin[1])
@@ -265,7 +269,7 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 		{"street segments", len(segs)}, {"transit stops", len(st)}, {"amenities", len(am)}}
 	c, err := sim.NewCity(name, origin, zones, blds, nodes, segs, st, am)
 	if err != nil {
-		return nil, nil, fmt.Errorf("maps: %v", err)
+		return nil, nil, fmt.Errorf("importer: %v", err)
 	}
 	return c, rep, nil
 }
@@ -316,7 +320,7 @@ func streetDefaults(class string) (int, float64) {
 
 // importStreets splits lines into segments at shared vertices, maps their
 // tags, and keeps the largest connected piece of the graph.
-func importStreets(feats []Feature, file string, proj sim.Projection, rep *ImportReport) ([]sim.Node, []sim.Segment, error) {
+func importStreets(feats []Feature, file string, proj sim.Projection, rep *Report) ([]sim.Node, []sim.Segment, error) {
 	type key [2]float64
 	type line struct {
 		f   *Feature
@@ -433,7 +437,7 @@ func importStreets(feats []Feature, file string, proj sim.Projection, rep *Impor
 		}
 	}
 	if len(segs) == 0 {
-		return nil, nil, fmt.Errorf("maps: %s: no usable street segments", file)
+		return nil, nil, fmt.Errorf("importer: %s: no usable street segments", file)
 	}
 	// Keep the largest connected piece (ties: the one with the lowest node).
 	parent := make([]int, len(nodes))
@@ -506,18 +510,18 @@ var zoneProps = struct{ code, name, pop, hh, income, rent, rentM2 []string }{
 	rentM2: []string{"rent_eur_m2_month_2023", "rent_eur_m2_month_2022", "rent_eur_m2_month"},
 }
 
-func importZones(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *ImportReport) ([]sim.Zone, []orb.MultiPolygon, error) {
+func importZones(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *Report) ([]sim.Zone, []orb.MultiPolygon, error) {
 	var zones []sim.Zone
 	var polys []orb.MultiPolygon
 	for i := range feats {
 		f := &feats[i]
 		mp, ok := f.MultiPolygon()
 		if !ok {
-			return nil, nil, fmt.Errorf("maps: %s: %s is a %s: zones must be polygons", file, f.Name(), f.Geometry.GeoJSONType())
+			return nil, nil, fmt.Errorf("importer: %s: %s is a %s: zones must be polygons", file, f.Name(), f.Geometry.GeoJSONType())
 		}
 		name := f.Str(zoneProps.name...)
 		if name == "" {
-			return nil, nil, fmt.Errorf("maps: %s: %s has no name (property %s)", file, f.Name(), strings.Join(zoneProps.name, " or "))
+			return nil, nil, fmt.Errorf("importer: %s: %s has no name (property %s)", file, f.Name(), strings.Join(zoneProps.name, " or "))
 		}
 		xy := proj.ProjectGeometry(mp).(orb.MultiPolygon)
 		if !xy.Bound().Intersects(area) {
@@ -637,7 +641,7 @@ func inZone(polys []orb.MultiPolygon, p orb.Point) int {
 }
 
 func importBuildings(feats []Feature, file string, proj sim.Projection, area orb.Bound, zones []sim.Zone, zonePolys []orb.MultiPolygon,
-	ages []ageArea, rep *ImportReport) []sim.Building {
+	ages []ageArea, rep *Report) []sim.Building {
 	var out []sim.Building
 	flats := map[int]bool{}
 	for i := range feats {
@@ -761,7 +765,7 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 // the other zones, and scales households and population to the dwellings
 // imported (a layer may cover only part of a zone). With no zone layer, one
 // zone holds every building.
-func finishZones(zones []sim.Zone, blds []sim.Building, file string, rep *ImportReport) ([]sim.Zone, []sim.Building) {
+func finishZones(zones []sim.Zone, blds []sim.Building, file string, rep *Report) ([]sim.Zone, []sim.Building) {
 	if len(zones) == 0 {
 		zones = []sim.Zone{{Code: "all", Name: "whole city", IncomePerCapita: 22994, RentEurMonth: 1193, RentEurM2: 16.22}}
 		rep.impute("zones", "statistics", "no zone layer: one zone with Barcelona's city-wide means")
@@ -886,7 +890,7 @@ func defaultHeadway(mode string) float64 {
 	return 10
 }
 
-func importStops(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *ImportReport) []sim.Stop {
+func importStops(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *Report) []sim.Stop {
 	var out []sim.Stop
 	for i := range feats {
 		f := &feats[i]
@@ -955,7 +959,7 @@ func amenityKind(f *Feature) string {
 	return ""
 }
 
-func importAmenities(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *ImportReport) []sim.Amenity {
+func importAmenities(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *Report) []sim.Amenity {
 	var out []sim.Amenity
 	for i := range feats {
 		f := &feats[i]
