@@ -1,6 +1,7 @@
 // Package maps brings city data in and out of Barri: the built-in cities
-// (the Eixample generated from the Cerdà plan, synthetic cities), loaders for
-// GeoJSON layers and OpenStreetMap, and the compact city file.
+// (the Eixample generated from the Cerdà plan, synthetic cities), the compact
+// city file, and the GeoJSON and CSV exporters. Importing GeoJSON layers and
+// OpenStreetMap lives in maps/importer, which the browser build does not link.
 package maps
 
 import (
@@ -48,4 +49,12 @@ func Load(name string, seed uint64) (*sim.City, error) {
 		return ReadCityFile(name)
 	}
 	return nil, fmt.Errorf("maps: unknown city %q: use eixample, synthetic-N or the path of a .barri city file (barri cities lists them)", name)
+}
+
+// residentialArea is sim.ResidentialArea of a building as built. Its use is
+// one of sim.Uses: the built-in cities give no other.
+func residentialArea(b *sim.Building) float64 {
+	u, _ := sim.UseCodeOf(b.Use)
+	st := sim.BuildingState{Floors: b.Floors, FloorArea: b.FloorArea, Use: u}
+	return sim.ResidentialArea(&st)
 }

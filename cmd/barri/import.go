@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/maps/importer"
 )
 
 func cmdImport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", "import [--zones Z.geojson] [--buildings B.geojson] [--osm F.osm|F.pbf | --streets S.geojson] [--stops F.geojson] [--amenities F.geojson] [--ages A.geojson] --out CITY.barri", stderr)
-	var o maps.ImportOptions
+	var o importer.Options
 	fs.StringVar(&o.Zones, "zones", "", "zones with statistics: GeoJSON polygons (`file`)")
 	fs.StringVar(&o.Buildings, "buildings", "", "building footprints: GeoJSON polygons (`file`)")
 	fs.StringVar(&o.OSM, "osm", "", "OpenStreetMap XML or PBF `file`: streets, and buildings, stops and amenities where not given")
@@ -46,7 +47,7 @@ func cmdImport(args []string, stdout, stderr io.Writer) error {
 		}
 		o.Name = strings.TrimSuffix(base, ".barri")
 	}
-	c, rep, err := maps.Import(o)
+	c, rep, err := importer.Import(o)
 	if err != nil {
 		return usageError{err}
 	}

@@ -1,4 +1,4 @@
-package maps
+package importer
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 func ReadOSMFile(path string) ([]Feature, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("maps: %v", err)
+		return nil, fmt.Errorf("importer: %v", err)
 	}
 	defer f.Close()
 	type scanner interface {
@@ -47,14 +47,14 @@ func ReadOSMFile(path string) ([]Feature, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("maps: %s: not readable OpenStreetMap data: %v", path, err)
+		return nil, fmt.Errorf("importer: %s: not readable OpenStreetMap data: %v", path, err)
 	}
 	if len(o.Nodes) == 0 {
-		return nil, fmt.Errorf("maps: %s: no OpenStreetMap nodes: is it an .osm or .pbf file?", path)
+		return nil, fmt.Errorf("importer: %s: no OpenStreetMap nodes: is it an .osm or .pbf file?", path)
 	}
 	fc, err := osmgeojson.Convert(o, osmgeojson.NoMeta(true), osmgeojson.NoRelationMembership(true))
 	if err != nil {
-		return nil, fmt.Errorf("maps: %s: %v", path, err)
+		return nil, fmt.Errorf("importer: %s: %v", path, err)
 	}
 	out := make([]Feature, 0, len(fc.Features))
 	for i, gf := range fc.Features {
