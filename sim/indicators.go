@@ -105,7 +105,7 @@ func (v Indicators) MarshalJSON() ([]byte, error) {
 		b.WriteByte(':')
 		f, err := json.Marshal(v[i])
 		if err != nil {
-			return nil, fmt.Errorf("sim: indicator %s: %v", k, err)
+			return nil, fmt.Errorf("sim: indicator %s: %w", k, err)
 		}
 		b.Write(f)
 	}

@@ -249,7 +249,7 @@ func (e *Edit) parse() (*opDef, orb.MultiPolygon, error) {
 		if len(e.Area) == 0 {
 			return bad("area", `"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
 		}
-		a, err := ParseArea(e.Area)
+		a, err := parseArea(e.Area)
 		if err != nil {
 			return &fieldError{field: "area", err: err}
 		}
@@ -264,7 +264,7 @@ func (s *StreetSelector) check() error {
 		return bad("streets", `a street selector takes "ids" or "name" (with "within"), not both or neither`)
 	}
 	if s.Name != "" && len(s.Within) > 0 {
-		if _, err := ParseArea(s.Within); err != nil {
+		if _, err := parseArea(s.Within); err != nil {
 			return bad("streets", "within: %v", err)
 		}
 	}
@@ -285,10 +285,21 @@ func contains(list []string, s string) bool {
 
 // ParseArea decodes a GeoJSON Polygon or MultiPolygon in lon/lat and checks
 // that it is a usable area: closed rings, finite lon/lat, no self-intersection.
+// Its errors match ErrInvalid.
 func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
+	mp, err := parseArea(raw)
+	if err != nil {
+		return nil, &fieldError{field: "area", err: fmt.Errorf("sim: %w", err)}
+	}
+	return mp, nil
+}
+
+// parseArea is ParseArea, its errors without the package's prefix, for
+// callers that wrap them with the edit they belong to.
+func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	g, err := parseGeometry(raw)
 	if err != nil {
-		return nil, fmt.Errorf("area is not GeoJSON geometry: %v", err)
+		return nil, fmt.Errorf("area is not GeoJSON geometry: %w", err)
 	}
 	var mp orb.MultiPolygon
 	switch g.Type {
@@ -299,7 +310,7 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			err = cp.end()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("area coordinates are not a Polygon's: %v", err)
+			return nil, fmt.Errorf("area coordinates are not a Polygon's: %w", err)
 		}
 		mp = orb.MultiPolygon{p}
 	case "MultiPolygon":
@@ -309,7 +320,7 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			err = cp.end()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %v", err)
+			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %w", err)
 		}
 		mp = m
 	case "":

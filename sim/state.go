@@ -188,7 +188,7 @@ func ResidentialArea(b *BuildingState) float64 {
 
 // area converts a lon/lat GeoJSON area to metres and checks it overlaps the city.
 func (s *State) area(raw []byte) (Area, error) {
-	mp, err := ParseArea(raw)
+	mp, err := parseArea(raw)
 	if err != nil {
 		return nil, err
 	}
