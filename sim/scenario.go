@@ -69,12 +69,17 @@ func DecodeScenario(r io.Reader) (*Scenario, error) {
 }
 
 // ParseScenario decodes a scenario from JSON bytes and checks what can be
-// checked without a city.
+// checked without a city. A UTF-8 byte order mark is skipped; a field no
+// scenario has, and null for a value, are refused with their place.
 func ParseScenario(data []byte) (*Scenario, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var head struct {
 		Version *int `json:"barri"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
+		if serr := scanScenario(data); serr != nil {
+			return nil, serr // not an object: said in words, not in Go's types
+		}
 		return nil, jsonError(data, err)
 	}
 	if head.Version == nil {
@@ -83,6 +88,11 @@ func ParseScenario(data []byte) (*Scenario, error) {
 	}
 	if *head.Version > ScenarioVersion || *head.Version < 0 {
 		return nil, &ScenarioError{Field: "barri", Err: fmt.Errorf("version %d is not known to this barri (newest is %d): upgrade barri", *head.Version, ScenarioVersion)}
+	}
+	// Every version so far has the same fields: scan before upgrading, so
+	// that places are those of the file as written.
+	if err := scanScenario(data); err != nil {
+		return nil, err
 	}
 	data, err := upgrade(*head.Version, data)
 	if err != nil {
@@ -159,8 +169,11 @@ func (sc *Scenario) Check() error {
 	if strings.TrimSpace(sc.City) == "" {
 		return &ScenarioError{Field: "city", Err: errors.New(`"city" is empty: name a built-in city (barri cities) or a city file`)}
 	}
-	if len(sc.Name) > 200 || len(sc.Description) > 5000 {
-		return &ScenarioError{Field: "name", Err: errors.New("name or description too long (200 and 5000 characters at most)")}
+	if utf8.RuneCountInString(sc.Name) > 200 {
+		return &ScenarioError{Field: "name", Err: fmt.Errorf("the name has %d characters, more than the 200 allowed", utf8.RuneCountInString(sc.Name))}
+	}
+	if utf8.RuneCountInString(sc.Description) > 5000 {
+		return &ScenarioError{Field: "description", Err: fmt.Errorf("the description has %d characters, more than the 5000 allowed", utf8.RuneCountInString(sc.Description))}
 	}
 	if len(sc.Edits) > MaxEdits {
 		return &ScenarioError{Field: "edits", Err: fmt.Errorf("%d edits, more than the %d allowed", len(sc.Edits), MaxEdits)}
