@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -81,8 +82,15 @@ func scanScenario(data []byte) error {
 		}
 		return &ScenarioError{Line: 1, Column: 1, Err: fmt.Errorf("the file holds %s: a scenario is a JSON object, {\"barri\": 1, \"city\": ..., \"edits\": [...]}", what)}
 	}
-	return sc.object(scenarioShape, "")
+	if err := sc.object(scenarioShape, ""); err != errNotJSON {
+		return err
+	}
+	return nil // not JSON: the decoder's own error, with its place, follows
 }
+
+// errNotJSON stops the scan where the file is not JSON: the decoder then
+// reports that, with its place.
+var errNotJSON = errors.New("not JSON")
 
 // scanner walks the tokens of a scenario file.
 type scanner struct {
@@ -118,7 +126,7 @@ func (s *scanner) object(sh *shape, path string) error {
 		off := s.dec.InputOffset()
 		tok, err := s.dec.Token()
 		if err != nil {
-			return nil // the decoder reports it, with its place
+			return errNotJSON
 		}
 		if tok == json.Delim('}') {
 			return nil
@@ -146,7 +154,7 @@ func (s *scanner) value(sh *shape, path, field string) error {
 	off := s.dec.InputOffset()
 	tok, err := s.dec.Token()
 	if err != nil {
-		return nil
+		return errNotJSON
 	}
 	if tok == nil {
 		return s.fail(off, field, fmt.Errorf("%q is null: give a value or leave the field out", path))
@@ -168,8 +176,9 @@ func (s *scanner) value(sh *shape, path, field string) error {
 			}
 		}
 		s.edit = -1
-		_, err := s.dec.Token() // ']'
-		_ = err
+		if _, err := s.dec.Token(); err != nil { // ']'
+			return errNotJSON
+		}
 		return nil
 	case d == '{' && !sh.array:
 		return s.object(sh, path)
@@ -182,7 +191,7 @@ func (s *scanner) skip() error {
 	for depth := 1; depth > 0; {
 		tok, err := s.dec.Token()
 		if err != nil {
-			return nil
+			return errNotJSON
 		}
 		if d, ok := tok.(json.Delim); ok {
 			if d == '{' || d == '[' {
