@@ -566,14 +566,31 @@ func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, s
 	times[mCar] = carMin + 3 // parking and walking to the door
 	b := p[PBetaTime]
 	vot := p[PValueOfTime] / 60 // euros per minute
+	// Every parameter in its range gives a number: a price of nothing
+	// costs no minutes, whatever the value of time (0/0 otherwise); with a
+	// value of time of 0 any price is out of reach (+Inf minutes); and
+	// with no weight on time (b = 0) minutes, even infinite ones (a car
+	// trip with no route), weigh nothing.
+	eurMin := func(eur float64) float64 {
+		if eur == 0 {
+			return 0
+		}
+		return eur / vot
+	}
+	gen := func(minutes float64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(b * minutes)
+	}
 	var u [nModes]float64
 	// Calmed streets (superblocks, green axes, pedestrian streets) make
 	// walking feel shorter and ride like a bike lane.
 	u[mWalk] = float64(b*ww) * times[mWalk] * (1 - float64(p[PCalmWalkFactor]*calm))
-	u[mBike] = p[PASCBike] + float64(b*(times[mBike]-float64(p[PBikeLaneBonusMin]*min(1, bike+calm))))
-	u[mPT] = p[PASCPT] + float64(b*(inVeh+accO+accD+p[PPTFare]/vot))
+	u[mBike] = p[PASCBike] + gen(times[mBike]-float64(p[PBikeLaneBonusMin]*min(1, bike+calm)))
+	u[mPT] = p[PASCPT] + gen(inVeh+accO+accD+eurMin(p[PPTFare]))
 	carCost := float64(km*p[PCarCostKm]) + p[PParkingEur]
-	u[mCar] = p[PASCCar] + float64(b*(times[mCar]+carCost/vot+float64(p[PSuperblockCarPenaltyMin]*calm)))
+	u[mCar] = p[PASCCar] + gen(times[mCar]+eurMin(carCost)+float64(p[PSuperblockCarPenaltyMin]*calm))
 	mx := math.Inf(-1)
 	for _, v := range u {
 		mx = max(mx, v)
