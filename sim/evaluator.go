@@ -147,7 +147,9 @@ func (ev *Evaluator) Report() *Report { return ev.rep }
 
 // Apply applies one edit and returns the new result; the edits undone
 // before it can no longer be redone. On error nothing changes, and the error
-// is an *EditError whose Index is the number of edits applied before.
+// is an *EditError whose Index is the number of edits applied before. The
+// Evaluator keeps the edit's slices and pointers (its area, its streets) for
+// Redo, Edits and Scenario without copying them: do not change them after.
 func (ev *Evaluator) Apply(e *Edit) (*Result, error) {
 	if len(ev.applied) >= MaxEdits {
 		return nil, editError(len(ev.applied), e.Op, bad("", "a scenario holds at most %d edits", MaxEdits))
@@ -169,7 +171,7 @@ func (ev *Evaluator) apply(e *Edit) (*appliedEdit, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev.applied = append(ev.applied, appliedEdit{edit: cloneEdit(e), undo: u, params: ev.st.Params != before,
+	ev.applied = append(ev.applied, appliedEdit{edit: *e, undo: u, params: ev.st.Params != before,
 		parks: len(ev.st.Parks) != u.nParks, stops: len(ev.st.Stops) != u.nStops})
 	return &ev.applied[len(ev.applied)-1], nil
 }

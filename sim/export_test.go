@@ -40,4 +40,4 @@ func SearchRunners(c *City) (labelCorrecting, dijkstraHeap func()) {
 
 // DropScratch forgets the working space a state keeps between edits, which
 // is no part of its value, so that tests can compare states whole.
-func DropScratch(s *State) { s.hits = nil }
+func DropScratch(s *State) { s.hits, s.scratch = nil, nil }

@@ -13,10 +13,10 @@ import (
 // docs/MODELS.md).
 type opDef struct {
 	name string
-	// check validates the edit's own fields without a city. area parses
-	// and checks the "area" field (and errors when it is missing); an op
-	// with an area calls it, so that the area is parsed once.
-	check func(e *Edit, area func() error) error
+	// check validates the edit's own fields without a city. area.need
+	// parses and checks the "area" field (and errors when it is missing);
+	// an op with an area calls it, so that the area is parsed once.
+	check func(e *Edit, area *areaParser) error
 	// apply changes the state through x, which records what it changed so
 	// that the edit can be undone. On error the state must be unchanged:
 	// check everything before the first change.
@@ -100,10 +100,10 @@ func (x *applying) buildingsIn() ([]int, error) {
 }
 
 // needArea checks an op whose only field is its area.
-func needArea(_ *Edit, area func() error) error { return area() }
+func needArea(_ *Edit, area *areaParser) error { return area.need() }
 
 // needStreets checks an op whose only field is its street selector.
-func needStreets(e *Edit, _ func() error) error {
+func needStreets(e *Edit, _ *areaParser) error {
 	if e.Streets == nil {
 		return bad("streets", `"streets" is required: {"ids": [...]} or {"name": ..., "within": polygon}`)
 	}
@@ -182,8 +182,8 @@ func bikeLane(x *applying, id int) {
 	}
 }
 
-func checkRezone(e *Edit, area func() error) error {
-	if err := area(); err != nil {
+func checkRezone(e *Edit, area *areaParser) error {
+	if err := area.need(); err != nil {
 		return err
 	}
 	if e.Use != "" && !contains(Uses, e.Use) {
@@ -225,12 +225,12 @@ func applyRezone(x *applying) error {
 	return nil
 }
 
-func checkAddHousing(e *Edit, area func() error) error {
+func checkAddHousing(e *Edit, area *areaParser) error {
 	if (e.Building == nil) == (len(e.Area) == 0) {
 		return bad("building", `give exactly one of "building" (an id) or "area"`)
 	}
 	if len(e.Area) > 0 {
-		if err := area(); err != nil {
+		if err := area.need(); err != nil {
 			return err
 		}
 	}
@@ -295,8 +295,8 @@ func applyAddHousing(x *applying) error {
 	return nil
 }
 
-func checkRetrofit(e *Edit, area func() error) error {
-	if err := area(); err != nil {
+func checkRetrofit(e *Edit, area *areaParser) error {
+	if err := area.need(); err != nil {
 		return err
 	}
 	if e.Level != "light" && e.Level != "deep" {
@@ -324,8 +324,8 @@ func applyRetrofit(x *applying) error {
 	return nil
 }
 
-func checkSolar(e *Edit, area func() error) error {
-	if err := area(); err != nil {
+func checkSolar(e *Edit, area *areaParser) error {
+	if err := area.need(); err != nil {
 		return err
 	}
 	return checkRange("roof_coverage", e.RoofCoverage, 0, 1, true)
@@ -361,7 +361,7 @@ func applyPark(x *applying) error {
 	return nil
 }
 
-func checkTransitStop(e *Edit, _ func() error) error {
+func checkTransitStop(e *Edit, _ *areaParser) error {
 	if len(e.At) != 2 || !finite(e.At[0]) || !finite(e.At[1]) || math.Abs(e.At[0]) > 180 || math.Abs(e.At[1]) > 90 {
 		return bad("at", `"at" must be [lon, lat] in degrees`)
 	}
@@ -382,7 +382,7 @@ func applyTransitStop(x *applying) error {
 	return nil
 }
 
-func checkParam(e *Edit, _ func() error) error {
+func checkParam(e *Edit, _ *areaParser) error {
 	if e.Value == nil {
 		return bad("value", `"value" is required`)
 	}

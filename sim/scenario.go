@@ -246,30 +246,38 @@ func checkRange(name string, v *float64, lo, hi float64, required bool) error {
 
 // check checks the edit without a city.
 func (e *Edit) check() error {
-	_, _, err := e.parse()
+	_, err := e.parseWith(&areaParser{e: e})
 	return err
 }
 
-// parse checks the edit without a city and returns its op and its area,
-// parsed (nil when it has none).
-func (e *Edit) parse() (*opDef, orb.MultiPolygon, error) {
+// parseWith checks the edit without a city and returns its op; p (made for
+// e) holds its area, parsed, when it has one.
+func (e *Edit) parseWith(p *areaParser) (*opDef, error) {
 	def, err := lookupOp(e.Op)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var area orb.MultiPolygon
-	err = def.check(e, func() error {
-		if len(e.Area) == 0 {
-			return bad("area", `"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
-		}
-		a, err := parseArea(e.Area)
-		if err != nil {
-			return &fieldError{field: "area", err: err}
-		}
-		area = a
-		return nil
-	})
-	return def, area, err
+	return def, def.check(e, p)
+}
+
+// areaParser parses an edit's area for the op's check, which calls need
+// when the op takes an area.
+type areaParser struct {
+	e    *Edit
+	area orb.MultiPolygon // once need has succeeded
+}
+
+// need parses the edit's "area", an error when it is missing or invalid.
+func (p *areaParser) need() error {
+	if len(p.e.Area) == 0 {
+		return bad("area", `"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
+	}
+	a, err := parseArea(p.e.Area)
+	if err != nil {
+		return &fieldError{field: "area", err: err}
+	}
+	p.area = a
+	return nil
 }
 
 func (s *StreetSelector) check() error {

@@ -57,9 +57,10 @@ type State struct {
 	Params    Params
 	Buildings []BuildingState
 	Segments  []SegmentState
-	Stops     []Stop // stops added by edits, after City.Stops
-	Parks     []Park // parks added by edits
-	hits      *hits  // Apply's R-tree results; not shared with clones
+	Stops     []Stop        // stops added by edits, after City.Stops
+	Parks     []Park        // parks added by edits
+	hits      *hits         // Apply's R-tree results; not shared with clones
+	scratch   *applyScratch // Apply's working space; not shared with clones
 }
 
 // NewState returns the baseline state of a city with the given parameters.
@@ -85,7 +86,7 @@ func (s *State) Clone() *State {
 	c.Segments = slices.Clone(s.Segments)
 	c.Stops = slices.Clone(s.Stops)
 	c.Parks = slices.Clone(s.Parks)
-	c.hits = nil
+	c.hits, c.scratch = nil, nil
 	return &c
 }
 
@@ -135,13 +136,20 @@ func (s *State) Revert(u *Undo) {
 // names the field at fault when there is one (Evaluate and the Evaluator
 // wrap it in an *EditError with the edit's index).
 func (s *State) Apply(e *Edit) (*Undo, error) {
-	def, parsed, err := e.parse()
+	if s.scratch == nil {
+		s.scratch = &applyScratch{}
+	}
+	sc := s.scratch
+	defer func() { *sc = applyScratch{} }() // keep nothing of e
+	sc.parser = areaParser{e: e}
+	def, err := e.parseWith(&sc.parser)
 	if err != nil {
 		return nil, err
 	}
-	x := &applying{s: s, e: e, u: &Undo{nStops: len(s.Stops), nParks: len(s.Parks), params: s.Params}}
-	if parsed != nil {
-		if x.area, err = s.areaOf(parsed); err != nil {
+	x := &sc.x
+	*x = applying{s: s, e: e, u: &Undo{nStops: len(s.Stops), nParks: len(s.Parks), params: s.Params}}
+	if sc.parser.area != nil {
+		if x.area, err = s.areaOf(sc.parser.area); err != nil {
 			return nil, &fieldError{field: "area", err: err}
 		}
 	}
@@ -150,6 +158,14 @@ func (s *State) Apply(e *Edit) (*Undo, error) {
 		return nil, err
 	}
 	return x.u, nil
+}
+
+// applyScratch is the working space of State.Apply, kept by the state so
+// that an edit allocates only its undo record: the calls through an op's
+// functions would otherwise move these to the heap each time.
+type applyScratch struct {
+	parser areaParser
+	x      applying
 }
 
 // dwellingCapacity is the number of dwellings the residential floor area of a building holds.
