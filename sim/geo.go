@@ -194,6 +194,42 @@ func segmentsCross(a, b, c, d orb.Point) bool {
 	return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
 }
 
+// overlaps reports whether two areas share more than a border: an edge of
+// one properly crosses an edge of the other, or the centroid of a polygon of
+// one lies inside the other (one inside the other, or the same area).
+// Areas that only touch along an edge or at a corner do not overlap.
+func overlaps(a, b Area) bool {
+	if !a.Bound().Intersects(b.Bound()) {
+		return false
+	}
+	for _, pa := range a {
+		if b.Contains(Centroid(pa[0])) {
+			return true
+		}
+	}
+	for _, pb := range b {
+		if a.Contains(Centroid(pb[0])) {
+			return true
+		}
+	}
+	for _, pa := range a {
+		for _, ra := range pa {
+			for _, pb := range b {
+				for _, rb := range pb {
+					for i := 1; i < len(ra); i++ {
+						for j := 1; j < len(rb); j++ {
+							if segmentsCross(ra[i-1], ra[i], rb[j-1], rb[j]) {
+								return true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
 // RingSelfIntersects reports whether two non-adjacent edges of r cross.
 func RingSelfIntersects(r orb.Ring) bool {
 	n := len(r) - 1

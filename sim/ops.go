@@ -198,16 +198,26 @@ func checkRezone(e *Edit, area *areaParser) error {
 	return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
 }
 
-// rezone: the buildings of the area take the use and the floors given, and
-// their dwellings follow their residential floor area.
+// rezone: the buildings of the area take the use and the floors given.
+// Their dwellings change by as many as their residential floor area gains
+// or loses room for (none are left without residential floor), so a rezone
+// of +2 floors and one of -2 cancel exactly; the affordable share goes with
+// the dwellings added or taken away (setDwellings). Floors add up: +1 twice
+// is +2. A rezone with only affordable_share makes at least that share of
+// each building's dwellings affordable.
 func applyRezone(x *applying) error {
 	ids, err := x.buildingsIn()
 	if err != nil {
 		return err
 	}
 	s, e, c := x.s, x.e, x.s.City
+	share, explicit := 0.0, e.AffordableShare != nil
+	if explicit {
+		share = *e.AffordableShare
+	}
 	for _, id := range ids {
 		b := x.building(id)
+		before := s.dwellingCapacity(b)
 		fp := PolygonArea(c.Buildings[id].Footprint)
 		if e.Use != "" {
 			b.Use = useCode(e.Use)
@@ -216,11 +226,15 @@ func applyRezone(x *applying) error {
 			b.Floors = max(1, b.Floors+*e.AddFloors)
 			b.FloorArea = float64(fp * float64(b.Floors))
 		}
-		share := 0.0
-		if e.AffordableShare != nil {
-			share = *e.AffordableShare
+		n := max(0, b.Dwellings+s.dwellingCapacity(b)-before)
+		if ResidentialArea(b) == 0 {
+			n = 0
 		}
-		s.setDwellings(b, s.dwellingCapacity(b), share, e.AffordableShare != nil)
+		if n == b.Dwellings && explicit {
+			b.Affordable = max(b.Affordable, int(math.Round(float64(b.Dwellings)*share)))
+			continue
+		}
+		s.setDwellings(b, n, share, explicit)
 	}
 	return nil
 }
@@ -343,11 +357,18 @@ func applySolar(x *applying) error {
 	return nil
 }
 
-// park: the area becomes public green space (5 km² at most).
+// park: the area becomes public green space (5 km² at most). An area that
+// overlaps a park the scenario already added is refused: its green would be
+// counted twice.
 func applyPark(x *applying) error {
 	m2 := x.area.SquareMetres()
 	if m2 > 5e6 {
 		return bad("area", "a park of %.0f m² is larger than the 5 km² allowed", m2)
+	}
+	for i := range x.s.Parks {
+		if overlaps(x.area, x.s.Parks[i].Shape) {
+			return bad("area", "the area overlaps a park this scenario already adds: draw the park once, or around what is not a park yet")
+		}
 	}
 	var cx, cy, n float64
 	for _, p := range x.area {
@@ -357,7 +378,7 @@ func applyPark(x *applying) error {
 		cy += float64(ct[1] * w)
 		n += w
 	}
-	x.s.Parks = append(x.s.Parks, Park{Area: m2, Centroid: orb.Point{cx / n, cy / n}})
+	x.s.Parks = append(x.s.Parks, Park{Area: m2, Centroid: orb.Point{cx / n, cy / n}, Shape: x.area})
 	return nil
 }
 
@@ -371,12 +392,19 @@ func checkTransitStop(e *Edit, _ *areaParser) error {
 	return checkRange("headway_min", e.HeadwayMin, 1, 120, true)
 }
 
-// transit_stop: a new stop of the mode and headway given, within 500 m of the city.
+// transit_stop: a new stop of the mode and headway given, within 500 m of
+// the city. A stop of the same mode within 20 m of one the scenario already
+// adds is refused: it would count the same stop twice.
 func applyTransitStop(x *applying) error {
 	s, e, c := x.s, x.e, x.s.City
 	p := c.Proj.ToXY(orb.Point{e.At[0], e.At[1]})
 	if !c.Bound.Pad(500).Contains(p) {
 		return bad("at", "at [%v, %v] is outside the city", e.At[0], e.At[1])
+	}
+	for i := range s.Stops {
+		if s.Stops[i].Mode == e.Mode && dist(s.Stops[i].P, p) < 20 {
+			return bad("at", "this scenario already adds a %s stop within 20 m of [%v, %v]", e.Mode, e.At[0], e.At[1])
+		}
 	}
 	s.Stops = append(s.Stops, Stop{ID: len(c.Stops) + len(s.Stops), Name: "new " + e.Mode + " stop", Mode: e.Mode, P: p, HeadwayMin: *e.HeadwayMin})
 	return nil

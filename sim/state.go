@@ -46,8 +46,9 @@ type SegmentState struct {
 
 // Park is public green space added by a scenario.
 type Park struct {
-	Area     float64
-	Centroid orb.Point
+	Area     float64   // m²
+	Centroid orb.Point // metres
+	Shape    Area      // its polygons, in metres
 }
 
 // State is a city with a scenario's edits applied. The City itself is shared
@@ -173,18 +174,21 @@ func (s *State) dwellingCapacity(b *BuildingState) int {
 	return int(math.Floor(ResidentialArea(b) / s.Params[PDwellingM2]))
 }
 
-// setDwellings changes a building's dwellings to n; new dwellings get the
-// affordable share (the 30% rule applies above 600 m² when no share is given).
+// setDwellings changes a building's dwellings to n. The dwellings added get
+// the affordable share, and the dwellings taken away took it with them, so
+// that opposite rezones cancel: without an explicit share, the 2018 rule's
+// 30% applies when more than 600 m² of homes come or go, else none. The
+// affordable dwellings stay between 0 and n.
 func (s *State) setDwellings(b *BuildingState, n int, share float64, explicit bool) {
-	added := n - b.Dwellings
-	if added > 0 {
-		if !explicit && float64(added)*s.Params[PDwellingM2] > 600 {
+	changed := n - b.Dwellings
+	if !explicit {
+		share = 0
+		if float64(max(changed, -changed))*s.Params[PDwellingM2] > 600 {
 			share = 0.3
 		}
-		b.Affordable += int(math.Round(float64(added) * share))
-	} else if b.Affordable > n {
-		b.Affordable = n
 	}
+	b.Affordable += int(math.Round(float64(changed) * share))
+	b.Affordable = min(max(b.Affordable, 0), n)
 	b.Dwellings = n
 }
 
