@@ -78,6 +78,8 @@ const (
 	PBPRBeta
 	PCarOccupancy
 	PAccessMinutes
+	PDestLogsum
+	PThroughElasticity
 	nParams
 )
 
@@ -142,6 +144,8 @@ var paramDefs = [...]ParamDef{
 	PBPRBeta:                 {"bpr_beta", "exponent", 4, 1, 10, "FHWA (Q)"},
 	PCarOccupancy:            {"car_occupancy", "persons", 1.2, 1, 5, "(U)"},
 	PAccessMinutes:           {"access_minutes", "min", 15, 1, 60, "15-minute city"},
+	PDestLogsum:              {"destination_logsum_coef", "ratio", 0.5, 0, 1, "how far destination choice follows the change of a trip's expected utility from free flow (U)"},
+	PThroughElasticity:       {"through_time_elasticity", "ratio", -0.5, -2, 0, "through traffic per unit of through minutes; Goodwin 1996: -0.27 short run, -0.57 long run (Q, U)"},
 }
 
 // ParamDefs returns the parameter definitions in a fixed order.

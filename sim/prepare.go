@@ -47,6 +47,9 @@ type cityCache struct {
 	once sync.Once
 	p    *prepared
 
+	refOnce sync.Once
+	ref     *gateTimes // the city's own streets at free flow
+
 	baseMu sync.Mutex
 	bases  []*cachedBaseline // the most recently used last
 }
@@ -110,6 +113,26 @@ func (c *City) ForgetBaselines() {
 	c.cache.baseMu.Lock()
 	c.cache.bases = nil
 	c.cache.baseMu.Unlock()
+}
+
+// gateTimes are the car minutes that external and through traffic see: from
+// each cell to each gate (cell × gate), and from each gate to the opposite
+// gate.
+type gateTimes struct {
+	cellGate []float64
+	through  []float64
+}
+
+// refGates returns the gate times of the city's own streets at free flow,
+// computed once: external and through traffic respond to how much longer
+// (or shorter) a scenario makes them.
+func (c *City) refGates() *gateTimes {
+	c.cache.refOnce.Do(func() {
+		trees := [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
+		ff := newFreeFlow(c, NewState(c, DefaultParams()), &trees, nil)
+		c.cache.ref = &ff.gates
+	})
+	return c.cache.ref
 }
 
 func (c *City) prep() *prepared {
