@@ -162,15 +162,24 @@ func TestBatchResumeAndShards(t *testing.T) {
 	if !bytes.Equal(data, resumed) {
 		t.Fatalf("resumed output differs from the full one")
 	}
-	// Two shards concatenated equal the unsharded output.
+	// Two shards, each a complete CSV with its header, joined without the
+	// repeated header, equal the unsharded output.
 	var cat []byte
-	for _, s := range []string{"0/2", "1/2"} {
+	for i, s := range []string{"0/2", "1/2"} {
 		p := filepath.Join(dir, "shard"+s[:1]+".csv")
 		if _, e, code := barri(t, append(args, "--shard", s, "--out", p)...); code != 0 {
 			t.Fatal(e)
 		}
 		b, _ := os.ReadFile(p)
-		cat = append(cat, b...)
+		head, rows, _ := bytes.Cut(b, []byte("\n"))
+		if !bytes.HasPrefix(data, append(head, '\n')) {
+			t.Fatalf("shard %s does not start with the header", s)
+		}
+		if i == 0 {
+			cat = append(cat, head...)
+			cat = append(cat, '\n')
+		}
+		cat = append(cat, rows...)
 	}
 	if !bytes.Equal(cat, data) {
 		t.Fatalf("shards concatenated differ from the whole:\n%s\nvs\n%s", cat, data)

@@ -29,7 +29,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s — %s (%d edits, seed %d)\n\n", r.Name, l.city.Name, len(l.sc.Edits), l.sc.Seed)
+	fmt.Fprintf(stdout, "%s — %s (%d edits, seed %d)\n\n", shown(r.Name, 200), shown(l.city.Name, 80), len(l.sc.Edits), l.sc.Seed)
 	printTable(stdout, []string{"baseline", "scenario", "delta"}, func(k string) []float64 {
 		return []float64{r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)}
 	})
@@ -95,12 +95,12 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if len(results) > 0 && r.City != results[0].City {
-			return badInput("%s: city %s differs from %s: compare scenarios of one city", p, r.City, results[0].City)
+			return badInput("%s: city %s differs from %s: compare scenarios of one city", p, maps.ShortName(r.City), maps.ShortName(results[0].City))
 		}
 		results = append(results, r)
 		header = append(header, filepath.Base(p))
 	}
-	fmt.Fprintf(stdout, "Scenarios on %s: baseline, then each scenario's value\n\n", results[0].City)
+	fmt.Fprintf(stdout, "Scenarios on %s: baseline, then each scenario's value\n\n", shown(results[0].City, 80))
 	printTable(stdout, header, func(k string) []float64 {
 		row := []float64{results[0].Baseline.City.Get(k)}
 		for _, r := range results {

@@ -21,6 +21,9 @@ func FuzzReadGeoJSON(f *testing.F) {
 			if err := checkLonLat(ft.Geometry); err != nil {
 				t.Fatalf("accepted %s: %v", ft.Name(), err)
 			}
+			if err := checkAntimeridian(ft.Geometry); err != nil {
+				t.Fatalf("accepted %s: %v", ft.Name(), err)
+			}
 		}
 	})
 }

@@ -62,6 +62,9 @@ func ReadOSMFile(path string) ([]Feature, error) {
 		if gf.ID != nil {
 			ft.ID = fmt.Sprint(gf.ID)
 		}
+		if err := checkAntimeridian(gf.Geometry); err != nil {
+			return nil, fmt.Errorf("importer: %s: %s: %v", path, ft.Name(), err)
+		}
 		if tags, ok := gf.Properties["tags"].(map[string]string); ok {
 			for k, v := range tags {
 				ft.Props[k] = v
