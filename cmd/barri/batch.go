@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -430,12 +431,19 @@ func (c *cityCache) get(r batchRun) (*sim.City, error) {
 
 func (c *cityCache) release(r batchRun) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	k := c.key(r)
+	generated := false
 	if e := c.entries[k]; e != nil {
 		if e.left--; e.left <= 0 {
 			delete(c.entries, k)
+			generated = e.city != nil && e.city != c.scens[r.scenario].city
 		}
+	}
+	c.mu.Unlock()
+	if generated {
+		// A generated city is garbage now: collect it before the next is
+		// generated, so that the heap does not grow to hold both.
+		runtime.GC()
 	}
 }
 
