@@ -124,6 +124,20 @@ func TestBadInputCatalogue(t *testing.T) {
 			}
 			return []string{"run", write("fifocity.json", `{"barri":1,"city":"`+fifo+`","edits":[]}`)}
 		}, []string{"fifo.barri", "not a regular file"}, true},
+		{"scenario is a FIFO", func() []string {
+			fifo := filepath.Join(dir, "fifo.json")
+			if err := mkfifo(fifo); err != nil {
+				t.Skipf("no FIFOs here: %v", err)
+			}
+			return []string{"validate", fifo}
+		}, []string{"fifo.json", "not a regular file"}, true},
+		{"import: layer is a FIFO", func() []string {
+			fifo := filepath.Join(dir, "fifo.geojson")
+			if err := mkfifo(fifo); err != nil {
+				t.Skipf("no FIFOs here: %v", err)
+			}
+			return []string{"import", "--streets", fifo, "--out", filepath.Join(dir, "x.barri")}
+		}, []string{"fifo.geojson", "not a regular file"}, true},
 		{"same scenario twice", func() []string {
 			a := write("a.json", `{"barri":1,"city":"eixample","edits":[]}`)
 			return []string{"batch", a, write("copy-of-a.json", `{"barri":1,"city":"eixample","edits":[]}`), "--out", filepath.Join(dir, "twice.csv")}

@@ -61,6 +61,12 @@ const maxScenarioBytes = 64 << 20
 // readInput reads a whole input file of at most max bytes. Only regular
 // files: a FIFO or a device (/dev/zero, /dev/stdin) would block or never end.
 func readInput(path string, max int64) ([]byte, error) {
+	// Stat before opening: opening a FIFO waits for a writer.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s): give the path of a file", st.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
