@@ -510,6 +510,7 @@ func boundWorkers(want int, cities *cityCache, stderr io.Writer) int {
 type batchOutput struct {
 	path string
 	f    *os.File
+	w    outFile // f, or a stand-in in tests
 	done map[runKey]bool
 	size int64 // bytes of complete rows
 	buf  bytes.Buffer
@@ -529,7 +530,7 @@ func openBatchOutput(path string, stderr io.Writer) (*batchOutput, error) {
 	if err != nil {
 		return nil, fmt.Errorf("batch: %v", err)
 	}
-	o := &batchOutput{path: path, f: f}
+	o := &batchOutput{path: path, f: f, w: f}
 	o.csv = csv.NewWriter(&o.buf)
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()
@@ -574,13 +575,20 @@ func (o *batchOutput) writeRow(row []string) error {
 	o.buf.Reset()
 	o.csv.Write(row)
 	o.csv.Flush()
-	if _, err := o.f.Write(o.buf.Bytes()); err != nil {
-		o.f.Truncate(o.size)
-		o.f.Seek(o.size, io.SeekStart)
+	if _, err := o.w.Write(o.buf.Bytes()); err != nil {
+		o.w.Truncate(o.size)
+		o.w.Seek(o.size, io.SeekStart)
 		return err
 	}
 	o.size += int64(o.buf.Len())
 	return nil
+}
+
+// outFile is what writeRow needs of the output file.
+type outFile interface {
+	io.Writer
+	io.Seeker
+	Truncate(size int64) error
 }
 
 func (o *batchOutput) close() {

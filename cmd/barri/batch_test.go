@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -246,3 +247,48 @@ func FuzzReadBatchOutput(f *testing.F) {
 }
 
 func formatG(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// fullDisk is an output file with room for limit bytes: a write past it
+// writes what fits and fails, as on a full disk.
+type fullDisk struct {
+	data  []byte
+	pos   int64
+	limit int
+}
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	room := d.limit - len(d.data)
+	if len(p) > room {
+		d.data = append(d.data, p[:max(room, 0)]...)
+		return max(room, 0), errors.New("no space left on device")
+	}
+	d.data = append(d.data, p...)
+	d.pos += int64(len(p))
+	return len(p), nil
+}
+
+func (d *fullDisk) Seek(off int64, whence int) (int64, error) { d.pos = off; return off, nil }
+
+func (d *fullDisk) Truncate(n int64) error { d.data = d.data[:n]; return nil }
+
+// TestBatchFullDiskKeepsWholeRows: a row that does not fit is cut off again,
+// so the file holds only whole rows and the next run resumes cleanly.
+func TestBatchFullDiskKeepsWholeRows(t *testing.T) {
+	d := &fullDisk{limit: 2000}
+	o := &batchOutput{w: d}
+	o.csv = csv.NewWriter(&o.buf)
+	row := strings.Split(strings.Repeat("x,", len(batchHeader())-1)+"x", ",")
+	written := 0
+	for i := 0; i < 50; i++ {
+		if err := o.writeRow(row); err != nil {
+			break
+		}
+		written++
+	}
+	if written == 0 || written == 50 {
+		t.Fatalf("%d rows written into 2000 bytes", written)
+	}
+	if len(d.data) != int(o.size) || !bytes.HasSuffix(d.data, []byte("\n")) || bytes.Count(d.data, []byte("\n")) != written {
+		t.Fatalf("after the failed write the file holds %d bytes, %d lines, want %d whole rows", len(d.data), bytes.Count(d.data, []byte("\n")), written)
+	}
+}
