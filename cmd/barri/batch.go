@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -176,30 +177,9 @@ func cmdBatch(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	// Load every scenario first: bad input fails before any run.
-	scens := make([]batchScenario, len(pos))
-	seen := map[string]string{}
-	for i, p := range pos {
-		l, err := loadScenario(p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(l.data)
-		d := hex.EncodeToString(sum[:8])
-		if first, ok := seen[d]; ok {
-			return badInput("batch: %s is the same scenario as %s (the same content): give each scenario once", p, first)
-		}
-		seen[d] = p
-		if l.sc.Seed > ^uint64(0)-uint64(*seeds-1) {
-			return badInput("batch: %s: seed %d with --seeds %d passes 2^64-1 and would wrap to 0: use a smaller seed or fewer seeds", p, l.sc.Seed, *seeds)
-		}
-		if vs.name != "" {
-			for k, e := range l.sc.Edits {
-				if e.Op == "param" && e.Name == vs.name {
-					return badInput("batch: %s: edit %d (param) sets %s, which would override --vary %s in every run: remove the edit or vary another parameter", p, k, vs.name, vs.name)
-				}
-			}
-		}
-		scens[i] = batchScenario{l, d}
+	scens, err := loadBatchScenarios(pos, *seeds, vs)
+	if err != nil {
+		return err
 	}
 	steps := uint64(1)
 	if vs.name != "" {
@@ -317,6 +297,61 @@ func cmdBatch(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// loadBatchScenarios loads the scenarios of a sweep and refuses what would
+// make runs that are not what they say: the same scenario twice, a seed that
+// wraps, a --vary that a param edit overrides. Scenarios that name one city
+// share it: a city file is read once.
+func loadBatchScenarios(pos []string, seeds int, vs varySpec) ([]batchScenario, error) {
+	scens := make([]batchScenario, len(pos))
+	seen := map[string]string{}
+	type loadKey struct {
+		path string
+		seed uint64
+	}
+	loaded := map[loadKey]*sim.City{}
+	load := func(name string, seed uint64) (*sim.City, error) {
+		k := loadKey{name, 0}
+		if abs, err := filepath.Abs(name); err == nil && fileExists(name) {
+			k.path = abs
+		}
+		if maps.SeedMatters(name) {
+			k.seed = seed
+		}
+		if c, ok := loaded[k]; ok {
+			return c, nil
+		}
+		c, err := maps.Load(name, seed)
+		if err == nil {
+			loaded[k] = c
+		}
+		return c, err
+	}
+	for i, p := range pos {
+		l, err := loadScenarioWith(p, load)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(l.data)
+		d := hex.EncodeToString(sum[:8])
+		if first, ok := seen[d]; ok {
+			return nil, badInput("batch: %s is the same scenario as %s (the same content): give each scenario once", p, first)
+		}
+		seen[d] = p
+		if l.sc.Seed > ^uint64(0)-uint64(seeds-1) {
+			return nil, badInput("batch: %s: seed %d with --seeds %d passes 2^64-1 and would wrap to 0: use a smaller seed or fewer seeds", p, l.sc.Seed, seeds)
+		}
+		if vs.name != "" {
+			for k, e := range l.sc.Edits {
+				if e.Op == "param" && e.Name == vs.name {
+					return nil, badInput("batch: %s: edit %d (param) sets %s, which would override --vary %s in every run: remove the edit or vary another parameter", p, k, vs.name, vs.name)
+				}
+			}
+		}
+		scens[i] = batchScenario{l, d}
+	}
+	return scens, nil
+}
+
 func (r batchRun) key(scens []batchScenario, vs varySpec) runKey {
 	k := runKey{digest: scens[r.scenario].digest, seed: strconv.FormatUint(r.seed, 10)}
 	if vs.name != "" {
@@ -367,8 +402,11 @@ type cityCache struct {
 	entries map[cityKey]*cityEntry
 }
 
+// cityKey names a city of the sweep: a generated city by its name and seed
+// (shared by every scenario that names it), any other by its scenario.
 type cityKey struct {
 	scenario int
+	name     string
 	seed     uint64
 }
 
@@ -394,10 +432,10 @@ func newCityCache(scens []batchScenario, todo []batchRun) *cityCache {
 }
 
 func (c *cityCache) key(r batchRun) cityKey {
-	if maps.SeedMatters(c.scens[r.scenario].sc.City) {
-		return cityKey{r.scenario, r.seed}
+	if name := c.scens[r.scenario].sc.City; maps.SeedMatters(name) {
+		return cityKey{-1, name, r.seed}
 	}
-	return cityKey{r.scenario, 0}
+	return cityKey{r.scenario, "", 0}
 }
 
 // perRun reports whether runs of one scenario load a city each (synthetic

@@ -292,3 +292,26 @@ func TestBatchFullDiskKeepsWholeRows(t *testing.T) {
 		t.Fatalf("after the failed write the file holds %d bytes, %d lines, want %d whole rows", len(d.data), bytes.Count(d.data, []byte("\n")), written)
 	}
 }
+
+// TestBatchReadsACityFileOnce: scenarios naming one city file share one
+// city (each read its own copy).
+func TestBatchReadsACityFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := maps.Load("synthetic-50", 1)
+	if err := maps.WriteCityFile(filepath.Join(dir, "c.barri"), c); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i, name := range []string{"a", "b"} {
+		p := filepath.Join(dir, name+".json")
+		os.WriteFile(p, []byte(`{"barri":1,"name":"`+name+`","city":"c.barri","seed":`+strconv.Itoa(i)+`,"edits":[]}`), 0o644)
+		paths = append(paths, p)
+	}
+	scens, err := loadBatchScenarios(paths, 1, varySpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scens[0].city != scens[1].city {
+		t.Error("two scenarios of one city file hold two cities")
+	}
+}

@@ -134,11 +134,17 @@ func fileExists(p string) bool {
 
 // loadScenario reads a scenario and loads its city (with the scenario's seed).
 func loadScenario(path string) (*loadedScenario, error) {
+	return loadScenarioWith(path, maps.Load)
+}
+
+// loadScenarioWith is loadScenario with another city loader (batch shares
+// one city between the scenarios that name it).
+func loadScenarioWith(path string, load func(name string, seed uint64) (*sim.City, error)) (*loadedScenario, error) {
 	sc, data, err := readScenario(path)
 	if err != nil {
 		return nil, err
 	}
-	city, err := maps.Load(cityPath(path, sc.City), sc.Seed)
+	city, err := load(cityPath(path, sc.City), sc.Seed)
 	if err != nil {
 		return nil, badInput("%s: city: %v", path, err)
 	}
