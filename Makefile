@@ -57,4 +57,6 @@ fuzz:
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseArea -fuzztime $(FUZZTIME)
 	$(GO) test ./sim -run '^$$' -fuzz FuzzIndicatorsJSON -fuzztime $(FUZZTIME)
 	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadOSM -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/barri -run '^$$' -fuzz FuzzReadBatchOutput -fuzztime $(FUZZTIME)

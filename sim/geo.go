@@ -230,8 +230,24 @@ func overlaps(a, b Area) bool {
 	return false
 }
 
-// RingSelfIntersects reports whether two non-adjacent edges of r cross.
+// RingSelfIntersects reports whether two non-adjacent edges of r cross
+// (properly: touching and overlapping edges do not count). A ring of up to
+// naiveRingEdges edges is checked pair by pair; a longer one by a sweep line
+// (Shamos and Hoey), in O(n log n): a ring of 10⁶ vertices takes about a
+// second instead of hours.
 func RingSelfIntersects(r orb.Ring) bool {
+	if len(r)-1 <= naiveRingEdges {
+		return ringSelfIntersectsNaive(r)
+	}
+	return ringSelfIntersectsSweep(r)
+}
+
+// naiveRingEdges is the longest ring checked pair by pair: below it the
+// quadratic check is as fast as the sweep.
+const naiveRingEdges = 256
+
+// ringSelfIntersectsNaive checks every pair of non-adjacent edges.
+func ringSelfIntersectsNaive(r orb.Ring) bool {
 	n := len(r) - 1
 	for i := 0; i < n; i++ {
 		for j := i + 2; j < n; j++ {

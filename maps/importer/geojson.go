@@ -85,6 +85,12 @@ func (f *Feature) Name() string {
 
 // ReadGeoJSONFile reads a GeoJSON FeatureCollection in WGS84 lon/lat.
 func ReadGeoJSONFile(path string) ([]Feature, error) {
+	// Stat before opening: opening a FIFO waits for a writer.
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("importer: %v", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("importer: %s is not a regular file (%s): give the path of a GeoJSON file", path, st.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("importer: %v", err)

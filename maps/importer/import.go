@@ -300,11 +300,11 @@ func Import(opts Options) (*sim.City, *Report, error) {
 	}
 	ages := importAges(ageFeats, proj)
 	blds := importBuildings(buildings, buildingFile, proj, area, zones, zonePolys, ages, rep)
-	if opts.Buildings != "" {
-		if len(blds) == 0 {
-			return nil, nil, noneKept(opts.Buildings, "buildings", len(buildings), rep)
-		}
-		rep.Layers = append(rep.Layers, Layer{opts.Buildings, "buildings", len(blds), len(buildings)})
+	if opts.Buildings != "" && len(blds) == 0 {
+		return nil, nil, noneKept(opts.Buildings, "buildings", len(buildings), rep)
+	}
+	if buildingFile != "" {
+		rep.Layers = append(rep.Layers, Layer{buildingFile, "buildings", len(blds), len(buildings)})
 	}
 	if len(extraBuildings) > 0 {
 		// OSM buildings fill the places the buildings layer does not cover.
@@ -355,18 +355,18 @@ func Import(opts Options) (*sim.City, *Report, error) {
 		rep.Layers = append(rep.Layers, Layer{opts.Ages, "building ages", used, len(ageFeats)})
 	}
 	st := importStops(stops, stopFile, proj, area, rep)
-	if opts.Stops != "" {
-		if len(st) == 0 {
-			return nil, nil, noneKept(opts.Stops, "stops", len(stops), rep)
-		}
-		rep.Layers = append(rep.Layers, Layer{opts.Stops, "stops", len(st), len(stops)})
+	if opts.Stops != "" && len(st) == 0 {
+		return nil, nil, noneKept(opts.Stops, "stops", len(stops), rep)
+	}
+	if stopFile != "" {
+		rep.Layers = append(rep.Layers, Layer{stopFile, "stops", len(st), len(stops)})
 	}
 	am := importAmenities(amen, amenFile, proj, area, rep)
-	if opts.Amenities != "" {
-		if len(am) == 0 {
-			return nil, nil, noneKept(opts.Amenities, "amenities", len(amen), rep)
-		}
-		rep.Layers = append(rep.Layers, Layer{opts.Amenities, "amenities", len(am), len(amen)})
+	if opts.Amenities != "" && len(am) == 0 {
+		return nil, nil, noneKept(opts.Amenities, "amenities", len(amen), rep)
+	}
+	if amenFile != "" {
+		rep.Layers = append(rep.Layers, Layer{amenFile, "amenities", len(am), len(amen)})
 	}
 	if opts.Amenities != "" && opts.OSM != "" {
 		// OSM points of interest add what the amenities layer lacks (shops, health).
@@ -617,6 +617,7 @@ func importStreets(feats []Feature, file string, proj sim.Projection, rep *Repor
 	var outNodes []sim.Node
 	var outSegs []sim.Segment
 	pieces := map[int]bool{}
+	keptFeats := map[*Feature]bool{}
 	for i, s := range segs {
 		if find(s.From) != best {
 			pieces[find(s.From)] = true
@@ -631,7 +632,9 @@ func importStreets(feats []Feature, file string, proj sim.Projection, rep *Repor
 			*n = keepNode[*n]
 		}
 		outSegs = append(outSegs, s)
+		keptFeats[segFeat[i]] = true
 	}
+	rep.Layers = append(rep.Layers, Layer{file, "streets", len(keptFeats), len(feats)})
 	if len(pieces) > 0 {
 		rep.impute("streets", "graph", fmt.Sprintf("kept the largest of %d connected pieces", len(pieces)+1))
 	}
