@@ -58,12 +58,18 @@ type StreetSelector struct {
 	Within json.RawMessage `json:"within,omitempty"`
 }
 
-// DecodeScenario reads a scenario file. Errors name the line and column or
-// the edit's index; older versions are upgraded.
+// MaxScenarioBytes bounds the size of a scenario file.
+const MaxScenarioBytes = 64 << 20
+
+// DecodeScenario reads a scenario file of at most MaxScenarioBytes. Errors
+// name the line and column or the edit's index; older versions are upgraded.
 func DecodeScenario(r io.Reader) (*Scenario, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(r, MaxScenarioBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("sim: reading the scenario: %w", err)
+	}
+	if len(data) > MaxScenarioBytes {
+		return nil, &ScenarioError{Err: fmt.Errorf("the file is larger than the %d MiB a scenario may take", MaxScenarioBytes>>20)}
 	}
 	return ParseScenario(data)
 }
@@ -378,6 +384,14 @@ func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 				}
 				if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
 					return nil, fmt.Errorf("polygon %d ring %d has coordinate [%v, %v], not lon/lat degrees: reproject to WGS84 (EPSG:4326)", pi, ri, p[0], p[1])
+				}
+			}
+			// An edge longer than half the globe crosses the antimeridian
+			// the long way round: [[179,41],[-179,41],...] would span the
+			// whole world between those longitudes.
+			for j := 1; j < len(ring); j++ {
+				if math.Abs(ring[j][0]-ring[j-1][0]) > 180 {
+					return nil, fmt.Errorf("polygon %d ring %d crosses the antimeridian (from lon %v to %v): split it at ±180° (RFC 7946 §3.1.9)", pi, ri, ring[j-1][0], ring[j][0])
 				}
 			}
 			if RingSelfIntersects(ring) {

@@ -45,6 +45,7 @@ func TestParseScenario(t *testing.T) {
 		{"missing city", `{"barri":1,"edits":[]}`, `"city" is empty`},
 		{"share out of range", `{"barri":1,"city":"eixample","edits":[{"op":"solar","area":` + square + `,"roof_coverage":1.5}]}`, "edit 0 (solar): roof_coverage = 1.5"},
 		{"projected area", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[430000,4580000],[431000,4580000],[431000,4581000],[430000,4580000]]]}}]}`, "not lon/lat"},
+		{"antimeridian", `{"barri":1,"city":"eixample","edits":[{"op":"solar","roof_coverage":0.5,"area":{"type":"Polygon","coordinates":[[[179,41],[-179,41],[-179,42],[179,42],[179,41]]]}}]}`, "crosses the antimeridian"},
 		{"bow tie", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.39],[2.16,41.38],[2.15,41.39],[2.15,41.38]]]}}]}`, "intersects itself"},
 		{"unknown param", `{"barri":1,"city":"eixample","params":{"warp_speed":9},"edits":[]}`, `unknown parameter "warp_speed"`},
 		{"huge number", `{"barri":1,"city":"eixample","edits":[{"op":"solar","area":` + square + `,"roof_coverage":1e999}]}`, "roof_coverage"},

@@ -56,7 +56,7 @@ type loadedScenario struct {
 }
 
 // maxScenarioBytes bounds a scenario file, as sim.DecodeScenario does.
-const maxScenarioBytes = 64 << 20
+const maxScenarioBytes = sim.MaxScenarioBytes
 
 // readInput reads a whole input file of at most max bytes. Only regular
 // files: a FIFO or a device (/dev/zero, /dev/stdin) would block or never end.
