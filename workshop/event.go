@@ -59,18 +59,18 @@ type Event struct {
 	Participant string `json:"participant,omitempty"`
 	NameHash    string `json:"name_hash,omitempty"`
 
-	Proposal    string           `json:"proposal,omitempty"`
-	Name        *string          `json:"name,omitempty"`
-	Description *string          `json:"description,omitempty"`
-	Edits       json.RawMessage  `json:"edits,omitempty"`
-	Indicators  *sim.Indicators  `json:"indicators,omitempty"`
-	Delta       *sim.Indicators  `json:"delta,omitempty"`
-	Text        string           `json:"text,omitempty"`
-	Dots        int              `json:"dots,omitempty"`
-	Phase       Phase            `json:"phase,omitempty"`
-	Seconds     *int             `json:"seconds,omitempty"`
-	Locked      *bool            `json:"locked,omitempty"`
-	DisplayName string           `json:"display_name,omitempty"`
+	Proposal    string          `json:"proposal,omitempty"`
+	Name        *string         `json:"name,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Edits       json.RawMessage `json:"edits,omitempty"`
+	Indicators  *sim.Indicators `json:"indicators,omitempty"`
+	Delta       *sim.Indicators `json:"delta,omitempty"`
+	Text        string          `json:"text,omitempty"`
+	Dots        int             `json:"dots,omitempty"`
+	Phase       Phase           `json:"phase,omitempty"`
+	Seconds     *int            `json:"seconds,omitempty"`
+	Locked      *bool           `json:"locked,omitempty"`
+	DisplayName string          `json:"display_name,omitempty"`
 }
 
 // Record returns the event's hashed record: its JSON without the display

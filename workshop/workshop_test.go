@@ -52,7 +52,9 @@ func (w *session) do(actor string, c Command) *Event {
 	return e
 }
 
-func (w *session) join(name string) string { return w.do("", Command{Type: "join", Name: &name}).Participant }
+func (w *session) join(name string) string {
+	return w.do("", Command{Type: "join", Name: &name}).Participant
+}
 
 func (w *session) phase(p Phase) { w.do(FacilitatorID, Command{Type: "phase", Phase: p}) }
 
@@ -144,13 +146,17 @@ func TestRules(t *testing.T) {
 		{"projector cannot comment", Voting{Rule: RuleSingle}, PhasePropose, nil,
 			func(s *setup) string { return ProjectorID }, func(s *setup) Command { return Command{Type: "comment", Cid: "x", Proposal: s.p1, Text: "hi"} }, CodeForbidden},
 		{"unknown actor cannot propose", Voting{Rule: RuleSingle}, PhasePropose, nil,
-			func(s *setup) string { return "u999" }, func(s *setup) Command { return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(parkEdit)} }, CodeForbidden},
+			func(s *setup) string { return "u999" }, func(s *setup) Command {
+				return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(parkEdit)}
+			}, CodeForbidden},
 		{"cannot update another's proposal", Voting{Rule: RuleSingle}, PhasePropose, nil,
 			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "update", Cid: "x", Proposal: s.p2, Name: str("mine")} }, CodeForbidden},
 		{"cannot withdraw another's proposal", Voting{Rule: RuleSingle}, PhasePropose, nil,
 			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "withdraw", Cid: "x", Proposal: s.p2} }, CodeForbidden},
 		{"cannot propose outside the propose phase", Voting{Rule: RuleSingle}, PhaseDiscuss, nil,
-			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(parkEdit)} }, CodePhase},
+			func(s *setup) string { return s.ana }, func(s *setup) Command {
+				return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(parkEdit)}
+			}, CodePhase},
 		{"cannot vote before the vote phase", Voting{Rule: RuleSingle}, PhaseDiscuss, nil,
 			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "vote", Cid: "x", Proposal: s.p1} }, CodePhase},
 		{"cannot vote after voting closes", Voting{Rule: RuleSingle}, PhaseResults, nil,
@@ -181,7 +187,9 @@ func TestRules(t *testing.T) {
 			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "comment", Cid: "same", Proposal: s.p1, Text: "one"} }, CodeDuplicate},
 		{"locked map refuses proposals", Voting{Rule: RuleSingle}, PhasePropose,
 			func(s *setup) { s.w.do(FacilitatorID, Command{Type: "lock", Cid: "l", Locked: str2b(true)}) },
-			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(parkEdit)} }, CodeLocked},
+			func(s *setup) string { return s.ana }, func(s *setup) Command {
+				return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(parkEdit)}
+			}, CodeLocked},
 		{"locked workshop refuses joins", Voting{Rule: RuleSingle}, PhasePropose,
 			func(s *setup) { s.w.do(FacilitatorID, Command{Type: "lock", Cid: "l", Locked: str2b(true)}) },
 			func(s *setup) string { return "" }, func(s *setup) Command { return Command{Type: "join", Name: str("Late")} }, CodeLocked},
@@ -191,7 +199,9 @@ func TestRules(t *testing.T) {
 		{"comment with a control character", Voting{Rule: RuleSingle}, PhasePropose, nil,
 			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "comment", Cid: "x", Proposal: s.p2, Text: "a\x1b[2Jb"} }, CodeInvalid},
 		{"comment too long", Voting{Rule: RuleSingle}, PhasePropose, nil,
-			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "comment", Cid: "x", Proposal: s.p2, Text: strings.Repeat("é", MaxComment+1)} }, CodeLimit},
+			func(s *setup) string { return s.ana }, func(s *setup) Command {
+				return Command{Type: "comment", Cid: "x", Proposal: s.p2, Text: strings.Repeat("é", MaxComment+1)}
+			}, CodeLimit},
 		{"empty comment", Voting{Rule: RuleSingle}, PhasePropose, nil,
 			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "comment", Cid: "x", Proposal: s.p2, Text: "  \n "} }, CodeInvalid},
 		{"display name too long", Voting{Rule: RuleSingle}, PhasePropose, nil,
@@ -208,7 +218,9 @@ func TestRules(t *testing.T) {
 				return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(`[{"op":"park","area":` + parkArea + `},{"op":"teleport"}]`)}
 			}, CodeInvalidEdit},
 		{"no edits", Voting{Rule: RuleSingle}, PhasePropose, nil,
-			func(s *setup) string { return s.ana }, func(s *setup) Command { return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(`[]`)} }, CodeLimit},
+			func(s *setup) string { return s.ana }, func(s *setup) Command {
+				return Command{Type: "propose", Cid: "x", Name: str("X"), Edits: json.RawMessage(`[]`)}
+			}, CodeLimit},
 		{"phase to itself", Voting{Rule: RuleSingle}, PhasePropose, nil,
 			func(s *setup) string { return FacilitatorID }, func(s *setup) Command { return Command{Type: "phase", Cid: "x", Phase: PhasePropose} }, CodeDuplicate},
 		{"unknown phase", Voting{Rule: RuleSingle}, PhasePropose, nil,
