@@ -308,7 +308,9 @@ func (s *SQLite) workshop(ctx context.Context, where string, arg string) (Worksh
 }
 
 // Workshop implements Store.
-func (s *SQLite) Workshop(ctx context.Context, id string) (Workshop, error) { return s.workshop(ctx, "id", id) }
+func (s *SQLite) Workshop(ctx context.Context, id string) (Workshop, error) {
+	return s.workshop(ctx, "id", id)
+}
 
 // ByCode implements Store.
 func (s *SQLite) ByCode(ctx context.Context, code string) (Workshop, error) {
