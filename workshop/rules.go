@@ -421,7 +421,9 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 	for i := range list {
 		sc := sim.Scenario{Version: 1, Name: "proposal", City: s.City, Edits: list[i : i+1]}
 		if err := sc.Check(); err != nil {
-			return EditRefusal(i, list[i].Op, err)
+			// The scenario of one edit calls it edit 0: drop that prefix.
+			msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("scenario: edit 0 (%s): ", list[i].Op))
+			return EditRefusal(i, list[i].Op, "", errors.New(msg))
 		}
 	}
 	return nil
@@ -448,21 +450,12 @@ func DecodeEdits(raw json.RawMessage) ([]sim.Edit, error) {
 	return list, nil
 }
 
-// EditRefusal maps an error about edit i (op) to a refusal naming the edit
-// and, when the core says, its field. It is the one place where the core's
-// edit errors become the wire's.
-func EditRefusal(i int, op string, err error) error {
-	field := ""
-	var ee *sim.EditError
-	if errors.As(err, &ee) {
-		i, op = ee.Index, ee.Op
-	}
-	if f, ok := err.(interface{ EditField() string }); ok {
-		field = f.EditField()
-	}
-	msg := err.Error()
+// EditRefusal returns the refusal of a proposal's edit i (op): field names
+// the offending field when known, err is the cause. It is the one place
+// where the core's edit errors become the wire's.
+func EditRefusal(i int, op, field string, err error) error {
 	return &RuleError{Code: CodeInvalidEdit, Edit: i, Field: field,
-		Message: fmt.Sprintf("workshop: edit %d (%s) is invalid: %s", i, op, msg)}
+		Message: fmt.Sprintf("workshop: edit %d (%s) is invalid: %v", i, op, err)}
 }
 
 // checkText checks a participant's text: valid UTF-8, not empty, at most
