@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -54,17 +55,70 @@ type commit struct {
 	after func(ok bool)
 }
 
-// client is one WebSocket connection of an actor.
+// client is one WebSocket connection of an actor. Its queue is a slice
+// bounded by Config.ClientQueue (memory only as used), filled by the hub
+// and emptied by the connection's writer.
 type client struct {
 	conn  *websocket.Conn
 	actor string
 	role  workshop.Role
-	out   chan outMsg
 	lim   *rate.Limiter
-	// Set by the hub before it closes out:
+	gone  bool // hub-only: dropped or left
+
+	mu     sync.Mutex
+	q      []outMsg
+	closed bool
 	code   websocket.StatusCode
 	reason string
-	gone   bool // hub-only
+	wake   chan struct{} // capacity 1
+}
+
+func newClient(conn *websocket.Conn, actor string, lim *rate.Limiter) *client {
+	return &client{conn: conn, actor: actor, lim: lim, wake: make(chan struct{}, 1)}
+}
+
+// push queues a message; false if the queue already holds max.
+func (c *client) push(m outMsg, max int) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return true
+	}
+	if len(c.q) >= max {
+		c.mu.Unlock()
+		return false
+	}
+	c.q = append(c.q, m)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// shut tells the writer to close the connection with a status and reason.
+func (c *client) shut(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	c.closed, c.code, c.reason = true, code, reason
+	c.q = nil
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the queued messages (and a buffer back for reuse) or, once
+// shut, closed.
+func (c *client) take(buf []outMsg) (batch []outMsg, closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, true
+	}
+	batch, c.q = c.q, buf[:0]
+	return batch, false
 }
 
 type outMsg struct {
@@ -282,9 +336,7 @@ func (h *hub) queue(c *client, m outMsg) {
 	if c.gone {
 		return
 	}
-	select {
-	case c.out <- m:
-	default:
+	if !c.push(m, h.s.cfg.ClientQueue) {
 		h.drop(c, websocket.StatusPolicyViolation, "too slow: reconnect and resume", "slow")
 	}
 }
@@ -298,8 +350,7 @@ func (h *hub) drop(c *client, code websocket.StatusCode, reason, metric string) 
 		delete(h.clients, c)
 		h.s.metrics.connections.Dec()
 	}
-	c.code, c.reason = code, reason
-	close(c.out)
+	c.shut(code, reason)
 	if metric != "" {
 		h.s.metrics.dropped.WithLabelValues(metric).Inc()
 	}

@@ -40,7 +40,7 @@ type Config struct {
 	// busy and can be retried.
 	Workers, EvalQueue int
 	// ClientQueue bounds the messages waiting for one client (default
-	// 1024): a client that falls further behind is dropped and resumes.
+	// 4096): a client that falls further behind is dropped and resumes.
 	ClientQueue int
 	// SnapshotGap: a client resuming further behind than this gets a
 	// snapshot instead of the events (default 512).
@@ -83,7 +83,7 @@ func (c *Config) defaults() {
 	}
 	setInt(&c.Workers, 2)
 	setInt(&c.EvalQueue, 64)
-	setInt(&c.ClientQueue, 1024)
+	setInt(&c.ClientQueue, 4096)
 	setInt(&c.SnapshotGap, 512)
 	setRate(&c.MsgRate, 20)
 	setInt(&c.MsgBurst, 40)

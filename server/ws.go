@@ -54,8 +54,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.metrics.dropped.WithLabelValues("unauthorized").Inc()
 		return
 	}
-	c := &client{conn: conn, actor: actor, out: make(chan outMsg, s.cfg.ClientQueue),
-		lim: rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst)}
+	c := newClient(conn, actor, rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst))
 	var since int64
 	if hello.Since != nil {
 		since = *hello.Since
@@ -178,25 +177,35 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 }
 
 // write sends a client its queue, each write with a timeout; when the hub
-// closes the queue it closes the connection with the hub's reason.
+// shuts the client it closes the connection with the hub's reason. A
+// failed write closes the connection: the reader then tells the hub.
 func (s *Server) write(c *client) {
-	for m := range c.out {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
-		err := c.conn.Write(ctx, websocket.MessageText, m.data)
-		cancel()
-		if err != nil {
-			c.conn.CloseNow()
-			for range c.out { // the hub drops us when our queue fills or we leave
-			}
+	var buf []outMsg
+	for {
+		batch, closed := c.take(buf)
+		if closed {
+			c.mu.Lock()
+			code, reason := c.code, c.reason
+			c.mu.Unlock()
+			c.conn.Close(code, reason)
 			return
 		}
-		if !m.at.IsZero() {
-			s.metrics.fanout.Observe(time.Since(m.at).Seconds())
+		for _, m := range batch {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+			err := c.conn.Write(ctx, websocket.MessageText, m.data)
+			cancel()
+			if err != nil {
+				c.conn.CloseNow()
+				return
+			}
+			if !m.at.IsZero() {
+				s.metrics.fanout.Observe(time.Since(m.at).Seconds())
+			}
 		}
-	}
-	if c.code != 0 {
-		c.conn.Close(c.code, c.reason)
-	} else {
-		c.conn.Close(websocket.StatusNormalClosure, "")
+		clear(batch)
+		buf = batch
+		if len(batch) == 0 {
+			<-c.wake
+		}
 	}
 }

@@ -459,7 +459,8 @@ func EditRefusal(i int, op, field string, err error) error {
 }
 
 // checkText checks a participant's text: valid UTF-8, not empty, at most
-// max characters, no control characters (line breaks only where multiline).
+// max characters, no control or bidirectional-override characters (line
+// breaks only where multiline).
 // Text is kept and sent exactly as written: it is shown as text, never HTML.
 func checkText(what, t string, max int, multiline bool) error {
 	if !utf8.ValidString(t) {
@@ -475,7 +476,7 @@ func checkText(what, t string, max int, multiline bool) error {
 		if r == '\n' && multiline {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
 			return refuse(CodeInvalid, "%s holds a control character (U+%04X)", what, r)
 		}
 	}
