@@ -118,7 +118,7 @@ type agent struct {
 	c       *Client
 	state   *workshop.State
 	since   atomic.Int64 // ms of the current connection: fan-out counts live events only
-	n       int       // cid counter
+	n       int          // cid counter
 	votes   map[string]bool
 	dups    int
 	gaps    int
