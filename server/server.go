@@ -175,6 +175,11 @@ func (s *Server) hub(ctx context.Context, id string) (*hub, error) {
 // the store.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		s.wg.Wait()
+		return nil
+	}
 	s.closing = true
 	hubs := make([]*hub, 0, len(s.hubs))
 	for _, h := range s.hubs {
