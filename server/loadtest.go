@@ -167,10 +167,12 @@ func (a *agent) conn(ctx context.Context) (*Client, error) {
 	}
 	backoff := 20 * time.Millisecond
 	for {
+		// Events stored from now on are live for this connection (its
+		// backlog may arrive before Dial returns).
+		a.since.Store(time.Now().UnixMilli())
 		c, err := Dial(ctx, a.lt.cfg.URL, a.lt.ws, a.token, DialOptions{State: a.state, HTTPClient: a.lt.hc, OnEvent: a.onEvent})
 		if err == nil {
 			a.c = c
-			a.since.Store(time.Now().UnixMilli())
 			return c, nil
 		}
 		if ctx.Err() != nil {
