@@ -36,7 +36,7 @@ type Client struct {
 
 	// OnEvent, if set before events arrive, is called (in the reading
 	// goroutine) with each new event.
-	onEvent func(e *workshop.Event)
+	onEvent func(e *workshop.Event, stored time.Time)
 
 	welcome chan struct{}
 	done    chan struct{}
@@ -48,8 +48,9 @@ type DialOptions struct {
 	State *workshop.State
 	// Origin sets the Origin header (a browser always sends one).
 	Origin string
-	// OnEvent is called with each new event, in order.
-	OnEvent func(e *workshop.Event)
+	// OnEvent is called with each new event, in order, and the time the
+	// server stored it (zero if it did not say).
+	OnEvent func(e *workshop.Event, stored time.Time)
 	// HTTPClient dials (default http.DefaultClient).
 	HTTPClient *http.Client
 }
@@ -124,7 +125,11 @@ func (c *Client) read() {
 			c.state = st
 			c.snapshots++
 		case workshop.MsgEvent:
-			c.event(m.Event)
+			var stored time.Time
+			if m.Stored > 0 {
+				stored = time.UnixMicro(m.Stored)
+			}
+			c.event(m.Event, stored)
 		case workshop.MsgAck, workshop.MsgError:
 			if ch := c.waiting[m.Cid]; ch != nil {
 				delete(c.waiting, m.Cid)
@@ -137,7 +142,7 @@ func (c *Client) read() {
 	}
 }
 
-func (c *Client) event(e *workshop.Event) {
+func (c *Client) event(e *workshop.Event, stored time.Time) {
 	if c.state == nil {
 		c.state = &workshop.State{}
 	}
@@ -157,7 +162,7 @@ func (c *Client) event(e *workshop.Event) {
 		return
 	}
 	if c.onEvent != nil {
-		c.onEvent(e)
+		c.onEvent(e, stored)
 	}
 }
 

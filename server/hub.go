@@ -545,7 +545,7 @@ func (h *hub) flush() {
 	for _, c := range batch {
 		ev := c.ev
 		h.events = append(h.events, ev)
-		msg := encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev})
+		msg := encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Stored: now.UnixMicro()})
 		h.msgs = append(h.msgs, msg)
 		if ev.Type == workshop.EvNameErased {
 			h.forgetName(ev.Actor)

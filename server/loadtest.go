@@ -120,6 +120,8 @@ type agent struct {
 	since   atomic.Int64 // ms of the current connection: fan-out counts live events only
 	n       int          // cid counter
 	votes   map[string]bool
+	fmu     sync.Mutex      // guards fanout, appended by the client's reader
+	fanout  []time.Duration // fan-out latencies seen by this agent
 	dups    int
 	gaps    int
 	snaps   int
@@ -185,18 +187,19 @@ func (a *agent) conn(ctx context.Context) (*Client, error) {
 	}
 }
 
-func (a *agent) onEvent(e *workshop.Event) {
-	if !a.lt.measure.Load() {
+// onEvent measures fan-out: from the moment the server stored an event
+// (durable) to its arrival here.
+func (a *agent) onEvent(e *workshop.Event, stored time.Time) {
+	if !a.lt.measure.Load() || stored.IsZero() {
 		return
 	}
 	now := time.Now()
-	at := time.UnixMilli(e.At)
-	if e.At < a.since.Load() {
+	if stored.UnixMilli() < a.since.Load() {
 		return // backlog after a reconnect, not fan-out
 	}
-	a.lt.mu.Lock()
-	a.lt.fanout = append(a.lt.fanout, now.Sub(at))
-	a.lt.mu.Unlock()
+	a.fmu.Lock()
+	a.fanout = append(a.fanout, now.Sub(stored))
+	a.fmu.Unlock()
 }
 
 func (a *agent) cid() string {
@@ -411,6 +414,11 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	}
 	if firstErr != nil {
 		rep.Problems = append(rep.Problems, firstErr.Error())
+	}
+	for _, a := range all {
+		a.fmu.Lock()
+		lt.fanout = append(lt.fanout, a.fanout...)
+		a.fmu.Unlock()
 	}
 	rep.Fanout, rep.Ack = percentiles(lt.fanout), percentiles(lt.acks)
 

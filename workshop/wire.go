@@ -116,6 +116,7 @@ type ServerMessage struct {
 	Edit     *int   `json:"edit,omitempty"`
 	Field    string `json:"field,omitempty"`
 	Event    *Event `json:"event,omitempty"`
+	Stored   int64  `json:"stored,omitempty"` // of an event: when it became durable, microseconds since 1970
 	State    *View  `json:"state,omitempty"`
 	Actor    string `json:"actor,omitempty"`
 	Role     string `json:"role,omitempty"`
