@@ -31,8 +31,10 @@ type hub struct {
 	base *sim.Scenario
 	hash string // chain hash after the last stored event
 
-	events []*workshop.Event // events[i] has seq i+1, with display names
+	first  int64             // events before this one are not kept (the hub started from a snapshot)
+	events []*workshop.Event // events[i] has seq first+i, with display names
 	msgs   [][]byte          // the encoded event messages, alike
+	snapAt int64             // seq of the last snapshot saved
 
 	clients  map[*client]bool
 	pending  map[string][]*client // evaluations in flight, by actor and cid
@@ -181,13 +183,41 @@ func loadHub(ctx context.Context, s *Server, id string) (*hub, error) {
 	return h, nil
 }
 
-// load rebuilds the state from the store, checking the hash chain.
+// snapshotBlob is what the hub keeps in the store's snapshots: the whole
+// state without display names (they stay in the names table, so erasure
+// reaches them) and the chain hash at its sequence number.
+type snapshotBlob struct {
+	Hash  string             `json:"hash"`
+	State *workshop.Snapshot `json:"state"`
+}
+
+// load rebuilds the state from the store: from the latest snapshot, if
+// any, then the events after it, checking the hash chain of those.
 func (h *hub) load(ctx context.Context) error {
-	st := &workshop.State{}
-	hash := workshop.GenesisHash
+	st, hash, first := &workshop.State{}, workshop.GenesisHash, int64(1)
+	if seq, data, err := h.s.store.Snapshot(ctx, h.id); err == nil {
+		var b snapshotBlob
+		if jerr := json.Unmarshal(data, &b); jerr == nil && b.State != nil && b.State.Seq == seq {
+			if snap, ferr := workshop.FromView(&b.State.View, b.State.Cids); ferr == nil {
+				names, nerr := h.s.store.Names(ctx, h.id)
+				if nerr != nil {
+					return nerr
+				}
+				for _, n := range names {
+					snap.SetName(n.Participant, n.Name)
+				}
+				st, hash, first = snap, b.Hash, seq+1
+			}
+		}
+		if first == 1 {
+			h.s.log.Warn("unreadable snapshot: replaying the whole log", "workshop", h.id, "seq", seq)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	var events []*workshop.Event
 	var msgs [][]byte
-	err := h.s.store.Events(ctx, h.id, 0, func(r store.Record) error {
+	err := h.s.store.Events(ctx, h.id, first-1, func(r store.Record) error {
 		if got := workshop.ChainHash(hash, r.Body); got != r.Hash {
 			return fmt.Errorf("server: workshop %s: event %d breaks the hash chain: the store was changed", h.id, r.Seq)
 		}
@@ -216,8 +246,26 @@ func (h *hub) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: workshop %s: base scenario: %v", h.id, err)
 	}
-	h.st, h.hash, h.events, h.msgs, h.base, h.durable = st, hash, events, msgs, base, st.Seq
+	h.st, h.hash, h.first, h.events, h.msgs, h.base, h.durable = st, hash, first, events, msgs, base, st.Seq
+	h.snapAt = first - 1
 	return nil
+}
+
+// saveSnapshot keeps the state for a fast start, in the background.
+func (h *hub) saveSnapshot() {
+	snap := h.st.Snapshot()
+	for i := range snap.Participants {
+		snap.Participants[i].Name = ""
+	}
+	data := encode(&snapshotBlob{Hash: h.hash, State: snap})
+	h.snapAt = h.st.Seq
+	h.s.bg.Add(1)
+	go func(seq int64) {
+		defer h.s.bg.Done()
+		if err := h.s.store.SaveSnapshot(context.Background(), h.id, seq, data); err != nil {
+			h.s.log.Warn("snapshot not saved", "workshop", h.id, "seq", seq, "err", err)
+		}
+	}(h.st.Seq)
 }
 
 func encode(v any) []byte {
@@ -320,11 +368,11 @@ func (h *hub) hello(c *client, since int64) error {
 	h.clients[c] = true
 	h.s.metrics.connections.Inc()
 	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq})})
-	if since > h.st.Seq || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
+	if since > h.st.Seq || since < h.first-1 || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
 		h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View()})})
 		return nil
 	}
-	for _, b := range h.msgs[since:] {
+	for _, b := range h.msgs[since-(h.first-1):] {
 		h.queue(c, outMsg{data: b})
 	}
 	return nil
@@ -559,6 +607,9 @@ func (h *hub) flush() {
 	for _, f := range later {
 		f()
 	}
+	if h.st.Seq-h.snapAt >= int64(h.s.cfg.SnapshotEvery) {
+		h.saveSnapshot()
+	}
 	h.s.log.Debug("stored", "workshop", h.id, "events", len(batch), "seq", h.st.Seq)
 }
 
@@ -566,12 +617,12 @@ func (h *hub) flush() {
 // without their name, so that no client resuming later receives it.
 func (h *hub) forgetName(participant string) {
 	seq, err := strconv.ParseInt(strings.TrimPrefix(participant, "u"), 10, 64)
-	if err != nil || seq < 1 || seq > int64(len(h.events)) {
+	i := seq - h.first
+	if err != nil || i < 0 || i >= int64(len(h.events)) {
 		return
 	}
-	old := h.events[seq-1]
-	ev := *old
+	ev := *h.events[i]
 	ev.DisplayName = ""
-	h.events[seq-1] = &ev
-	h.msgs[seq-1] = encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: &ev})
+	h.events[i] = &ev
+	h.msgs[i] = encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: &ev})
 }

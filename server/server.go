@@ -45,6 +45,9 @@ type Config struct {
 	// SnapshotGap: a client resuming further behind than this gets a
 	// snapshot instead of the events (default 512).
 	SnapshotGap int
+	// SnapshotEvery: a workshop's state is saved for a fast start every
+	// this many events (default 1000).
+	SnapshotEvery int
 	// MsgRate and MsgBurst limit the messages one connection sends
 	// (default 20/s, burst 40); ActorRate and ActorBurst the commands one
 	// participant sends over all their connections (default 10/s, burst
@@ -85,6 +88,7 @@ func (c *Config) defaults() {
 	setInt(&c.EvalQueue, 64)
 	setInt(&c.ClientQueue, 4096)
 	setInt(&c.SnapshotGap, 512)
+	setInt(&c.SnapshotEvery, 1000)
 	setRate(&c.MsgRate, 20)
 	setInt(&c.MsgBurst, 40)
 	setRate(&c.ActorRate, 10)
@@ -123,6 +127,7 @@ type Server struct {
 	hubs    map[string]*hub
 	closing bool
 	wg      sync.WaitGroup // hubs running
+	bg      sync.WaitGroup // snapshots being saved
 }
 
 // New returns a server on cfg.Store.
@@ -190,6 +195,7 @@ func (s *Server) Close() error {
 		h.stop()
 	}
 	s.wg.Wait()
+	s.bg.Wait()
 	s.eval.close()
 	return nil
 }

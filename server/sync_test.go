@@ -248,3 +248,73 @@ func TestShutdownClosesWithAReason(t *testing.T) {
 		t.Fatalf("join while closing: %v, want 503", err)
 	}
 }
+
+// TestFastStartFromSnapshot: a restarted server starts a workshop from its
+// latest snapshot and the events after it, with the same state, the same
+// exactly-once memory, names from beside the log, and a log that verifies.
+func TestFastStartFromSnapshot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "barri.db")
+	open := func() (*store.SQLite, *Server, *httptest.Server) {
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, _ := New(Config{Store: st, SnapshotEvery: 5, ActorRate: rate.Inf, ActorBurst: 100})
+		return st, srv, httptest.NewServer(srv.Handler())
+	}
+	st, srv, hs := open()
+	w, _ := CreateWorkshop(ctxT(t), nil, hs.URL, CreateRequest{Title: "T", City: "eixample", Voting: workshop.Voting{Rule: "approval"}})
+	j, _ := JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, "Marta")
+	fac, _ := Dial(ctxT(t), hs.URL, w.ID, w.FacilitatorToken, DialOptions{})
+	ok(t, fac, workshop.ClientMessage{Type: "phase", Phase: workshop.PhasePropose})
+	ana, _ := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{})
+	p := ok(t, ana, workshop.ClientMessage{Type: "propose", Cid: "first", Name: sp("P"), Edits: json.RawMessage(busStop)})
+	early := ana.State().View()
+	last := comments(t, ana, p.Proposal, 12)
+	before, _ := GetState(ctxT(t), nil, hs.URL, w.ID, j.Token)
+	hs.CloseClientConnections()
+	hs.Close()
+	srv.Close()
+	st.Close()
+
+	st, srv, hs = open()
+	defer func() { hs.Close(); srv.Close(); st.Close() }()
+	h, err := srv.hub(ctxT(t), w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.first <= 1 {
+		t.Fatalf("the hub replayed the whole log (first event %d): no snapshot used", h.first)
+	}
+	after, _ := GetState(ctxT(t), nil, hs.URL, w.ID, j.Token)
+	if !reflect.DeepEqual(before, after) || after.Participants[0].Name != "Marta" {
+		t.Fatalf("state after a fast start differs")
+	}
+	c, err := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{State: mustState(t, early)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if r := ok(t, c, workshop.ClientMessage{Type: "propose", Cid: "first", Name: sp("P"), Edits: json.RawMessage(busStop)}); r.Seq != p.Seq {
+		t.Fatalf("a command retried across a fast start acked at %d, want %d", r.Seq, p.Seq)
+	}
+	if err := c.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, c, workshop.ClientMessage{Type: "erase_name", Cid: "erase"})
+	log, _ := srv.ExportLog(ctxT(t), w.ID)
+	if _, _, err := workshop.VerifyLog(log); err != nil {
+		t.Fatal(err)
+	}
+	if seq, data, err := st.Snapshot(ctxT(t), w.ID); err != nil || strings.Contains(string(data), "Marta") {
+		t.Fatalf("snapshot at %d holds the display name (%v)", seq, err)
+	}
+}
+
+func mustState(t *testing.T, v *workshop.View) *workshop.State {
+	s, err := workshop.FromView(v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

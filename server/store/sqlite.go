@@ -369,6 +369,29 @@ func (s *SQLite) Events(ctx context.Context, workshop string, after int64, fn fu
 	return rows.Err()
 }
 
+// Names implements Store.
+func (s *SQLite) Names(ctx context.Context, workshop string) ([]Name, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	rows, err := s.db.QueryContext(ctx, `SELECT participant, name, salt FROM names WHERE workshop = ?
+		ORDER BY CAST(substr(participant, 2) AS INTEGER)`, workshop)
+	if err != nil {
+		return nil, fmt.Errorf("store: %v", err)
+	}
+	defer rows.Close()
+	var out []Name
+	for rows.Next() {
+		var n Name
+		if err := rows.Scan(&n.Participant, &n.Name, &n.Salt); err != nil {
+			return nil, fmt.Errorf("store: %v", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
 // Token implements Store.
 func (s *SQLite) Token(ctx context.Context, workshop, actor string) ([]byte, error) {
 	if err := s.enter(); err != nil {

@@ -75,6 +75,9 @@ type Store interface {
 	// Events calls fn for each record after sequence number after, in
 	// order, with its Name (nil when none or erased). Token is not set.
 	Events(ctx context.Context, workshop string, after int64, fn func(Record) error) error
+	// Names returns the display names kept for a workshop's
+	// participants (erased ones are gone), in participant order.
+	Names(ctx context.Context, workshop string) ([]Name, error)
 	// Token returns the hash of an actor's token (ErrNotFound).
 	Token(ctx context.Context, workshop, actor string) ([]byte, error)
 	// SaveSnapshot keeps a state at sequence number seq (replacing an

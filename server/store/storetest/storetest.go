@@ -130,6 +130,9 @@ func Run(t *testing.T, open Open) {
 		}
 		var got *store.Name
 		s.Events(ctx, "w1", 1, func(r store.Record) error { got = r.Name; return nil })
+		if got == nil {
+			t.Fatalf("no name with the joined record")
+		}
 		if got == nil || got.Name != "Núria" || string(got.Salt) != "salt" {
 			t.Fatalf("name %+v", got)
 		}
@@ -139,7 +142,15 @@ func Run(t *testing.T, open Open) {
 		if _, err := s.Token(ctx, "w1", "u9"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown token: %v", err)
 		}
-		e := rec(3)
+		j3 := rec(3)
+		j3.Name = &store.Name{Participant: "u3", Name: "Pol", Salt: []byte("s3")}
+		if err := s.Append(ctx, "w1", []store.Record{j3}); err != nil {
+			t.Fatal(err)
+		}
+		if names, err := s.Names(ctx, "w1"); err != nil || len(names) != 2 || names[0].Name != "Núria" || names[1].Name != "Pol" {
+			t.Fatalf("Names = %+v, %v", names, err)
+		}
+		e := rec(4)
 		e.Erase = "u2"
 		if err := s.Append(ctx, "w1", []store.Record{e}); err != nil {
 			t.Fatal(err)
@@ -149,12 +160,18 @@ func Run(t *testing.T, open Open) {
 		s.Events(ctx, "w1", 0, func(r store.Record) error {
 			n++
 			if r.Name != nil {
+				if r.Name.Participant == "u2" {
+					t.Errorf("erased name returned")
+				}
 				got = r.Name
 			}
 			return nil
 		})
-		if got != nil || n != 3 {
+		if got == nil || got.Name != "Pol" || n != 4 {
 			t.Fatalf("after erasure: name %+v, %d events", got, n)
+		}
+		if names, _ := s.Names(ctx, "w1"); len(names) != 1 || names[0].Participant != "u3" {
+			t.Fatalf("Names after erasure = %+v", names)
 		}
 	})
 	t.Run("FailedAppendWritesNoName", func(t *testing.T) {
