@@ -68,7 +68,8 @@ type client struct {
 	gone  bool // hub-only: dropped or left
 
 	mu     sync.Mutex
-	q      []outMsg
+	q      []outMsg // events, in order
+	pri    []outMsg // answers to this client's commands: written before queued events
 	closed bool
 	code   websocket.StatusCode
 	reason string
@@ -86,11 +87,15 @@ func (c *client) push(m outMsg, max int) bool {
 		c.mu.Unlock()
 		return true
 	}
-	if len(c.q) >= max {
+	if len(c.q)+len(c.pri) >= max {
 		c.mu.Unlock()
 		return false
 	}
-	c.q = append(c.q, m)
+	if m.pri {
+		c.pri = append(c.pri, m)
+	} else {
+		c.q = append(c.q, m)
+	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -103,7 +108,7 @@ func (c *client) push(m outMsg, max int) bool {
 func (c *client) shut(code websocket.StatusCode, reason string) {
 	c.mu.Lock()
 	c.closed, c.code, c.reason = true, code, reason
-	c.q = nil
+	c.q, c.pri = nil, nil
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -111,21 +116,34 @@ func (c *client) shut(code websocket.StatusCode, reason string) {
 	}
 }
 
-// take returns the queued messages (and a buffer back for reuse) or, once
-// shut, closed.
+// takeMax bounds the events the writer takes at once, so that an answer
+// queued meanwhile waits for at most that many writes.
+const takeMax = 32
+
+// take appends to buf the answers queued, then up to takeMax events; closed
+// once shut. An answer may thus reach its client before events stored
+// before it: the ack still follows the commit, and the events follow in
+// order.
 func (c *client) take(buf []outMsg) (batch []outMsg, closed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, true
 	}
-	batch, c.q = c.q, buf[:0]
+	batch = append(buf[:0], c.pri...)
+	c.pri = c.pri[:0]
+	n := min(len(c.q), takeMax)
+	batch = append(batch, c.q[:n]...)
+	rest := copy(c.q, c.q[n:])
+	clear(c.q[rest:])
+	c.q = c.q[:rest]
 	return batch, false
 }
 
 type outMsg struct {
 	data []byte
 	at   time.Time // when the event was stored (zero for other messages)
+	pri  bool      // an answer (ack or error): goes before queued events
 }
 
 // Messages to a hub.
@@ -408,7 +426,7 @@ func (h *hub) reply(c *client, m *workshop.ServerMessage) {
 	if m.Type == workshop.MsgError {
 		h.s.metrics.refused.WithLabelValues(m.Code).Inc()
 	}
-	h.queue(c, outMsg{data: encode(m)})
+	h.queue(c, outMsg{data: encode(m), pri: true})
 }
 
 func (h *hub) refuse(c *client, cid string, err error) {

@@ -61,7 +61,10 @@ type LoadReport struct {
 	BurstDuration time.Duration
 	BurstAck      Percentiles
 	TallyExact    bool
-	// From the server's /metrics.
+	// From the server's /metrics: its own fan-out (stored to written to
+	// the socket) and group-commit durations during the steady load.
+	ServerFanout      BucketQuantiles
+	ServerCommit      BucketQuantiles
 	ServerRSS         float64
 	ServerConnections float64
 	Problems          []string
@@ -95,6 +98,9 @@ func (r *LoadReport) Write(w io.Writer) {
 	fmt.Fprintf(w, "commands: %d sent, %d acked, %d refused by the rules\n", r.Commands, r.Acked, r.Refused)
 	fmt.Fprintf(w, "fan-out (event stored to received): %s\n", r.Fanout)
 	fmt.Fprintf(w, "ack (command sent to ack): %s\n", r.Ack)
+	if r.ServerFanout.N > 0 {
+		fmt.Fprintf(w, "server side: fan-out (stored to written) %s; group commit %s\n", r.ServerFanout, r.ServerCommit)
+	}
 	fmt.Fprintf(w, "lost: %d, duplicates: %d, reconnects: %d, snapshots: %d, kills: %d\n", r.Lost, r.Duplicates, r.Reconnects, r.Snapshots, r.Kills)
 	fmt.Fprintf(w, "converged: %d of %d clients equal the server's state\n", r.Converged, r.Participants+1)
 	if r.BurstVotes > 0 {
@@ -329,6 +335,7 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	lt.logf("%d proposals; load: %.0f commands/s for %v", len(props), cfg.Rate, cfg.Duration)
 
 	// The steady load, and the kills.
+	before := scrape(ctx, lt.hc, cfg.URL)
 	lt.measure.Store(true)
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	var killWG sync.WaitGroup
@@ -421,6 +428,11 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 		a.fmu.Unlock()
 	}
 	rep.Fanout, rep.Ack = percentiles(lt.fanout), percentiles(lt.acks)
+	if cfg.Restart == nil { // a restarted server's histograms start again
+		after := scrape(ctx, lt.hc, cfg.URL)
+		rep.ServerFanout = bucketQuantiles(before.fanout, after.fanout)
+		rep.ServerCommit = bucketQuantiles(before.commit, after.commit)
+	}
 
 	// The vote burst: every participant votes for a proposal it has not
 	// voted for, all within the window.
@@ -532,7 +544,8 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 			}
 		}
 	}
-	rep.ServerRSS, rep.ServerConnections = scrape(ctx, lt.hc, cfg.URL)
+	last := scrape(ctx, lt.hc, cfg.URL)
+	rep.ServerRSS, rep.ServerConnections = last.rss, last.conns
 	for _, a := range all {
 		if a.c != nil {
 			a.c.Close()
@@ -593,12 +606,21 @@ func checkAcked(logData []byte, acked map[string]int64) (lost, dup int) {
 	return lost, dup
 }
 
-// scrape reads the server's RSS and connections from /metrics.
-func scrape(ctx context.Context, hc *http.Client, base string) (rss, conns float64) {
+// serverMetrics is what the load test reads from the server's /metrics.
+type serverMetrics struct {
+	rss, conns float64
+	// Cumulative bucket counts by upper bound (seconds) of the fan-out
+	// and commit histograms.
+	fanout, commit map[float64]float64
+}
+
+// scrape reads the server's /metrics.
+func scrape(ctx context.Context, hc *http.Client, base string) serverMetrics {
+	m := serverMetrics{fanout: map[float64]float64{}, commit: map[float64]float64{}}
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, 0
+		return m
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -608,14 +630,60 @@ func scrape(ctx context.Context, hc *http.Client, base string) (rss, conns float
 			continue
 		}
 		v, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
+		name, labels, _ := strings.Cut(f[0], "{")
+		switch name {
 		case "process_resident_memory_bytes":
-			rss = v
+			m.rss = v
 		case "barri_connections":
-			conns = v
+			m.conns = v
+		case "barri_fanout_seconds_bucket", "barri_store_commit_seconds_bucket":
+			le := strings.TrimSuffix(strings.TrimPrefix(labels, `le="`), `"}`)
+			b, err := strconv.ParseFloat(le, 64)
+			if err != nil {
+				continue // +Inf
+			}
+			if name == "barri_fanout_seconds_bucket" {
+				m.fanout[b] = v
+			} else {
+				m.commit[b] = v
+			}
 		}
 	}
-	return rss, conns
+	return m
+}
+
+// BucketQuantiles are quantiles read from a server histogram: each is the
+// upper bound of the bucket that holds it (an upper estimate).
+type BucketQuantiles struct {
+	N        float64
+	P50, P99 time.Duration
+}
+
+func (q BucketQuantiles) String() string {
+	return fmt.Sprintf("p50 ≤ %v, p99 ≤ %v (n=%.0f)", q.P50, q.P99, q.N)
+}
+
+// bucketQuantiles takes the quantiles of the observations between two
+// scrapes of a histogram.
+func bucketQuantiles(before, after map[float64]float64) BucketQuantiles {
+	var bounds []float64
+	for b := range after {
+		bounds = append(bounds, b)
+	}
+	sort.Float64s(bounds)
+	if len(bounds) == 0 {
+		return BucketQuantiles{}
+	}
+	total := after[bounds[len(bounds)-1]] - before[bounds[len(bounds)-1]]
+	at := func(q float64) time.Duration {
+		for _, b := range bounds {
+			if after[b]-before[b] >= q*total {
+				return time.Duration(b * float64(time.Second))
+			}
+		}
+		return time.Duration(bounds[len(bounds)-1] * float64(time.Second))
+	}
+	return BucketQuantiles{N: total, P50: at(0.5), P99: at(0.99)}
 }
 
 // parallel runs f(0..n-1) on at most k goroutines; the first error wins.
