@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -29,6 +30,7 @@ func cmdLoadtest(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "", "crash test: the server's data directory (required with --kill-every)")
 	seed := fs.Uint64("seed", 1, "seed of the participants' choices")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up after this long")
+	cpuProfile := fs.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -45,6 +47,15 @@ func cmdLoadtest(args []string, stdout, stderr io.Writer) error {
 	// event a thousand times: collect garbage less often, so that the load
 	// generator, not the server, is not what is measured.
 	debug.SetGCPercent(400)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return badInput("loadtest: --cpuprofile: %v", err)
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	cfg := server.LoadConfig{URL: pos[0], Participants: *n, Rate: *rate, Duration: *duration, Proposals: *proposals,
