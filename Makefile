@@ -2,9 +2,19 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run test bench bench-wasm wasm lint build fuzz
+.PHONY: run serve compare test bench bench-wasm wasm lint build fuzz crash loadtest
 
-run:
+# make run: the workshop server with the web app on the built-in Eixample,
+# printing its URL and a demo workshop's facilitator link (Ctrl-C stops it).
+ADDR ?= 127.0.0.1:8080
+DATA ?= ./barri-data
+run: serve
+
+serve:
+	$(GO) run ./cmd/barri serve --addr $(ADDR) --data $(DATA) --demo
+
+# The example scenarios on the built-in Eixample, side by side.
+compare:
 	$(GO) run ./cmd/barri compare $(EXAMPLES)
 
 build:
@@ -41,9 +51,9 @@ bench-wasm:
 	done
 	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt bench-native1.txt
 
-# The core must build for the browser.
+# The core and the workshop's session model must build for the browser.
 wasm:
-	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/...
+	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/... ./workshop/...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -60,3 +70,23 @@ fuzz:
 	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadOSM -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/barri -run '^$$' -fuzz FuzzReadBatchOutput -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzSession -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeClientMessage -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeServerMessage -fuzztime $(FUZZTIME)
+
+# The long crash test: the real barri serve SIGKILLed KILLS times under load
+# and restarted on the same data (make test runs a short one, TestCrash).
+KILLS ?= 60
+crash: build
+	rm -rf bin/crash-data
+	bin/barri loadtest --participants 50 --rate 40 --duration 30s --kill-every 500ms --kills $(KILLS) \
+		--data bin/crash-data http://127.0.0.1:18181
+
+# The load test of the issue: 1,000 participants at 10 commands/s for 60 s,
+# then a vote burst of all of them within 10 s, against a fresh barri serve.
+PARTICIPANTS ?= 1000
+loadtest: build
+	rm -rf bin/load-data
+	bin/barri serve --addr 127.0.0.1:18182 --data bin/load-data --log warn & pid=$$!; \
+	sleep 2; bin/barri loadtest --participants $(PARTICIPANTS) --rate 10 --duration 60s \
+		--vote-burst --burst-window 10s http://127.0.0.1:18182; status=$$?; kill $$pid; wait $$pid; exit $$status

@@ -29,6 +29,9 @@ Usage:
   barri import [layers] --out CITY.barri   build a city file from GeoJSON and OpenStreetMap
   barri cities                             the built-in cities and example scenarios
   barri calibrate [--city eixample]        fit the models to published Barcelona figures
+  barri serve [--addr A] [--data DIR]      the workshop server and web app
+  barri verify LOG.json                    check an exported workshop log (hash chain and rules)
+  barri loadtest [flags] URL               simulated participants against a workshop server
 
 A SCENARIO may also name a built-in example, e.g. "barri run superilla-hospital-clinic".
 Run "barri COMMAND --help" for a command's flags.
@@ -80,6 +83,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdCities(rest, stdout, stderr)
 	case "calibrate":
 		return cmdCalibrate(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(rest, stdout, stderr)
+	case "verify":
+		return cmdVerify(rest, stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(rest, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
