@@ -157,15 +157,7 @@ func jsonError(data []byte, err error) error {
 	if strings.Contains(err.Error(), "unexpected end of JSON input") {
 		err = errors.New("the file is empty or cut short here")
 	}
-	line, col := 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
+	line, col := position(data, off)
 	return &ScenarioError{Line: line, Column: col, Field: field, Err: err}
 }
 
