@@ -58,8 +58,11 @@ func (s Sync) String() string {
 }
 
 // NewReplica starts a replica with no state. cidPrefix starts every cid it
-// makes ("c-" + a random string per browser, say): cids must not repeat for
-// an actor, across reloads too.
+// makes, and must be unique to this replica: random, of at least 96 bits,
+// drawn anew for each tab and page load (two tabs of one participant, or a
+// reload, must never make the same cid: the server would take the second
+// command for a retry of the first). Commands restored from a saved outbox
+// keep the cids they were made with.
 func NewReplica(cidPrefix string) *Replica {
 	return &Replica{prefix: cidPrefix}
 }
