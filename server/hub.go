@@ -62,6 +62,7 @@ type commit struct {
 // and emptied by the connection's writer.
 type client struct {
 	conn  *websocket.Conn
+	cork  *corkConn // the connection under conn (nil in tests without one)
 	actor string
 	role  workshop.Role
 	lim   *rate.Limiter
