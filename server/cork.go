@@ -37,7 +37,7 @@ func (c *corkConn) uncork(timeout time.Duration) error {
 	c.Conn.SetWriteDeadline(time.Now().Add(timeout))
 	_, err := c.Conn.Write(c.buf)
 	c.Conn.SetWriteDeadline(time.Time{})
-	if cap(c.buf) > 32<<10 {
+	if cap(c.buf) > 16<<10 {
 		c.buf = nil // do not keep a burst's buffer for an idle client
 	} else {
 		c.buf = c.buf[:0]

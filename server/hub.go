@@ -138,6 +138,9 @@ func (c *client) take(buf []outMsg) (batch []outMsg, closed bool) {
 	rest := copy(c.q, c.q[n:])
 	clear(c.q[rest:])
 	c.q = c.q[:rest]
+	if rest == 0 && cap(c.q) > 2*takeMax {
+		c.q = nil // a backlog's queue is not kept for an idle client
+	}
 	return batch, false
 }
 
