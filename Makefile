@@ -20,8 +20,11 @@ compare:
 build:
 	$(GO) build -o bin/barri ./cmd/barri
 
+# Every test; then the core's again under the race detector (-short: the
+# tests that build and run the core for js/wasm, arm64 and amd64 v3 ran above).
 test: lint wasm
 	$(GO) test -count=1 ./...
+	$(GO) test -race -short -count=1 ./sim/... ./maps/... ./scenarios/...
 
 # Benchmarks: five runs each (quote medians); compare runs with benchstat.
 # Each edit benchmark runs the Evaluator and a full recompute side by side.
@@ -63,8 +66,10 @@ fuzz:
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseScenario -fuzztime $(FUZZTIME)
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseArea -fuzztime $(FUZZTIME)
 	$(GO) test ./sim -run '^$$' -fuzz FuzzIndicatorsJSON -fuzztime $(FUZZTIME)
-	$(GO) test ./maps -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadOSM -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/barri -run '^$$' -fuzz FuzzReadBatchOutput -fuzztime $(FUZZTIME)
 	$(GO) test ./workshop -run '^$$' -fuzz FuzzSession -fuzztime $(FUZZTIME)
 	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeClientMessage -fuzztime $(FUZZTIME)
 	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeServerMessage -fuzztime $(FUZZTIME)

@@ -107,7 +107,7 @@ func (e *evaluator) evaluate(cityName string, base *sim.Scenario, edits []sim.Ed
 	if err != nil {
 		var ee *sim.EditError
 		if errors.As(err, &ee) && ee.Index >= nBase {
-			return nil, nil, workshop.EditRefusal(ee.Index-nBase, ee.Op, "", ee.Err)
+			return nil, nil, workshop.EditRefusal(ee.Index-nBase, ee.Op, ee.Field, ee.Err)
 		}
 		return nil, nil, fmt.Errorf("server: the workshop's base scenario: %v", err)
 	}

@@ -81,7 +81,7 @@ func Baseline(c *City, p Params) *Report {
 func Calibrate(c *City, p Params) (Params, []Target, int) {
 	probit := func(x float64) float64 {
 		x = min(max(x, 1e-6), 1-1e-6)
-		return math.Sqrt2 * detmath.Erfinv(2*x-1)
+		return float64(math.Sqrt2 * detmath.Erfinv(float64(2*x)-1))
 	}
 	var r *Report
 	it := 0

@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"fmt"
+	"iter"
 	"runtime"
 	"sync"
 )
@@ -45,12 +45,37 @@ type Report struct {
 // NumBuildings returns the number of buildings the report covers.
 func (r *Report) NumBuildings() int { return r.nBuildings }
 
-// Building returns the housing and energy results of building i.
-func (r *Report) Building(i int) BuildingResult {
+// Building returns the housing and energy results of building i, and false
+// (with a zero result) when the report has no building i.
+func (r *Report) Building(i int) (BuildingResult, bool) {
 	if i < 0 || i >= r.nBuildings {
-		panic(fmt.Sprintf("sim: building %d out of range [0, %d)", i, r.nBuildings))
+		return BuildingResult{}, false
 	}
-	return r.buildings[i/buildingChunk][i%buildingChunk]
+	return r.buildings[i/buildingChunk][i%buildingChunk], true
+}
+
+// Buildings yields every building's results in id order: the bulk read for
+// drawing a map.
+func (r *Report) Buildings() iter.Seq[BuildingResult] {
+	return func(yield func(BuildingResult) bool) {
+		for k, chunk := range r.buildings {
+			n := min(buildingChunk, r.nBuildings-k*buildingChunk)
+			for j := range n {
+				if !yield(chunk[j]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Street returns the traffic on segment i, and false (with a zero result)
+// when the report has no segment i. Report.Streets holds them all, by id.
+func (r *Report) Street(i int) (StreetResult, bool) {
+	if i < 0 || i >= len(r.Streets) {
+		return StreetResult{}, false
+	}
+	return r.Streets[i], true
 }
 
 // Result is the outcome of evaluating a scenario: baseline, scenario, deltas.
@@ -72,35 +97,10 @@ type Result struct {
 // results (a scenario without edits reports the baseline itself): treat
 // them as read-only.
 func Evaluate(c *City, sc *Scenario) (*Result, error) {
-	params := DefaultParams()
-	for _, name := range sortedKeys(sc.Params) {
-		if err := params.Set(name, sc.Params[name]); err != nil {
-			return nil, fmt.Errorf("scenario: params: %v", err)
-		}
+	ev, err := NewScenarioEvaluator(c, sc)
+	if err != nil {
+		return nil, err
 	}
-	// The scenario starts from the city's baseline (computed once per
-	// city and parameters) and takes its edits as one change: only the
-	// stages they reach are computed again (see Evaluator), with the bits
-	// of a whole computation.
-	base, mb := c.baselineModel(params)
-	ev := newEvaluator(base, mb)
-	st := ev.st
-	all := appliedEdit{undo: &Undo{nStops: len(st.Stops), nParks: len(st.Parks)}}
-	for i := range sc.Edits {
-		u, err := st.Apply(&sc.Edits[i])
-		if err != nil {
-			return nil, &EditError{Index: i, Op: sc.Edits[i].Op, Err: err}
-		}
-		all.undo.TouchedBuildings = append(all.undo.TouchedBuildings, u.TouchedBuildings...)
-		all.undo.TouchedSegments = append(all.undo.TouchedSegments, u.TouchedSegments...)
-	}
-	all.params = st.Params != params
-	all.parks = len(st.Parks) != all.undo.nParks
-	all.stops = len(st.Stops) != all.undo.nStops
-	if len(sc.Edits) > 0 {
-		ev.refresh(all)
-	}
-	ev.SetName(sc.Name, sc.Seed)
 	return ev.Result(), nil
 }
 

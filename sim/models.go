@@ -12,7 +12,7 @@ func normCDF(x float64) float64 { return 0.5 * detmath.Erfc(-x/math.Sqrt2) }
 type lognormal struct{ mu, sigma float64 }
 
 func newLognormal(mean, sigma float64) lognormal {
-	return lognormal{mu: detmath.Log(max(mean, 1)) - float64(sigma*sigma)/2, sigma: sigma}
+	return lognormal{mu: detmath.Log(max(mean, 1)) - float64(float64(sigma*sigma)/2), sigma: sigma}
 }
 
 // below returns the share of households with income below x.
@@ -25,7 +25,7 @@ func (l lognormal) below(x float64) float64 {
 
 // quantile returns the income below which a share q of households fall.
 func (l lognormal) quantile(q float64) float64 {
-	return detmath.Exp(l.mu + l.sigma*math.Sqrt2*detmath.Erfinv(2*q-1))
+	return detmath.Exp(l.mu + float64(l.sigma*math.Sqrt2*detmath.Erfinv(float64(2*q)-1)))
 }
 
 // buildingEnergy is what the energy model computes for one building.
@@ -65,13 +65,13 @@ func energyOf(c *City, s *State, i int) buildingEnergy {
 		saving = p[PRetrofitDeep]
 	}
 	var r buildingEnergy
-	resE := float64(res*energyIntensity(p, c.Buildings[i].Year)) * p[PResEnergyScale] * (1 - saving)
-	nonE := float64(non*p[PIntensityNonRes]) * (1 - saving)
+	resE := float64(float64(res*energyIntensity(p, c.Buildings[i].Year)) * p[PResEnergyScale] * (1 - saving))
+	nonE := float64(float64(non*p[PIntensityNonRes]) * (1 - saving))
 	r.energyKWh = resE + nonE
 	r.resKWh = resE
 	r.elecKWh = float64(resE*p[PResElecShare]) + float64(nonE*p[PNonResElecShare])
 	r.gasKWh = r.energyKWh - r.elecKWh
-	r.pvKWh = float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * b.PVCoverage * p[PPVYield]
+	r.pvKWh = float64(float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * b.PVCoverage * p[PPVYield])
 	r.co2Kg = float64(max(0, r.elecKWh-r.pvKWh)*p[PGridCO2]) + float64(r.gasKWh*p[PGasCO2])
 	return r
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -79,6 +78,8 @@ const (
 	PBPRBeta
 	PCarOccupancy
 	PAccessMinutes
+	PDestLogsum
+	PThroughElasticity
 	nParams
 )
 
@@ -143,6 +144,8 @@ var paramDefs = [...]ParamDef{
 	PBPRBeta:                 {"bpr_beta", "exponent", 4, 1, 10, "FHWA (Q)"},
 	PCarOccupancy:            {"car_occupancy", "persons", 1.2, 1, 5, "(U)"},
 	PAccessMinutes:           {"access_minutes", "min", 15, 1, 60, "15-minute city"},
+	PDestLogsum:              {"destination_logsum_coef", "ratio", 0.5, 0, 1, "how far destination choice follows the change of a trip's expected utility from free flow (U)"},
+	PThroughElasticity:       {"through_time_elasticity", "ratio", -0.5, -2, 0, "through traffic per unit of through minutes; Goodwin 1996: -0.27 short run, -0.57 long run (Q, U)"},
 }
 
 // ParamDefs returns the parameter definitions in a fixed order.
@@ -170,15 +173,16 @@ func DefaultParams() Params {
 	return p
 }
 
-// Set checks a value against the parameter's range and stores it.
+// Set checks a value against the parameter's range and stores it. Its
+// errors match ErrInvalid.
 func (p *Params) Set(name string, v float64) error {
 	i, ok := LookupParam(name)
 	if !ok {
-		return fmt.Errorf("unknown parameter %q (docs/MODELS.md lists them)", name)
+		return bad("name", "unknown parameter %q (docs/MODELS.md lists them)", name)
 	}
 	d := paramDefs[i]
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < d.Min || v > d.Max {
-		return fmt.Errorf("parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
+		return bad("value", "parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
 	}
 	p[i] = v
 	return nil

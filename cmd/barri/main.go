@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/barri-city/barri/sim"
 )
 
 // usageError marks bad usage or invalid input: exit status 2.
@@ -44,14 +46,15 @@ func main() {
 	}
 }
 
-// exitCode maps an error to the exit status: 0 success (or help shown),
-// 2 bad usage or invalid input, 1 any other failure.
+// exitCode maps an error to the exit status by its type: 0 success (or help
+// shown), 2 bad usage (usageError) or invalid input (sim.ErrInvalid: a
+// scenario, edit, parameter or city that is wrong), 1 any other failure.
 func exitCode(err error) int {
 	var ue usageError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, sim.ErrInvalid):
 		return 2
 	}
 	return 1
