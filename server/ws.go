@@ -62,7 +62,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		since = *hello.Since
 	}
 	reply := make(chan error, 1)
-	if !h.send(&msgHello{c: c, since: since, reply: reply}) {
+	if h, err = s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply}); err != nil {
 		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
 		return
 	}
