@@ -73,6 +73,7 @@ fuzz:
 	$(GO) test ./workshop -run '^$$' -fuzz FuzzSession -fuzztime $(FUZZTIME)
 	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeClientMessage -fuzztime $(FUZZTIME)
 	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeServerMessage -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzVerifyLog -fuzztime $(FUZZTIME)
 
 # The long crash test: the real barri serve SIGKILLed KILLS times under load
 # and restarted on the same data (make test runs a short one, TestCrash).

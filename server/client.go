@@ -36,7 +36,7 @@ type Client struct {
 
 	// OnEvent, if set before events arrive, is called (in the reading
 	// goroutine) with each new event.
-	onEvent func(e *workshop.Event, stored time.Time)
+	onEvent func(e *workshop.Event, stored, received time.Time)
 
 	welcome chan struct{}
 	done    chan struct{}
@@ -48,9 +48,9 @@ type DialOptions struct {
 	State *workshop.State
 	// Origin sets the Origin header (a browser always sends one).
 	Origin string
-	// OnEvent is called with each new event, in order, and the time the
-	// server stored it (zero if it did not say).
-	OnEvent func(e *workshop.Event, stored time.Time)
+	// OnEvent is called with each new event, in order, the time the server
+	// stored it (zero if it did not say) and the time its message was read.
+	OnEvent func(e *workshop.Event, stored, received time.Time)
 	// HTTPClient dials (default http.DefaultClient).
 	HTTPClient *http.Client
 }
@@ -100,6 +100,7 @@ func (c *Client) read() {
 			c.fail(err)
 			return
 		}
+		received := time.Now()
 		m, err := workshop.DecodeServerMessage(data)
 		if err != nil {
 			c.fail(err)
@@ -129,7 +130,7 @@ func (c *Client) read() {
 			if m.Stored > 0 {
 				stored = time.UnixMicro(m.Stored)
 			}
-			c.event(m.Event, stored)
+			c.event(m.Event, stored, received)
 		case workshop.MsgAck, workshop.MsgError:
 			if ch := c.waiting[m.Cid]; ch != nil {
 				delete(c.waiting, m.Cid)
@@ -142,7 +143,7 @@ func (c *Client) read() {
 	}
 }
 
-func (c *Client) event(e *workshop.Event, stored time.Time) {
+func (c *Client) event(e *workshop.Event, stored, received time.Time) {
 	if c.state == nil {
 		c.state = &workshop.State{}
 	}
@@ -162,7 +163,7 @@ func (c *Client) event(e *workshop.Event, stored time.Time) {
 		return
 	}
 	if c.onEvent != nil {
-		c.onEvent(e, stored)
+		c.onEvent(e, stored, received)
 	}
 }
 

@@ -295,14 +295,9 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 		s.httpError(w, err)
 		return
 	}
-	h, err := s.hub(r.Context(), ws.ID)
-	if err != nil {
-		s.httpError(w, err)
-		return
-	}
 	reply := make(chan joinReply, 1)
-	if !h.send(&msgJoin{name: req.Name, reply: reply}) {
-		s.httpError(w, errClosing)
+	if _, err := s.deliver(r.Context(), ws.ID, &msgJoin{name: req.Name, reply: reply}); err != nil {
+		s.httpError(w, err)
 		return
 	}
 	jr := <-reply
@@ -349,8 +344,8 @@ func (s *Server) view(r *http.Request) (*hub, string, *workshop.View, error) {
 		return nil, "", nil, err
 	}
 	reply := make(chan viewReply, 1)
-	if !h.send(&msgView{actor: actor, reply: reply}) {
-		return nil, "", nil, errClosing
+	if h, err = s.deliver(r.Context(), h.id, &msgView{actor: actor, reply: reply}); err != nil {
+		return nil, "", nil, err
 	}
 	vr := <-reply
 	return h, actor, vr.view, vr.err

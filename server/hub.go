@@ -44,6 +44,11 @@ type hub struct {
 	quit    chan struct{}
 	stopped chan struct{}
 
+	// sendMu: senders hold it shared; the hub takes it, idle, to unload
+	// itself, so that no message is left in in.
+	sendMu   sync.RWMutex
+	unloaded bool
+
 	commits    []commit // decided and applied, not yet stored
 	afterFlush []func() // acks of retried commands whose events are not yet stored
 	durable    int64    // the last stored sequence number
@@ -62,6 +67,7 @@ type commit struct {
 // and emptied by the connection's writer.
 type client struct {
 	conn  *websocket.Conn
+	cork  *corkConn // the connection under conn (nil in tests without one)
 	actor string
 	role  workshop.Role
 	lim   *rate.Limiter
@@ -137,6 +143,9 @@ func (c *client) take(buf []outMsg) (batch []outMsg, closed bool) {
 	rest := copy(c.q, c.q[n:])
 	clear(c.q[rest:])
 	c.q = c.q[:rest]
+	if rest == 0 && cap(c.q) > 2*takeMax {
+		c.q = nil // a backlog's queue is not kept for an idle client
+	}
 	return batch, false
 }
 
@@ -294,14 +303,40 @@ func encode(v any) []byte {
 	return b
 }
 
-// send hands a message to the hub unless it has stopped.
+// send hands a message to the hub unless it has stopped or unloaded
+// itself (Server.deliver then loads it again).
 func (h *hub) send(m any) bool {
+	h.sendMu.RLock()
+	defer h.sendMu.RUnlock()
+	if h.unloaded {
+		return false
+	}
 	select {
 	case h.in <- m:
 		return true
 	case <-h.stopped:
 		return false
 	}
+}
+
+// unload stops an idle hub (no client, nothing pending, nothing queued):
+// it leaves the server's table and its memory goes; the next request
+// loads it again from the store. It reports whether it did.
+func (h *hub) unload() bool {
+	if len(h.clients) > 0 || len(h.pending) > 0 || len(h.commits) > 0 {
+		return false
+	}
+	if !h.sendMu.TryLock() { // a sender is waiting: not idle
+		return false
+	}
+	defer h.sendMu.Unlock()
+	if len(h.in) > 0 {
+		return false
+	}
+	h.unloaded = true
+	h.s.forget(h)
+	h.s.log.Debug("unloaded an idle workshop", "workshop", h.id)
+	return true
 }
 
 func (h *hub) stop() {
@@ -316,9 +351,18 @@ func (h *hub) stop() {
 func (h *hub) run() {
 	defer close(h.stopped)
 	defer h.s.metrics.workshopsRun.Dec()
+	idle := time.NewTicker(h.s.cfg.HubIdle)
+	defer idle.Stop()
+	busy := true
 	for {
 		select {
+		case <-idle.C:
+			if !busy && h.unload() {
+				return
+			}
+			busy = false
 		case m := <-h.in:
+			busy = true
 			h.handle(m)
 			// Take whatever else has arrived: decided together, stored
 			// in one append.

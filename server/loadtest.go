@@ -195,11 +195,10 @@ func (a *agent) conn(ctx context.Context) (*Client, error) {
 
 // onEvent measures fan-out: from the moment the server stored an event
 // (durable) to its arrival here.
-func (a *agent) onEvent(e *workshop.Event, stored time.Time) {
+func (a *agent) onEvent(e *workshop.Event, stored, now time.Time) {
 	if !a.lt.measure.Load() || stored.IsZero() {
 		return
 	}
-	now := time.Now()
 	if stored.UnixMilli() < a.since.Load() {
 		return // backlog after a reconnect, not fan-out
 	}

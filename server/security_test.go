@@ -395,7 +395,7 @@ func TestSecurity(t *testing.T) {
 			r := refused(t, f.ana, workshop.ClientMessage{Type: "propose", Name: sp("X"),
 				Edits: json.RawMessage(`[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.1520,41.3880],[2.1535,41.3880],[2.1535,41.3890],[2.1520,41.3880]]]}},{"op":"retrofit","level":"total","area":{"type":"Polygon","coordinates":[[[2.1520,41.3880],[2.1535,41.3880],[2.1535,41.3890],[2.1520,41.3880]]]}}]`)},
 				workshop.CodeInvalidEdit)
-			if r.Edit == nil || *r.Edit != 1 || !strings.Contains(r.Message, "edit 1 (retrofit)") {
+			if r.Edit == nil || *r.Edit != 1 || r.Field != "level" || !strings.Contains(r.Message, "edit 1 (retrofit)") {
 				t.Fatalf("error %+v, want edit 1 (retrofit) named", r)
 			}
 		}},
@@ -403,8 +403,8 @@ func TestSecurity(t *testing.T) {
 			r := refused(t, f.ana, workshop.ClientMessage{Type: "propose", Name: sp("Lluny"),
 				Edits: json.RawMessage(`[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.0,41.0],[2.001,41.0],[2.001,41.001],[2.0,41.0]]]}}]`)},
 				workshop.CodeInvalidEdit)
-			if r.Edit == nil || *r.Edit != 0 {
-				t.Fatalf("error %+v, want edit 0 named", r)
+			if r.Edit == nil || *r.Edit != 0 || r.Field != "area" {
+				t.Fatalf("error %+v, want edit 0 and its area named", r)
 			}
 		}},
 		{"a proposal name cannot become a spreadsheet formula", func(t *testing.T, f *secFixture) {

@@ -55,6 +55,9 @@ type Config struct {
 	// the whole server (default 2/s burst 20, and 200/s burst 1000).
 	MsgRate, ActorRate, CreateRate, JoinRate     rate.Limit
 	MsgBurst, ActorBurst, CreateBurst, JoinBurst int
+	// HubIdle: a workshop without clients for about this long is unloaded
+	// from memory (default 10 minutes); the next request loads it again.
+	HubIdle time.Duration
 	// WriteTimeout bounds one write to a client (default 5 s).
 	WriteTimeout time.Duration
 	// Logger receives structured logs (default: discard). Logs never hold
@@ -97,6 +100,9 @@ func (c *Config) defaults() {
 	setInt(&c.CreateBurst, 20)
 	setRate(&c.JoinRate, 200)
 	setInt(&c.JoinBurst, 1000)
+	if c.HubIdle <= 0 {
+		c.HubIdle = 10 * time.Minute
+	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 5 * time.Second
 	}
@@ -172,6 +178,30 @@ func (s *Server) hub(ctx context.Context, id string) (*hub, error) {
 		h.run()
 	}()
 	return h, nil
+}
+
+// forget removes an unloaded hub from the table.
+func (s *Server) forget(h *hub) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hubs[h.id] == h {
+		delete(s.hubs, h.id)
+	}
+}
+
+// deliver hands a first message to a workshop's hub, loading the hub
+// again if it unloaded itself meanwhile.
+func (s *Server) deliver(ctx context.Context, id string, m any) (*hub, error) {
+	for try := 0; try < 3; try++ {
+		h, err := s.hub(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if h.send(m) {
+			return h, nil
+		}
+	}
+	return nil, errClosing
 }
 
 // Close stops the server: every hub finishes the commands it holds (their

@@ -318,3 +318,38 @@ func mustState(t *testing.T, v *workshop.View) *workshop.State {
 	}
 	return s
 }
+
+// TestIdleWorkshopUnloads: a workshop without clients leaves memory after
+// HubIdle and comes back, whole, at the next request.
+func TestIdleWorkshopUnloads(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { c.HubIdle = 20 * time.Millisecond })
+	before, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+	f.fac.Close()
+	f.ana.Close()
+	f.bo.Close()
+	loaded := func() bool {
+		f.ts.srv.mu.Lock()
+		defer f.ts.srv.mu.Unlock()
+		return f.ts.srv.hubs[f.w.ID] != nil
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for loaded() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if loaded() {
+		t.Fatalf("an idle workshop stayed loaded")
+	}
+	after, err := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+	if err != nil || !reflect.DeepEqual(before, after) {
+		t.Fatalf("state after reloading: %v", err)
+	}
+	// Joins and connections work on the reloaded workshop, while it keeps
+	// unloading between requests.
+	for i := 0; i < 5; i++ {
+		j := f.ts.join(f.w, "Nou")
+		c := f.ts.dial(f.w.ID, j.Token)
+		ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: f.pAna, Text: "torno"})
+		c.Close()
+		time.Sleep(30 * time.Millisecond)
+	}
+}

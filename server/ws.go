@@ -29,7 +29,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	// Origin: the server's own host, or one of the configured patterns.
 	// Accept refuses any other with 403 before upgrading.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.Origins})
+	cw := &corkWriter{ResponseWriter: w}
+	conn, err := websocket.Accept(cw, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.Origins})
 	if err != nil {
 		s.metrics.dropped.WithLabelValues("handshake").Inc()
 		return
@@ -55,12 +56,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newClient(conn, actor, rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst))
+	c.cork = cw.conn
 	var since int64
 	if hello.Since != nil {
 		since = *hello.Since
 	}
 	reply := make(chan error, 1)
-	if !h.send(&msgHello{c: c, since: since, reply: reply}) {
+	if h, err = s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply}); err != nil {
 		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
 		return
 	}
@@ -190,6 +192,11 @@ func (s *Server) write(c *client) {
 			c.conn.Close(code, reason)
 			return
 		}
+		// Several messages go out in one write to the socket.
+		corked := len(batch) > 1 && c.cork != nil
+		if corked {
+			c.cork.cork()
+		}
 		for _, m := range batch {
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 			err := c.conn.Write(ctx, websocket.MessageText, m.data)
@@ -198,8 +205,17 @@ func (s *Server) write(c *client) {
 				c.conn.CloseNow()
 				return
 			}
+		}
+		if corked {
+			if err := c.cork.uncork(s.cfg.WriteTimeout); err != nil {
+				c.conn.CloseNow()
+				return
+			}
+		}
+		now := time.Now()
+		for _, m := range batch {
 			if !m.at.IsZero() {
-				s.metrics.fanout.Observe(time.Since(m.at).Seconds())
+				s.metrics.fanout.Observe(now.Sub(m.at).Seconds())
 			}
 		}
 		clear(batch)

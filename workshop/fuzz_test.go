@@ -1,9 +1,12 @@
 package workshop
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -252,4 +255,76 @@ func FuzzDecodeServerMessage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzVerifyLog: VerifyLog never panics, and a log it accepts replays to a
+// state whose sequence number is its last entry's.
+func FuzzVerifyLog(f *testing.F) {
+	w := randomSession(f, 1, []byte("seed program for the log: join, propose, vote and more"))
+	var entries []LogEntry
+	prev := GenesisHash
+	for _, e := range w.log {
+		rec, _ := e.Record()
+		prev = ChainHash(prev, rec)
+		entries = append(entries, LogEntry{Seq: e.Seq, Hash: prev, Event: rec})
+	}
+	var b bytes.Buffer
+	WriteLog(&b, "w1", entries)
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"barri_log":1,"workshop":"x","genesis":"` + GenesisHash + `","events":[]}`))
+	f.Add([]byte(`{"barri_log":1,"events":[{"seq":1,"hash":"00","event":{}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, st, err := VerifyLog(data)
+		if err != nil {
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error of another type: %v", err)
+			}
+			return
+		}
+		if st.Seq < 1 {
+			t.Fatalf("accepted a log with no events")
+		}
+	})
+}
+
+func TestVerifyLogNamesTheBrokenEvent(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 7))
+	prog := make([]byte, 2000)
+	for j := range prog {
+		prog[j] = byte(r.IntN(256))
+	}
+	w := randomSession(t, 2, prog)
+	var entries []LogEntry
+	prev := GenesisHash
+	for _, e := range w.log {
+		rec, _ := e.Record()
+		prev = ChainHash(prev, rec)
+		entries = append(entries, LogEntry{Seq: e.Seq, Hash: prev, Event: rec})
+	}
+	var b bytes.Buffer
+	WriteLog(&b, "w1", entries)
+	if _, _, err := VerifyLog(b.Bytes()); err != nil {
+		t.Fatalf("a good log: %v", err)
+	}
+	if len(entries) < 5 {
+		t.Fatalf("only %d events", len(entries))
+	}
+	for seq := int64(1); seq <= int64(len(entries)); seq++ {
+		lines := bytes.Split(bytes.Clone(b.Bytes()), []byte("\n"))
+		line := lines[seq] // line 0 is the header
+		i := bytes.Index(line, []byte(`"type":"`)) + len(`"type":"`)
+		line[i] ^= 0x01
+		_, _, err := VerifyLog(bytes.Join(lines, []byte("\n")))
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Seq != seq {
+			t.Fatalf("a byte changed in event %d: %v", seq, err)
+		}
+	}
+	// A dropped event breaks the chain at the next one.
+	lines := bytes.Split(b.Bytes(), []byte("\n"))
+	dropped := append(append([][]byte{}, lines[:3]...), lines[4:]...)
+	if _, _, err := VerifyLog(bytes.Join(dropped, []byte("\n"))); err == nil || !strings.Contains(err.Error(), "event 3") {
+		t.Fatalf("a dropped event: %v", err)
+	}
 }

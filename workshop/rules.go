@@ -418,13 +418,13 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 	if err != nil {
 		return err
 	}
-	for i := range list {
-		sc := sim.Scenario{Version: 1, Name: "proposal", City: s.City, Edits: list[i : i+1]}
-		if err := sc.Check(); err != nil {
-			// The scenario of one edit calls it edit 0: drop that prefix.
-			msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("scenario: edit 0 (%s): ", list[i].Op))
-			return EditRefusal(i, list[i].Op, "", errors.New(msg))
+	sc := sim.Scenario{Version: 1, Name: "proposal", City: s.City, Edits: list}
+	if err := sc.Check(); err != nil {
+		var ee *sim.EditError
+		if errors.As(err, &ee) {
+			return EditRefusal(ee.Index, ee.Op, ee.Field, ee.Err)
 		}
+		return refuse(CodeInvalid, "%v", err)
 	}
 	return nil
 }

@@ -258,7 +258,7 @@ func TestEditRefusalNamesTheEdit(t *testing.T) {
 	_, err := w.try(ana, Command{Type: "propose", Cid: "x", Name: str("X"),
 		Edits: json.RawMessage(`[{"op":"park","area":` + parkArea + `},{"op":"solar","area":` + parkArea + `,"roof_coverage":7}]`)})
 	m := ErrorMessage("x", err)
-	if m.Code != CodeInvalidEdit || m.Edit == nil || *m.Edit != 1 || !strings.Contains(m.Message, "edit 1 (solar)") {
+	if m.Code != CodeInvalidEdit || m.Edit == nil || *m.Edit != 1 || m.Field != "roof_coverage" || !strings.Contains(m.Message, "edit 1 (solar)") {
 		t.Fatalf("error message %+v, want invalid_edit naming edit 1 (solar)", m)
 	}
 }

@@ -178,3 +178,19 @@ func newLogFixture(t *testing.T) []byte {
 	}
 	return data
 }
+
+func TestServeAndLoadtestBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "extra"},
+		{"serve", "--addr", "not an address"},
+		{"serve", "--log", "loud"},
+		{"loadtest"},
+		{"loadtest", "ftp://127.0.0.1:1"},
+		{"loadtest", "--kill-every", "1s", "http://127.0.0.1:1"},
+		{"verify"},
+	} {
+		if _, stderr, code := barri(t, args...); code != 2 {
+			t.Errorf("barri %v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
+}
