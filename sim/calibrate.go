@@ -36,6 +36,11 @@ const (
 	targetHouseholdKWh                          = 7544
 	targetPVPerM2                               = 151
 	targetRentBurden                            = 0.648
+	// targetEnergyPoverty: households spending more than 10% of income on
+	// energy; between the 9% unable to keep the home warm (Catalonia 2016,
+	// ACA) and the 11.5% in arrears on utility bills (vulnerable areas of the
+	// metropolitan area, AMB and Institut Metròpoli 2024).
+	targetEnergyPoverty = 0.10
 )
 
 // Targets compares a baseline report of city c with the published figures.
@@ -53,6 +58,7 @@ func Targets(c *City, r *Report) []Target {
 		{"mean trip time (min)", targetTripMin, v[iTripMin], 0.25, false, "EMEF 2023 (door to door)"},
 		{"residential energy per household (kWh/yr)", targetHouseholdKWh, d.resKWh / max(d.households, 1), 0.15, false, "IDAE SPAHOUSEC, Mediterranean flats"},
 		{"renters paying > 30% of income on rent", targetRentBurden, v[iRentBurden], 0.05, true, "IDRA"},
+		{"households spending > 10% of income on energy", targetEnergyPoverty, v[iEnergyPoverty], 0.01, true, "ACA 2016 (9%), AMB 2024 (11.5%)"},
 	}
 	if d.roofUsable > 0 {
 		ts = append(ts, Target{"PV per m² of usable roof (kWh/yr)", targetPVPerM2, d.pvKWh / d.roofUsable, 0.15, false, "Barcelona solar map"})
@@ -75,8 +81,8 @@ func Baseline(c *City, p Params) *Report {
 // Calibrate fits the free parameters of the models to the published
 // Barcelona figures on city c, starting from p: the mode constants to the
 // mode shares, the external trips to the trip lengths, the residential energy
-// scale to the energy of a household, and renters' incomes to the rent
-// burden. It returns the fitted parameters, the targets they reach, and the
+// scale to the energy of a household, renters' incomes to the rent
+// burden, and the lower tail of incomes to the energy poverty share. It returns the fitted parameters, the targets they reach, and the
 // number of iterations. It is deterministic.
 func Calibrate(c *City, p Params) (Params, []Target, int) {
 	probit := func(x float64) float64 {
@@ -110,6 +116,12 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		// Renters' income: shift the log-income by the probit gap of the burden.
 		gap := probit(v[iRentBurden]) - probit(targetRentBurden)
 		p[PRenterIncomeFactor] = min(2, max(0.1, p[PRenterIncomeFactor]*detmath.Exp(p[PIncomeSigma]*gap)))
+		// Energy poverty: widen or narrow the lower tail of incomes so that
+		// the probit of the share moves to the target's (it scales about as
+		// 1/income_sigma_low).
+		if pm := probit(v[iEnergyPoverty]); pm < 0 {
+			p[PIncomeSigmaLow] = min(3, max(0.05, p[PIncomeSigmaLow]*pm/probit(targetEnergyPoverty)))
+		}
 		if maxChange(old, p) < 1e-7 {
 			break
 		}
@@ -127,7 +139,7 @@ func maxChange(a, b Params) float64 {
 }
 
 // CalibratedParams lists the parameters Calibrate fits.
-var CalibratedParams = []Param{PASCBike, PASCPT, PASCCar, PExternalShare, PExternalKm, PResEnergyScale, PRenterIncomeFactor}
+var CalibratedParams = []Param{PASCBike, PASCPT, PASCCar, PExternalShare, PExternalKm, PResEnergyScale, PRenterIncomeFactor, PIncomeSigmaLow}
 
 // String formats a target row.
 func (t Target) String() string {

@@ -61,6 +61,7 @@ type model struct {
 type zoneAgg struct {
 	rentNum, rentDen         float64 // market dwellings, weighted and not by exp(hedonic terms)
 	energy, pv, co2, resCost float64 // kWh, kWh, kg, €
+	povNum, povDen           float64 // dwellings, weighted and not by their share of households in energy poverty
 	resKWh, roofUsable       float64
 	pop, pop15               float64 // residents, and those with every kind within the access time
 	walk                     [nKinds]float64
@@ -171,8 +172,8 @@ func (m *model) housingZone(z int, changed []int, track bool) []int {
 	h.households = zn.Households * growth
 	h.residents = zn.Population * growth
 	hhIncome := float64(zn.IncomePerCapita * zn.Population / max(zn.Households, 1))
-	h.income = newLognormal(hhIncome, p[PIncomeSigma])
-	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
+	h.income = newLognormal(hhIncome, p[PIncomeSigma], p[PIncomeSigmaLow])
+	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma], p[PIncomeSigmaLow])
 	for _, i := range pr.zoneBld[z] {
 		r := 0.0
 		if dw > 0 {
@@ -197,11 +198,15 @@ func (m *model) sumPart(z, pi int, housing bool) {
 	p := &s.Params
 	pr := c.prep()
 	a := m.pagg[pi]
-	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost = 0, 0, 0, 0, 0, 0
+	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost, a.povNum, a.povDen = 0, 0, 0, 0, 0, 0, 0, 0
 	elecCost := float64(p[PResElecShare] * p[PElecPrice])
 	gasCost := float64((1 - p[PResElecShare]) * p[PGasPrice])
 	roofUsable := p[PRoofUsable]
 	inZone := z < len(c.Zones)
+	var income *lognormal
+	if inZone {
+		income = &m.zh[z].income
+	}
 	for _, i := range pr.parts[pi] {
 		e := &m.energy[i]
 		a.energy += e.energyKWh
@@ -210,7 +215,12 @@ func (m *model) sumPart(z, pi int, housing bool) {
 		a.resKWh += e.resKWh
 		a.roofUsable += float64(float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage)
 		if inZone {
-			a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+			cost := float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+			a.resCost += cost
+			if dw := float64(s.Buildings[i].Dwellings); dw > 0 {
+				a.povNum += float64(dw * energyPoverty(income, cost/dw))
+				a.povDen += dw
+			}
 		}
 	}
 	if housing && inZone {
@@ -246,6 +256,8 @@ func (a *zoneAgg) add(b *zoneAgg) {
 	a.pv += b.pv
 	a.co2 += b.co2
 	a.resCost += b.resCost
+	a.povNum += b.povNum
+	a.povDen += b.povDen
 	a.resKWh += b.resKWh
 	a.roofUsable += b.roofUsable
 	a.pop += b.pop
@@ -598,8 +610,8 @@ func (m *model) zoneHousingOut(z int, rents bool) {
 	if rents {
 		o.meanRent, o.burden, o.risk = h.meanRent(), h.rentBurden(), h.displacementRisk()
 	}
-	cost := m.zagg[z].resCost / max(h.households, 1)
-	o.poverty = h.income.below(cost / 0.1)
+	a := &m.zagg[z]
+	o.poverty = a.povNum / max(a.povDen, 1e-9)
 }
 
 // buildingChunk is the number of buildings in a chunk of results. Reports

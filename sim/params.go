@@ -80,6 +80,7 @@ const (
 	PAccessMinutes
 	PDestLogsum
 	PThroughElasticity
+	PIncomeSigmaLow
 	nParams
 )
 
@@ -102,7 +103,7 @@ var paramDefs = [...]ParamDef{
 	PBaselinePVCoverage:      {"baseline_pv_coverage", "share", 0.01, 0, 1, "(U)"},
 	PDwellingM2:              {"dwelling_gross_m2", "m²", 95, 20, 400, "calibrated to households per barri"},
 	PRenterShare:             {"renter_share", "share", 0.401, 0, 1, "Ajuntament survey 2020-21 (Q)"},
-	PRenterIncomeFactor:      {"renter_income_factor", "ratio", 0.7957, 0.1, 2, "calibrated to rent burden 64.8% (IDRA, Q)"},
+	PRenterIncomeFactor:      {"renter_income_factor", "ratio", 0.7816, 0.1, 2, "calibrated to rent burden 64.8% (IDRA, Q)"},
 	PIncomeSigma:             {"income_sigma", "log-sd", 0.6, 0.05, 2, "~5-fold spread between barris (Q), (U)"},
 	PRentStockElasticity:     {"rent_stock_elasticity", "ratio", -0.6, -3, 0, "demand elasticity -0.5..-0.8 (U)"},
 	PAffordableRentM2:        {"affordable_rent_eur_m2", "€/m²·month", 8.5, 0, 40, "Barcelona protected rent (U)"},
@@ -146,6 +147,7 @@ var paramDefs = [...]ParamDef{
 	PAccessMinutes:           {"access_minutes", "min", 15, 1, 60, "15-minute city"},
 	PDestLogsum:              {"destination_logsum_coef", "ratio", 0.5, 0, 1, "how far destination choice follows the change of a trip's expected utility from free flow (U)"},
 	PThroughElasticity:       {"through_time_elasticity", "ratio", -0.5, -2, 0, "through traffic per unit of through minutes; Goodwin 1996: -0.27 short run, -0.57 long run (Q, U)"},
+	PIncomeSigmaLow:          {"income_sigma_low", "log-sd", 1.315, 0.05, 3, "below the mode of log-income; calibrated to 10% of households in energy poverty (9% Catalonia 2016, ACA; 11.5% in arrears, AMB 2024; Q)"},
 }
 
 // ParamDefs returns the parameter definitions in a fixed order.
