@@ -481,7 +481,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 func (m *model) housingOut(out *Report, whole bool) {
 	p := &m.s.Params
 	nz := len(m.s.City.Zones)
-	var dw, aff, rentSum, renters, burden, risk, hh, poverty float64
+	var dw, aff, rentSum, renters, burden, risk, hh, poverty, pop float64
 	for z := 0; z < nz; z++ {
 		h := &m.zh[z]
 		if m.dirtyZone(z, whole) {
@@ -495,6 +495,7 @@ func (m *model) housingOut(out *Report, whole bool) {
 		v[iRentBurden] = zo.burden
 		v[iDisplacement] = zo.risk
 		v[iEnergyPoverty] = zo.poverty
+		out.Zones[z].Population, out.Zones[z].Households = h.residents, h.households
 		dw += h.dwellings
 		aff += h.affordable
 		rentSum += float64(zo.meanRent * h.dwellings)
@@ -504,6 +505,7 @@ func (m *model) housingOut(out *Report, whole bool) {
 		risk += float64(r * zo.risk)
 		hh += h.households
 		poverty += float64(h.households * zo.poverty)
+		pop += h.residents
 	}
 	v := &out.City
 	v[iDwellings] = dw
@@ -513,6 +515,7 @@ func (m *model) housingOut(out *Report, whole bool) {
 	v[iDisplacement] = risk / max(renters, 1e-9)
 	v[iEnergyPoverty] = poverty / max(hh, 1e-9)
 	out.diag.households, out.diag.renters = hh, renters
+	out.Population, out.Households = pop, hh
 }
 
 // energyOut writes the buildings' energy indicators (demand, PV, emissions),

@@ -8,9 +8,13 @@ import (
 
 // ZoneReport holds a zone's indicators.
 type ZoneReport struct {
-	Code   string     `json:"code"`
-	Name   string     `json:"name"`
-	Values Indicators `json:"values"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Population and Households are the zone's residents and households
+	// (in a zone delta, their change), for per-resident figures.
+	Population float64    `json:"population"`
+	Households float64    `json:"households"`
+	Values     Indicators `json:"values"`
 }
 
 // StreetResult is the traffic on one street segment.
@@ -33,6 +37,9 @@ type BuildingResult struct {
 
 // Report is the full evaluation of one state.
 type Report struct {
+	// Population and Households are the city's residents and households.
+	Population float64            `json:"population"`
+	Households float64            `json:"households"`
 	City       Indicators         `json:"city"`
 	Zones      []ZoneReport       `json:"zones"`
 	Streets    []StreetResult     `json:"-"`
@@ -109,7 +116,9 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 func pairResult(r *Result, name, city string, seed uint64, b, s *Report, zoneDelta []ZoneReport) {
 	*r = Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City), ZoneDelta: zoneDelta}
 	for z := range s.Zones {
-		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
+		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name,
+			Population: s.Zones[z].Population - b.Zones[z].Population, Households: s.Zones[z].Households - b.Zones[z].Households,
+			Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
 	}
 }
 
