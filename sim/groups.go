@@ -31,9 +31,9 @@ var groupNames = [NumGroups]string{"income.q1", "income.q2", "income.q3", "incom
 
 // Positions in GroupIndicators.
 const (
-	gBurden  = iota
-	gRisk    //
-	gPoverty //
+	gBurden = iota
+	gRisk
+	gPoverty
 	gShare   // + mode
 	gTripMin = gShare + nModes
 	gAccess  = gTripMin + 1
