@@ -18,14 +18,25 @@ func WriteIndicatorsJSON(w io.Writer, r *sim.Result) error {
 	return enc.Encode(r)
 }
 
-// WriteZonesCSV writes one row per zone and indicator: baseline, scenario, delta.
+// WriteZonesCSV writes one row per zone and indicator: baseline, scenario,
+// delta. Each zone's rows begin with its population and households and end
+// with its groups' indicators, named group/indicator (income.q1/energy.poverty_share).
 func WriteZonesCSV(w io.Writer, r *sim.Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"zone", "name", "indicator", "baseline", "scenario", "delta"})
 	for z := range r.Scenario.Zones {
+		bz, sz := &r.Baseline.Zones[z], &r.Scenario.Zones[z]
+		cw.Write([]string{sz.Code, sz.Name, "population", fmtFloat(bz.Population), fmtFloat(sz.Population), fmtFloat(sz.Population - bz.Population)})
+		cw.Write([]string{sz.Code, sz.Name, "households", fmtFloat(bz.Households), fmtFloat(sz.Households), fmtFloat(sz.Households - bz.Households)})
 		for i, k := range sim.IndicatorKeys() {
 			b, s := r.Baseline.Zones[z].Values[i], r.Scenario.Zones[z].Values[i]
 			cw.Write([]string{r.Scenario.Zones[z].Code, r.Scenario.Zones[z].Name, k, fmtFloat(b), fmtFloat(s), fmtFloat(s - b)})
+		}
+		for g, gk := range sim.GroupKeys() {
+			for i, k := range sim.GroupIndicatorKeys() {
+				b, s := bz.Groups[g][i], sz.Groups[g][i]
+				cw.Write([]string{sz.Code, sz.Name, gk + "/" + k, fmtFloat(b), fmtFloat(s), fmtFloat(s - b)})
+			}
 		}
 	}
 	cw.Flush()

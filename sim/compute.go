@@ -19,6 +19,7 @@ type model struct {
 	residents []float64        // per building
 	dwell     [][2]int         // per building: the dwellings and affordable dwellings residents were spread by
 	zh        []zoneHousing    // quantities; rents are set by report
+	split     []incomeSplit    // per zone: its households' shares below the city's income quintile bounds
 	pagg      []zoneAgg        // per part of a zone's buildings
 	zagg      []zoneAgg        // per zone, and last the buildings of no zone: the sum of its parts
 	ptAcc     []float64        // per cell: weighted minutes to board public transport
@@ -59,8 +60,10 @@ type model struct {
 
 // zoneAgg holds the sums over the buildings of one zone that the report needs.
 type zoneAgg struct {
-	rentNum, rentDen         float64 // market dwellings, weighted and not by exp(hedonic terms)
-	energy, pv, co2, resCost float64 // kWh, kWh, kg, €
+	rentNum, rentDen         float64             // market dwellings, weighted and not by exp(hedonic terms)
+	energy, pv, co2, resCost float64             // kWh, kWh, kg, €
+	povNum, povDen           float64             // dwellings, weighted and not by their share of households in energy poverty
+	povQ                     [nQuintiles]float64 // dwellings weighted by their share of households in energy poverty and in each income quintile
 	resKWh, roofUsable       float64
 	pop, pop15               float64 // residents, and those with every kind within the access time
 	walk                     [nKinds]float64
@@ -101,6 +104,7 @@ func newModel(s *State) *model {
 	for z := range m.zh {
 		m.housingZone(z, nil, false) // every building: nothing to track
 	}
+	_, m.split = incomeQuintiles(c, m.zh)
 	m.hedonicAll()
 	m.pagg = make([]zoneAgg, len(pr.parts))
 	m.zagg = make([]zoneAgg, len(c.Zones)+1)
@@ -171,8 +175,8 @@ func (m *model) housingZone(z int, changed []int, track bool) []int {
 	h.households = zn.Households * growth
 	h.residents = zn.Population * growth
 	hhIncome := float64(zn.IncomePerCapita * zn.Population / max(zn.Households, 1))
-	h.income = newLognormal(hhIncome, p[PIncomeSigma])
-	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
+	h.income = newLognormal(hhIncome, p[PIncomeSigma], p[PIncomeSigmaLow])
+	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma], p[PIncomeSigmaLow])
 	for _, i := range pr.zoneBld[z] {
 		r := 0.0
 		if dw > 0 {
@@ -197,11 +201,17 @@ func (m *model) sumPart(z, pi int, housing bool) {
 	p := &s.Params
 	pr := c.prep()
 	a := m.pagg[pi]
-	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost = 0, 0, 0, 0, 0, 0
+	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost, a.povNum, a.povDen = 0, 0, 0, 0, 0, 0, 0, 0
+	a.povQ = [nQuintiles]float64{}
 	elecCost := float64(p[PResElecShare] * p[PElecPrice])
 	gasCost := float64((1 - p[PResElecShare]) * p[PGasPrice])
 	roofUsable := p[PRoofUsable]
 	inZone := z < len(c.Zones)
+	var income *lognormal
+	var sp *incomeSplit
+	if inZone {
+		income, sp = &m.zh[z].income, &m.split[z]
+	}
 	for _, i := range pr.parts[pi] {
 		e := &m.energy[i]
 		a.energy += e.energyKWh
@@ -210,7 +220,16 @@ func (m *model) sumPart(z, pi int, housing bool) {
 		a.resKWh += e.resKWh
 		a.roofUsable += float64(float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage)
 		if inZone {
-			a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+			cost := float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+			a.resCost += cost
+			if dw := float64(s.Buildings[i].Dwellings); dw > 0 {
+				poor := energyPoverty(income, cost/dw)
+				a.povNum += float64(dw * poor)
+				a.povDen += dw
+				for q := range a.povQ {
+					a.povQ[q] += float64(dw * max(0, min(poor, sp.hh[q+1])-sp.hh[q]))
+				}
+			}
 		}
 	}
 	if housing && inZone {
@@ -246,6 +265,11 @@ func (a *zoneAgg) add(b *zoneAgg) {
 	a.pv += b.pv
 	a.co2 += b.co2
 	a.resCost += b.resCost
+	a.povNum += b.povNum
+	a.povDen += b.povDen
+	for q := range a.povQ {
+		a.povQ[q] += b.povQ[q]
+	}
 	a.resKWh += b.resKWh
 	a.roofUsable += b.roofUsable
 	a.pop += b.pop
@@ -333,6 +357,7 @@ func (m *model) fill(base *Report, out *Report) {
 	m.energyOut(out)
 	m.mobilityOut(out)
 	m.accessOut(out)
+	m.groupsOut(out)
 }
 
 // dirtyZone reports whether zone z (nz: the buildings in no zone) changed
@@ -469,7 +494,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 func (m *model) housingOut(out *Report, whole bool) {
 	p := &m.s.Params
 	nz := len(m.s.City.Zones)
-	var dw, aff, rentSum, renters, burden, risk, hh, poverty float64
+	var dw, aff, rentSum, renters, burden, risk, hh, poverty, pop float64
 	for z := 0; z < nz; z++ {
 		h := &m.zh[z]
 		if m.dirtyZone(z, whole) {
@@ -483,6 +508,7 @@ func (m *model) housingOut(out *Report, whole bool) {
 		v[iRentBurden] = zo.burden
 		v[iDisplacement] = zo.risk
 		v[iEnergyPoverty] = zo.poverty
+		out.Zones[z].Population, out.Zones[z].Households = h.residents, h.households
 		dw += h.dwellings
 		aff += h.affordable
 		rentSum += float64(zo.meanRent * h.dwellings)
@@ -492,6 +518,7 @@ func (m *model) housingOut(out *Report, whole bool) {
 		risk += float64(r * zo.risk)
 		hh += h.households
 		poverty += float64(h.households * zo.poverty)
+		pop += h.residents
 	}
 	v := &out.City
 	v[iDwellings] = dw
@@ -501,6 +528,7 @@ func (m *model) housingOut(out *Report, whole bool) {
 	v[iDisplacement] = risk / max(renters, 1e-9)
 	v[iEnergyPoverty] = poverty / max(hh, 1e-9)
 	out.diag.households, out.diag.renters = hh, renters
+	out.Population, out.Households = pop, hh
 }
 
 // energyOut writes the buildings' energy indicators (demand, PV, emissions),
@@ -556,6 +584,7 @@ func (m *model) mobilityOut(out *Report) {
 	v[iMobilityCO2] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
 	v[iNOx] = float64(mob.carVkm*p[PCarNOx]) / 1000
 	out.diag.resTrips, out.diag.tripKm, out.diag.shortTrips = mob.resTrips, mob.tripKm, mob.shortTrips
+	out.diag.genModes, out.diag.genTrips = mob.genModes, mob.genTrips
 }
 
 // accessOut writes the access indicators (15-minute share, walking minutes
@@ -587,7 +616,10 @@ func (m *model) accessOut(out *Report) {
 }
 
 // zoneOut holds a zone's housing indicators, kept while the zone is unchanged.
-type zoneOut struct{ meanRent, burden, risk, poverty float64 }
+type zoneOut struct {
+	meanRent, burden, risk, poverty float64
+	burdenQ, riskQ, riskN           [nQuintiles]float64 // by income quintile: groupHousing
+}
 
 // zoneHousingOut computes the housing indicators of zone z into m.zout[z]:
 // energy poverty, and with rents the rent indicators too (else they are kept:
@@ -597,9 +629,10 @@ func (m *model) zoneHousingOut(z int, rents bool) {
 	o := &m.zout[z]
 	if rents {
 		o.meanRent, o.burden, o.risk = h.meanRent(), h.rentBurden(), h.displacementRisk()
+		m.groupHousing(z, o)
 	}
-	cost := m.zagg[z].resCost / max(h.households, 1)
-	o.poverty = h.income.below(cost / 0.1)
+	a := &m.zagg[z]
+	o.poverty = a.povNum / max(a.povDen, 1e-9)
 }
 
 // buildingChunk is the number of buildings in a chunk of results. Reports
@@ -749,4 +782,6 @@ type diagnostics struct {
 	residents, households        float64
 	renters                      float64
 	resKWh, pvKWh, roofUsable    float64
+	genModes                     [2][nModes]float64 // women's and men's trips by mode
+	genTrips                     [2]float64
 }

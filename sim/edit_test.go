@@ -114,6 +114,22 @@ func digest(r *sim.Report) [32]byte {
 			put(z.Values.Get(k))
 		}
 	}
+	put(r.Population)
+	put(r.Households)
+	for g := range r.Groups {
+		for _, v := range r.Groups[g] {
+			put(v)
+		}
+	}
+	for _, z := range r.Zones {
+		put(z.Population)
+		put(z.Households)
+		for g := range z.Groups {
+			for _, v := range z.Groups[g] {
+				put(v)
+			}
+		}
+	}
 	for _, s := range r.Streets {
 		put(s.CarFlow)
 		put(s.SpeedKmh)

@@ -208,3 +208,39 @@ func TestFeedbackConverges(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepRetrofitLowersEnergyPoverty: a deep retrofit of the blocks within
+// 400 m of a building of a barri lowers the share of that barri's households
+// spending more than 10% of their income on energy by at least a point, and
+// leaves the barris it does not reach as they were.
+func TestDeepRetrofitLowersEnergyPoverty(t *testing.T) {
+	c := maps.Eixample()
+	z := zoneIndex(t, c, "06") // la Sagrada Família
+	var at sim.Building
+	for _, b := range c.Buildings {
+		if b.Zone == z {
+			at = b
+			break
+		}
+	}
+	sc := &sim.Scenario{City: c.Name, Edits: []sim.Edit{{Op: "retrofit", Level: "deep", Area: areaAround(c, at.Centroid, 400)}}}
+	r, err := sim.Evaluate(c, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k = "energy.poverty_share"
+	before, after := r.Baseline.Zones[z].Values.Get(k), r.Scenario.Zones[z].Values.Get(k)
+	t.Logf("%s: energy poverty %.4f -> %.4f; city %.4f -> %.4f", c.Zones[z].Name, before, after,
+		r.Baseline.City.Get(k), r.Scenario.City.Get(k))
+	if after > before-0.01 {
+		t.Errorf("%s: energy poverty %.4f -> %.4f: want a fall of at least a point", c.Zones[z].Name, before, after)
+	}
+	if r.Scenario.City.Get(k) >= r.Baseline.City.Get(k) {
+		t.Errorf("city energy poverty %.4f -> %.4f: want a fall", r.Baseline.City.Get(k), r.Scenario.City.Get(k))
+	}
+	for zz := range c.Zones {
+		if d := r.ZoneDelta[zz].Values.Get("energy.demand_gwh_year"); d == 0 && r.ZoneDelta[zz].Values.Get(k) != 0 {
+			t.Errorf("%s: energy poverty moved by %v with no retrofit in it", c.Zones[zz].Name, r.ZoneDelta[zz].Values.Get(k))
+		}
+	}
+}

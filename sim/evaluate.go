@@ -8,9 +8,16 @@ import (
 
 // ZoneReport holds a zone's indicators.
 type ZoneReport struct {
-	Code   string     `json:"code"`
-	Name   string     `json:"name"`
-	Values Indicators `json:"values"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Population and Households are the zone's residents and households
+	// (in a zone delta, their change), for per-resident figures.
+	Population float64    `json:"population"`
+	Households float64    `json:"households"`
+	Values     Indicators `json:"values"`
+	// Groups holds the indicators of the equity lens's groups among the
+	// zone's residents (in a zone delta, their change).
+	Groups Groups `json:"groups"`
 }
 
 // StreetResult is the traffic on one street segment.
@@ -33,13 +40,18 @@ type BuildingResult struct {
 
 // Report is the full evaluation of one state.
 type Report struct {
+	// Population and Households are the city's residents and households.
+	Population float64            `json:"population"`
+	Households float64            `json:"households"`
 	City       Indicators         `json:"city"`
+	Groups     Groups             `json:"groups"` // city-wide, per group of the equity lens
 	Zones      []ZoneReport       `json:"zones"`
 	Streets    []StreetResult     `json:"-"`
 	buildings  []*buildingChunkOf // in chunks of buildingChunk, shared between reports
 	nBuildings int
 	kappa      []float64 // per zone log-rent constants, fitted in the baseline
 	diag       diagnostics
+	groupW     Groups // per group and indicator: the weight by which the groups average to City
 }
 
 // NumBuildings returns the number of buildings the report covers.
@@ -80,13 +92,14 @@ func (r *Report) Street(i int) (StreetResult, bool) {
 
 // Result is the outcome of evaluating a scenario: baseline, scenario, deltas.
 type Result struct {
-	Name      string       `json:"name"`
-	City      string       `json:"city"`
-	Seed      uint64       `json:"seed"`
-	Baseline  *Report      `json:"baseline"`
-	Scenario  *Report      `json:"scenario"`
-	Delta     Indicators   `json:"delta"`
-	ZoneDelta []ZoneReport `json:"zone_delta"`
+	Name       string       `json:"name"`
+	City       string       `json:"city"`
+	Seed       uint64       `json:"seed"`
+	Baseline   *Report      `json:"baseline"`
+	Scenario   *Report      `json:"scenario"`
+	Delta      Indicators   `json:"delta"`
+	GroupDelta Groups       `json:"group_delta"`
+	ZoneDelta  []ZoneReport `json:"zone_delta"`
 }
 
 // Evaluate computes the baseline and scenario indicators of sc on city c.
@@ -107,9 +120,12 @@ func Evaluate(c *City, sc *Scenario) (*Result, error) {
 // pairResult sets r to the result of a scenario report s against the
 // baseline report b, its zone deltas in zoneDelta (one entry per zone).
 func pairResult(r *Result, name, city string, seed uint64, b, s *Report, zoneDelta []ZoneReport) {
-	*r = Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City), ZoneDelta: zoneDelta}
+	*r = Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City),
+		GroupDelta: s.Groups.Sub(&b.Groups), ZoneDelta: zoneDelta}
 	for z := range s.Zones {
-		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
+		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name,
+			Population: s.Zones[z].Population - b.Zones[z].Population, Households: s.Zones[z].Households - b.Zones[z].Households,
+			Values: s.Zones[z].Values.Sub(&b.Zones[z].Values), Groups: s.Zones[z].Groups.Sub(&b.Zones[z].Groups)}
 	}
 }
 

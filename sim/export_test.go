@@ -47,3 +47,7 @@ func Feedback(s *State) []float64 {
 	m := newModel(s)
 	return m.mob.feedback[:]
 }
+
+// GroupWeights returns, per group and group indicator, the weight by which
+// the groups of a report average to its city figure.
+func GroupWeights(r *Report) Groups { return r.groupW }

@@ -44,6 +44,13 @@ type mobilityResult struct {
 	carVkm     float64
 	zoneVkm    []float64
 	feedback   [feedbackIterations - 1]float64 // flowChange between each round and the one before
+	// By gender (women, men): residents' trips, by mode, and trip-minutes,
+	// city-wide and per zone.
+	genTrips     [2]float64
+	genModes     [2][nModes]float64
+	genMin       [2]float64
+	zoneGenModes [][2][nModes]float64
+	zoneGenMin   [][2]float64
 }
 
 // mobilityDemand is what the mobility model takes from buildings and streets.
@@ -255,8 +262,48 @@ func newFreeFlow(c *City, s *State, trees *[2]*spt, old *freeFlow) *freeFlow {
 // the method of successive averages. See docs/MODELS.md.
 // odChoice is the door-to-door minutes and mode shares of trips between two cells.
 type odChoice struct {
-	times, shares [nModes]float64
-	logsum        float64 // the expected best utility over the modes: log Σ exp(u)
+	times, shares [nModes]float64    // shares: of all residents' trips, women's and men's by their share of trips
+	gender        [2][nModes]float64 // the shares of women's and of men's trips
+	logsum        float64            // the expected best utility over the modes: log Σ exp(u)
+}
+
+// genderFactors returns exp of the mode constants' offsets of women's and
+// of men's trips: women's public transport and car constants differ from
+// men's by gender_pt_asc and gender_car_asc, split so that the offsets,
+// weighted by the genders' shares of trips, add to nothing.
+func genderFactors(p *Params) (f [2][nModes]float64) {
+	w := p[PWomenTripShare]
+	for m := range f[0] {
+		d := 0.0
+		switch m {
+		case mPT:
+			d = p[PGenderPT]
+		case mCar:
+			d = p[PGenderCar]
+		}
+		f[0][m] = detmath.Exp(float64((1 - w) * d))
+		f[1][m] = detmath.Exp(-float64(w * d))
+	}
+	return f
+}
+
+// byGender splits the shares of the mode choice into women's and men's
+// (genderFactors f) and returns their mixture by women's share of trips w.
+func byGender(base *[nModes]float64, f *[2][nModes]float64, w float64) (mix [nModes]float64, g [2][nModes]float64) {
+	for k := range g {
+		var sum float64
+		for m := range base {
+			g[k][m] = float64(base[m] * f[k][m])
+			sum += g[k][m]
+		}
+		for m := range base {
+			g[k][m] /= sum
+		}
+	}
+	for m := range mix {
+		mix[m] = float64(w*g[0][m]) + float64((1-w)*g[1][m])
+	}
+	return mix, g
 }
 
 // tripChoices holds what the mobility model computes per pair of cells that
@@ -340,6 +387,8 @@ func fillChoices(c *City, s *State, d *mobilityDemand, carMin, extra []float64, 
 	nc := len(pr.cells)
 	extKm := p[PExternalKm]
 	extCarMin := float64(extKm / 25 * 60) // urban driving at 25 km/h door to door (rounded: it is added to)
+	gf := genderFactors(p)
+	wShare := p[PWomenTripShare]
 	for o := 0; o < nc; o++ {
 		for j := 0; j <= nc; j++ {
 			var km, cm, accD, bikeD, calmD float64
@@ -355,7 +404,9 @@ func fillChoices(c *City, s *State, d *mobilityDemand, carMin, extra []float64, 
 				accD, bikeD, calmD = d.ptAcc[j], d.bike[j], d.calm[j]
 			}
 			ch := &choice[o*(nc+1)+j]
-			ch.times, ch.shares, ch.logsum = s.modeChoice(km, cm, d.ptAcc[o], accD, (d.bike[o]+bikeD)/2, (d.calm[o]+calmD)/2)
+			var base [nModes]float64
+			ch.times, base, ch.logsum = s.modeChoice(km, cm, d.ptAcc[o], accD, (d.bike[o]+bikeD)/2, (d.calm[o]+calmD)/2)
+			ch.shares, ch.gender = byGender(&base, &gf, wShare)
 		}
 	}
 }
@@ -384,7 +435,8 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	pr := c.prep()
 	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
 	out := &mobilityResult{zoneTrips: make([]float64, nz), zoneModes: make([][nModes]float64, nz),
-		zoneMin: make([]float64, nz), segFlow: make([]float64, ns), segTimeMin: make([]float64, ns), zoneVkm: make([]float64, nz)}
+		zoneMin: make([]float64, nz), segFlow: make([]float64, ns), segTimeMin: make([]float64, ns), zoneVkm: make([]float64, nz),
+		zoneGenModes: make([][2][nModes]float64, nz), zoneGenMin: make([][2]float64, nz)}
 	ng := len(pr.gates)
 	choice, extra := tc.choice, tc.extra
 	sc.skim = append(sc.skim[:0], ff.cellMin...)
@@ -394,7 +446,10 @@ func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripC
 	for round := 0; round < feedbackIterations; round++ {
 		if round > 0 {
 			*out = mobilityResult{zoneTrips: out.zoneTrips, zoneModes: out.zoneModes, zoneMin: out.zoneMin,
-				segFlow: out.segFlow, segTimeMin: out.segTimeMin, zoneVkm: out.zoneVkm, feedback: out.feedback}
+				segFlow: out.segFlow, segTimeMin: out.segTimeMin, zoneVkm: out.zoneVkm, feedback: out.feedback,
+				zoneGenModes: out.zoneGenModes, zoneGenMin: out.zoneGenMin}
+			clear(out.zoneGenModes)
+			clear(out.zoneGenMin)
 			clear(out.zoneTrips)
 			clear(out.zoneModes)
 			clear(out.zoneMin)
@@ -516,7 +571,9 @@ func assignRound(c *City, s *State, d *mobilityDemand, ff *freeFlow, decayAll []
 	const _ = uint(nModes-4) + uint(4-nModes) // the statements below assume four modes
 	tripMin, tripKm, shortTrips, carVkm := out.tripMin, out.tripKm, out.shortTrips, out.carVkm
 	modes := out.modes
+	genModes, genMin, genTrips := out.genModes, out.genMin, out.genTrips
 	carOcc := p[PCarOccupancy]
+	wShare := p[PWomenTripShare]
 	for o := 0; o < nc; o++ {
 		if d.prod[o] == 0 {
 			continue
@@ -539,6 +596,8 @@ func assignRound(c *City, s *State, d *mobilityDemand, ff *freeFlow, decayAll []
 		internal := d.prod[o] * (1 - p[PExternalShare])
 		var oModes [nModes]float64 // the origin's trips by mode, and their minutes
 		var oMin float64
+		var oGen [2][nModes]float64 // and by gender
+		var oGenMin [2]float64
 		choice := allChoices[o*(nc+1) : (o+1)*(nc+1)]
 		for j := 0; j <= nc; j++ {
 			var trips, km float64
@@ -570,6 +629,18 @@ func assignRound(c *City, s *State, d *mobilityDemand, ff *freeFlow, decayAll []
 			oMin += m1
 			oMin += m2
 			oMin += m3
+			for k, gt := range [2]float64{float64(trips * wShare), float64(trips * (1 - wShare))} {
+				gs := &ch.gender[k]
+				genTrips[k] += gt
+				for m := range gs {
+					tm := float64(gt * gs[m])
+					mm := float64(tm * times[m])
+					genModes[k][m] += tm
+					genMin[k] += mm
+					oGen[k][m] += tm
+					oGenMin[k] += mm
+				}
+			}
 			tripKm += float64(trips * km)
 			if km < 2 {
 				shortTrips += trips
@@ -592,12 +663,19 @@ func assignRound(c *City, s *State, d *mobilityDemand, ff *freeFlow, decayAll []
 					out.zoneModes[z][m] += float64(oModes[m] * f)
 				}
 				out.zoneMin[z] += float64(oMin * f)
+				for k := range oGen {
+					for m := 0; m < nModes; m++ {
+						out.zoneGenModes[z][k][m] += float64(oGen[k][m] * f)
+					}
+					out.zoneGenMin[z][k] += float64(oGenMin[k] * f)
+				}
 			}
 		}
 		loadOrigin(car, ff.cellPred[o], pr, carOD[o*nc:(o+1)*nc], ext[o], aon)
 	}
 	out.tripMin, out.tripKm, out.shortTrips, out.carVkm = tripMin, tripKm, shortTrips, carVkm
 	out.modes = modes
+	out.genModes, out.genMin, out.genTrips = genModes, genMin, genTrips
 	// People from outside come to the area's jobs by the external trips'
 	// modes, with the minutes it takes to drive in.
 	sc.inCar = grow(sc.inCar, nc)

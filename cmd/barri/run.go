@@ -38,6 +38,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	printTable(stdout, []string{"baseline", "scenario", "delta"}, func(k string) []float64 {
 		return []float64{r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)}
 	})
+	printGainsLosses(stdout, r)
 	if *out == "" {
 		return nil
 	}
@@ -153,6 +154,45 @@ func removeStaleTemps(dir string) {
 	}
 }
 
+// headline are the group indicators of the "who gains, who loses" table,
+// each with its column title and whether a fall is a gain.
+var headline = []struct {
+	key, title  string
+	lowerBetter bool
+}{
+	{"housing.rent_burden_share", "rent burden", true},
+	{"housing.displacement_risk", "displacement", true},
+	{"energy.poverty_share", "energy poverty", true},
+	{"mobility.share.car", "car share", true},
+	{"mobility.mean_trip_min", "trip minutes", true},
+	{"access.15min_share", "15-min access", false},
+}
+
+// printGainsLosses prints the change of the headline indicators for each
+// group of the equity lens, and how many of them got better and worse.
+func printGainsLosses(w io.Writer, r *sim.Result) {
+	fmt.Fprintf(w, "\nWho gains, who loses: change by group (income quintiles of the city's households, q1 the poorest)\n\n")
+	fmt.Fprintf(w, "%-14s", "group")
+	for _, h := range headline {
+		fmt.Fprintf(w, " %14s", h.title)
+	}
+	fmt.Fprintf(w, " %14s\n", "better / worse")
+	for _, g := range sim.GroupKeys() {
+		fmt.Fprintf(w, "%-14s", g)
+		better, worse := 0, 0
+		for _, h := range headline {
+			d := r.GroupDelta.Get(g, h.key)
+			fmt.Fprintf(w, " %14s", fmtValue(d))
+			if d != 0 && (d < 0) == h.lowerBetter {
+				better++
+			} else if d != 0 {
+				worse++
+			}
+		}
+		fmt.Fprintf(w, " %14s\n", fmt.Sprintf("%d / %d", better, worse))
+	}
+}
+
 func cmdCompare(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("compare", "compare A.json B.json ...", stderr)
 	pos, err := parseFlags(fs, args)
@@ -196,5 +236,20 @@ func cmdCompare(args []string, stdout, stderr io.Writer) error {
 		}
 		return row
 	})
+	fmt.Fprintf(stdout, "\nBy group: baseline, then each scenario's change (income quintiles of the city's households, q1 the poorest)\n\n")
+	fmt.Fprintf(stdout, "%-44s", "group indicator")
+	for _, h := range header {
+		fmt.Fprintf(stdout, " %16s", shown(h, 16))
+	}
+	fmt.Fprintln(stdout)
+	for _, g := range sim.GroupKeys() {
+		for _, h := range headline {
+			fmt.Fprintf(stdout, "%-44s %16s", g+" "+h.key, fmtValue(results[0].Baseline.Groups.Get(g, h.key)))
+			for _, r := range results {
+				fmt.Fprintf(stdout, " %16s", fmtValue(r.GroupDelta.Get(g, h.key)))
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
 	return nil
 }
