@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run test bench bench-wasm wasm lint build fuzz
+.PHONY: run test bench bench-wasm wasm web lint build fuzz
 
 run:
 	$(GO) run ./cmd/barri compare $(EXAMPLES)
@@ -10,7 +10,10 @@ run:
 build:
 	$(GO) build -o bin/barri ./cmd/barri
 
-test: lint wasm
+# The browser tests (web/browser_test.go) drive the built page in headless
+# Chromium; they need make web first, chromium and web/node_modules (npm ci
+# --prefix web). Outside CI they skip when chromium is missing.
+test: lint wasm web
 	$(GO) test -count=1 ./...
 
 # Benchmarks: five runs each (quote medians); compare runs with benchstat.
@@ -37,6 +40,15 @@ bench-wasm:
 		bin/sim.test -test.run '^$$' -test.bench '$(WASMBENCH)' -test.benchmem -test.count 1 -test.cpu 1 | tee -a bench-native1.txt; \
 	done
 	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt bench-native1.txt
+
+# The browser app: web/src plus the wasm (wasm/) into web/dist, which any
+# static host serves (the page fetches app.wasm.gz and decompresses it).
+web:
+	find web/dist -mindepth 1 ! -name .gitkeep -delete
+	cp -r web/src/. web/dist/
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o web/dist/app.wasm ./wasm
+	gzip -9 -n -k -f web/dist/app.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/dist/
 
 # The core must build for the browser.
 wasm:
