@@ -508,6 +508,13 @@ func (a *app) register() {
 			}
 			return nil
 		},
+		// debugView reports the view's sizes, for tests.
+		"debugView": func([]js.Value) any {
+			g := a.g
+			data, _ := json.Marshal(map[string]any{"w": g.w, "h": g.h, "lw": g.layoutW, "lh": g.layoutH, "dsf": g.dsf,
+				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT}})
+			return string(data)
+		},
 		// centreOn moves the map to a lon/lat point, zoomed to at least
 		// the given scale (pixels per metre, CSS).
 		"centreOn": func(args []js.Value) any {

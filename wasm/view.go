@@ -3,6 +3,7 @@
 package main
 
 import (
+	"image"
 	"image/color"
 	"math"
 
@@ -184,11 +185,14 @@ type game struct {
 
 	// Frames: Update counts the changes to what is shown; Draw skips a
 	// frame with none (the screen is not cleared, so it stays).
-	drawSeq   int
-	drawnSeq  int
-	overSig   [2]float64
-	drawnOnce bool
-	ready     bool
+	drawSeq  int
+	drawnSeq int
+	// drawnScreen and drawFrames are Draw's own bookkeeping.
+	drawnScreen *ebiten.Image
+	drawFrames  int
+	overSig     [2]float64
+	drawnOnce   bool
+	ready       bool
 }
 
 func newGame(a *app) *game {
@@ -270,7 +274,9 @@ func (g *game) Update() error {
 		if g.mapImg != nil {
 			g.mapImg.Deallocate()
 		}
-		g.mapImg = ebiten.NewImage(max(w, 1), max(h, 1))
+		// Its own texture: an atlas slot drew only part of a tall image in
+		// Chromium (a phone viewport showed the bottom 430 px).
+		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w, 1), max(h, 1)), &ebiten.NewImageOptions{Unmanaged: true})
 		if !g.fitted {
 			g.fit()
 			g.fitted = true
@@ -700,10 +706,18 @@ func (g *game) buildOverlay() {
 }
 
 func (g *game) Draw(screen *ebiten.Image) {
-	if g.mapImg == nil || (g.drawnOnce && g.drawnSeq == g.drawSeq) {
+	// Skip a frame that would draw the same as the last one; the screen is
+	// not cleared, so it still shows that. Ebiten may hand over a new screen
+	// (a resize), and keeps the last one only so long: so draw when the
+	// screen changed, and at least twice a second.
+	g.drawFrames++
+	if g.mapImg == nil {
 		return
 	}
-	g.drawnSeq = g.drawSeq
+	if g.drawnOnce && g.drawnSeq == g.drawSeq && screen == g.drawnScreen && g.drawFrames%30 != 0 {
+		return
+	}
+	g.drawnSeq, g.drawnScreen = g.drawSeq, screen
 	screen.DrawImage(g.mapImg, nil)
 	for _, b := range g.overB {
 		screen.DrawTriangles(b.v, b.i, whiteImage, nil)

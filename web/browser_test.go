@@ -279,7 +279,7 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 		tap = tapXY
 	}
 	tool := CSS(`.tool[data-op="superblock"]`)
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(tool), tap1(tool, touch)); err != nil {
+	if err := chromedp.Do(ctx, tap1(CSS(`[data-view="fit"]`), touch), chromedp.ScrollIntoView(tool), tap1(tool, touch)); err != nil {
 		t.Fatal(err)
 	}
 	// Bring the superblock to the middle of the free map and zoom in on it,

@@ -135,7 +135,6 @@
       // The map sits in the tab order after the tools, and gives Tab back
       // to the page (Ebiten would keep every key).
       cv.setAttribute('tabindex', '0'); cv.setAttribute('role', 'application'); cv.setAttribute('aria-describedby', 'map-keys');
-      $('#mapctl').insertBefore(cv, $('#mapctl').firstChild);
       window.addEventListener('keydown', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
       window.addEventListener('keyup', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
       if (document.activeElement === cv) cv.blur();
@@ -152,6 +151,9 @@
 
   function ready() {
     $('#loading').classList.add('done');
+    // Ebiten sizes its canvas from the body: have it measure again now that
+    // the page is laid out.
+    window.dispatchEvent(new Event('resize'));
     const q = new URLSearchParams(location.search);
     let seen = false;
     try { seen = localStorage.getItem('barri.tour') === 'done'; } catch (e) { /* private mode */ }
