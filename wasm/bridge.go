@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -507,6 +508,12 @@ func (a *app) register() {
 				g.click(cx, cy, false)
 			}
 			return nil
+		},
+		// memStats reports the Go heap, for the performance figures.
+		"memStats": func([]js.Value) any {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC)}
 		},
 		// debugView reports the view's sizes, for tests.
 		"debugView": func([]js.Value) any {

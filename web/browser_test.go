@@ -629,7 +629,8 @@ func TestCatalanLeavesNoEnglish(t *testing.T) {
 	}
 	text := eval[string](t, ctx, `[document.body.innerText,
 		...[...document.querySelectorAll("[aria-label],[title],[placeholder]")].map(e => [e.getAttribute("aria-label"), e.title, e.placeholder].join(" ")),
-		...[...document.querySelectorAll("option, optgroup")].map(o => o.label || o.textContent), document.title].join("\n")`)
+		...[...document.querySelectorAll("option, optgroup")].map(o => o.label || o.textContent),
+		...[...document.querySelectorAll("input[type=text]")].map(i => i.value), document.title].join("\n")`)
 	// The data's publisher is a name, not English.
 	text = strings.ReplaceAll(text, "Open Data BCN", "")
 	var en, ca map[string]string

@@ -79,6 +79,11 @@
   }
 
   function setLang(l) {
+    // A proposal still under its default name takes the new language's.
+    if (state && LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name)) {
+      state.name = dict[l]['prop.default'];
+      barriCore.setName(state.name);
+    }
     lang = l;
     try { localStorage.setItem('barri.lang', l); } catch (e) { /* private mode */ }
     applyStatic();
