@@ -515,6 +515,19 @@ func (a *app) register() {
 			runtime.ReadMemStats(&m)
 			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC)}
 		},
+		// frameStats returns and clears the recent Update and Draw times (ms).
+		"frameStats": func([]js.Value) any {
+			conv := func(xs []float64) []any {
+				out := make([]any, len(xs))
+				for i, x := range xs {
+					out[i] = x
+				}
+				return out
+			}
+			out := map[string]any{"update": conv(a.g.stats.update), "draw": conv(a.g.stats.draw)}
+			a.g.stats.update, a.g.stats.draw = a.g.stats.update[:0], a.g.stats.draw[:0]
+			return out
+		},
 		// debugView reports the view's sizes, for tests.
 		"debugView": func([]js.Value) any {
 			g := a.g

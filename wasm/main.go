@@ -21,7 +21,10 @@ func main() {
 		return
 	}
 	ui.Call("progress", "city")
+	perf := js.Global().Get("performance")
+	perf.Call("mark", "barri:go-started")
 	city := maps.Eixample()
+	perf.Call("mark", "barri:city-built")
 	a := newApp(city, ui)
 	ui.Call("progress", "baseline")
 	s, err := newSession(city, &sim.Scenario{Version: sim.ScenarioVersion, City: city.Name, Seed: 42})
@@ -30,6 +33,7 @@ func main() {
 		return
 	}
 	a.s = s
+	perf.Call("mark", "barri:baseline")
 	a.g = newGame(a)
 	a.register()
 	if frag := js.Global().Get("location").Get("hash").String(); len(frag) > 1 {
@@ -45,6 +49,7 @@ func main() {
 		ui.Call("showError", err.Error())
 	}
 	ui.Call("started", a.catalog(), a.stateJSON())
+	perf.Call("mark", "barri:panels")
 	ebiten.SetRunnableOnUnfocused(true)
 	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetWindowTitle("Barri")

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
@@ -139,18 +140,21 @@ type game struct {
 	app *app
 	m   *mesh
 
-	w, h    int // screen in device pixels
-	layoutW int // the size Layout last gave
-	layoutH int
-	dsf     float64
-	cam     camera
-	insetR  float64 // CSS pixels of the map hidden behind the panel, right
-	insetB  float64 // and bottom
-	insetT  float64 // and top
-	fitted  bool
-	mapImg  *ebiten.Image
-	dirty   bool // the map image needs drawing again
-	camMove bool
+	w, h      int // screen in device pixels
+	layoutW   int // the size Layout last gave
+	layoutH   int
+	dsf       float64
+	cam       camera
+	insetR    float64 // CSS pixels of the map hidden behind the panel, right
+	insetB    float64 // and bottom
+	insetT    float64 // and top
+	fitted    bool
+	mapImg    *ebiten.Image
+	mapCam    camera // the camera mapImg was drawn with
+	stale     bool   // the camera moved since
+	movedTick int
+	dirty     bool // the map image needs drawing again
+	camMove   bool
 
 	bldCol []color.RGBA // per building
 	segCol []color.RGBA // per segment
@@ -192,6 +196,7 @@ type game struct {
 	drawFrames  int
 	overSig     [2]float64
 	drawnOnce   bool
+	stats       frameStats
 	ready       bool
 }
 
@@ -236,9 +241,33 @@ func (g *game) fit() {
 	g.camChanged()
 }
 
+// camChanged notes a move of the camera. The map image is not drawn again at
+// once: Draw shows it moved and scaled until the camera rests (or moves too
+// far), then Update draws it anew, so a pan costs a blit per frame.
 func (g *game) camChanged() {
-	g.dirty = true
 	g.camMove = true
+	g.stale = true
+	g.movedTick = g.tick
+	g.drawSeq++
+}
+
+// mapMargin is the margin of the map image beyond each side of the screen,
+// drawn so that a pan shows map, not background, until the image is redrawn.
+func (g *game) mapMargin() (int, int) { return g.w / 4, g.h / 4 }
+
+// needRender reports whether the map image must be drawn again now.
+func (g *game) needRender() bool {
+	if g.dirty {
+		return true
+	}
+	if !g.stale {
+		return false
+	}
+	k := g.cam.scale / g.mapCam.scale
+	mx, my := g.mapMargin()
+	dx := math.Abs(g.cam.cx-g.mapCam.cx) * g.cam.scale
+	dy := math.Abs(g.cam.cy-g.mapCam.cy) * g.cam.scale
+	return g.tick-g.movedTick >= 8 || k < 0.6 || k > 1.7 || dx > float64(mx) || dy > float64(my)
 }
 
 func (g *game) zoomAt(f, sx, sy float64) {
@@ -265,7 +294,22 @@ func (g *game) panBy(dx, dy float64) {
 	g.camChanged()
 }
 
+// frameStats keeps the last few hundred Update and Draw durations (ms), so
+// the performance page can tell the Go side of a frame from the browser's.
+type frameStats struct {
+	update, draw []float64
+}
+
+func (f *frameStats) add(s *[]float64, d time.Duration) {
+	if len(*s) >= 600 {
+		*s = (*s)[:0]
+	}
+	*s = append(*s, float64(d.Microseconds())/1000)
+}
+
 func (g *game) Update() error {
+	t0 := time.Now()
+	defer func() { g.stats.add(&g.stats.update, time.Since(t0)) }()
 	g.tick++
 	w, h := g.screenSize()
 	if w != g.w || h != g.h || g.mapImg == nil {
@@ -276,7 +320,8 @@ func (g *game) Update() error {
 		}
 		// Its own texture: an atlas slot drew only part of a tall image in
 		// Chromium (a phone viewport showed the bottom 430 px).
-		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w, 1), max(h, 1)), &ebiten.NewImageOptions{Unmanaged: true})
+		mx, my := w/4, h/4
+		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w+2*mx, 1), max(h+2*my, 1)), &ebiten.NewImageOptions{Unmanaged: true})
 		if !g.fitted {
 			g.fit()
 			g.fitted = true
@@ -284,9 +329,10 @@ func (g *game) Update() error {
 		g.dirty = true
 	}
 	g.input()
-	if g.dirty {
+	if g.needRender() {
 		g.renderMap()
-		g.dirty = false
+		g.dirty, g.stale = false, false
+		g.mapCam = g.cam
 		g.drawSeq++
 	}
 	g.buildOverlay()
@@ -580,7 +626,9 @@ func (g *game) renderMap() {
 	g.mapImg.Fill(colBackground)
 	bs := &g.mapB
 	bs.reset()
-	w, h := g.w, g.h
+	// The image is the screen and its margins, centred on the camera.
+	b := g.mapImg.Bounds()
+	w, h := b.Dx(), b.Dy()
 	m := g.m
 	d := float32(g.dsf)
 	// Streets first (under the buildings' edges).
@@ -718,7 +766,24 @@ func (g *game) Draw(screen *ebiten.Image) {
 		return
 	}
 	g.drawnSeq, g.drawnScreen = g.drawSeq, screen
-	screen.DrawImage(g.mapImg, nil)
+	t0 := time.Now()
+	defer func() { g.stats.add(&g.stats.draw, time.Since(t0)) }()
+	// The map image as the camera sees it now: moved and scaled from the
+	// camera it was drawn with.
+	b := g.mapImg.Bounds()
+	k := g.cam.scale / g.mapCam.scale
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Scale(k, k)
+	op.GeoM.Translate((g.mapCam.cx-g.cam.cx)*g.cam.scale-float64(b.Dx())/2*k+float64(g.w)/2,
+		-(g.mapCam.cy-g.cam.cy)*g.cam.scale-float64(b.Dy())/2*k+float64(g.h)/2)
+	if k != 1 {
+		op.Filter = ebiten.FilterLinear
+	}
+	// The image covers the screen unless it shrank or moved past its margin.
+	if mx, my := g.mapMargin(); k < 1 || math.Abs(g.mapCam.cx-g.cam.cx)*g.cam.scale > float64(mx) || math.Abs(g.mapCam.cy-g.cam.cy)*g.cam.scale > float64(my) {
+		screen.Fill(colBackground)
+	}
+	screen.DrawImage(g.mapImg, op)
 	for _, b := range g.overB {
 		screen.DrawTriangles(b.v, b.i, whiteImage, nil)
 	}

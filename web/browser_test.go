@@ -291,7 +291,9 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 		// The free map: below the tools and the layer menu, above the tool's card.
 		centre := eval[[]float64](t, ctx, `[innerWidth/2, (Math.max(document.querySelector(".tools").getBoundingClientRect().bottom,
 			document.querySelector("#legend").getBoundingClientRect().bottom) + document.querySelector("#tool-card").getBoundingClientRect().top) / 2]`)
-		if err := chromedp.Do(ctx, touchDrag(at[0], at[1], centre[0], centre[1])); err != nil {
+		// Drag from the free centre (the superblock itself may lie under a
+		// panel) by the way from the superblock to the centre.
+		if err := chromedp.Do(ctx, touchDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
@@ -303,7 +305,7 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 		// The free map: right of the legend, below the tool's card, left of the panel.
 		centre := eval[[]float64](t, ctx, `[(document.querySelector("#legend").getBoundingClientRect().right + document.querySelector("#panel").getBoundingClientRect().left) / 2,
 			(document.querySelector("#tool-card").getBoundingClientRect().bottom + innerHeight) / 2]`)
-		if err := chromedp.Do(ctx, mouseDrag(at[0], at[1], centre[0], centre[1])); err != nil {
+		if err := chromedp.Do(ctx, mouseDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
 			t.Fatal(err)
 		}
 		at = centre
@@ -317,8 +319,11 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 	}
 	chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond))
 	pts := append(superblockCorners, superblockCorners[0])
+	var where []string
 	for _, c := range pts {
 		xy := eval[[]float64](t, ctx, fmt.Sprintf(`barriCore.toScreen(%v, %v)`, c[0], c[1]))
+		where = append(where, fmt.Sprintf("(%.0f, %.0f) %s", xy[0], xy[1],
+			eval[string](t, ctx, fmt.Sprintf(`(e => e ? e.tagName + "#" + e.id : "nothing")(document.elementFromPoint(%v, %v))`, xy[0], xy[1]))))
 		if err := chromedp.Do(ctx, tap(xy[0], xy[1]), chromedp.Sleep(150*time.Millisecond)); err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +331,7 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#edit-list li").length === 1 || undefined`,
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		status := eval[string](t, ctx, `document.querySelector("#tool-status").textContent + " | " + document.querySelector("#error").textContent`)
-		t.Fatalf("web: the drawn superblock was not applied: %v (tool: %s)", err, status)
+		t.Fatalf("web: the drawn superblock was not applied: %v (tool: %s; taps at %v)", err, status, where)
 	}
 }
 

@@ -72,12 +72,13 @@ func run() error {
 			done()
 			return err
 		}
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByName("barri:ready")[0].startTime`))
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`["barri:wasm-compiled", "barri:go-started", "barri:city-built", "barri:baseline", "barri:panels", "barri:ready"].map(n => performance.getEntriesByName(n)[0].startTime)`))
 		done()
 		if err != nil {
 			return err
 		}
-		ready = append(ready, v)
+		ready = append(ready, v[5])
+		fmt.Printf("load: wasm fetched and compiled %.0f, Go started %.0f, city built %.0f, baseline %.0f, panels %.0f, first map drawn %.0f ms\n", v[0], v[1], v[2], v[3], v[4], v[5])
 	}
 	fmt.Printf("navigation → barri:ready: median %.0f ms, p95 %.0f ms (%d loads: %v)\n", q(ready, 0.5), q(ready, 0.95), len(ready), round(ready))
 
@@ -158,6 +159,12 @@ func run() error {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.__frames = []; (function f(t) { window.__frames.push(t); if (window.__frames.length < 100000) requestAnimationFrame(f) })(performance.now())`)); err != nil {
 		return err
 	}
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	idle, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`new Promise(r => { window.__frames = []; setTimeout(() => r(window.__frames.slice(1).map((t, i) => t - window.__frames[i])), 2000) })`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nidle page (no input, nothing drawn by Barri): %d frames in 2 s, frame time median %.1f ms, p95 %.1f ms\n", len(idle)+1, q(idle, 0.5), q(idle, 0.95))
 	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MouseMoved, 300, 400),
 		chromedp.MouseEvent(chromedp.MousePressed, 300, 400, chromedp.ButtonLeft, chromedp.ClickCount(1))}
 	for i := 1; i <= 120; i++ {
@@ -168,7 +175,7 @@ func run() error {
 		steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, x, 400, chromedp.ButtonLeft), chromedp.Sleep(16*time.Millisecond))
 	}
 	steps = append(steps, chromedp.MouseEvent(chromedp.MouseReleased, 300, 400, chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.__frames = []`)); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.__frames = []; barriCore.frameStats()`)); err != nil {
 		return err
 	}
 	if err := chromedp.Do(ctx, steps...); err != nil {
@@ -178,7 +185,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\npan of the whole Eixample: %d frames, frame time median %.1f ms, p95 %.1f ms\n", len(frames), q(frames, 0.5), q(frames, 0.95))
+	fmt.Printf("pan of the whole Eixample: %d frames, frame time median %.1f ms, p95 %.1f ms\n", len(frames), q(frames, 0.5), q(frames, 0.95))
+	fs, err := chromedp.Run(ctx, chromedp.Evaluate[map[string][]float64](`barriCore.frameStats()`))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  of which Go: Update median %.2f ms, p95 %.2f ms (%d); Draw median %.2f ms, p95 %.2f ms (%d)\n",
+		q(fs["update"], 0.5), q(fs["update"], 0.95), len(fs["update"]), q(fs["draw"], 0.5), q(fs["draw"], 0.95), len(fs["draw"]))
 
 	// Memory after 100 edits (superblock, retrofit and bike lane in turn, none undone).
 	for i := range 100 {

@@ -113,7 +113,7 @@
       transform(chunk, ctl) { got += chunk.byteLength; if (total) progress('wasm', got / total); ctl.enqueue(chunk); },
     }));
     const body = gz && resp.headers.get('Content-Encoding') !== 'gzip' ? counted.pipeThrough(new DecompressionStream('gzip')) : counted;
-    return new Response(body).arrayBuffer();
+    return new Response(body, { headers: { 'Content-Type': 'application/wasm' } });
   }
 
   async function boot() {
@@ -125,9 +125,11 @@
     applyStatic();
     progress('wasm', 0);
     const go = new Go();
-    const bytes = await fetchWasm();
+    const resp = await fetchWasm();
+    // Compile while the bytes arrive.
+    const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    performance.mark('barri:wasm-compiled');
     progress('start');
-    const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
     window.barriWasm = instance;
     go.run(instance).then(() => showError(t('err.stopped')));
   }
