@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run test bench bench-wasm wasm web lint build fuzz
+.PHONY: run test bench bench-wasm wasm web perf-web lint build fuzz
 
 run:
 	$(GO) run ./cmd/barri compare $(EXAMPLES)
@@ -49,6 +49,11 @@ web:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o web/dist/app.wasm ./wasm
 	gzip -9 -n -k -f web/dist/app.wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/dist/
+
+# The page's figures in headless Chromium (Performance API): sizes, start,
+# barri:edit per op, pan frame time, memory after 100 edits.
+perf-web: web
+	$(GO) run ./web/perf
 
 # The core must build for the browser.
 wasm:
