@@ -15,6 +15,7 @@ build:
 # --prefix web). Outside CI they skip when chromium is missing.
 test: lint wasm web
 	$(GO) test -count=1 ./...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/proposal
 
 # Benchmarks: five runs each (quote medians); compare runs with benchstat.
 # Each edit benchmark runs the Evaluator and a full recompute side by side.
@@ -63,6 +64,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
 
 # Short fuzzing of every decoder (longer: FUZZTIME=5m make fuzz).
 FUZZTIME ?= 20s

@@ -14,13 +14,14 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
 )
 
 // app holds the page's state: the city, the resident's session, the map
 // view and the chosen layer, and talks to the page's JS glue (barriUI).
 type app struct {
 	city   *sim.City
-	s      *session
+	s      *proposal.Session
 	g      *game
 	ui     js.Value
 	blocks []block
@@ -146,7 +147,7 @@ func (a *app) setLayer(name string, change bool) error {
 		if l.streets {
 			n = len(a.city.Segments)
 		}
-		base := a.s.result().Baseline
+		base := a.s.Result().Baseline
 		a.baseVals = make([]float64, n)
 		for k := range a.baseVals {
 			a.baseVals[k] = l.value(a.city, base, k)
@@ -162,7 +163,7 @@ func (a *app) setLayer(name string, change bool) error {
 
 func (a *app) deltas() []float64 {
 	l := a.layer()
-	r := a.s.result().Scenario
+	r := a.s.Result().Scenario
 	d := make([]float64, len(a.baseVals))
 	for k := range d {
 		d[k] = l.value(a.city, r, k) - a.baseVals[k]
@@ -172,7 +173,7 @@ func (a *app) deltas() []float64 {
 
 func (a *app) colourOf(elem int) (color.RGBA, bool) {
 	l := a.layer()
-	v := l.value(a.city, a.s.result().Scenario, elem)
+	v := l.value(a.city, a.s.Result().Scenario, elem)
 	if a.change {
 		v -= a.baseVals[elem]
 	}
@@ -188,7 +189,7 @@ func (a *app) colourOf(elem int) (color.RGBA, bool) {
 func (a *app) buildingColour(i int) color.RGBA {
 	l := a.layer()
 	if l.value == nil {
-		if c, ok := useColours[a.s.ev.State().Buildings[i].Use.String()]; ok {
+		if c, ok := useColours[a.s.State().Buildings[i].Use.String()]; ok {
 			return c
 		}
 		return colGreyBld
@@ -206,7 +207,7 @@ func (a *app) segmentColour(i int) color.RGBA {
 		c, _ := a.colourOf(i)
 		return c
 	}
-	st := a.s.ev.State().Segments[i]
+	st := a.s.State().Segments[i]
 	switch {
 	case st.CarAccess == sim.CarNone:
 		return colStreetPed
@@ -216,12 +217,12 @@ func (a *app) segmentColour(i int) color.RGBA {
 	return colStreet
 }
 
-func (a *app) bikeLane(i int) bool { return a.s.ev.State().Segments[i].BikeLane }
+func (a *app) bikeLane(i int) bool { return a.s.State().Segments[i].BikeLane }
 
 // stops returns the positions of the city's stops and those edits added.
 func (a *app) stops() []orb.Point {
 	pts := slices.Clone(a.g.m.stopXY)
-	for _, s := range a.s.ev.State().Stops {
+	for _, s := range a.s.State().Stops {
 		pts = append(pts, s.P)
 	}
 	return pts
@@ -241,7 +242,7 @@ func (a *app) afterChange() {
 	if strings.HasPrefix(l.name, "car_share") || l.name == "access15" || l.name == "rent_burden" {
 		all = true // a barri's value colours all its buildings
 	}
-	ch := a.s.changed
+	ch := a.s.Changed()
 	a.g.recolour(ch.Buildings, ch.Segments, all)
 }
 
@@ -257,7 +258,7 @@ func (a *app) legend() map[string]any {
 		p = diverge
 	}
 	out["gradient"] = p.css()
-	out["lo"] = fmtValue(a.sc.lo)
-	out["hi"] = fmtValue(a.sc.hi)
+	out["lo"] = proposal.FmtValue(a.sc.lo)
+	out["hi"] = proposal.FmtValue(a.sc.hi)
 	return out
 }

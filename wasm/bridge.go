@@ -4,12 +4,8 @@ package main
 
 import (
 	"bytes"
-	"compress/flate"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"runtime"
 	"slices"
@@ -20,38 +16,13 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
 )
-
-// fmtValue formats an indicator exactly as barri run prints it
-// (cmd/barri fmtValue), so that the page shows the same digits.
-func fmtValue(v float64) string {
-	switch a := math.Abs(v); {
-	case a == 0:
-		return "0"
-	case a >= 1000:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.2f", v)
-	}
-	return fmt.Sprintf("%.4f", v)
-}
-
-// printedSign is the sign of a value as printed: 0 when every printed digit
-// is zero.
-func printedSign(s string) int {
-	if strings.Trim(s, "-0.") == "" {
-		return 0
-	}
-	if strings.HasPrefix(s, "-") {
-		return -1
-	}
-	return 1
-}
 
 // stateJSON describes the proposal for the panel: edits, undo/redo, and the
 // indicators (city and per barri) as barri run prints them.
 func (a *app) stateJSON() string {
-	r := a.s.result()
+	r := a.s.Result()
 	keys := sim.IndicatorKeys()
 	type row struct {
 		K    string `json:"k"`
@@ -74,21 +45,21 @@ func (a *app) stateJSON() string {
 		City    []row      `json:"city"`
 		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
-	}{Name: a.s.header.Name, Edits: a.s.edits, Undo: a.s.canUndo(), Redo: a.s.canRedo(), LastOp: a.lastOp,
-		Changed: [2]int{len(a.s.changed.Buildings), len(a.s.changed.Segments)}}
+	}{Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
+		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}}
 	if out.Edits == nil {
 		out.Edits = []sim.Edit{}
 	}
 	for _, k := range keys {
-		d := fmtValue(r.Delta.Get(k))
-		out.City = append(out.City, row{k, fmtValue(r.Baseline.City.Get(k)), fmtValue(r.Scenario.City.Get(k)), d, printedSign(d)})
+		d := proposal.FmtValue(r.Delta.Get(k))
+		out.City = append(out.City, row{k, proposal.FmtValue(r.Baseline.City.Get(k)), proposal.FmtValue(r.Scenario.City.Get(k)), d, proposal.PrintedSign(d)})
 	}
 	for zi := range r.Scenario.Zones {
 		z := zone{Code: r.Scenario.Zones[zi].Code, Name: r.Scenario.Zones[zi].Name}
 		for _, k := range keys {
 			b := r.Baseline.Zones[zi].Values.Get(k)
 			s := r.Scenario.Zones[zi].Values.Get(k)
-			z.V = append(z.V, [3]string{fmtValue(b), fmtValue(s), fmtValue(r.ZoneDelta[zi].Values.Get(k))})
+			z.V = append(z.V, [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(r.ZoneDelta[zi].Values.Get(k))})
 		}
 		out.Zones = append(out.Zones, z)
 	}
@@ -154,40 +125,6 @@ func (a *app) catalog() string {
 	return string(data)
 }
 
-// share packs the proposal's scenario file into a URL fragment: raw DEFLATE,
-// then base64url.
-func (a *app) share() (string, error) {
-	data, err := json.Marshal(a.s.scenario())
-	if err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.BestCompression)
-	w.Write(data)
-	if err := w.Close(); err != nil {
-		return "", err
-	}
-	return "p=" + base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
-}
-
-// unshare reads a fragment written by share.
-func unshare(frag string) ([]byte, error) {
-	frag = strings.TrimPrefix(frag, "#")
-	v, ok := strings.CutPrefix(frag, "p=")
-	if !ok {
-		return nil, errors.New("wasm: the link carries no proposal (its fragment does not start with p=)")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(v)
-	if err != nil {
-		return nil, fmt.Errorf("wasm: the link's proposal is damaged (base64: %v)", err)
-	}
-	data, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(raw)), 8<<20))
-	if err != nil {
-		return nil, fmt.Errorf("wasm: the link's proposal is damaged (deflate: %v)", err)
-	}
-	return data, nil
-}
-
 // load replaces the session with a scenario file's.
 func (a *app) load(data []byte) error {
 	sc, err := sim.ParseScenario(data)
@@ -200,7 +137,7 @@ func (a *app) load(data []byte) error {
 	if sc.City == "" {
 		sc.City = a.city.Name
 	}
-	s, err := newSession(a.city, sc)
+	s, err := proposal.New(a.city, sc)
 	if err != nil {
 		return err
 	}
@@ -220,7 +157,7 @@ func (a *app) applyEdit(data []byte) error {
 	if err := dec.Decode(&e); err != nil {
 		return fmt.Errorf("wasm: edit: %v", err)
 	}
-	if err := a.s.apply(e); err != nil {
+	if err := a.s.Apply(e); err != nil {
 		return err
 	}
 	a.lastOp = e.Op
@@ -285,20 +222,20 @@ func (a *app) toolChanged() {
 
 // info describes a building or street segment for the page.
 func (a *app) info(kind string, id int) string {
-	r := a.s.result()
+	r := a.s.Result()
 	out := map[string]any{"kind": kind, "id": id}
 	switch kind {
 	case "building":
 		b := a.city.Buildings[id]
-		br, _ := building(r.Scenario, id)
-		bb, _ := building(r.Baseline, id)
-		out["use"] = a.s.ev.State().Buildings[id].Use.String()
-		out["floors"] = a.s.ev.State().Buildings[id].Floors
+		br, _ := proposal.Building(r.Scenario, id)
+		bb, _ := proposal.Building(r.Baseline, id)
+		out["use"] = a.s.State().Buildings[id].Use.String()
+		out["floors"] = a.s.State().Buildings[id].Floors
 		out["dwellings"] = br.Dwellings
-		out["rent"] = fmtValue(br.Rent)
-		out["rent0"] = fmtValue(bb.Rent)
-		out["energy"] = fmtValue(br.EnergyKWh / 1000)
-		out["pv"] = fmtValue(br.PVKWh / 1000)
+		out["rent"] = proposal.FmtValue(br.Rent)
+		out["rent0"] = proposal.FmtValue(bb.Rent)
+		out["energy"] = proposal.FmtValue(br.EnergyKWh / 1000)
+		out["pv"] = proposal.FmtValue(br.PVKWh / 1000)
 		out["year"] = b.Year
 		if b.Zone >= 0 {
 			out["zone"] = a.city.Zones[b.Zone].Name
@@ -307,12 +244,12 @@ func (a *app) info(kind string, id int) string {
 		s := a.city.Segments[id]
 		out["name"] = s.Name
 		if id < len(r.Scenario.Streets) {
-			out["flow"] = fmtValue(r.Scenario.Streets[id].CarFlow)
-			out["flow0"] = fmtValue(r.Baseline.Streets[id].CarFlow)
-			out["vc"] = fmtValue(r.Scenario.Streets[id].VC)
-			out["speed"] = fmtValue(r.Scenario.Streets[id].SpeedKmh)
+			out["flow"] = proposal.FmtValue(r.Scenario.Streets[id].CarFlow)
+			out["flow0"] = proposal.FmtValue(r.Baseline.Streets[id].CarFlow)
+			out["vc"] = proposal.FmtValue(r.Scenario.Streets[id].VC)
+			out["speed"] = proposal.FmtValue(r.Scenario.Streets[id].SpeedKmh)
 		}
-		st := a.s.ev.State().Segments[id]
+		st := a.s.State().Segments[id]
 		out["access"] = st.CarAccess
 		out["bike"] = st.BikeLane
 	}
@@ -381,7 +318,7 @@ func (a *app) register() {
 			return result(a.applyEdit([]byte(str(args, 0))))
 		},
 		"undo": func([]js.Value) any {
-			err := a.s.undo()
+			err := a.s.Undo()
 			if err == nil {
 				a.lastOp = "undo"
 				a.afterChange()
@@ -389,7 +326,7 @@ func (a *app) register() {
 			return result(err)
 		},
 		"redo": func([]js.Value) any {
-			err := a.s.redo()
+			err := a.s.Redo()
 			if err == nil {
 				a.lastOp = "redo"
 				a.afterChange()
@@ -398,19 +335,19 @@ func (a *app) register() {
 		},
 		"load": func(args []js.Value) any { return result(a.load([]byte(str(args, 0)))) },
 		"openShare": func(args []js.Value) any {
-			data, err := unshare(str(args, 0))
+			data, err := proposal.Unshare(str(args, 0))
 			if err != nil {
 				return result(err)
 			}
 			return result(a.load(data))
 		},
 		"scenario": func([]js.Value) any {
-			data, _ := json.MarshalIndent(a.s.scenario(), "", "  ")
+			data, _ := json.MarshalIndent(a.s.Scenario(), "", "  ")
 			return string(data) + "\n"
 		},
-		"setName": func(args []js.Value) any { a.s.header.Name = str(args, 0); return nil },
+		"setName": func(args []js.Value) any { a.s.SetName(str(args, 0)); return nil },
 		"share": func([]js.Value) any {
-			f, err := a.share()
+			f, err := proposal.Share(a.s.Scenario())
 			if err != nil {
 				return ""
 			}

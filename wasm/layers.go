@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
 )
 
 // layer is one choropleth of the map: a value per building or per street
@@ -25,28 +26,28 @@ type layer struct {
 var layers = []layer{
 	{name: "plain"},
 	{name: "rent", unit: "€/month", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
-		b, ok := building(r, i)
+		b, ok := proposal.Building(r, i)
 		if !ok || b.Dwellings == 0 {
 			return math.NaN()
 		}
 		return b.Rent
 	}},
 	{name: "energy", unit: "kWh/m²·yr", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
-		b, ok := building(r, i)
+		b, ok := proposal.Building(r, i)
 		if !ok || c.Buildings[i].FloorArea <= 0 {
 			return math.NaN()
 		}
 		return b.EnergyKWh / c.Buildings[i].FloorArea
 	}},
 	{name: "pv", unit: "MWh/yr", pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
-		b, ok := building(r, i)
+		b, ok := proposal.Building(r, i)
 		if !ok {
 			return math.NaN()
 		}
 		return b.PVKWh / 1000
 	}},
 	{name: "dwellings", unit: "", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
-		b, ok := building(r, i)
+		b, ok := proposal.Building(r, i)
 		if !ok {
 			return math.NaN()
 		}
@@ -161,7 +162,16 @@ var (
 	colStop       = color.RGBA{0xc0, 0x1f, 0x3a, 255}
 	colSelect     = color.RGBA{0xe6, 0x00, 0x7e, 255}
 	colDraw       = color.RGBA{0x00, 0x5a, 0xb5, 255}
-	useColours    = map[string]color.RGBA{
+	// amenityColours follow Okabe and Ito's colour-blind-safe set.
+	amenityColours = map[string]color.RGBA{
+		sim.KindSchool:  {0x00, 0x72, 0xb2, 255},
+		sim.KindHealth:  {0xcc, 0x79, 0xa7, 255},
+		sim.KindGrocery: {0xe6, 0x9f, 0x00, 255},
+		sim.KindPark:    {0x00, 0x9e, 0x73, 255},
+		sim.KindCulture: {0x56, 0xb4, 0xe9, 255},
+		sim.KindSport:   {0xf0, 0xe4, 0x42, 255},
+	}
+	useColours = map[string]color.RGBA{
 		sim.UseResidential: {0xd2, 0xc4, 0xb0, 255},
 		sim.UseMixed:       {0xc9, 0xb4, 0x9a, 255},
 		sim.UseOffice:      {0xb4, 0xbc, 0xc8, 255},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 	perf.Call("mark", "barri:city-built")
 	a := newApp(city, ui)
 	ui.Call("progress", "baseline")
-	s, err := newSession(city, &sim.Scenario{Version: sim.ScenarioVersion, City: city.Name, Seed: 42})
+	s, err := proposal.New(city, &sim.Scenario{Version: sim.ScenarioVersion, City: city.Name, Seed: 42})
 	if err != nil {
 		ui.Call("showError", err.Error())
 		return
@@ -37,7 +38,7 @@ func main() {
 	a.g = newGame(a)
 	a.register()
 	if frag := js.Global().Get("location").Get("hash").String(); len(frag) > 1 {
-		data, err := unshare(frag)
+		data, err := proposal.Unshare(frag)
 		if err == nil {
 			err = a.load(data)
 		}

@@ -112,6 +112,11 @@ func (bs *batches) disc(x, y, r float32, c color.RGBA) {
 	}
 }
 
+// square appends a filled square of half-side r pixels.
+func (bs *batches) square(x, y, r float32, c color.RGBA) {
+	bs.poly([]float32{x - r, y - r, x + r, y - r, x + r, y + r, x - r, y + r}, c)
+}
+
 // poly appends a filled polygon (fan: for the convex-enough drawing overlay).
 func (bs *batches) poly(xy []float32, c color.RGBA) {
 	k := len(xy) / 2
@@ -672,6 +677,19 @@ func (g *game) renderMap() {
 		x0, y0 := g.cam.toScreen(float64(e[0]), float64(e[1]), w, h)
 		x1, y1 := g.cam.toScreen(float64(e[2]), float64(e[3]), w, h)
 		bs.line(x0, y0, x1, y1, 2.5*d, colOutline)
+	}
+	// Amenities (squares, coloured by kind) once the map is close enough
+	// to tell them apart.
+	if sc > 0.25*d {
+		r := max(2.5*d, min(5*d, 4*sc))
+		for _, am := range g.app.city.Amenities {
+			x, y := g.cam.toScreen(am.P[0], am.P[1], w, h)
+			if x < -10 || y < -10 || x > float32(w)+10 || y > float32(h)+10 {
+				continue
+			}
+			bs.square(x, y, r+d, color.RGBA{255, 255, 255, 255})
+			bs.square(x, y, r, amenityColours[am.Kind])
+		}
 	}
 	// Stops.
 	r := max(3*d, min(7*d, 6*sc))

@@ -1,7 +1,12 @@
 //go:build js && wasm
 
-package main
+package proposal
 
+// Package proposal is a resident's proposal in the browser: the session on
+// the sim core (edits applied, undone, redone), the scenario file it writes,
+// the share link that carries it, and the numbers as barri run prints them.
+// It has no Ebiten and no syscall/js, so its tests run under Node.
+//
 // This file is the one adapter between the page and the sim core's session
 // API. The core is gaining NewScenarioEvaluator, Redo, Edits, Scenario and
 // Changed; until they land, session implements them here on top of
@@ -16,27 +21,27 @@ import (
 	"github.com/barri-city/barri/sim"
 )
 
-// changes lists the buildings and segments whose results moved in the last
+// Changes lists the buildings and segments whose results moved in the last
 // Apply, Undo or Redo.
-type changes struct {
+type Changes struct {
 	Buildings []int
 	Segments  []int
 }
 
-// session is a resident's proposal on a city: the evaluator, the edits
+// Session is a resident's proposal on a city: the evaluator, the edits
 // applied, the edits undone (for redo) and the scenario's header.
-type session struct {
+type Session struct {
 	city    *sim.City
 	ev      *sim.Evaluator
 	header  sim.Scenario // Version, Name, Description, City, Seed, Params; Edits unused
 	edits   []sim.Edit
 	undone  []sim.Edit // most recently undone last
-	changed changes
+	changed Changes
 }
 
-// newSession starts a session from a scenario file: its parameters, then its
+// New starts a session from a scenario file: its parameters, then its
 // edits in order. An edit that does not apply is an error naming its index.
-func newSession(c *sim.City, sc *sim.Scenario) (*session, error) {
+func New(c *sim.City, sc *sim.Scenario) (*Session, error) {
 	p := sim.DefaultParams()
 	names := make([]string, 0, len(sc.Params))
 	for k := range sc.Params {
@@ -45,10 +50,10 @@ func newSession(c *sim.City, sc *sim.Scenario) (*session, error) {
 	slices.Sort(names)
 	for _, k := range names {
 		if err := p.Set(k, sc.Params[k]); err != nil {
-			return nil, fmt.Errorf("wasm: params: %v", err)
+			return nil, fmt.Errorf("proposal: params: %v", err)
 		}
 	}
-	s := &session{city: c, ev: sim.NewEvaluator(c, p), header: *sc}
+	s := &Session{city: c, ev: sim.NewEvaluator(c, p), header: *sc}
 	s.header.Edits = nil
 	s.ev.SetName(sc.Name, sc.Seed)
 	for i := range sc.Edits {
@@ -62,12 +67,12 @@ func newSession(c *sim.City, sc *sim.Scenario) (*session, error) {
 	return s, nil
 }
 
-// result returns the baseline, scenario and deltas now.
-func (s *session) result() *sim.Result { return s.ev.Result() }
+// Result returns the baseline, scenario and deltas now.
+func (s *Session) Result() *sim.Result { return s.ev.Result() }
 
-// apply applies one edit, checked first as barri run checks a scenario's
+// Apply applies one edit, checked first as barri run checks a scenario's
 // edits, so that the page refuses exactly what the command line refuses.
-func (s *session) apply(e sim.Edit) error {
+func (s *Session) Apply(e sim.Edit) error {
 	one := sim.Scenario{Version: sim.ScenarioVersion, City: s.header.City, Edits: []sim.Edit{e}}
 	if err := one.Check(); err != nil {
 		return err
@@ -82,8 +87,8 @@ func (s *session) apply(e sim.Edit) error {
 	return nil
 }
 
-// undo reverts the last edit.
-func (s *session) undo() error {
+// Undo reverts the last edit.
+func (s *Session) Undo() error {
 	if len(s.edits) == 0 {
 		return sim.ErrNothingToUndo
 	}
@@ -98,10 +103,10 @@ func (s *session) undo() error {
 	return nil
 }
 
-// redo re-applies the edit undone last.
-func (s *session) redo() error {
+// Redo re-applies the edit undone last.
+func (s *Session) Redo() error {
 	if len(s.undone) == 0 {
-		return errors.New("wasm: nothing to redo")
+		return errors.New("proposal: nothing to redo")
 	}
 	e := s.undone[len(s.undone)-1]
 	before := s.ev.Result().Scenario
@@ -114,12 +119,31 @@ func (s *session) redo() error {
 	return nil
 }
 
-func (s *session) canUndo() bool { return len(s.edits) > 0 }
-func (s *session) canRedo() bool { return len(s.undone) > 0 }
+// CanUndo reports whether an edit is applied.
+func (s *Session) CanUndo() bool { return len(s.edits) > 0 }
 
-// scenario returns the scenario file of the current state: the header it was
+// CanRedo reports whether an undone edit waits to be redone.
+func (s *Session) CanRedo() bool { return len(s.undone) > 0 }
+
+// Edits returns the edits applied now (read-only).
+func (s *Session) Edits() []sim.Edit { return s.edits }
+
+// Changed lists the buildings and segments whose results moved in the last
+// Apply, Undo or Redo.
+func (s *Session) Changed() Changes { return s.changed }
+
+// State returns the scenario's state (read-only).
+func (s *Session) State() *sim.State { return s.ev.State() }
+
+// Name returns the proposal's name; SetName renames it.
+func (s *Session) Name() string { return s.header.Name }
+
+// SetName renames the proposal.
+func (s *Session) SetName(name string) { s.header.Name = name }
+
+// Scenario returns the scenario file of the current state: the header it was
 // loaded with and the edits applied now.
-func (s *session) scenario() *sim.Scenario {
+func (s *Session) Scenario() *sim.Scenario {
 	sc := s.header
 	sc.Version = sim.ScenarioVersion
 	sc.Edits = slices.Clone(s.edits)
@@ -129,8 +153,8 @@ func (s *session) scenario() *sim.Scenario {
 	return &sc
 }
 
-// building returns building i's results in report r, false for a bad id.
-func building(r *sim.Report, i int) (sim.BuildingResult, bool) {
+// Building returns building i's results in report r, false for a bad id.
+func Building(r *sim.Report, i int) (sim.BuildingResult, bool) {
 	if i < 0 || i >= r.NumBuildings() {
 		return sim.BuildingResult{}, false
 	}
@@ -139,14 +163,14 @@ func building(r *sim.Report, i int) (sim.BuildingResult, bool) {
 
 // diff lists the buildings and segments whose results differ between two
 // reports (the core's Changed will give this without the scan).
-func (s *session) diff(a, b *sim.Report) changes {
-	var ch changes
+func (s *Session) diff(a, b *sim.Report) Changes {
+	var ch Changes
 	if a == b {
 		return ch
 	}
 	for i := 0; i < b.NumBuildings(); i++ {
-		ra, _ := building(a, i)
-		rb, _ := building(b, i)
+		ra, _ := Building(a, i)
+		rb, _ := Building(b, i)
 		if ra != rb {
 			ch.Buildings = append(ch.Buildings, i)
 		}
