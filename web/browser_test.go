@@ -35,6 +35,7 @@ import (
 type browserEnv struct {
 	chrome string
 	url    string // the page, served on loopback
+	stop   func() // stops serving it
 }
 
 func needBrowser(t *testing.T) browserEnv {
@@ -65,11 +66,12 @@ func needBrowser(t *testing.T) browserEnv {
 	if _, err := os.Stat(filepath.Join("dist", "app.wasm.gz")); err != nil {
 		missing("web: web/dist is not built: run make web first")
 	}
-	return browserEnv{chrome: chrome, url: serveDir(t, "dist")}
+	url, stop := serveDir(t, "dist")
+	return browserEnv{chrome: chrome, url: url, stop: stop}
 }
 
-// serveDir serves a directory on 127.0.0.1 for the test's lifetime.
-func serveDir(t *testing.T, dir string) string {
+// serveDir serves a directory on 127.0.0.1 until the test ends or stop.
+func serveDir(t *testing.T, dir string) (url string, stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -78,7 +80,7 @@ func serveDir(t *testing.T, dir string) string {
 	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return "http://" + ln.Addr().String() + "/"
+	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }
 }
 
 // browser starts a fresh headless Chromium (its own profile) and returns a
@@ -433,6 +435,8 @@ func TestSuperblockByMouse(t *testing.T) {
 	if word != "better" {
 		t.Errorf("the car share's change says %q, want \"better\"", word)
 	}
+	// The panel shows the indicators beside the map.
+	eval[any](t, ctx, `document.querySelector('#ind-heading').scrollIntoView()`)
 	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_flow'; document.querySelector('#layer-change').checked = true;
 		document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
@@ -728,4 +732,20 @@ func TestAccessibility(t *testing.T) {
 	run("indicators panel")
 	eval[any](t, ctx, `document.querySelector("#help-btn").click()`)
 	run("guide")
+}
+
+func TestWorksOffline(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if !eval[bool](t, ctx, `Promise.race([navigator.serviceWorker.ready.then(r => !!r.active), new Promise(r => setTimeout(() => r(false), 20000))])`) {
+		t.Fatal("web: the service worker did not start within 20 s")
+	}
+	// Load once under the worker, so it keeps every file, then go offline.
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	env.stop()
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if got := eval[string](t, ctx, `document.querySelector("#prop-heading").textContent`); got != "La teva proposta" {
+		t.Errorf("offline, the page shows %q, want the Catalan panel", got)
+	}
 }

@@ -165,6 +165,8 @@
     let seen = false;
     try { seen = localStorage.getItem('barri.tour') === 'done'; } catch (e) { /* private mode */ }
     if (!seen && !q.has('notour')) { tourStep = 0; $('#tour').showModal(); showTour(); }
+    // Offline from the next visit on (a service worker needs http(s)).
+    if ('serviceWorker' in navigator && location.protocol.startsWith('http')) navigator.serviceWorker.register('sw.js').catch(() => {});
   }
 
   function showError(msg) {
