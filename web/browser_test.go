@@ -472,6 +472,19 @@ func TestSuperblockByMouse(t *testing.T) {
 				t.Errorf("%s: page shows %v, barri run prints %v", k, got, want)
 			}
 		}
+		// The file opens again in a fresh page, with the same numbers.
+		ctx2 := env.browser(t)
+		open(t, ctx2, env.url+"?notour&lang=en", 1280, 800)
+		if err := chromedp.Do(ctx2, chromedp.SetUploadFiles(CSS("#upload"), []string{file}),
+			chromedp.Poll[chromedp.Void](`document.querySelectorAll("#edit-list li").length === 1 || undefined`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: opening %s: %v (%s)", file, err, eval[string](t, ctx2, `document.querySelector("#error").textContent`))
+		}
+		opened := panel(t, ctx2)
+		for k, want := range run {
+			if got := opened[k]; got != want {
+				t.Errorf("%s: the opened file shows %v, barri run prints %v", k, got, want)
+			}
+		}
 	})
 
 	t.Run("share link in a fresh browser", func(t *testing.T) {
