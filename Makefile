@@ -2,20 +2,34 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run test bench bench-wasm wasm web perf-web lint build fuzz
+.PHONY: run serve compare test bench bench-wasm wasm web perf-web lint build fuzz crash loadtest
 
-run:
+# make run: the workshop server with the web app on the built-in Eixample,
+# printing its URL and a demo workshop's facilitator link (Ctrl-C stops it).
+ADDR ?= 127.0.0.1:8080
+DATA ?= ./barri-data
+run: serve
+
+serve: web
+	$(GO) run ./cmd/barri serve --addr $(ADDR) --data $(DATA) --demo
+
+# The example scenarios on the built-in Eixample, side by side.
+compare:
 	$(GO) run ./cmd/barri compare $(EXAMPLES)
 
 build:
 	$(GO) build -o bin/barri ./cmd/barri
 
-# The browser tests (web/browser_test.go) drive the built page in headless
-# Chromium; they need make web first, chromium and web/node_modules (npm ci
-# --prefix web). Outside CI they skip when chromium is missing.
+# Every test (the browser tests in web/browser_test.go drive the built page in
+# headless Chromium: they need make web, chromium and web/node_modules from
+# npm ci --prefix web, and skip outside CI without them); the wasm/proposal
+# tests under Node; then the core's again under the race detector (-short:
+# the tests that build and run the core for js/wasm, arm64 and amd64 v3 ran
+# above).
 test: lint wasm web
 	$(GO) test -count=1 ./...
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/proposal
+	$(GO) test -race -short -count=1 ./sim/... ./maps/... ./scenarios/...
 
 # Benchmarks: five runs each (quote medians); compare runs with benchstat.
 # Each edit benchmark runs the Evaluator and a full recompute side by side.
@@ -43,7 +57,8 @@ bench-wasm:
 	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt bench-native1.txt
 
 # The browser app: web/src plus the wasm (wasm/) into web/dist, which any
-# static host serves (the page fetches app.wasm.gz and decompresses it).
+# static host serves (the page fetches app.wasm.gz and decompresses it), and
+# which barri serve embeds.
 web:
 	find web/dist -mindepth 1 ! -name .gitkeep -delete
 	cp -r web/src/. web/dist/
@@ -56,9 +71,9 @@ web:
 perf-web: web
 	$(GO) run ./web/perf
 
-# The core must build for the browser.
+# The core and the workshop's session model must build for the browser.
 wasm:
-	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/...
+	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/... ./workshop/...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -72,5 +87,29 @@ fuzz:
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseScenario -fuzztime $(FUZZTIME)
 	$(GO) test ./sim -run '^$$' -fuzz FuzzParseArea -fuzztime $(FUZZTIME)
 	$(GO) test ./sim -run '^$$' -fuzz FuzzIndicatorsJSON -fuzztime $(FUZZTIME)
-	$(GO) test ./maps -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./sim -run '^$$' -fuzz FuzzGroupsJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadGeoJSON -fuzztime $(FUZZTIME)
+	$(GO) test ./maps/importer -run '^$$' -fuzz FuzzReadOSM -fuzztime $(FUZZTIME)
 	$(GO) test ./maps -run '^$$' -fuzz FuzzReadCity -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/barri -run '^$$' -fuzz FuzzReadBatchOutput -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzSession -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeClientMessage -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzDecodeServerMessage -fuzztime $(FUZZTIME)
+	$(GO) test ./workshop -run '^$$' -fuzz FuzzVerifyLog -fuzztime $(FUZZTIME)
+
+# The long crash test: the real barri serve SIGKILLed KILLS times under load
+# and restarted on the same data (make test runs a short one, TestCrash).
+KILLS ?= 60
+crash: build
+	rm -rf bin/crash-data
+	bin/barri loadtest --participants 50 --rate 40 --duration 30s --kill-every 500ms --kills $(KILLS) \
+		--data bin/crash-data http://127.0.0.1:18181
+
+# The load test of the issue: 1,000 participants at 10 commands/s for 60 s,
+# then a vote burst of all of them within 10 s, against a fresh barri serve.
+PARTICIPANTS ?= 1000
+loadtest: build
+	rm -rf bin/load-data
+	bin/barri serve --addr 127.0.0.1:18182 --data bin/load-data --log warn & pid=$$!; \
+	sleep 2; bin/barri loadtest --participants $(PARTICIPANTS) --rate 10 --duration 60s \
+		--vote-burst --burst-window 10s http://127.0.0.1:18182; status=$$?; kill $$pid; wait $$pid; exit $$status

@@ -77,6 +77,12 @@ func ReadCity(r io.Reader) (*sim.City, error) {
 
 // ReadCityFile reads a city file from disk.
 func ReadCityFile(path string) (*sim.City, error) {
+	// A FIFO or a device would block or never end: only regular files.
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("maps: %v", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("maps: %s is not a regular file (%s): give the path of a city file written by barri import", path, st.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("maps: %v", err)

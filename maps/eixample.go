@@ -183,6 +183,7 @@ func (g gridLine) nameAt(u float64) string {
 // uvToXY turns grid metres into projected metres east and north of the origin.
 func uvToXY(u, v float64) orb.Point {
 	s := math.Sqrt2 / 2
+	u, v = float64(u), float64(v) // round the arguments: callers' products must not fuse into the sums below
 	return orb.Point{(u + v) * s, (u - v) * s}
 }
 
@@ -193,12 +194,12 @@ func xyToUV(p orb.Point) (u, v float64) {
 }
 
 // diagonalV returns the v of the Diagonal's axis at u.
-func diagonalV(u float64) float64 { return eixampleDiagonal.a + eixampleDiagonal.b*u }
+func diagonalV(u float64) float64 { return eixampleDiagonal.a + float64(eixampleDiagonal.b*u) }
 
 // diagonalSide returns the signed perpendicular distance of (u, v) from the
 // Diagonal's axis (positive on the sea side).
 func diagonalSide(u, v float64) float64 {
-	return (v - diagonalV(u)) / math.Sqrt(1+eixampleDiagonal.b*eixampleDiagonal.b)
+	return (float64(v) - diagonalV(u)) / math.Sqrt(1+float64(eixampleDiagonal.b*eixampleDiagonal.b))
 }
 
 // EixampleBlockZone returns the barri code of the block east of column col
@@ -267,8 +268,8 @@ func Eixample() *sim.City {
 			if z < 0 {
 				continue
 			}
-			u0, u1 := cols[i].pos+cols[i].width/2, cols[i+1].pos-cols[i+1].width/2
-			v0, v1 := rows[j].pos+rows[j].width/2, rows[j+1].pos-rows[j+1].width/2
+			u0, u1 := cols[i].pos+float64(cols[i].width/2), cols[i+1].pos-float64(cols[i+1].width/2)
+			v0, v1 := rows[j].pos+float64(rows[j].width/2), rows[j+1].pos-float64(rows[j+1].width/2)
 			cu, cv := (u0+u1)/2, (v0+v1)/2
 			side := diagonalSide(cu, cv)
 			keep := func(ring orb.Ring) bool {
@@ -317,7 +318,7 @@ func Eixample() *sim.City {
 				case x < officeShare+0.13:
 					use = sim.UseResidential
 				}
-				year := int(math.Round(zones[z].MeanBuildingYear + normal(rng)*25))
+				year := int(math.Round(zones[z].MeanBuildingYear + float64(normal(rng)*25)))
 				year = max(1860, min(2020, year))
 				b := sim.Building{Footprint: orb.Polygon{plot}, Floors: floors, FloorArea: fp * float64(floors), Use: use,
 					Year: year, RoofArea: fp, Zone: z}
@@ -328,7 +329,7 @@ func Eixample() *sim.City {
 			place := func(kind, name string, p float64) {
 				if rng.Float64() < p {
 					amenities = append(amenities, sim.Amenity{Name: name + " " + key, Kind: kind,
-						P: uvToXY(u0+depth/2+rng.Float64()*(u1-u0-depth), v0+depth/2+rng.Float64()*(v1-v0-depth))})
+						P: uvToXY(u0+float64(depth/2)+float64(rng.Float64()*(u1-u0-depth)), v0+float64(depth/2)+float64(rng.Float64()*(v1-v0-depth)))})
 				}
 			}
 			place(sim.KindGrocery, "Supermercat", 0.45)
@@ -338,7 +339,7 @@ func Eixample() *sim.City {
 			place(sim.KindSport, "Equipament esportiu", 0.04)
 			if rng.Float64() < 0.15 { // an interior garden opened to the public
 				amenities = append(amenities, sim.Amenity{Name: "Interior d'illa " + key, Kind: sim.KindPark,
-					P: uvToXY(cu, cv), Area: 1200 + rng.Float64()*1200})
+					P: uvToXY(cu, cv), Area: 1200 + float64(rng.Float64()*1200)})
 			}
 		}
 	}
@@ -394,7 +395,7 @@ func blockPlots(u0, u1, v0, v1, depth, ch float64) []orb.Ring {
 		n := max(1, int(math.Round((a1-a0)/16)))
 		w := (a1 - a0) / float64(n)
 		for k := 0; k < n; k++ {
-			out = append(out, f(a0+float64(k)*w, a0+float64(k+1)*w))
+			out = append(out, f(a0+float64(float64(k)*w), a0+float64(float64(k+1)*w)))
 		}
 	}
 	side(u0+depth, u1-depth, func(a, b float64) orb.Ring { // sea-parallel side, mountain edge

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/barri-city/barri/internal/shareddata"
+	"github.com/barri-city/barri/maps/importer"
 	"github.com/barri-city/barri/sim"
 	"github.com/paulmach/orb"
 )
@@ -29,7 +30,7 @@ func streetKey(name string) string {
 }
 
 func TestEixampleFitsOSM(t *testing.T) {
-	feats, err := ReadOSMFile(shareddata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
+	feats, err := importer.ReadOSMFile(shareddata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestEixampleFitsOSM(t *testing.T) {
 // TestEixampleBlocksMatchBoundaries checks the barri block ranges against the
 // barri boundaries of Open Data BCN: the barri holding each block's centre.
 func TestEixampleBlocksMatchBoundaries(t *testing.T) {
-	feats, err := ReadGeoJSONFile(shareddata.Path(t, "boundaries/barris.geojson"))
+	feats, err := importer.ReadGeoJSONFile(shareddata.Path(t, "boundaries/barris.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +259,7 @@ func TestEixampleShape(t *testing.T) {
 // fitted to the gaps between real footprints: no generated street may run
 // through the real buildings of ../shared/data/buildings.
 func TestEixampleStreetsMissRealBuildings(t *testing.T) {
-	feats, err := ReadGeoJSONFile(shareddata.Path(t, "buildings/eixample_osm_buildings_2026.geojson"))
+	feats, err := importer.ReadGeoJSONFile(shareddata.Path(t, "buildings/eixample_osm_buildings_2026.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +294,7 @@ func TestEixampleStreetsMissRealBuildings(t *testing.T) {
 // TestEixampleOneWaysMatchOSM checks the generated one-way directions against
 // the oneway tags of the OpenStreetMap extract, by length of street.
 func TestEixampleOneWaysMatchOSM(t *testing.T) {
-	feats, err := ReadOSMFile(shareddata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
+	feats, err := importer.ReadOSMFile(shareddata.Path(t, "osm/bcn_nova_esquerra_eixample_2012.osm"))
 	if err != nil {
 		t.Fatal(err)
 	}

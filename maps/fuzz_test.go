@@ -6,26 +6,6 @@ import (
 	"testing"
 )
 
-func FuzzReadGeoJSON(f *testing.F) {
-	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"highway":"residential","name":"A"},"geometry":{"type":"LineString","coordinates":[[2.15,41.38],[2.151,41.38]]}}]}`))
-	f.Add([]byte(`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[{"type":"Feature","properties":{"building:levels":"5"},"geometry":{"type":"Polygon","coordinates":[[[2.1,41.3],[2.2,41.3],[2.2,41.4],[2.1,41.3]]]}}]}`))
-	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":null,"geometry":{"type":"Point","coordinates":[430000,4580000]}}]}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		feats, err := ReadGeoJSON(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		for _, ft := range feats {
-			if ft.Geometry == nil {
-				t.Fatal("a feature without geometry was accepted")
-			}
-			if err := checkLonLat(ft.Geometry); err != nil {
-				t.Fatalf("accepted %s: %v", ft.Name(), err)
-			}
-		}
-	})
-}
-
 func FuzzReadCity(f *testing.F) {
 	var buf bytes.Buffer
 	if err := WriteCity(&buf, Synthetic(20, 1)); err != nil {

@@ -27,7 +27,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 			inc := 23000 * detmath.Exp(normal(rng)*0.3)
 			rentM2 := 15 * detmath.Exp(normal(rng)*0.1)
 			zones = append(zones, sim.Zone{Code: fmt.Sprintf("S%03d", len(zones)), Name: fmt.Sprintf("Zone %d-%d", zx, zy),
-				IncomePerCapita: inc, RentEurM2: rentM2, RentEurMonth: rentM2 * 72, MeanBuildingYear: 1900 + rng.Float64()*100})
+				IncomePerCapita: inc, RentEurM2: rentM2, RentEurMonth: rentM2 * 72, MeanBuildingYear: 1900 + float64(rng.Float64()*100)})
 		}
 	}
 	var buildings []sim.Building
@@ -37,7 +37,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 	for by := 0; by < side && count < n; by++ {
 		for bx := 0; bx < side && count < n; bx++ {
 			z := (by/zoneSide)*nzx + bx/zoneSide
-			x0, y0 := float64(bx)*pitch+10, float64(by)*pitch+10
+			x0, y0 := float64(float64(bx)*pitch)+10, float64(float64(by)*pitch)+10
 			// 16 plots: 4 per side, 27.5 m wide and 20 m deep.
 			w := block / 4
 			for k := 0; k < perBlock && count < n; k++ {
@@ -45,13 +45,13 @@ func Synthetic(n int, seed uint64) *sim.City {
 				var r orb.Ring
 				switch s {
 				case 0:
-					r = rect(x0+i*w, y0, x0+(i+1)*w, y0+20)
+					r = rect(x0+float64(i*w), y0, x0+float64((i+1)*w), y0+20)
 				case 1:
-					r = rect(x0+i*w, y0+block-20, x0+(i+1)*w, y0+block)
+					r = rect(x0+float64(i*w), y0+block-20, x0+float64((i+1)*w), y0+block)
 				case 2:
-					r = rect(x0, y0+20+i*(block-40)/4, x0+20, y0+20+(i+1)*(block-40)/4)
+					r = rect(x0, y0+20+float64(i*(block-40)/4), x0+20, y0+20+float64((i+1)*(block-40)/4))
 				default:
-					r = rect(x0+block-20, y0+20+i*(block-40)/4, x0+block, y0+20+(i+1)*(block-40)/4)
+					r = rect(x0+block-20, y0+20+float64(i*(block-40)/4), x0+block, y0+20+float64((i+1)*(block-40)/4))
 				}
 				floors := 3 + rng.IntN(6)
 				fp := sim.PolygonArea(orb.Polygon{r})
@@ -61,7 +61,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 				} else if x < 0.25 {
 					use = sim.UseResidential
 				}
-				year := int(zones[z].MeanBuildingYear + normal(rng)*20)
+				year := int(zones[z].MeanBuildingYear + float64(normal(rng)*20))
 				b := sim.Building{Footprint: orb.Polygon{r}, Floors: floors, FloorArea: fp * float64(floors), Use: use,
 					Year: max(1850, min(2025, year)), RoofArea: fp, Zone: z}
 				zoneRes[z] += residentialArea(&b)
@@ -87,7 +87,7 @@ func Synthetic(n int, seed uint64) *sim.City {
 		b := &buildings[i]
 		res := residentialArea(b)
 		b.Dwellings = int(res / 90)
-		zones[b.Zone].Households += float64(b.Dwellings) * 0.9
+		zones[b.Zone].Households += float64(float64(b.Dwellings) * 0.9)
 	}
 	for z := range zones {
 		zones[z].Population = zones[z].Households * 2.4
@@ -143,7 +143,7 @@ func rect(x0, y0, x1, y1 float64) orb.Ring {
 func normal(rng *rand.Rand) float64 {
 	var s float64
 	for i := 0; i < 6; i++ {
-		s += rng.Float64()
+		s += float64(rng.Float64()) // rng.Float64 is a product: keep it from fusing with the sum
 	}
 	return (s - 3) * math.Sqrt2
 }

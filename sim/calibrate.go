@@ -36,6 +36,15 @@ const (
 	targetHouseholdKWh                          = 7544
 	targetPVPerM2                               = 151
 	targetRentBurden                            = 0.648
+	// targetEnergyPoverty: households spending more than 10% of income on
+	// energy; between the 9% unable to keep the home warm (Catalonia 2016,
+	// ACA) and the 11.5% in arrears on utility bills (vulnerable areas of the
+	// metropolitan area, AMB and Institut Metròpoli 2024).
+	targetEnergyPoverty = 0.10
+	// Women's share of trips less men's, points of 0..1: on foot or by bike
+	// 51.6% vs 47.3%, public transport 21.4% vs 15.6%, private vehicle 27.0%
+	// vs 37.1% (EMEF 2015, Barcelona region).
+	targetGapActive, targetGapPT, targetGapCar = 0.516 - 0.473, 0.214 - 0.156, 0.270 - 0.371
 )
 
 // Targets compares a baseline report of city c with the published figures.
@@ -53,6 +62,10 @@ func Targets(c *City, r *Report) []Target {
 		{"mean trip time (min)", targetTripMin, v[iTripMin], 0.25, false, "EMEF 2023 (door to door)"},
 		{"residential energy per household (kWh/yr)", targetHouseholdKWh, d.resKWh / max(d.households, 1), 0.15, false, "IDAE SPAHOUSEC, Mediterranean flats"},
 		{"renters paying > 30% of income on rent", targetRentBurden, v[iRentBurden], 0.05, true, "IDRA"},
+		{"women less men: share on foot or by bike", targetGapActive, genderGap(r, mWalk, mBike), 0.02, true, "EMEF 2015 (region)"},
+		{"women less men: share by public transport", targetGapPT, genderGap(r, mPT), 0.02, true, "EMEF 2015 (region)"},
+		{"women less men: share by car and motorbike", targetGapCar, genderGap(r, mCar), 0.02, true, "EMEF 2015 (region)"},
+		{"households spending > 10% of income on energy", targetEnergyPoverty, v[iEnergyPoverty], 0.01, true, "ACA 2016 (9%), AMB 2024 (11.5%)"},
 	}
 	if d.roofUsable > 0 {
 		ts = append(ts, Target{"PV per m² of usable roof (kWh/yr)", targetPVPerM2, d.pvKWh / d.roofUsable, 0.15, false, "Barcelona solar map"})
@@ -66,6 +79,20 @@ func Targets(c *City, r *Report) []Target {
 	return ts
 }
 
+// genderShare returns the share of women's (k = 0) or men's (k = 1) trips by the given modes.
+func genderShare(r *Report, k int, modes ...int) float64 {
+	var n float64
+	for _, m := range modes {
+		n += r.diag.genModes[k][m]
+	}
+	return n / max(r.diag.genTrips[k], 1e-9)
+}
+
+// genderGap returns women's share of trips by the given modes less men's.
+func genderGap(r *Report, modes ...int) float64 {
+	return genderShare(r, 0, modes...) - genderShare(r, 1, modes...)
+}
+
 // Baseline returns the baseline report of a city with the given parameters.
 // The city keeps the last few; treat the report as read-only.
 func Baseline(c *City, p Params) *Report {
@@ -75,13 +102,14 @@ func Baseline(c *City, p Params) *Report {
 // Calibrate fits the free parameters of the models to the published
 // Barcelona figures on city c, starting from p: the mode constants to the
 // mode shares, the external trips to the trip lengths, the residential energy
-// scale to the energy of a household, and renters' incomes to the rent
-// burden. It returns the fitted parameters, the targets they reach, and the
+// scale to the energy of a household, renters' incomes to the rent
+// burden, the lower tail of incomes to the energy poverty share, and the gender
+// constants to the gaps between women's and men's mode shares. It returns the fitted parameters, the targets they reach, and the
 // number of iterations. It is deterministic.
 func Calibrate(c *City, p Params) (Params, []Target, int) {
 	probit := func(x float64) float64 {
 		x = min(max(x, 1e-6), 1-1e-6)
-		return math.Sqrt2 * detmath.Erfinv(2*x-1)
+		return float64(math.Sqrt2 * detmath.Erfinv(float64(2*x)-1))
 	}
 	var r *Report
 	it := 0
@@ -110,6 +138,28 @@ func Calibrate(c *City, p Params) (Params, []Target, int) {
 		// Renters' income: shift the log-income by the probit gap of the burden.
 		gap := probit(v[iRentBurden]) - probit(targetRentBurden)
 		p[PRenterIncomeFactor] = min(2, max(0.1, p[PRenterIncomeFactor]*detmath.Exp(p[PIncomeSigma]*gap)))
+		// Energy poverty: widen or narrow the lower tail of incomes so that
+		// the probit of the share moves to the target's (it scales about as
+		// 1/income_sigma_low).
+		if pm := probit(v[iEnergyPoverty]); pm < 0 {
+			p[PIncomeSigmaLow] = min(3, max(0.05, p[PIncomeSigmaLow]*pm/probit(targetEnergyPoverty)))
+		}
+		// Gender constants: each gender's log-ratio of target to model share,
+		// public transport and car against walking and cycling, women's
+		// less men's. The targets are the city's shares split by the gaps.
+		w := p[PWomenTripShare]
+		fit := func(gapM, gapA float64, modes ...int) float64 {
+			var g [2]float64
+			for k, sign := range [2]float64{1 - w, -w} {
+				cityM := float64(genderShare(r, 0, modes...)*w) + float64(genderShare(r, 1, modes...)*(1-w))
+				cityA := float64(genderShare(r, 0, mWalk, mBike)*w) + float64(genderShare(r, 1, mWalk, mBike)*(1-w))
+				g[k] = detmath.Log(max(cityM+float64(sign*gapM), 1e-6)/max(genderShare(r, k, modes...), 1e-9)) -
+					detmath.Log(max(cityA+float64(sign*gapA), 1e-6)/max(genderShare(r, k, mWalk, mBike), 1e-9))
+			}
+			return g[0] - g[1]
+		}
+		p[PGenderPT] = min(5, max(-5, p[PGenderPT]+fit(targetGapPT, targetGapActive, mPT)))
+		p[PGenderCar] = min(5, max(-5, p[PGenderCar]+fit(targetGapCar, targetGapActive, mCar)))
 		if maxChange(old, p) < 1e-7 {
 			break
 		}
@@ -127,7 +177,7 @@ func maxChange(a, b Params) float64 {
 }
 
 // CalibratedParams lists the parameters Calibrate fits.
-var CalibratedParams = []Param{PASCBike, PASCPT, PASCCar, PExternalShare, PExternalKm, PResEnergyScale, PRenterIncomeFactor}
+var CalibratedParams = []Param{PASCBike, PASCPT, PASCCar, PExternalShare, PExternalKm, PResEnergyScale, PRenterIncomeFactor, PIncomeSigmaLow, PGenderPT, PGenderCar}
 
 // String formats a target row.
 func (t Target) String() string {

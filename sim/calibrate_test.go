@@ -7,6 +7,7 @@ import (
 
 	"github.com/barri-city/barri/internal/shareddata"
 	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/maps/importer"
 	"github.com/barri-city/barri/sim"
 )
 
@@ -47,7 +48,7 @@ func TestCalibrateConverges(t *testing.T) {
 // published rents per barri within 10%.
 func TestImportedCityRents(t *testing.T) {
 	d := shareddata.Dir(t)
-	c, _, err := maps.Import(maps.ImportOptions{Name: "bcn",
+	c, _, err := importer.Import(importer.Options{Name: "bcn",
 		Zones:     filepath.Join(d, "housing/barris_indicators.geojson"),
 		OSM:       filepath.Join(d, "osm/bcn_nova_esquerra_eixample_2012.osm"),
 		Buildings: filepath.Join(d, "buildings/eixample_osm_buildings_2026.geojson"),

@@ -19,6 +19,7 @@ type model struct {
 	residents []float64        // per building
 	dwell     [][2]int         // per building: the dwellings and affordable dwellings residents were spread by
 	zh        []zoneHousing    // quantities; rents are set by report
+	split     []incomeSplit    // per zone: its households' shares below the city's income quintile bounds
 	pagg      []zoneAgg        // per part of a zone's buildings
 	zagg      []zoneAgg        // per zone, and last the buildings of no zone: the sum of its parts
 	ptAcc     []float64        // per cell: weighted minutes to board public transport
@@ -59,8 +60,10 @@ type model struct {
 
 // zoneAgg holds the sums over the buildings of one zone that the report needs.
 type zoneAgg struct {
-	rentNum, rentDen         float64 // market dwellings, weighted and not by exp(hedonic terms)
-	energy, pv, co2, resCost float64 // kWh, kWh, kg, €
+	rentNum, rentDen         float64             // market dwellings, weighted and not by exp(hedonic terms)
+	energy, pv, co2, resCost float64             // kWh, kWh, kg, €
+	povNum, povDen           float64             // dwellings, weighted and not by their share of households in energy poverty
+	povQ                     [nQuintiles]float64 // dwellings weighted by their share of households in energy poverty and in each income quintile
 	resKWh, roofUsable       float64
 	pop, pop15               float64 // residents, and those with every kind within the access time
 	walk                     [nKinds]float64
@@ -101,6 +104,7 @@ func newModel(s *State) *model {
 	for z := range m.zh {
 		m.housingZone(z, nil, false) // every building: nothing to track
 	}
+	_, m.split = incomeQuintiles(c, m.zh)
 	m.hedonicAll()
 	m.pagg = make([]zoneAgg, len(pr.parts))
 	m.zagg = make([]zoneAgg, len(c.Zones)+1)
@@ -171,8 +175,8 @@ func (m *model) housingZone(z int, changed []int, track bool) []int {
 	h.households = zn.Households * growth
 	h.residents = zn.Population * growth
 	hhIncome := float64(zn.IncomePerCapita * zn.Population / max(zn.Households, 1))
-	h.income = newLognormal(hhIncome, p[PIncomeSigma])
-	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma])
+	h.income = newLognormal(hhIncome, p[PIncomeSigma], p[PIncomeSigmaLow])
+	h.renterIncome = newLognormal(float64(hhIncome*p[PRenterIncomeFactor]), p[PIncomeSigma], p[PIncomeSigmaLow])
 	for _, i := range pr.zoneBld[z] {
 		r := 0.0
 		if dw > 0 {
@@ -197,20 +201,35 @@ func (m *model) sumPart(z, pi int, housing bool) {
 	p := &s.Params
 	pr := c.prep()
 	a := m.pagg[pi]
-	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost = 0, 0, 0, 0, 0, 0
+	a.energy, a.pv, a.co2, a.resKWh, a.roofUsable, a.resCost, a.povNum, a.povDen = 0, 0, 0, 0, 0, 0, 0, 0
+	a.povQ = [nQuintiles]float64{}
 	elecCost := float64(p[PResElecShare] * p[PElecPrice])
 	gasCost := float64((1 - p[PResElecShare]) * p[PGasPrice])
 	roofUsable := p[PRoofUsable]
 	inZone := z < len(c.Zones)
+	var income *lognormal
+	var sp *incomeSplit
+	if inZone {
+		income, sp = &m.zh[z].income, &m.split[z]
+	}
 	for _, i := range pr.parts[pi] {
 		e := &m.energy[i]
 		a.energy += e.energyKWh
 		a.pv += e.pvKWh
 		a.co2 += e.co2Kg
 		a.resKWh += e.resKWh
-		a.roofUsable += float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage
+		a.roofUsable += float64(float64(c.Buildings[i].RoofArea*roofUsable) * s.Buildings[i].PVCoverage)
 		if inZone {
-			a.resCost += float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+			cost := float64(e.resKWh*elecCost) + float64(e.resKWh*gasCost)
+			a.resCost += cost
+			if dw := float64(s.Buildings[i].Dwellings); dw > 0 {
+				poor := energyPoverty(income, cost/dw)
+				a.povNum += float64(dw * poor)
+				a.povDen += dw
+				for q := range a.povQ {
+					a.povQ[q] += float64(dw * max(0, min(poor, sp.hh[q+1])-sp.hh[q]))
+				}
+			}
 		}
 	}
 	if housing && inZone {
@@ -246,6 +265,11 @@ func (a *zoneAgg) add(b *zoneAgg) {
 	a.pv += b.pv
 	a.co2 += b.co2
 	a.resCost += b.resCost
+	a.povNum += b.povNum
+	a.povDen += b.povDen
+	for q := range a.povQ {
+		a.povQ[q] += b.povQ[q]
+	}
 	a.resKWh += b.resKWh
 	a.roofUsable += b.roofUsable
 	a.pop += b.pop
@@ -308,21 +332,48 @@ func (m *model) report(base *Report) *Report {
 	return out
 }
 
-// fill computes the report into out, whose Zones has one entry per zone.
+// fill computes the report into out, whose Zones has one entry per zone:
+// the zones' sums, the rents, the buildings' and streets' results, then the
+// indicators of each model in turn. Each city-wide sum adds its zones in
+// zone order, whatever the stage that computes it.
 func (m *model) fill(base *Report, out *Report) {
-	s := m.s
-	c := s.City
-	p := &s.Params
-	pr := c.prep()
-	nz := len(c.Zones)
-	zh := m.zh
-	prev := m.prev
-	whole := prev == nil
+	c := m.s.City
+	whole := m.prev == nil
+	m.sumZones(whole)
+	ekappa := m.rents(base, out)
+	m.buildingsOut(out, whole, ekappa)
+	if whole || m.mobChanged {
+		out.Streets = m.streetResults()
+	} else {
+		out.Streets = m.prev.Streets
+	}
+	if whole || m.green {
+		m.greenSpace()
+	}
+	for z := range out.Zones {
+		out.Zones[z].Code, out.Zones[z].Name = c.Zones[z].Code, c.Zones[z].Name
+	}
+	m.housingOut(out, whole)
+	m.energyOut(out)
+	m.mobilityOut(out)
+	m.accessOut(out)
+	m.groupsOut(out)
+}
+
+// dirtyZone reports whether zone z (nz: the buildings in no zone) changed
+// since the previous report: its sums, housing indicators and buildings'
+// results are computed again.
+func (m *model) dirtyZone(z int, whole bool) bool { return whole || m.zoneDirty[z] }
+
+// sumZones sums again the parts that changed (all of them for a whole
+// report) and the zones that hold them.
+func (m *model) sumZones(whole bool) {
+	pr := m.s.City.prep()
+	nz := len(m.s.City.Zones)
 	// A zone is dirty when one of its parts is: its parts' sums are taken
 	// again, its housing indicators and its buildings' results too.
 	m.zoneDirty = grow(m.zoneDirty, nz+1)
 	m.rentsDirty = grow(m.rentsDirty, nz+1)
-	dirty := func(z int) bool { return whole || m.zoneDirty[z] }
 	for z := 0; z <= nz; z++ {
 		for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
 			if whole || m.dirtyPart[pi] {
@@ -332,7 +383,7 @@ func (m *model) fill(base *Report, out *Report) {
 				m.rentsDirty[z] = m.rentsDirty[z] || housing
 			}
 		}
-		if dirty(z) { // else its parts' sums, and so theirs, are those of prev
+		if m.dirtyZone(z, whole) { // else its parts' sums, and so theirs, are those of prev
 			a := zoneAgg{}
 			for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
 				a.add(&m.pagg[pi])
@@ -340,17 +391,25 @@ func (m *model) fill(base *Report, out *Report) {
 			m.zagg[z] = a
 		}
 	}
+}
 
-	// Rents: log-rent = zone constant + hedonic terms, times the supply
-	// response of the zone's stock.
+// rents computes each zone's market and affordable rent: log-rent = zone
+// constant + hedonic terms, times the supply response of the zone's stock.
+// The zone constants are the baseline's (base), or fitted here so that the
+// baseline reproduces each zone's published rent. It returns exp of the
+// constants.
+func (m *model) rents(base *Report, out *Report) []float64 {
+	s := m.s
+	c := s.City
+	p := &s.Params
+	pr := c.prep()
+	nz := len(c.Zones)
 	var kappa []float64
 	if base != nil {
 		kappa = base.kappa
 	} else {
 		kappa = make([]float64, nz)
-	}
-	for z := range kappa {
-		if base == nil {
+		for z := range kappa {
 			a := &m.zagg[z]
 			mean := 1.0
 			if a.rentDen > 0 {
@@ -361,10 +420,10 @@ func (m *model) fill(base *Report, out *Report) {
 	}
 	m.ekappa = grow(m.ekappa, nz)
 	ekappa := m.ekappa
-	for z := range zh {
+	for z := range m.zh {
 		a := &m.zagg[z]
 		ekappa[z] = detmath.Exp(kappa[z])
-		h := &zh[z]
+		h := &m.zh[z]
 		h.supply = detmath.Pow(max(h.dwellings/max(pr.zoneDw0[z], 1), 1e-6), p[PRentStockElasticity])
 		if a.rentDen > 0 {
 			h.marketRent = a.rentNum / a.rentDen * ekappa[z] * h.supply
@@ -374,8 +433,19 @@ func (m *model) fill(base *Report, out *Report) {
 		size := c.Zones[z].RentEurMonth / max(c.Zones[z].RentEurM2, 1) // m² of a typical dwelling on the market
 		h.affordableRent = min(h.marketRent, float64(p[PAffordableRentM2]*size))
 	}
-
 	out.kappa = kappa
+	return ekappa
+}
+
+// buildingsOut writes the buildings' results into out: every building for a
+// whole report; else, in a dirty zone, every building when the zone's rent
+// factors changed (or a park or stop moved every hedonic term) and only
+// those the edit touched otherwise. The chunks no building changed in are
+// the previous report's.
+func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
+	c := m.s.City
+	pr := c.prep()
+	nz := len(c.Zones)
 	var owned []bool // chunks of building results this report may write
 	if whole {
 		out.buildings = newBuildingChunks(len(c.Buildings))
@@ -385,20 +455,18 @@ func (m *model) fill(base *Report, out *Report) {
 			owned[ch] = true
 		}
 	} else {
-		out.buildings = slices.Clone(prev.buildings)
-		out.nBuildings = prev.nBuildings
+		out.buildings = slices.Clone(m.prev.buildings)
+		out.nBuildings = m.prev.nBuildings
 		m.owned = grow(m.owned, len(out.buildings))
 		owned = m.owned
 	}
-	// A zone's buildings get new results when its rent factors changed,
-	// else those the edit touched.
 	for z := 0; z <= nz; z++ {
-		if !dirty(z) {
+		if !m.dirtyZone(z, whole) {
 			continue
 		}
 		var f [3]float64
 		if z < nz {
-			f = [3]float64{ekappa[z], zh[z].supply, zh[z].affordableRent}
+			f = [3]float64{ekappa[z], m.zh[z].supply, m.zh[z].affordableRent}
 		}
 		all := whole || (z < nz && !sameBits(f[:], m.zrent[z][:]))
 		if z < nz {
@@ -419,62 +487,28 @@ func (m *model) fill(base *Report, out *Report) {
 		m.buildingResults(out.buildings, owned, ids, f)
 		m.ids = ids
 	}
-	if whole || m.mobChanged {
-		out.Streets = m.streetResults()
-	} else {
-		out.Streets = prev.Streets
-	}
-	if whole || m.green {
-		m.greenSpace()
-	}
+}
 
-	mob := m.mob
-	var energy, pv, co2, resKWh, roofUsable float64
-	for z := 0; z <= nz; z++ {
-		a := &m.zagg[z]
-		energy += a.energy
-		pv += a.pv
-		co2 += a.co2
-		resKWh += a.resKWh
-		roofUsable += a.roofUsable
-	}
-	var dw, aff, rentSum, renters, burden, risk, hh, poverty, pop, pop15 float64
-	var cityWalk [nKinds]float64
+// housingOut writes the housing indicators (dwellings, rents, rent burden,
+// displacement risk) and energy poverty, per zone and city-wide.
+func (m *model) housingOut(out *Report, whole bool) {
+	p := &m.s.Params
+	nz := len(m.s.City.Zones)
+	var dw, aff, rentSum, renters, burden, risk, hh, poverty, pop float64
 	for z := 0; z < nz; z++ {
-		h := &zh[z]
-		a := &m.zagg[z]
-		if dirty(z) {
+		h := &m.zh[z]
+		if m.dirtyZone(z, whole) {
 			m.zoneHousingOut(z, m.rentsDirty[z])
 		}
 		zo := &m.zout[z]
 		v := &out.Zones[z].Values
-		out.Zones[z].Code, out.Zones[z].Name = c.Zones[z].Code, c.Zones[z].Name
 		v[iDwellings] = h.dwellings
 		v[iAffordable] = h.affordable
 		v[iRent] = zo.meanRent
 		v[iRentBurden] = zo.burden
 		v[iDisplacement] = zo.risk
 		v[iEnergyPoverty] = zo.poverty
-		v[iEnergyDemand] = a.energy / 1e6
-		v[iPV] = a.pv / 1e6
-		v[iEnergyCO2] = a.co2 / 1000
-		trips := mob.zoneTrips[z]
-		v[iTrips] = trips
-		for md := 0; md < nModes; md++ {
-			v[iShare+md] = mob.zoneModes[z][md] / max(trips, 1e-9)
-		}
-		v[iTripMin] = mob.zoneMin[z] / max(trips, 1e-9)
-		v[iCarVkm] = mob.zoneVkm[z]
-		v[iMobilityCO2] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
-		v[iNOx] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
-		v[iAccess15] = a.pop15 / max(a.pop, 1e-9)
-		for k := range nKinds {
-			v[iWalkMin+k] = a.walk[k] / max(a.pop, 1e-9)
-		}
-		v[iGreen] = m.zGreen[z] / max(h.residents, 1)
-		for k := range nKinds {
-			cityWalk[k] += a.walk[k]
-		}
+		out.Zones[z].Population, out.Zones[z].Households = h.residents, h.households
 		dw += h.dwellings
 		aff += h.affordable
 		rentSum += float64(zo.meanRent * h.dwellings)
@@ -484,8 +518,7 @@ func (m *model) fill(base *Report, out *Report) {
 		risk += float64(r * zo.risk)
 		hh += h.households
 		poverty += float64(h.households * zo.poverty)
-		pop += a.pop
-		pop15 += a.pop15
+		pop += h.residents
 	}
 	v := &out.City
 	v[iDwellings] = dw
@@ -493,10 +526,55 @@ func (m *model) fill(base *Report, out *Report) {
 	v[iRent] = rentSum / max(dw, 1)
 	v[iRentBurden] = burden / max(renters, 1e-9)
 	v[iDisplacement] = risk / max(renters, 1e-9)
+	v[iEnergyPoverty] = poverty / max(hh, 1e-9)
+	out.diag.households, out.diag.renters = hh, renters
+	out.Population, out.Households = pop, hh
+}
+
+// energyOut writes the buildings' energy indicators (demand, PV, emissions),
+// per zone and city-wide.
+func (m *model) energyOut(out *Report) {
+	nz := len(m.s.City.Zones)
+	var energy, pv, co2, resKWh, roofUsable float64
+	for z := 0; z <= nz; z++ {
+		a := &m.zagg[z]
+		energy += a.energy
+		pv += a.pv
+		co2 += a.co2
+		resKWh += a.resKWh
+		roofUsable += a.roofUsable
+		if z < nz {
+			v := &out.Zones[z].Values
+			v[iEnergyDemand] = a.energy / 1e6
+			v[iPV] = a.pv / 1e6
+			v[iEnergyCO2] = a.co2 / 1000
+		}
+	}
+	v := &out.City
 	v[iEnergyDemand] = energy / 1e6
 	v[iPV] = pv / 1e6
 	v[iEnergyCO2] = co2 / 1000
-	v[iEnergyPoverty] = poverty / max(hh, 1e-9)
+	out.diag.resKWh, out.diag.pvKWh, out.diag.roofUsable = resKWh, pv, roofUsable
+}
+
+// mobilityOut writes the mobility indicators (trips, mode shares, trip
+// minutes, car vehicle-km and transport emissions), per zone and city-wide.
+func (m *model) mobilityOut(out *Report) {
+	p := &m.s.Params
+	mob := m.mob
+	for z := range out.Zones {
+		v := &out.Zones[z].Values
+		trips := mob.zoneTrips[z]
+		v[iTrips] = trips
+		for md := 0; md < nModes; md++ {
+			v[iShare+md] = mob.zoneModes[z][md] / max(trips, 1e-9)
+		}
+		v[iTripMin] = mob.zoneMin[z] / max(trips, 1e-9)
+		v[iCarVkm] = mob.zoneVkm[z]
+		v[iMobilityCO2] = float64(mob.zoneVkm[z]*p[PCarCO2]) * 365 / 1e6
+		v[iNOx] = float64(mob.zoneVkm[z]*p[PCarNOx]) / 1000
+	}
+	v := &out.City
 	v[iTrips] = mob.tripsDay
 	for md := 0; md < nModes; md++ {
 		v[iShare+md] = mob.modes[md] / max(mob.resTrips, 1e-9)
@@ -505,17 +583,43 @@ func (m *model) fill(base *Report, out *Report) {
 	v[iTripMin] = mob.tripMin / max(mob.resTrips, 1e-9)
 	v[iMobilityCO2] = float64(mob.carVkm*p[PCarCO2]) * 365 / 1e6
 	v[iNOx] = float64(mob.carVkm*p[PCarNOx]) / 1000
+	out.diag.resTrips, out.diag.tripKm, out.diag.shortTrips = mob.resTrips, mob.tripKm, mob.shortTrips
+	out.diag.genModes, out.diag.genTrips = mob.genModes, mob.genTrips
+}
+
+// accessOut writes the access indicators (15-minute share, walking minutes
+// per amenity kind) and green space per resident, per zone and city-wide.
+func (m *model) accessOut(out *Report) {
+	var pop, pop15 float64
+	var cityWalk [nKinds]float64
+	for z := range out.Zones {
+		a := &m.zagg[z]
+		v := &out.Zones[z].Values
+		v[iAccess15] = a.pop15 / max(a.pop, 1e-9)
+		for k := range nKinds {
+			v[iWalkMin+k] = a.walk[k] / max(a.pop, 1e-9)
+		}
+		v[iGreen] = m.zGreen[z] / max(m.zh[z].residents, 1)
+		for k := range nKinds {
+			cityWalk[k] += a.walk[k]
+		}
+		pop += a.pop
+		pop15 += a.pop15
+	}
+	v := &out.City
 	v[iAccess15] = pop15 / max(pop, 1e-9)
 	for k := range nKinds {
 		v[iWalkMin+k] = cityWalk[k] / max(pop, 1e-9)
 	}
 	v[iGreen] = m.greenTotal / max(pop, 1)
-	out.diag = diagnostics{resTrips: mob.resTrips, tripKm: mob.tripKm, shortTrips: mob.shortTrips, residents: pop, households: hh,
-		renters: renters, resKWh: resKWh, pvKWh: pv, roofUsable: roofUsable}
+	out.diag.residents = pop
 }
 
 // zoneOut holds a zone's housing indicators, kept while the zone is unchanged.
-type zoneOut struct{ meanRent, burden, risk, poverty float64 }
+type zoneOut struct {
+	meanRent, burden, risk, poverty float64
+	burdenQ, riskQ, riskN           [nQuintiles]float64 // by income quintile: groupHousing
+}
 
 // zoneHousingOut computes the housing indicators of zone z into m.zout[z]:
 // energy poverty, and with rents the rent indicators too (else they are kept:
@@ -525,9 +629,10 @@ func (m *model) zoneHousingOut(z int, rents bool) {
 	o := &m.zout[z]
 	if rents {
 		o.meanRent, o.burden, o.risk = h.meanRent(), h.rentBurden(), h.displacementRisk()
+		m.groupHousing(z, o)
 	}
-	cost := m.zagg[z].resCost / max(h.households, 1)
-	o.poverty = h.income.below(cost / 0.1)
+	a := &m.zagg[z]
+	o.poverty = a.povNum / max(a.povDen, 1e-9)
 }
 
 // buildingChunk is the number of buildings in a chunk of results. Reports
@@ -609,6 +714,12 @@ func sameBuildingResult(a, b *BuildingResult) bool {
 		math.Float64bits(a.Rent) == math.Float64bits(b.Rent)
 }
 
+// sameStreetResult reports whether a and b hold the same bits.
+func sameStreetResult(a, b *StreetResult) bool {
+	return a.ID == b.ID && math.Float64bits(a.CarFlow) == math.Float64bits(b.CarFlow) &&
+		math.Float64bits(a.SpeedKmh) == math.Float64bits(b.SpeedKmh) && math.Float64bits(a.VC) == math.Float64bits(b.VC)
+}
+
 // streetResults returns the traffic on every segment.
 func (m *model) streetResults() []StreetResult {
 	s := m.s
@@ -671,4 +782,6 @@ type diagnostics struct {
 	residents, households        float64
 	renters                      float64
 	resKWh, pvKWh, roofUsable    float64
+	genModes                     [2][nModes]float64 // women's and men's trips by mode
+	genTrips                     [2]float64
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -33,11 +34,15 @@ func areaAround(c *sim.City, p orb.Point, r float64) json.RawMessage {
 func ptr[T any](v T) *T { return &v }
 
 // randomEdit draws an edit that applies to the city.
+// randomEdit returns an edit of any op but param on a random place of c:
+// streets by id and by name within an area, rezoning to every use (with and
+// without floors added or removed), housing added to a building or an area.
+// It may not fit (an area that holds no building): callers skip those.
 func randomEdit(c *sim.City, rng *rand.Rand) sim.Edit {
 	b := c.Buildings[rng.IntN(len(c.Buildings))]
 	area := areaAround(c, b.Centroid, 60+rng.Float64()*200)
 	seg := rng.IntN(len(c.Segments))
-	switch rng.IntN(10) {
+	switch rng.IntN(13) {
 	case 0:
 		return sim.Edit{Op: "superblock", Area: areaAround(c, b.Centroid, 300)}
 	case 1:
@@ -46,8 +51,28 @@ func randomEdit(c *sim.City, rng *rand.Rand) sim.Edit {
 		return sim.Edit{Op: "green_axis", Streets: &sim.StreetSelector{IDs: []int{seg, (seg + 1) % len(c.Segments)}}}
 	case 3:
 		return sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{seg}}}
+	case 10:
+		// A street by its name, within an area around it.
+		s := c.Segments[seg]
+		if s.Name == "" {
+			return sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{seg}}}
+		}
+		op := []string{"bike_lane", "green_axis", "pedestrianize"}[rng.IntN(3)]
+		return sim.Edit{Op: op, Streets: &sim.StreetSelector{Name: s.Name, Within: areaAround(c, c.SegmentMid(seg), 150+rng.Float64()*300)}}
 	case 4:
 		return sim.Edit{Op: "rezone", Area: area, Use: sim.UseResidential, AddFloors: ptr(1 + rng.IntN(3)), AffordableShare: ptr(0.3)}
+	case 11:
+		// Any use, sometimes floors taken away, sometimes no share given.
+		e := sim.Edit{Op: "rezone", Area: area, Use: sim.Uses[rng.IntN(len(sim.Uses))]}
+		if rng.IntN(2) == 0 {
+			e.AddFloors = ptr(rng.IntN(7) - 3)
+		}
+		if rng.IntN(2) == 0 {
+			e.AffordableShare = ptr(rng.Float64())
+		}
+		return e
+	case 12:
+		return sim.Edit{Op: "add_housing", Area: area, Dwellings: ptr(1 + rng.IntN(200)), AffordableShare: ptr(rng.Float64())}
 	case 5:
 		return sim.Edit{Op: "add_housing", Building: ptr(b.ID), Dwellings: ptr(1 + rng.IntN(40))}
 	case 6:
@@ -77,6 +102,8 @@ func testSeed(t *testing.T) uint64 {
 	return seed
 }
 
+func digestBytes(r *sim.Report) []byte { d := digest(r); return d[:] }
+
 // digest hashes every number of a report in a fixed order.
 func digest(r *sim.Report) [32]byte {
 	h := sha256.New()
@@ -87,15 +114,33 @@ func digest(r *sim.Report) [32]byte {
 			put(z.Values.Get(k))
 		}
 	}
+	put(r.Population)
+	put(r.Households)
+	for g := range r.Groups {
+		for _, v := range r.Groups[g] {
+			put(v)
+		}
+	}
+	for _, z := range r.Zones {
+		put(z.Population)
+		put(z.Households)
+		for g := range z.Groups {
+			for _, v := range z.Groups[g] {
+				put(v)
+			}
+		}
+	}
 	for _, s := range r.Streets {
 		put(s.CarFlow)
 		put(s.SpeedKmh)
+		put(s.VC)
 	}
-	for i := range r.NumBuildings() {
-		b := r.Building(i)
+	for b := range r.Buildings() {
 		put(b.EnergyKWh)
 		put(b.PVKWh)
 		put(b.Rent)
+		put(float64(b.Dwellings))
+		put(float64(b.Affordable))
 	}
 	var out [32]byte
 	copy(out[:], h.Sum(nil))
@@ -144,21 +189,26 @@ func TestEditUndoIsBitIdentical(t *testing.T) {
 	}
 }
 
+// TestEvaluateIsDeterministic evaluates a scenario with one and with two
+// processors, each time on a city built anew (so that no baseline or
+// prepared data computed with the other setting is reused), and compares
+// the baseline and scenario bits.
 func TestEvaluateIsDeterministic(t *testing.T) {
 	c := maps.Eixample()
-	sc := &sim.Scenario{City: "eixample", Edits: []sim.Edit{
+	sc := &sim.Scenario{City: "eixample", Params: map[string]float64{"walk_kmh": 4.5}, Edits: []sim.Edit{
 		{Op: "superblock", Area: areaAround(c, c.Buildings[2000].Centroid, 250)},
 		{Op: "solar", Area: areaAround(c, c.Buildings[100].Centroid, 400), RoofCoverage: ptr(0.5)},
 	}}
 	var first [32]byte
 	for i, procs := range []int{1, 2, 1, 2} {
 		old := runtime.GOMAXPROCS(procs)
+		c := maps.Eixample()
 		r, err := sim.Evaluate(c, sc)
 		runtime.GOMAXPROCS(old)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := digest(r.Scenario)
+		d := sha256.Sum256(append(digestBytes(r.Baseline), digestBytes(r.Scenario)...))
 		if i == 0 {
 			first = d
 		} else if d != first {
@@ -172,24 +222,41 @@ func TestEditErrorsNameTheEdit(t *testing.T) {
 	c := maps.Eixample()
 	far := json.RawMessage(`{"type":"Polygon","coordinates":[[[2.0,41.0],[2.01,41.0],[2.01,41.01],[2.0,41.01],[2.0,41.0]]]}`)
 	for _, tc := range []struct {
-		edit sim.Edit
-		want string
+		edit        sim.Edit
+		field, want string
 	}{
-		{sim.Edit{Op: "park", Area: far}, "outside the city"},
-		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{Name: "Carrer de Nowhere"}}, "no street named"},
-		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{999999}}}, "does not exist"},
-		{sim.Edit{Op: "add_housing", Building: ptr(-4), Dwellings: ptr(3)}, "does not exist"},
-		{sim.Edit{Op: "superblock", Area: areaAround(c, c.Buildings[0].Centroid, 20)}, "no interior street"},
+		{sim.Edit{Op: "park", Area: far}, "area", "outside the city"},
+		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{Name: "Carrer de Nowhere"}}, "streets", "no street named"},
+		{sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{IDs: []int{999999}}}, "streets", "does not exist"},
+		{sim.Edit{Op: "add_housing", Building: ptr(-4), Dwellings: ptr(3)}, "building", "does not exist"},
+		{sim.Edit{Op: "superblock", Area: areaAround(c, c.Buildings[0].Centroid, 20)}, "area", "no interior street"},
+		{sim.Edit{Op: "rezone", Area: areaAround(c, c.Buildings[0].Centroid, 100), AddFloors: ptr(40)}, "add_floors", "outside -20..20"},
+		{sim.Edit{Op: "solar", Area: areaAround(c, c.Buildings[0].Centroid, 100)}, "roof_coverage", "is required"},
+		{sim.Edit{Op: "transit_stop", At: []float64{2.16, 41.39}, Mode: "ferry", HeadwayMin: ptr(5.0)}, "mode", "must be bus"},
+		{sim.Edit{Op: "param", Name: "bpr_beta", Value: ptr(400.0)}, "value", "outside"},
+		{sim.Edit{Op: "teleport"}, "op", "unknown op"},
 	} {
 		sc := &sim.Scenario{City: "eixample", Edits: []sim.Edit{{Op: "param", Name: "bpr_beta", Value: ptr(4.0)}, tc.edit}}
 		_, err := sim.Evaluate(c, sc)
-		want := fmt.Sprintf("scenario: edit 1 (%s): ", tc.edit.Op)
+		want := fmt.Sprintf("sim: edit 1 (%s): ", tc.edit.Op)
 		if err == nil || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 			t.Errorf("%s: error %v, want it to start %q", tc.edit.Op, err, want)
 			continue
 		}
 		if got := err.Error(); !contains(got, tc.want) {
 			t.Errorf("%s: error %q, want %q in it", tc.edit.Op, got, tc.want)
+		}
+		var ee *sim.EditError
+		if !errors.As(err, &ee) || ee.Index != 1 || ee.Op != tc.edit.Op || ee.Field != tc.field {
+			t.Errorf("%s: error %#v, want an *EditError of edit 1, field %q", tc.edit.Op, ee, tc.field)
+		}
+		if !errors.Is(err, sim.ErrInvalid) {
+			t.Errorf("%s: error %v does not match sim.ErrInvalid", tc.edit.Op, err)
+		}
+		// The Evaluator reports the same edit error, with its own index.
+		ev := sim.NewEvaluator(c, sim.DefaultParams())
+		if _, err := ev.Apply(&tc.edit); !errors.As(err, &ee) || ee.Index != 0 || ee.Field != tc.field {
+			t.Errorf("%s: Evaluator.Apply error %v, want an *EditError of edit 0, field %q", tc.edit.Op, err, tc.field)
 		}
 	}
 }

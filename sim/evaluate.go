@@ -1,16 +1,23 @@
 package sim
 
 import (
-	"fmt"
+	"iter"
 	"runtime"
 	"sync"
 )
 
 // ZoneReport holds a zone's indicators.
 type ZoneReport struct {
-	Code   string     `json:"code"`
-	Name   string     `json:"name"`
-	Values Indicators `json:"values"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// Population and Households are the zone's residents and households
+	// (in a zone delta, their change), for per-resident figures.
+	Population float64    `json:"population"`
+	Households float64    `json:"households"`
+	Values     Indicators `json:"values"`
+	// Groups holds the indicators of the equity lens's groups among the
+	// zone's residents (in a zone delta, their change).
+	Groups Groups `json:"groups"`
 }
 
 // StreetResult is the traffic on one street segment.
@@ -33,35 +40,66 @@ type BuildingResult struct {
 
 // Report is the full evaluation of one state.
 type Report struct {
+	// Population and Households are the city's residents and households.
+	Population float64            `json:"population"`
+	Households float64            `json:"households"`
 	City       Indicators         `json:"city"`
+	Groups     Groups             `json:"groups"` // city-wide, per group of the equity lens
 	Zones      []ZoneReport       `json:"zones"`
 	Streets    []StreetResult     `json:"-"`
 	buildings  []*buildingChunkOf // in chunks of buildingChunk, shared between reports
 	nBuildings int
 	kappa      []float64 // per zone log-rent constants, fitted in the baseline
 	diag       diagnostics
+	groupW     Groups // per group and indicator: the weight by which the groups average to City
 }
 
 // NumBuildings returns the number of buildings the report covers.
 func (r *Report) NumBuildings() int { return r.nBuildings }
 
-// Building returns the housing and energy results of building i.
-func (r *Report) Building(i int) BuildingResult {
+// Building returns the housing and energy results of building i, and false
+// (with a zero result) when the report has no building i.
+func (r *Report) Building(i int) (BuildingResult, bool) {
 	if i < 0 || i >= r.nBuildings {
-		panic(fmt.Sprintf("sim: building %d out of range [0, %d)", i, r.nBuildings))
+		return BuildingResult{}, false
 	}
-	return r.buildings[i/buildingChunk][i%buildingChunk]
+	return r.buildings[i/buildingChunk][i%buildingChunk], true
+}
+
+// Buildings yields every building's results in id order: the bulk read for
+// drawing a map.
+func (r *Report) Buildings() iter.Seq[BuildingResult] {
+	return func(yield func(BuildingResult) bool) {
+		for k, chunk := range r.buildings {
+			n := min(buildingChunk, r.nBuildings-k*buildingChunk)
+			for j := range n {
+				if !yield(chunk[j]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Street returns the traffic on segment i, and false (with a zero result)
+// when the report has no segment i. Report.Streets holds them all, by id.
+func (r *Report) Street(i int) (StreetResult, bool) {
+	if i < 0 || i >= len(r.Streets) {
+		return StreetResult{}, false
+	}
+	return r.Streets[i], true
 }
 
 // Result is the outcome of evaluating a scenario: baseline, scenario, deltas.
 type Result struct {
-	Name      string       `json:"name"`
-	City      string       `json:"city"`
-	Seed      uint64       `json:"seed"`
-	Baseline  *Report      `json:"baseline"`
-	Scenario  *Report      `json:"scenario"`
-	Delta     Indicators   `json:"delta"`
-	ZoneDelta []ZoneReport `json:"zone_delta"`
+	Name       string       `json:"name"`
+	City       string       `json:"city"`
+	Seed       uint64       `json:"seed"`
+	Baseline   *Report      `json:"baseline"`
+	Scenario   *Report      `json:"scenario"`
+	Delta      Indicators   `json:"delta"`
+	GroupDelta Groups       `json:"group_delta"`
+	ZoneDelta  []ZoneReport `json:"zone_delta"`
 }
 
 // Evaluate computes the baseline and scenario indicators of sc on city c.
@@ -72,44 +110,22 @@ type Result struct {
 // results (a scenario without edits reports the baseline itself): treat
 // them as read-only.
 func Evaluate(c *City, sc *Scenario) (*Result, error) {
-	params := DefaultParams()
-	for _, name := range sortedKeys(sc.Params) {
-		if err := params.Set(name, sc.Params[name]); err != nil {
-			return nil, fmt.Errorf("scenario: params: %v", err)
-		}
+	ev, err := NewScenarioEvaluator(c, sc)
+	if err != nil {
+		return nil, err
 	}
-	// The scenario starts from the city's baseline (computed once per
-	// city and parameters) and takes its edits as one change: only the
-	// stages they reach are computed again (see Evaluator), with the bits
-	// of a whole computation.
-	base, mb := c.baselineModel(params)
-	ev := newEvaluator(base, mb)
-	st := ev.st
-	all := appliedEdit{undo: &Undo{nStops: len(st.Stops), nParks: len(st.Parks)}}
-	for i := range sc.Edits {
-		u, err := st.Apply(&sc.Edits[i])
-		if err != nil {
-			return nil, &EditError{Index: i, Op: sc.Edits[i].Op, Err: err}
-		}
-		all.undo.TouchedBuildings = append(all.undo.TouchedBuildings, u.TouchedBuildings...)
-		all.undo.TouchedSegments = append(all.undo.TouchedSegments, u.TouchedSegments...)
-	}
-	all.params = st.Params != params
-	all.parks = len(st.Parks) != all.undo.nParks
-	all.stops = len(st.Stops) != all.undo.nStops
-	if len(sc.Edits) > 0 {
-		ev.refresh(all)
-	}
-	ev.SetName(sc.Name, sc.Seed)
 	return ev.Result(), nil
 }
 
 // pairResult sets r to the result of a scenario report s against the
 // baseline report b, its zone deltas in zoneDelta (one entry per zone).
 func pairResult(r *Result, name, city string, seed uint64, b, s *Report, zoneDelta []ZoneReport) {
-	*r = Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City), ZoneDelta: zoneDelta}
+	*r = Result{Name: name, City: city, Seed: seed, Baseline: b, Scenario: s, Delta: s.City.Sub(&b.City),
+		GroupDelta: s.Groups.Sub(&b.Groups), ZoneDelta: zoneDelta}
 	for z := range s.Zones {
-		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name, Values: s.Zones[z].Values.Sub(&b.Zones[z].Values)}
+		zoneDelta[z] = ZoneReport{Code: s.Zones[z].Code, Name: s.Zones[z].Name,
+			Population: s.Zones[z].Population - b.Zones[z].Population, Households: s.Zones[z].Households - b.Zones[z].Households,
+			Values: s.Zones[z].Values.Sub(&b.Zones[z].Values), Groups: s.Zones[z].Groups.Sub(&b.Zones[z].Groups)}
 	}
 }
 

@@ -2,29 +2,76 @@ package sim
 
 import (
 	"errors"
+	"maps"
 	"slices"
 )
 
-// Evaluator holds the state of a scenario and applies or undoes one edit at
-// a time, recomputing only the model stages the edit reaches: the energy of
-// the buildings it touched, the walking access to parks when a park is added,
-// the housing market, and the mobility model only when trip ends, streets or
-// stops changed. Its results equal a full Compute bit for bit.
+// Evaluator is a session of live editing: the state of a scenario, to
+// which edits are applied, undone and redone one at a time. Each recomputes
+// only the model stages the edit reaches: the energy of the buildings it
+// touched, the walking access to parks when a park is added, the housing
+// market, and the mobility model only when trip ends, streets or stops
+// changed. Its results equal a full Compute bit for bit.
+//
+// An Evaluator is used by one goroutine at a time. The City it works on, the
+// city's baselines, and every Result and Report it returns are read-only
+// and may be shared by any number of goroutines and Evaluators.
 type Evaluator struct {
-	name    string
-	seed    uint64
+	meta    Scenario // name, description, city, seed and params of the scenario file
 	baseRep *Report
 	st      *State
 	m       *model
 	rep     *Report
+	prevRep *Report // the report before the last change, for Changed
 	applied []appliedEdit
+	undone  []Edit  // edits undone, the next to redo last
 	res     *Result // the result now
 }
 
-// appliedEdit is an edit's undo record and which stages it reached.
+// appliedEdit is an edit, its undo record and which stages it reached.
 type appliedEdit struct {
+	edit                 Edit
 	undo                 *Undo
 	params, parks, stops bool
+}
+
+// NewScenarioEvaluator starts a session on a scenario: the city's baseline
+// under the scenario's parameters, with its edits applied (each can then be
+// undone). The edits are taken as one change: only the stages they reach
+// are computed, once. An invalid edit is an *EditError; invalid parameters
+// a *ScenarioError. c is the city the scenario names: the caller loads it.
+func NewScenarioEvaluator(c *City, sc *Scenario) (*Evaluator, error) {
+	params, err := sc.Parameters()
+	if err != nil {
+		return nil, err
+	}
+	if len(sc.Edits) > MaxEdits {
+		return nil, &ScenarioError{Field: "edits", Err: errors.New("too many edits")}
+	}
+	base, mb := c.baselineModel(params)
+	ev := newEvaluator(base, mb)
+	ev.meta = Scenario{Version: ScenarioVersion, Name: sc.Name, Description: sc.Description, City: sc.City, Seed: sc.Seed,
+		Params: maps.Clone(sc.Params)}
+	st := ev.st
+	all := appliedEdit{undo: &Undo{nStops: len(st.Stops), nParks: len(st.Parks)}}
+	ev.applied = make([]appliedEdit, 0, len(sc.Edits))
+	for i := range sc.Edits {
+		a, err := ev.apply(&sc.Edits[i])
+		if err != nil {
+			return nil, editError(i, sc.Edits[i].Op, err)
+		}
+		all.undo.TouchedBuildings = append(all.undo.TouchedBuildings, a.undo.TouchedBuildings...)
+		all.undo.TouchedSegments = append(all.undo.TouchedSegments, a.undo.TouchedSegments...)
+	}
+	all.params = st.Params != params
+	all.parks = len(st.Parks) != all.undo.nParks
+	all.stops = len(st.Stops) != all.undo.nStops
+	if len(sc.Edits) > 0 {
+		ev.refresh(all)
+	}
+	ev.SetName(sc.Name, sc.Seed)
+	ev.prevRep = ev.rep
+	return ev, nil
 }
 
 // NewEvaluator starts a scenario with no edits on the baseline of a city
@@ -42,7 +89,7 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 // while they are the baseline's.
 func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	c := mb.s.City
-	ev := &Evaluator{baseRep: baseRep, st: mb.s.Clone()}
+	ev := &Evaluator{baseRep: baseRep, st: mb.s.Clone(), meta: Scenario{Version: ScenarioVersion, City: c.Name}}
 	m := *mb
 	m.s = ev.st
 	m.energy = slices.Clone(mb.energy)
@@ -65,15 +112,15 @@ func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	ev.m = &m
 	// With no edit the scenario's report is the baseline's: the rents use
 	// the constants the baseline fitted, which give the same bits again.
-	ev.rep = baseRep
+	ev.rep, ev.prevRep = baseRep, baseRep
 	ev.res = &Result{}
 	pairResult(ev.res, "", c.Name, 0, baseRep, baseRep, make([]ZoneReport, len(baseRep.Zones)))
 	return ev
 }
 
-// SetName sets the name and seed reported in results.
+// SetName sets the name and seed reported in results and in Scenario.
 func (ev *Evaluator) SetName(name string, seed uint64) {
-	ev.name, ev.seed = name, seed
+	ev.meta.Name, ev.meta.Seed = name, seed
 	r := *ev.res
 	r.Name, r.Seed = name, seed
 	ev.res = &r
@@ -91,29 +138,57 @@ func (ev *Evaluator) Result() *Result { return ev.res }
 
 // setResult computes the report of m and the result now.
 func (ev *Evaluator) setResult(m *model) {
-	ev.res = m.result(ev.name, ev.st.City.Name, ev.seed, ev.baseRep)
+	ev.res = m.result(ev.meta.Name, ev.st.City.Name, ev.meta.Seed, ev.baseRep)
 	ev.rep = ev.res.Scenario
 }
 
 // Report returns the scenario's report now.
 func (ev *Evaluator) Report() *Report { return ev.rep }
 
-// Apply applies one edit and returns the new result. On error nothing changes.
+// Apply applies one edit and returns the new result; the edits undone
+// before it can no longer be redone. On error nothing changes, and the error
+// is an *EditError whose Index is the number of edits applied before. The
+// Evaluator keeps the edit's slices and pointers (its area, its streets) for
+// Redo, Edits and Scenario without copying them: do not change them after.
 func (ev *Evaluator) Apply(e *Edit) (*Result, error) {
+	if len(ev.applied) >= MaxEdits {
+		return nil, editError(len(ev.applied), e.Op, bad("", "a scenario holds at most %d edits", MaxEdits))
+	}
+	a, err := ev.apply(e)
+	if err != nil {
+		return nil, editError(len(ev.applied), e.Op, err)
+	}
+	ev.undone = ev.undone[:0]
+	ev.change(*a)
+	return ev.Result(), nil
+}
+
+// apply applies e to the state and records it among the applied edits,
+// without computing.
+func (ev *Evaluator) apply(e *Edit) (*appliedEdit, error) {
 	before := ev.st.Params
 	u, err := ev.st.Apply(e)
 	if err != nil {
-		return nil, &EditError{Index: len(ev.applied), Op: e.Op, Err: err}
+		return nil, err
 	}
-	a := appliedEdit{undo: u, params: ev.st.Params != before, parks: len(ev.st.Parks) != u.nParks,
-		stops: len(ev.st.Stops) != u.nStops}
-	ev.applied = append(ev.applied, a)
+	ev.applied = append(ev.applied, appliedEdit{edit: *e, undo: u, params: ev.st.Params != before,
+		parks: len(ev.st.Parks) != u.nParks, stops: len(ev.st.Stops) != u.nStops})
+	return &ev.applied[len(ev.applied)-1], nil
+}
+
+// change recomputes after a, keeping the report before it for Changed.
+func (ev *Evaluator) change(a appliedEdit) {
+	prev := ev.rep
 	ev.refresh(a)
-	return ev.Result(), nil
+	ev.prevRep = prev
 }
 
 // ErrNothingToUndo is returned by Undo when no edit is applied.
 var ErrNothingToUndo = errors.New("sim: nothing to undo")
+
+// ErrNothingToRedo is returned by Redo when no edit was undone since the
+// last Apply.
+var ErrNothingToRedo = errors.New("sim: nothing to redo")
 
 // Undo reverts the last edit applied and returns the new result.
 func (ev *Evaluator) Undo() (*Result, error) {
@@ -123,8 +198,122 @@ func (ev *Evaluator) Undo() (*Result, error) {
 	a := ev.applied[len(ev.applied)-1]
 	ev.applied = ev.applied[:len(ev.applied)-1]
 	ev.st.Revert(a.undo)
-	ev.refresh(a)
+	ev.undone = append(ev.undone, a.edit)
+	ev.change(a)
 	return ev.Result(), nil
+}
+
+// Redo applies again the edit undone last and returns the new result,
+// the same bits as before it was undone.
+func (ev *Evaluator) Redo() (*Result, error) {
+	if len(ev.undone) == 0 {
+		return nil, ErrNothingToRedo
+	}
+	e := ev.undone[len(ev.undone)-1]
+	a, err := ev.apply(&e)
+	if err != nil { // it applied to this very state before
+		return nil, editError(len(ev.applied), e.Op, err)
+	}
+	ev.undone = ev.undone[:len(ev.undone)-1]
+	ev.change(*a)
+	return ev.Result(), nil
+}
+
+// CanUndo reports whether an edit is applied; CanRedo whether one was
+// undone since the last Apply.
+func (ev *Evaluator) CanUndo() bool { return len(ev.applied) > 0 }
+
+// CanRedo reports whether Redo has an edit to apply again.
+func (ev *Evaluator) CanRedo() bool { return len(ev.undone) > 0 }
+
+// Edits returns copies of the edits applied, in order.
+func (ev *Evaluator) Edits() []Edit {
+	out := make([]Edit, len(ev.applied))
+	for i := range ev.applied {
+		out[i] = cloneEdit(&ev.applied[i].edit)
+	}
+	return out
+}
+
+// Scenario returns the scenario file of the state now: the name,
+// description, city, seed and parameters it started from and the edits
+// applied. Evaluating it gives the result now, bit for bit.
+func (ev *Evaluator) Scenario() *Scenario {
+	sc := ev.meta
+	sc.Params = maps.Clone(ev.meta.Params)
+	sc.Edits = ev.Edits()
+	return &sc
+}
+
+// Changes lists the buildings and street segments, by id and sorted, whose
+// results moved.
+type Changes struct {
+	Buildings []int
+	Segments  []int
+}
+
+// Changed returns the buildings and segments whose results (energy, PV,
+// dwellings, rent; car flow, speed, volume/capacity) differ, in their bits,
+// between the last Apply, Undo or Redo and the state before it: what a map
+// redraws. It compares only the parts of the reports that are not shared.
+func (ev *Evaluator) Changed() Changes {
+	var ch Changes
+	a, b := ev.prevRep, ev.rep
+	if a == b {
+		return ch
+	}
+	for k := range b.buildings {
+		if k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
+			continue
+		}
+		for j := range buildingChunk {
+			i := k*buildingChunk + j
+			if i >= b.nBuildings {
+				break
+			}
+			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) {
+				ch.Buildings = append(ch.Buildings, i)
+			}
+		}
+	}
+	if len(a.Streets) > 0 && len(b.Streets) > 0 && &a.Streets[0] == &b.Streets[0] {
+		return ch
+	}
+	for i := range b.Streets {
+		if !sameStreetResult(&a.Streets[i], &b.Streets[i]) {
+			ch.Segments = append(ch.Segments, i)
+		}
+	}
+	return ch
+}
+
+// cloneEdit returns a copy of e that shares no memory with it.
+func cloneEdit(e *Edit) Edit {
+	c := *e
+	c.Area = slices.Clone(e.Area)
+	if e.Streets != nil {
+		s := *e.Streets
+		s.IDs = slices.Clone(s.IDs)
+		s.Within = slices.Clone(s.Within)
+		c.Streets = &s
+	}
+	c.Building = clonePtr(e.Building)
+	c.AddFloors = clonePtr(e.AddFloors)
+	c.AffordableShare = clonePtr(e.AffordableShare)
+	c.Dwellings = clonePtr(e.Dwellings)
+	c.RoofCoverage = clonePtr(e.RoofCoverage)
+	c.HeadwayMin = clonePtr(e.HeadwayMin)
+	c.Value = clonePtr(e.Value)
+	c.At = slices.Clone(e.At)
+	return c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // refresh recomputes the stages an applied or reverted edit reached.

@@ -35,10 +35,18 @@ func TestEvaluatorMatchesFullCompute(t *testing.T) {
 func evaluatorMatchesFullCompute(t *testing.T, c *sim.City) {
 	seed := testSeed(t)
 	rng := rand.New(rand.NewPCG(seed, 2))
-	ev := sim.NewEvaluator(c, sim.DefaultParams())
-	base := sim.Baseline(c, sim.DefaultParams())
+	// The session starts from parameters of its own, as a scenario's
+	// "params" set them: the reference is the baseline under those.
+	start := sim.DefaultParams()
+	for _, e := range []sim.Edit{randomParamEdit(rng), randomParamEdit(rng)} {
+		if err := start.Set(e.Name, *e.Value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := sim.NewEvaluator(c, start)
+	base := sim.Baseline(c, start)
 	want0 := digest(ev.Report())
-	if want0 != digest(sim.Compute(sim.NewState(c, sim.DefaultParams()), base)) {
+	if want0 != digest(sim.Compute(sim.NewState(c, start), base)) {
 		t.Fatal("a fresh Evaluator differs from the baseline")
 	}
 	steps, applied := 0, 0
@@ -49,7 +57,7 @@ func evaluatorMatchesFullCompute(t *testing.T, c *sim.City) {
 		} else {
 			e := randomEdit(c, rng)
 			if rng.IntN(12) == 0 {
-				e = sim.Edit{Op: "param", Name: "car_cost_eur_km", Value: ptr(0.1 + rng.Float64())}
+				e = randomParamEdit(rng)
 			}
 			if _, err = ev.Apply(&e); err != nil {
 				continue // a random area may hold nothing: an error, and nothing changed
@@ -124,7 +132,7 @@ func evaluateMatchesFullCompute(t *testing.T, c *sim.City) {
 		for n := 1 + rng.IntN(6); len(sc.Edits) < n; {
 			e := randomEdit(c, rng)
 			if rng.IntN(10) == 0 {
-				e = sim.Edit{Op: "param", Name: "car_cost_eur_km", Value: ptr(0.1 + rng.Float64())}
+				e = randomParamEdit(rng)
 			}
 			if _, err := st.Apply(&e); err == nil {
 				sc.Edits = append(sc.Edits, e)
@@ -134,11 +142,9 @@ func evaluateMatchesFullCompute(t *testing.T, c *sim.City) {
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		b := base
-		if st.Params != sim.DefaultParams() {
-			b = sim.Baseline(c, st.Params)
-		}
-		if digest(r.Scenario) != digest(sim.Compute(st, b)) {
+		// A param edit is part of the scenario: its delta is measured
+		// against the baseline of the parameters the scenario started from.
+		if digest(r.Scenario) != digest(sim.Compute(st, base)) {
 			t.Fatalf("seed %d, scenario %d (%d edits): Evaluate differs from a full recompute", seed, len(scenarios), len(sc.Edits))
 		}
 		scenarios = append(scenarios, sc)

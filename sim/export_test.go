@@ -40,4 +40,14 @@ func SearchRunners(c *City) (labelCorrecting, dijkstraHeap func()) {
 
 // DropScratch forgets the working space a state keeps between edits, which
 // is no part of its value, so that tests can compare states whole.
-func DropScratch(s *State) { s.hits = nil }
+func DropScratch(s *State) { s.hits, s.scratch = nil, nil }
+
+// Feedback returns the flow change between the rounds of the feedback loop.
+func Feedback(s *State) []float64 {
+	m := newModel(s)
+	return m.mob.feedback[:]
+}
+
+// GroupWeights returns, per group and group indicator, the weight by which
+// the groups of a report average to its city figure.
+func GroupWeights(r *Report) Groups { return r.groupW }

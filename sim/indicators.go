@@ -105,7 +105,7 @@ func (v Indicators) MarshalJSON() ([]byte, error) {
 		b.WriteByte(':')
 		f, err := json.Marshal(v[i])
 		if err != nil {
-			return nil, fmt.Errorf("sim: indicator %s: %v", k, err)
+			return nil, fmt.Errorf("sim: indicator %s: %w", k, err)
 		}
 		b.Write(f)
 	}
@@ -124,7 +124,7 @@ func (v *Indicators) UnmarshalJSON(data []byte) error {
 	for k, x := range m {
 		i, ok := indicatorIndex[k]
 		if !ok {
-			return fmt.Errorf("sim: unknown indicator %q: the indicators are those of DESIGN.md §4", k)
+			return invalidf("sim: unknown indicator %q: the indicators are those of DESIGN.md §4", k)
 		}
 		v[i] = x
 	}

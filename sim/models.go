@@ -8,11 +8,19 @@ import (
 // normCDF is the standard normal cumulative distribution.
 func normCDF(x float64) float64 { return 0.5 * detmath.Erfc(-x/math.Sqrt2) }
 
-// lognormal describes household income: ln(income) ~ N(mu, sigma²).
-type lognormal struct{ mu, sigma float64 }
+// lognormal describes household income: ln(income) is a split normal with
+// mode mu, log-sd sigmaLow below it and sigma above. Household incomes have a
+// heavier lower tail than a lognormal of the same spread (pensioners living
+// alone, the unemployed): income_sigma_low, calibrated to the share in energy
+// poverty, sets it. With sigmaLow = sigma it is a lognormal.
+type lognormal struct{ mu, sigma, sigmaLow float64 }
 
-func newLognormal(mean, sigma float64) lognormal {
-	return lognormal{mu: detmath.Log(max(mean, 1)) - float64(sigma*sigma)/2, sigma: sigma}
+func newLognormal(mean, sigma, sigmaLow float64) lognormal {
+	s1, s2 := sigmaLow, sigma
+	// E[income] = e^mu · 2/(s1+s2) · (s1·e^(s1²/2)·Φ(−s1) + s2·e^(s2²/2)·Φ(s2)).
+	k := float64(float64(s1*detmath.Exp(float64(s1*s1)/2))*normCDF(-s1)) + float64(float64(s2*detmath.Exp(float64(s2*s2)/2))*normCDF(s2))
+	k = k * 2 / (s1 + s2)
+	return lognormal{mu: detmath.Log(max(mean, 1)) - detmath.Log(k), sigma: sigma, sigmaLow: sigmaLow}
 }
 
 // below returns the share of households with income below x.
@@ -20,12 +28,33 @@ func (l lognormal) below(x float64) float64 {
 	if x <= 0 {
 		return 0
 	}
-	return normCDF((detmath.Log(x) - l.mu) / l.sigma)
+	return l.belowLog(detmath.Log(x))
+}
+
+// belowLog returns the share of households with log-income below lx.
+func (l lognormal) belowLog(lx float64) float64 {
+	s1, s2 := l.sigmaLow, l.sigma
+	d := lx - l.mu
+	if d <= 0 {
+		return float64(2*s1) / (s1 + s2) * normCDF(d/s1)
+	}
+	return 1 - float64(float64(2*s2)/(s1+s2)*normCDF(-d/s2))
 }
 
 // quantile returns the income below which a share q of households fall.
 func (l lognormal) quantile(q float64) float64 {
-	return detmath.Exp(l.mu + l.sigma*math.Sqrt2*detmath.Erfinv(2*q-1))
+	s1, s2 := l.sigmaLow, l.sigma
+	w1 := float64(2*s1) / (s1 + s2)
+	if q <= s1/(s1+s2) {
+		return detmath.Exp(l.mu + float64(s1*probitOf(q/w1)))
+	}
+	w2 := float64(2*s2) / (s1 + s2)
+	return detmath.Exp(l.mu - float64(s2*probitOf((1-q)/w2)))
+}
+
+// probitOf is the inverse of the standard normal cumulative distribution.
+func probitOf(q float64) float64 {
+	return float64(math.Sqrt2 * detmath.Erfinv(float64(2*q)-1))
 }
 
 // buildingEnergy is what the energy model computes for one building.
@@ -65,13 +94,13 @@ func energyOf(c *City, s *State, i int) buildingEnergy {
 		saving = p[PRetrofitDeep]
 	}
 	var r buildingEnergy
-	resE := float64(res*energyIntensity(p, c.Buildings[i].Year)) * p[PResEnergyScale] * (1 - saving)
-	nonE := float64(non*p[PIntensityNonRes]) * (1 - saving)
+	resE := float64(float64(res*energyIntensity(p, c.Buildings[i].Year)) * p[PResEnergyScale] * (1 - saving))
+	nonE := float64(float64(non*p[PIntensityNonRes]) * (1 - saving))
 	r.energyKWh = resE + nonE
 	r.resKWh = resE
 	r.elecKWh = float64(resE*p[PResElecShare]) + float64(nonE*p[PNonResElecShare])
 	r.gasKWh = r.energyKWh - r.elecKWh
-	r.pvKWh = float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * b.PVCoverage * p[PPVYield]
+	r.pvKWh = float64(float64(c.Buildings[i].RoofArea*p[PRoofUsable]) * b.PVCoverage * p[PPVYield])
 	r.co2Kg = float64(max(0, r.elecKWh-r.pvKWh)*p[PGridCO2]) + float64(r.gasKWh*p[PGasCO2])
 	return r
 }
@@ -130,4 +159,14 @@ func (h *zoneHousing) displacementRisk() float64 {
 func (h *zoneHousing) meanRent() float64 {
 	aff := h.affordable / max(h.dwellings, 1)
 	return float64((1-aff)*h.marketRent) + float64(aff*h.affordableRent)
+}
+
+// energyPoverty returns the share of a zone's households, of incomes
+// income, that spend more than 10% of their income on energy when their
+// dwelling's energy costs cost €/yr.
+func energyPoverty(income *lognormal, cost float64) float64 {
+	if cost <= 0 {
+		return 0
+	}
+	return income.belowLog(detmath.Log(cost) + math.Ln10)
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -79,6 +78,13 @@ const (
 	PBPRBeta
 	PCarOccupancy
 	PAccessMinutes
+	PDestLogsum
+	PThroughElasticity
+	PIncomeSigmaLow
+	PWomenShare
+	PWomenTripShare
+	PGenderPT
+	PGenderCar
 	nParams
 )
 
@@ -101,7 +107,7 @@ var paramDefs = [...]ParamDef{
 	PBaselinePVCoverage:      {"baseline_pv_coverage", "share", 0.01, 0, 1, "(U)"},
 	PDwellingM2:              {"dwelling_gross_m2", "m²", 95, 20, 400, "calibrated to households per barri"},
 	PRenterShare:             {"renter_share", "share", 0.401, 0, 1, "Ajuntament survey 2020-21 (Q)"},
-	PRenterIncomeFactor:      {"renter_income_factor", "ratio", 0.7957, 0.1, 2, "calibrated to rent burden 64.8% (IDRA, Q)"},
+	PRenterIncomeFactor:      {"renter_income_factor", "ratio", 0.7816, 0.1, 2, "calibrated to rent burden 64.8% (IDRA, Q)"},
 	PIncomeSigma:             {"income_sigma", "log-sd", 0.6, 0.05, 2, "~5-fold spread between barris (Q), (U)"},
 	PRentStockElasticity:     {"rent_stock_elasticity", "ratio", -0.6, -3, 0, "demand elasticity -0.5..-0.8 (U)"},
 	PAffordableRentM2:        {"affordable_rent_eur_m2", "€/m²·month", 8.5, 0, 40, "Barcelona protected rent (U)"},
@@ -131,8 +137,8 @@ var paramDefs = [...]ParamDef{
 	PBetaTime:                {"beta_time_per_min", "1/min", -0.05, -1, 0, "logit -0.02..-0.05 (U), calibrated"},
 	PWalkWeight:              {"walk_wait_weight", "ratio", 1.5, 1, 5, "1.5-2.5 (U)"},
 	PASCBike:                 {"asc_bike", "utility", -3.483, -10, 10, "calibrated to mode shares"},
-	PASCPT:                   {"asc_pt", "utility", -0.8913, -10, 10, "calibrated to mode shares"},
-	PASCCar:                  {"asc_car", "utility", -1.214, -10, 10, "calibrated to mode shares"},
+	PASCPT:                   {"asc_pt", "utility", -0.8948, -10, 10, "calibrated to mode shares"},
+	PASCCar:                  {"asc_car", "utility", -1.242, -10, 10, "calibrated to mode shares"},
 	PBikeLaneBonusMin:        {"bike_lane_bonus_min", "min", 4, 0, 60, "(U)"},
 	PSuperblockCarPenaltyMin: {"superblock_car_penalty_min", "min", 4, 0, 60, "(U)"},
 	PCalmWalkFactor:          {"calm_walk_factor", "share", 0.2, 0, 0.9, "walking minutes on calmed streets feel this much shorter (U)"},
@@ -143,6 +149,13 @@ var paramDefs = [...]ParamDef{
 	PBPRBeta:                 {"bpr_beta", "exponent", 4, 1, 10, "FHWA (Q)"},
 	PCarOccupancy:            {"car_occupancy", "persons", 1.2, 1, 5, "(U)"},
 	PAccessMinutes:           {"access_minutes", "min", 15, 1, 60, "15-minute city"},
+	PDestLogsum:              {"destination_logsum_coef", "ratio", 0.5, 0, 1, "how far destination choice follows the change of a trip's expected utility from free flow (U)"},
+	PThroughElasticity:       {"through_time_elasticity", "ratio", -0.5, -2, 0, "through traffic per unit of through minutes; Goodwin 1996: -0.27 short run, -0.57 long run (Q, U)"},
+	PIncomeSigmaLow:          {"income_sigma_low", "log-sd", 1.315, 0.05, 3, "below the mode of log-income; calibrated to 10% of households in energy poverty (9% Catalonia 2016, ACA; 11.5% in arrears, AMB 2024; Q)"},
+	PWomenShare:              {"women_share", "share", 0.525, 0, 1, "women among residents, Padró municipal 2023 (U)"},
+	PWomenTripShare:          {"women_trip_share", "share", 0.508, 0, 1, "women's share of trips: 9.55 of 18.80 million a day, EMEF 2015 (Q, D)"},
+	PGenderPT:                {"gender_pt_asc", "utility", 0.0859, -5, 5, "women's public transport constant less men's; calibrated to the EMEF 2015 gap of 5.8 points (Q)"},
+	PGenderCar:               {"gender_car_asc", "utility", -0.6152, -5, 5, "women's car constant less men's; calibrated to the EMEF 2015 gap of -10.1 points (Q)"},
 }
 
 // ParamDefs returns the parameter definitions in a fixed order.
@@ -170,15 +183,16 @@ func DefaultParams() Params {
 	return p
 }
 
-// Set checks a value against the parameter's range and stores it.
+// Set checks a value against the parameter's range and stores it. Its
+// errors match ErrInvalid.
 func (p *Params) Set(name string, v float64) error {
 	i, ok := LookupParam(name)
 	if !ok {
-		return fmt.Errorf("unknown parameter %q (docs/MODELS.md lists them)", name)
+		return bad("name", "unknown parameter %q (docs/MODELS.md lists them)", name)
 	}
 	d := paramDefs[i]
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < d.Min || v > d.Max {
-		return fmt.Errorf("parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
+		return bad("value", "parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
 	}
 	p[i] = v
 	return nil

@@ -47,8 +47,11 @@ type cityCache struct {
 	once sync.Once
 	p    *prepared
 
+	refOnce sync.Once
+	ref     *gateTimes // the city's own streets at free flow
+
 	baseMu sync.Mutex
-	bases  []*cachedBaseline // the most recently added last
+	bases  []*cachedBaseline // the most recently used last
 }
 
 // cachedBaseline is the baseline report of the city under one set of parameters.
@@ -59,7 +62,8 @@ type cachedBaseline struct {
 	m      *model // its stages, read-only: scenarios start from copies (Evaluator)
 }
 
-// maxBaselines bounds the baselines a city keeps.
+// maxBaselines bounds the baselines a city keeps: the least recently used
+// is dropped when another is needed.
 const maxBaselines = 4
 
 // baseline returns the baseline report of the city with parameters p,
@@ -71,14 +75,19 @@ func (c *City) baseline(p Params) *Report {
 }
 
 // baselineModel returns the baseline report and model of the city with
-// parameters p, computing them once. The model is shared: never change it.
+// parameters p, computing them once while they are among the maxBaselines
+// most recently used. The model is shared: never change it.
 func (c *City) baselineModel(p Params) (*Report, *model) {
 	cc := &c.cache
 	cc.baseMu.Lock()
 	var e *cachedBaseline
-	for _, b := range cc.bases {
+	for i, b := range cc.bases {
 		if b.params == p {
+			// The most recently used goes last: the one dropped is the
+			// least recently used, never a hot one such as the defaults.
 			e = b
+			copy(cc.bases[i:], cc.bases[i+1:])
+			cc.bases[len(cc.bases)-1] = e
 			break
 		}
 	}
@@ -104,6 +113,26 @@ func (c *City) ForgetBaselines() {
 	c.cache.baseMu.Lock()
 	c.cache.bases = nil
 	c.cache.baseMu.Unlock()
+}
+
+// gateTimes are the car minutes that external and through traffic see: from
+// each cell to each gate (cell × gate), and from each gate to the opposite
+// gate.
+type gateTimes struct {
+	cellGate []float64
+	through  []float64
+}
+
+// refGates returns the gate times of the city's own streets at free flow,
+// computed once: external and through traffic respond to how much longer
+// (or shorter) a scenario makes them.
+func (c *City) refGates() *gateTimes {
+	c.cache.refOnce.Do(func() {
+		trees := [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
+		ff := newFreeFlow(c, NewState(c, DefaultParams()), &trees, nil)
+		c.cache.ref = &ff.gates
+	})
+	return c.cache.ref
 }
 
 func (c *City) prep() *prepared {

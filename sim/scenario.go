@@ -58,27 +58,34 @@ type StreetSelector struct {
 	Within json.RawMessage `json:"within,omitempty"`
 }
 
-// Ops lists the edit operations.
-var Ops = []string{"superblock", "pedestrianize", "green_axis", "bike_lane", "rezone", "add_housing",
-	"retrofit", "solar", "park", "transit_stop", "param"}
+// MaxScenarioBytes bounds the size of a scenario file.
+const MaxScenarioBytes = 64 << 20
 
-// DecodeScenario reads a scenario file. Errors name the line and column or
-// the edit's index; older versions are upgraded.
+// DecodeScenario reads a scenario file of at most MaxScenarioBytes. Errors
+// name the line and column or the edit's index; older versions are upgraded.
 func DecodeScenario(r io.Reader) (*Scenario, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(r, MaxScenarioBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+		return nil, fmt.Errorf("sim: reading the scenario: %w", err)
+	}
+	if len(data) > MaxScenarioBytes {
+		return nil, &ScenarioError{Err: fmt.Errorf("the file is larger than the %d MiB a scenario may take", MaxScenarioBytes>>20)}
 	}
 	return ParseScenario(data)
 }
 
 // ParseScenario decodes a scenario from JSON bytes and checks what can be
-// checked without a city.
+// checked without a city. A UTF-8 byte order mark is skipped; a field no
+// scenario has, and null for a value, are refused with their place.
 func ParseScenario(data []byte) (*Scenario, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var head struct {
 		Version *int `json:"barri"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
+		if serr := scanScenario(data); serr != nil {
+			return nil, serr // not an object: said in words, not in Go's types
+		}
 		return nil, jsonError(data, err)
 	}
 	if head.Version == nil {
@@ -86,7 +93,12 @@ func ParseScenario(data []byte) (*Scenario, error) {
 		head.Version = &v
 	}
 	if *head.Version > ScenarioVersion || *head.Version < 0 {
-		return nil, fmt.Errorf("scenario: version %d is not known to this barri (newest is %d): upgrade barri", *head.Version, ScenarioVersion)
+		return nil, &ScenarioError{Field: "barri", Err: fmt.Errorf("version %d is not known to this barri (newest is %d): upgrade barri", *head.Version, ScenarioVersion)}
+	}
+	// Every version so far has the same fields: scan before upgrading, so
+	// that places are those of the file as written.
+	if err := scanScenario(data); err != nil {
+		return nil, err
 	}
 	data, err := upgrade(*head.Version, data)
 	if err != nil {
@@ -99,7 +111,7 @@ func ParseScenario(data []byte) (*Scenario, error) {
 		return nil, jsonError(data, err)
 	}
 	if dec.More() {
-		return nil, errors.New("scenario: trailing data after the scenario object")
+		return nil, &ScenarioError{Err: errors.New("trailing data after the scenario object")}
 	}
 	if err := sc.Check(); err != nil {
 		return nil, err
@@ -122,62 +134,88 @@ func upgrade(version int, data []byte) ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// jsonError turns a decoding error into one that names line and column.
+// jsonError turns a decoding error into a *ScenarioError that names line
+// and column.
 func jsonError(data []byte, err error) error {
 	var off int64 = -1
+	field := ""
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
 	case errors.As(err, &te):
-		off = te.Offset
+		off, field = te.Offset, te.Field
 		err = fmt.Errorf("field %q: %s is not a valid %s", te.Field, te.Value, te.Type)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("scenario: the file is empty or cut short")
+		return &ScenarioError{Err: errors.New("the file is empty or cut short")}
 	}
 	if off < 0 {
-		return fmt.Errorf("scenario: %v", err)
+		return &ScenarioError{Field: field, Err: err}
 	}
 	if strings.Contains(err.Error(), "unexpected end of JSON input") {
 		err = errors.New("the file is empty or cut short here")
 	}
-	line, col := 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Errorf("scenario: line %d, column %d: %v", line, col, err)
+	line, col := position(data, off)
+	return &ScenarioError{Line: line, Column: col, Field: field, Err: err}
 }
 
-// Check validates the scenario without a city: ops, ranges, shapes.
+// Check validates the scenario without a city: ops, ranges, shapes. Errors
+// are *ScenarioError, or *EditError for an edit.
 func (sc *Scenario) Check() error {
 	if strings.TrimSpace(sc.City) == "" {
-		return errors.New(`scenario: "city" is empty: name a built-in city (barri cities) or a city file`)
+		return &ScenarioError{Field: "city", Err: errors.New(`"city" is empty: name a built-in city (barri cities) or a city file`)}
 	}
-	if len(sc.Name) > 200 || len(sc.Description) > 5000 {
-		return errors.New("scenario: name or description too long (200 and 5000 characters at most)")
+	if utf8.RuneCountInString(sc.Name) > 200 {
+		return &ScenarioError{Field: "name", Err: fmt.Errorf("the name has %d characters, more than the 200 allowed", utf8.RuneCountInString(sc.Name))}
+	}
+	if utf8.RuneCountInString(sc.Description) > 5000 {
+		return &ScenarioError{Field: "description", Err: fmt.Errorf("the description has %d characters, more than the 5000 allowed", utf8.RuneCountInString(sc.Description))}
 	}
 	if len(sc.Edits) > MaxEdits {
-		return fmt.Errorf("scenario: %d edits, more than the %d allowed", len(sc.Edits), MaxEdits)
+		return &ScenarioError{Field: "edits", Err: fmt.Errorf("%d edits, more than the %d allowed", len(sc.Edits), MaxEdits)}
 	}
-	p := DefaultParams()
-	for _, name := range sortedKeys(sc.Params) {
-		if err := p.Set(name, sc.Params[name]); err != nil {
-			return fmt.Errorf("scenario: params: %v", err)
-		}
+	if _, err := sc.Parameters(); err != nil {
+		return err
 	}
 	for i := range sc.Edits {
 		if err := sc.Edits[i].check(); err != nil {
-			return fmt.Errorf("scenario: edit %d (%s): %v", i, sc.Edits[i].Op, err)
+			return editError(i, sc.Edits[i].Op, err)
 		}
 	}
 	return nil
+}
+
+// Validate checks the scenario against a city without computing anything:
+// Check, then every edit applied in turn to the city's baseline state under
+// the scenario's parameters. An edit that does not fit is an *EditError.
+func (sc *Scenario) Validate(c *City) error {
+	if err := sc.Check(); err != nil {
+		return err
+	}
+	p, _ := sc.Parameters() // checked
+	st := NewState(c, p)
+	for i := range sc.Edits {
+		if _, err := st.Apply(&sc.Edits[i]); err != nil {
+			return editError(i, sc.Edits[i].Op, err)
+		}
+	}
+	return nil
+}
+
+// Parameters returns the model parameters the scenario starts from: the
+// defaults with the scenario's "params" set, in the order of their names.
+// (A "param" edit changes them later, as an edit.) Errors are
+// *ScenarioError naming the parameter.
+func (sc *Scenario) Parameters() (Params, error) {
+	p := DefaultParams()
+	for _, name := range sortedKeys(sc.Params) {
+		if err := p.Set(name, sc.Params[name]); err != nil {
+			return p, &ScenarioError{Field: "params." + name, Err: fmt.Errorf("params: %w", err)}
+		}
+	}
+	return p, nil
 }
 
 func sortedKeys(m map[string]float64) []string {
@@ -194,122 +232,63 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 func checkRange(name string, v *float64, lo, hi float64, required bool) error {
 	if v == nil {
 		if required {
-			return fmt.Errorf("%q is required", name)
+			return bad(name, "%q is required", name)
 		}
 		return nil
 	}
 	if !finite(*v) || *v < lo || *v > hi {
-		return fmt.Errorf("%s = %v is outside %v..%v", name, *v, lo, hi)
+		return bad(name, "%s = %v is outside %v..%v", name, *v, lo, hi)
 	}
 	return nil
 }
 
+// check checks the edit without a city.
 func (e *Edit) check() error {
-	_, err := e.parse()
+	_, err := e.parseWith(&areaParser{e: e})
 	return err
 }
 
-// parse checks the edit and returns its area, parsed (nil when it has none).
-func (e *Edit) parse() (orb.MultiPolygon, error) {
-	var area orb.MultiPolygon
-	err := e.checkWith(func() error {
-		a, err := ParseArea(e.Area)
-		area = a
-		return err
-	})
-	return area, err
+// parseWith checks the edit without a city and returns its op; p (made for
+// e) holds its area, parsed, when it has one.
+func (e *Edit) parseWith(p *areaParser) (*opDef, error) {
+	def, err := lookupOp(e.Op)
+	if err != nil {
+		return nil, err
+	}
+	return def, def.check(e, p)
 }
 
-func (e *Edit) checkWith(parseArea func() error) error {
-	needArea := func() error {
-		if len(e.Area) == 0 {
-			return errors.New(`"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
-		}
-		return parseArea()
+// areaParser parses an edit's area for the op's check, which calls need
+// when the op takes an area.
+type areaParser struct {
+	e    *Edit
+	area orb.MultiPolygon // once need has succeeded
+}
+
+// need parses the edit's "area", an error when it is missing or invalid.
+func (p *areaParser) need() error {
+	if len(p.e.Area) == 0 {
+		return bad("area", `"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
 	}
-	needStreets := func() error {
-		if e.Streets == nil {
-			return errors.New(`"streets" is required: {"ids": [...]} or {"name": ..., "within": polygon}`)
-		}
-		return e.Streets.check()
+	a, err := parseArea(p.e.Area)
+	if err != nil {
+		return &fieldError{field: "area", err: err}
 	}
-	switch e.Op {
-	case "superblock", "park":
-		return needArea()
-	case "pedestrianize", "green_axis", "bike_lane":
-		return needStreets()
-	case "rezone":
-		if err := needArea(); err != nil {
-			return err
-		}
-		if e.Use != "" && !contains(Uses, e.Use) {
-			return fmt.Errorf("use %q is not one of %s", e.Use, strings.Join(Uses, ", "))
-		}
-		if e.AddFloors != nil && (*e.AddFloors < -20 || *e.AddFloors > 20) {
-			return fmt.Errorf("add_floors = %d is outside -20..20", *e.AddFloors)
-		}
-		if e.Use == "" && e.AddFloors == nil && e.AffordableShare == nil {
-			return errors.New("rezone changes nothing: give use, add_floors or affordable_share")
-		}
-		return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
-	case "add_housing":
-		if (e.Building == nil) == (len(e.Area) == 0) {
-			return errors.New(`give exactly one of "building" (an id) or "area"`)
-		}
-		if len(e.Area) > 0 {
-			if err := needArea(); err != nil {
-				return err
-			}
-		}
-		if e.Dwellings == nil || *e.Dwellings < 1 || *e.Dwellings > 100000 {
-			return errors.New(`"dwellings" must be a whole number from 1 to 100000`)
-		}
-		return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
-	case "retrofit":
-		if err := needArea(); err != nil {
-			return err
-		}
-		if e.Level != "light" && e.Level != "deep" {
-			return fmt.Errorf(`level %q must be "light" or "deep"`, e.Level)
-		}
-	case "solar":
-		if err := needArea(); err != nil {
-			return err
-		}
-		return checkRange("roof_coverage", e.RoofCoverage, 0, 1, true)
-	case "transit_stop":
-		if len(e.At) != 2 || !finite(e.At[0]) || !finite(e.At[1]) || math.Abs(e.At[0]) > 180 || math.Abs(e.At[1]) > 90 {
-			return errors.New(`"at" must be [lon, lat] in degrees`)
-		}
-		if e.Mode != ModeBus && e.Mode != ModeTram && e.Mode != ModeMetro && e.Mode != ModeRail {
-			return fmt.Errorf("mode %q must be bus, tram, metro or rail", e.Mode)
-		}
-		return checkRange("headway_min", e.HeadwayMin, 1, 120, true)
-	case "param":
-		if e.Value == nil {
-			return errors.New(`"value" is required`)
-		}
-		p := DefaultParams()
-		return p.Set(e.Name, *e.Value)
-	case "":
-		return errors.New(`"op" is missing: one of ` + strings.Join(Ops, ", "))
-	default:
-		return fmt.Errorf("unknown op %q: one of %s", e.Op, strings.Join(Ops, ", "))
-	}
+	p.area = a
 	return nil
 }
 
 func (s *StreetSelector) check() error {
 	if (len(s.IDs) > 0) == (s.Name != "") {
-		return errors.New(`a street selector takes "ids" or "name" (with "within"), not both or neither`)
+		return bad("streets", `a street selector takes "ids" or "name" (with "within"), not both or neither`)
 	}
 	if s.Name != "" && len(s.Within) > 0 {
-		if _, err := ParseArea(s.Within); err != nil {
-			return fmt.Errorf("within: %v", err)
+		if _, err := parseArea(s.Within); err != nil {
+			return bad("streets", "within: %v", err)
 		}
 	}
 	if len(s.Name) > 200 {
-		return errors.New("street name longer than 200 characters")
+		return bad("streets", "street name longer than 200 characters")
 	}
 	return nil
 }
@@ -325,10 +304,21 @@ func contains(list []string, s string) bool {
 
 // ParseArea decodes a GeoJSON Polygon or MultiPolygon in lon/lat and checks
 // that it is a usable area: closed rings, finite lon/lat, no self-intersection.
+// Its errors match ErrInvalid.
 func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
+	mp, err := parseArea(raw)
+	if err != nil {
+		return nil, &fieldError{field: "area", err: fmt.Errorf("sim: %w", err)}
+	}
+	return mp, nil
+}
+
+// parseArea is ParseArea, its errors without the package's prefix, for
+// callers that wrap them with the edit they belong to.
+func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	g, err := parseGeometry(raw)
 	if err != nil {
-		return nil, fmt.Errorf("area is not GeoJSON geometry: %v", err)
+		return nil, fmt.Errorf("area is not GeoJSON geometry: %w", err)
 	}
 	var mp orb.MultiPolygon
 	switch g.Type {
@@ -339,7 +329,7 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			err = cp.end()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("area coordinates are not a Polygon's: %v", err)
+			return nil, fmt.Errorf("area coordinates are not a Polygon's: %w", err)
 		}
 		mp = orb.MultiPolygon{p}
 	case "MultiPolygon":
@@ -349,7 +339,7 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			err = cp.end()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %v", err)
+			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %w", err)
 		}
 		mp = m
 	case "":
@@ -386,6 +376,14 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 				}
 				if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
 					return nil, fmt.Errorf("polygon %d ring %d has coordinate [%v, %v], not lon/lat degrees: reproject to WGS84 (EPSG:4326)", pi, ri, p[0], p[1])
+				}
+			}
+			// An edge longer than half the globe crosses the antimeridian
+			// the long way round: [[179,41],[-179,41],...] would span the
+			// whole world between those longitudes.
+			for j := 1; j < len(ring); j++ {
+				if math.Abs(ring[j][0]-ring[j-1][0]) > 180 {
+					return nil, fmt.Errorf("polygon %d ring %d crosses the antimeridian (from lon %v to %v): split it at ±180° (RFC 7946 §3.1.9)", pi, ri, ring[j-1][0], ring[j][0])
 				}
 			}
 			if RingSelfIntersects(ring) {

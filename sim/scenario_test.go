@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -30,10 +31,21 @@ func TestParseScenario(t *testing.T) {
 		{"future version", `{"barri":99,"city":"eixample","edits":[]}`, "version 99"},
 		{"syntax", "{\"barri\":1,\n\"city\": eixample}", "line 2"},
 		{"unknown op", `{"barri":1,"city":"eixample","edits":[{"op":"teleport"}]}`, `edit 0 (teleport): unknown op "teleport"`},
-		{"unknown field", `{"barri":1,"city":"eixample","edits":[{"op":"park","aera":{}}]}`, `unknown field "aera"`},
+		{"unknown field", `{"barri":1,"city":"eixample","edits":[{"op":"park","aera":{}}]}`, `edit 0 (park): line 1, column 52: unknown field "aera"`},
+		{"unknown top-level field", "{\"barri\":1,\n\"city\":\"eixample\",\n\"bogus\":3}", `line 3, column 1: unknown field "bogus"`},
+		{"null seed", "{\"barri\":1,\"city\":\"eixample\",\n\"seed\": null}", `line 2, column 9: "seed" is null`},
+		{"null parameter", `{"barri":1,"city":"eixample","params":{"car_cost_eur_km":null}}`, `"params.car_cost_eur_km" is null`},
+		{"null in an edit", `{"barri":1,"city":"eixample","edits":[{"op":"param","name":"bpr_beta","value":null}]}`, `edit 0 (param): line 1, column 79: "edits[0].value" is null`},
+		{"byte order mark", "\xef\xbb\xbf" + `{"barri":1,"city":"eixample","edits":[]}`, ""},
+		{"top-level array", `[{"city":"eixample"}]`, "the file holds an array: a scenario is a JSON object"},
+		{"top-level string", `"eixample"`, "the file holds a string"},
+		{"keys ignore case as before", `{"barri":1,"City":"eixample","Edits":[]}`, ""},
+		{"name of 200 characters", `{"barri":1,"city":"eixample","name":"` + strings.Repeat("城", 200) + `"}`, ""},
+		{"name of 201 characters", `{"barri":1,"city":"eixample","name":"` + strings.Repeat("城", 201) + `"}`, "the name has 201 characters"},
 		{"missing city", `{"barri":1,"edits":[]}`, `"city" is empty`},
 		{"share out of range", `{"barri":1,"city":"eixample","edits":[{"op":"solar","area":` + square + `,"roof_coverage":1.5}]}`, "edit 0 (solar): roof_coverage = 1.5"},
 		{"projected area", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[430000,4580000],[431000,4580000],[431000,4581000],[430000,4580000]]]}}]}`, "not lon/lat"},
+		{"antimeridian", `{"barri":1,"city":"eixample","edits":[{"op":"solar","roof_coverage":0.5,"area":{"type":"Polygon","coordinates":[[[179,41],[-179,41],[-179,42],[179,42],[179,41]]]}}]}`, "crosses the antimeridian"},
 		{"bow tie", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.39],[2.16,41.38],[2.15,41.39],[2.15,41.38]]]}}]}`, "intersects itself"},
 		{"unknown param", `{"barri":1,"city":"eixample","params":{"warp_speed":9},"edits":[]}`, `unknown parameter "warp_speed"`},
 		{"huge number", `{"barri":1,"city":"eixample","edits":[{"op":"solar","area":` + square + `,"roof_coverage":1e999}]}`, "roof_coverage"},
@@ -46,23 +58,34 @@ func TestParseScenario(t *testing.T) {
 				t.Fatalf("unexpected error: %v", err)
 			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 				t.Fatalf("error %v, want one containing %q", err, tc.err)
-			case err != nil && !strings.HasPrefix(err.Error(), "scenario: "):
+			case err != nil && !strings.HasPrefix(err.Error(), "sim: "):
 				t.Fatalf("error %q does not start with the package", err)
 			}
 		})
 	}
 }
 
+// TestFoldName pins what names fold to, so that a function that folds
+// everything alike (or to nothing) fails, and checks that different streets
+// stay apart.
 func TestFoldName(t *testing.T) {
-	for a, b := range map[string]string{
-		"Carrer d'Enric Granados": "carrer d’enric granados",
-		"CARRER DE CÒRSEGA":       "carrer de corsega",
-		"Carrer de Llançà":        "carrer de llanca",
-		"Plaça de l'Il·lustració": "plaça de l illustracio",
+	for _, tc := range []struct{ in, want string }{
+		{"Carrer d'Enric Granados", "carrer d enric granados"},
+		{"carrer d’enric granados", "carrer d enric granados"},
+		{"CARRER DE CÒRSEGA", "carrer de corsega"},
+		{"Carrer de Llançà", "carrer de llanca"},
+		{"Plaça de l'Il·lustració", "placa de l illustracio"},
+		{"  Gran Via de les Corts Catalanes ", "gran via de les corts catalanes"},
+		{"Passeig de Gràcia", "passeig de gracia"},
+		{"Carrer d'Aragó, 255", "carrer d arago 255"},
+		{"", ""},
 	} {
-		if FoldName(a) != FoldName(b) {
-			t.Errorf("FoldName(%q) = %q, FoldName(%q) = %q", a, FoldName(a), b, FoldName(b))
+		if got := FoldName(tc.in); got != tc.want {
+			t.Errorf("FoldName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+	if FoldName("Carrer de Mallorca") == FoldName("Carrer de Provença") {
+		t.Error("two different streets fold to the same name")
 	}
 }
 
@@ -74,8 +97,11 @@ func FuzzParseScenario(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := ParseScenario(data)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "scenario: ") {
+			if !strings.HasPrefix(err.Error(), "sim: ") {
 				t.Fatalf("error without the package prefix: %v", err)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("a decoding error that is not ErrInvalid: %v", err)
 			}
 			return
 		}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -47,8 +46,9 @@ type SegmentState struct {
 
 // Park is public green space added by a scenario.
 type Park struct {
-	Area     float64
-	Centroid orb.Point
+	Area     float64   // m²
+	Centroid orb.Point // metres
+	Shape    Area      // its polygons, in metres
 }
 
 // State is a city with a scenario's edits applied. The City itself is shared
@@ -58,9 +58,10 @@ type State struct {
 	Params    Params
 	Buildings []BuildingState
 	Segments  []SegmentState
-	Stops     []Stop // stops added by edits, after City.Stops
-	Parks     []Park // parks added by edits
-	hits      *hits  // Apply's R-tree results; not shared with clones
+	Stops     []Stop        // stops added by edits, after City.Stops
+	Parks     []Park        // parks added by edits
+	hits      *hits         // Apply's R-tree results; not shared with clones
+	scratch   *applyScratch // Apply's working space; not shared with clones
 }
 
 // NewState returns the baseline state of a city with the given parameters.
@@ -86,7 +87,7 @@ func (s *State) Clone() *State {
 	c.Segments = slices.Clone(s.Segments)
 	c.Stops = slices.Clone(s.Stops)
 	c.Parks = slices.Clone(s.Parks)
-	c.hits = nil
+	c.hits, c.scratch = nil, nil
 	return &c
 }
 
@@ -131,222 +132,41 @@ func (s *State) Revert(u *Undo) {
 	s.Params = u.params
 }
 
-// EditError is an edit that cannot be applied to this city.
-type EditError struct {
-	Index int
-	Op    string
-	Err   error
-}
-
-func (e *EditError) Error() string {
-	return fmt.Sprintf("scenario: edit %d (%s): %v", e.Index, e.Op, e.Err)
-}
-
-func (e *EditError) Unwrap() error { return e.Err }
-
 // Apply applies one edit, checking it against the city, and returns how to
-// undo it. On error the state is unchanged.
+// undo it. On error the state is unchanged; the error matches ErrInvalid and
+// names the field at fault when there is one (Evaluate and the Evaluator
+// wrap it in an *EditError with the edit's index).
 func (s *State) Apply(e *Edit) (*Undo, error) {
-	parsed, err := e.parse()
+	if s.scratch == nil {
+		s.scratch = &applyScratch{}
+	}
+	sc := s.scratch
+	defer func() { *sc = applyScratch{} }() // keep nothing of e
+	sc.parser = areaParser{e: e}
+	def, err := e.parseWith(&sc.parser)
 	if err != nil {
 		return nil, err
 	}
-	u := &Undo{nStops: len(s.Stops), nParks: len(s.Parks), params: s.Params}
-	c := s.City
-	saveB := func(id int) *BuildingState {
-		u.buildings = append(u.buildings, savedBuilding{id, s.Buildings[id]})
-		u.TouchedBuildings = append(u.TouchedBuildings, id)
-		return &s.Buildings[id]
-	}
-	saveS := func(id int) *SegmentState {
-		u.segments = append(u.segments, savedSegment{id, s.Segments[id]})
-		u.TouchedSegments = append(u.TouchedSegments, id)
-		return &s.Segments[id]
-	}
-	var area Area
-	if parsed != nil {
-		a, err := s.areaOf(parsed)
-		if err != nil {
-			return nil, err
-		}
-		area = a
-	}
-	buildingsIn := func() ([]int, error) {
-		if s.hits == nil {
-			s.hits = newHits()
-		}
-		ids := c.buildingsIn(area, s.hits)
-		if len(ids) == 0 {
-			return nil, errors.New("the area holds no building")
-		}
-		u.buildings = make([]savedBuilding, 0, len(ids))
-		u.TouchedBuildings = make([]int, 0, len(ids))
-		return ids, nil
-	}
-	switch e.Op {
-	case "superblock":
-		ids := s.interiorSegments(area)
-		if len(ids) == 0 {
-			return nil, errors.New("the area holds no interior street: draw it around at least two blocks (streets within 25 m of its edge are the perimeter)")
-		}
-		for _, id := range ids {
-			g := saveS(id)
-			g.Superblock = true
-			g.CarAccess = CarLocal
-			g.SpeedKmh = min(g.SpeedKmh, 10)
-			g.Capacity = float64(g.Capacity) * 0.2
-		}
-	case "pedestrianize", "green_axis", "bike_lane":
-		ids, err := s.selectStreets(e.Streets)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			g := saveS(id)
-			seg := &c.Segments[id]
-			switch e.Op {
-			case "pedestrianize":
-				g.CarAccess = CarNone
-				g.Capacity = 0
-				g.SpeedKmh = 10
-				g.Lanes = 0
-			case "green_axis":
-				g.CarAccess = CarLocal
-				if g.Lanes > 1 {
-					g.Capacity = g.Capacity / float64(g.Lanes)
-				}
-				g.Lanes = min(g.Lanes, 1)
-				g.SpeedKmh = min(g.SpeedKmh, 20)
-				g.GreenM2 = float64(seg.Length * 6)
-			case "bike_lane":
-				if g.BikeLane {
-					continue
-				}
-				g.BikeLane = true
-				if g.Lanes > 1 {
-					g.Capacity = g.Capacity * float64(g.Lanes-1) / float64(g.Lanes)
-					g.Lanes--
-				}
-			}
-		}
-	case "rezone":
-		ids, err := buildingsIn()
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			b := saveB(id)
-			fp := PolygonArea(c.Buildings[id].Footprint)
-			if e.Use != "" {
-				b.Use = useCode(e.Use)
-			}
-			if e.AddFloors != nil {
-				b.Floors = max(1, b.Floors+*e.AddFloors)
-				b.FloorArea = float64(fp * float64(b.Floors))
-			}
-			share := 0.0
-			if e.AffordableShare != nil {
-				share = *e.AffordableShare
-			}
-			s.setDwellings(b, s.dwellingCapacity(b), share, e.AffordableShare != nil)
-		}
-	case "add_housing":
-		var ids []int
-		if e.Building != nil {
-			if *e.Building < 0 || *e.Building >= len(c.Buildings) {
-				return nil, fmt.Errorf("building %d does not exist (ids 0..%d)", *e.Building, len(c.Buildings)-1)
-			}
-			ids = []int{*e.Building}
-		} else {
-			var err error
-			if ids, err = buildingsIn(); err != nil {
-				return nil, err
-			}
-		}
-		// Spread the dwellings over the buildings by floor area, largest remainder first.
-		var total float64
-		for _, id := range ids {
-			total += s.Buildings[id].FloorArea
-		}
-		left := *e.Dwellings
-		shares := make([]int, len(ids))
-		for i, id := range ids {
-			shares[i] = int(math.Floor(float64(*e.Dwellings) * s.Buildings[id].FloorArea / max(total, 1)))
-			left -= shares[i]
-		}
-		for i := 0; left > 0; i = (i + 1) % len(ids) {
-			shares[i]++
-			left--
-		}
-		share := 0.3
-		if e.AffordableShare != nil {
-			share = *e.AffordableShare
-		}
-		for i, id := range ids {
-			if limit := int(s.Buildings[id].FloorArea / MinDwellingM2); s.Buildings[id].Dwellings+shares[i] > limit {
-				return nil, fmt.Errorf("building %d can hold at most %d dwellings (%.0f m² of floor, %.0f m² each at least); it has %d and would get %d more",
-					id, limit, s.Buildings[id].FloorArea, MinDwellingM2, s.Buildings[id].Dwellings, shares[i])
-			}
-		}
-		for i, id := range ids {
-			if shares[i] == 0 {
-				continue
-			}
-			b := saveB(id)
-			if b.Use != codeResidential && b.Use != codeMixed {
-				b.Use = codeMixed
-			}
-			b.Dwellings += shares[i]
-			b.Affordable += int(math.Round(float64(shares[i]) * share))
-		}
-	case "retrofit":
-		ids, err := buildingsIn()
-		if err != nil {
-			return nil, err
-		}
-		lvl := RetrofitLight
-		if e.Level == "deep" {
-			lvl = RetrofitDeep
-		}
-		for _, id := range ids {
-			if s.Buildings[id].Retrofit < lvl {
-				saveB(id).Retrofit = lvl
-			}
-		}
-	case "solar":
-		ids, err := buildingsIn()
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			saveB(id).PVCoverage = *e.RoofCoverage
-		}
-	case "park":
-		m2 := area.SquareMetres()
-		if m2 > 5e6 {
-			return nil, fmt.Errorf("a park of %.0f m² is larger than the 5 km² allowed", m2)
-		}
-		var x, y, n float64
-		for _, p := range area {
-			ct := Centroid(p[0])
-			w := PolygonArea(p)
-			x += float64(ct[0] * w)
-			y += float64(ct[1] * w)
-			n += w
-		}
-		s.Parks = append(s.Parks, Park{Area: m2, Centroid: orb.Point{x / n, y / n}})
-	case "transit_stop":
-		p := c.Proj.ToXY(orb.Point{e.At[0], e.At[1]})
-		if !c.Bound.Pad(500).Contains(p) {
-			return nil, fmt.Errorf("at [%v, %v] is outside the city", e.At[0], e.At[1])
-		}
-		s.Stops = append(s.Stops, Stop{ID: len(c.Stops) + len(s.Stops), Name: "new " + e.Mode + " stop", Mode: e.Mode, P: p, HeadwayMin: *e.HeadwayMin})
-	case "param":
-		if err := s.Params.Set(e.Name, *e.Value); err != nil {
-			return nil, err
+	x := &sc.x
+	*x = applying{s: s, e: e, u: &Undo{nStops: len(s.Stops), nParks: len(s.Parks), params: s.Params}}
+	if sc.parser.area != nil {
+		if x.area, err = s.areaOf(sc.parser.area); err != nil {
+			return nil, &fieldError{field: "area", err: err}
 		}
 	}
-	return u, nil
+	if err := def.apply(x); err != nil {
+		s.Revert(x.u) // an op checks before it changes; this only makes sure
+		return nil, err
+	}
+	return x.u, nil
+}
+
+// applyScratch is the working space of State.Apply, kept by the state so
+// that an edit allocates only its undo record: the calls through an op's
+// functions would otherwise move these to the heap each time.
+type applyScratch struct {
+	parser areaParser
+	x      applying
 }
 
 // dwellingCapacity is the number of dwellings the residential floor area of a building holds.
@@ -354,18 +174,21 @@ func (s *State) dwellingCapacity(b *BuildingState) int {
 	return int(math.Floor(ResidentialArea(b) / s.Params[PDwellingM2]))
 }
 
-// setDwellings changes a building's dwellings to n; new dwellings get the
-// affordable share (the 30% rule applies above 600 m² when no share is given).
+// setDwellings changes a building's dwellings to n. The dwellings added get
+// the affordable share, and the dwellings taken away took it with them, so
+// that opposite rezones cancel: without an explicit share, the 2018 rule's
+// 30% applies when more than 600 m² of homes come or go, else none. The
+// affordable dwellings stay between 0 and n.
 func (s *State) setDwellings(b *BuildingState, n int, share float64, explicit bool) {
-	added := n - b.Dwellings
-	if added > 0 {
-		if !explicit && float64(added)*s.Params[PDwellingM2] > 600 {
+	changed := n - b.Dwellings
+	if !explicit {
+		share = 0
+		if float64(max(changed, -changed))*s.Params[PDwellingM2] > 600 {
 			share = 0.3
 		}
-		b.Affordable += int(math.Round(float64(added) * share))
-	} else if b.Affordable > n {
-		b.Affordable = n
 	}
+	b.Affordable += int(math.Round(float64(changed) * share))
+	b.Affordable = min(max(b.Affordable, 0), n)
 	b.Dwellings = n
 }
 
@@ -385,7 +208,7 @@ func ResidentialArea(b *BuildingState) float64 {
 
 // area converts a lon/lat GeoJSON area to metres and checks it overlaps the city.
 func (s *State) area(raw []byte) (Area, error) {
-	mp, err := ParseArea(raw)
+	mp, err := parseArea(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +260,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 		var out []int
 		for _, id := range sel.IDs {
 			if id < 0 || id >= len(c.Segments) {
-				return nil, fmt.Errorf("street %d does not exist (ids 0..%d)", id, len(c.Segments)-1)
+				return nil, bad("streets", "street %d does not exist (ids 0..%d)", id, len(c.Segments)-1)
 			}
 			if !seen[id] {
 				seen[id] = true
@@ -452,7 +275,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 	if len(sel.Within) > 0 {
 		a, err := s.area(sel.Within)
 		if err != nil {
-			return nil, fmt.Errorf("within: %v", err)
+			return nil, bad("streets", "within: %v", err)
 		}
 		cand = c.SegmentsIn(a)
 	} else {
@@ -469,7 +292,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no street named %q in the selection", sel.Name)
+		return nil, bad("streets", "no street named %q in the selection", sel.Name)
 	}
 	return out, nil
 }

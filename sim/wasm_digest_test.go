@@ -1,14 +1,20 @@
 package sim_test
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/scenarios"
 	"github.com/barri-city/barri/sim"
 )
+
+var update = flag.Bool("update", false, "rewrite the pinned digests in testdata/digests.txt")
 
 // digestLines evaluates every example scenario and a fixed sequence of
 // random edits, and returns one line per result: "digest NAME HEX".
@@ -30,7 +36,7 @@ func digestLines(t testing.TB) []string {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	ev := sim.NewEvaluator(c, sim.DefaultParams())
-	for applied := 0; applied < 8; {
+	for applied := 0; applied < 12; {
 		e := randomEdit(c, rng)
 		if _, err := ev.Apply(&e); err == nil {
 			applied++
@@ -53,4 +59,41 @@ func TestPrintDigests(t *testing.T) {
 	for _, l := range digestLines(t) {
 		fmt.Println(l)
 	}
+}
+
+// TestDigestsPinned holds the digests of every indicator, street and
+// building of the example scenarios (and of a random edit sequence and a
+// synthetic city) to testdata/digests.txt. It runs natively, under js/wasm
+// (TestNativeAndWasmAgree), with GOAMD64=v3 and on arm64
+// (TestDigestsOnOtherProcessors). A change that moves the numbers on purpose
+// rewrites the file with go test ./sim -run TestDigestsPinned -update, and
+// says why in its commit.
+func TestDigestsPinned(t *testing.T) {
+	path := filepath.Join("testdata", "digests.txt")
+	got := strings.Join(digestLines(t), "\n") + "\n"
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run go test ./sim -run TestDigestsPinned -update to write it", err)
+	}
+	if got != string(want) {
+		w := strings.Split(string(want), "\n")
+		for i, g := range strings.Split(got, "\n") {
+			if i >= len(w) || g != w[i] {
+				t.Errorf("got  %s\nwant %s", g, at(w, i))
+			}
+		}
+	}
+}
+
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(nothing)"
 }

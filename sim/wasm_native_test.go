@@ -14,7 +14,7 @@ import (
 )
 
 // wasmTests are the tests TestNativeAndWasmAgree runs under Node.
-const wasmTests = "^(TestPrintDigests|TestRunMatchesDijkstra|TestEditUndoIsBitIdentical|TestEvaluatorMatchesFullCompute|TestEvaluatorEqualsEvaluate|TestEvaluateMatchesFullCompute)$"
+const wasmTests = "^(TestPrintDigests|TestDigestsPinned|TestRunMatchesDijkstra|TestEditUndoIsBitIdentical|TestEvaluatorMatchesFullCompute|TestEvaluatorEqualsEvaluate|TestEvaluateMatchesFullCompute)$"
 
 // TestNativeAndWasmAgree runs the same scenarios natively and as js/wasm
 // under Node, and compares the digests of every indicator, street and building.

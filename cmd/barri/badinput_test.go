@@ -94,6 +94,82 @@ func TestBadInputCatalogue(t *testing.T) {
 			zones := write("zones.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"population":5},"geometry":{"type":"Polygon","coordinates":[[[2.149,41.379],[2.152,41.379],[2.152,41.381],[2.149,41.381],[2.149,41.379]]]}}]}`)
 			return []string{"import", "--streets", streets, "--zones", zones, "--out", filepath.Join(dir, "x.barri")}
 		}, []string{"zones.geojson", "feature 0", "has no name"}, false},
+		// Issue 10: the batch runner, the CLI's reading and the importer under hostile input.
+		{"--vary overridden by a param edit", func() []string {
+			return []string{"batch", write("paramedit.json", scenarioWith(`{"op":"param","name":"car_cost_eur_km","value":0.35}`)), "--vary", "car_cost_eur_km=0.1:0.5:3", "--out", filepath.Join(dir, "pe.csv")}
+		}, []string{"edit 0 (param) sets car_cost_eur_km", "override --vary"}, true},
+		{"batch --out an unrelated CSV", func() []string {
+			return []string{"batch", "bus-i-bici", "--out", write("other.csv", "a,b,c,d,e,f,g\n1,2,3,4,5,6,7\n")}
+		}, []string{"other.csv", "not the output of a batch"}, true},
+		{"batch --out with a damaged row", func() []string {
+			return []string{"batch", "bus-i-bici", "--out", write("damaged.csv", strings.Join(batchHeader(), ",")+"\nx,y\n"+strings.Join(batchHeader(), ",")+"\n")}
+		}, []string{"damaged.csv", "line 2", "damaged"}, true},
+		{"validate /dev/zero", func() []string { return []string{"validate", "/dev/zero"} }, []string{"/dev/zero", "not a regular file"}, true},
+		{"scenario too large", func() []string {
+			p := filepath.Join(dir, "huge.json")
+			f, _ := os.Create(p)
+			f.Truncate(maxScenarioBytes + 1)
+			f.Close()
+			return []string{"validate", p}
+		}, []string{"huge.json", "more than the 64 MB"}, true},
+		{"sweep too large", func() []string {
+			return []string{"batch", "bus-i-bici", "--seeds", "1000000", "--vary", "car_cost_eur_km=0.1:0.6:100000", "--out", filepath.Join(dir, "big.csv")}
+		}, []string{"100000000000 runs", "--shard I/N"}, false},
+		{"batch --out /dev/stdout", func() []string { return []string{"batch", "bus-i-bici", "--out", "/dev/stdout"} }, []string{"/dev/stdout", "not a regular file"}, true},
+		{"batch --out /dev/full", func() []string { return []string{"batch", "bus-i-bici", "--out", "/dev/full"} }, []string{"/dev/full", "not a regular file"}, true},
+		{"city is a FIFO", func() []string {
+			fifo := filepath.Join(dir, "fifo.barri")
+			if err := mkfifo(fifo); err != nil {
+				t.Skipf("no FIFOs here: %v", err)
+			}
+			return []string{"run", write("fifocity.json", `{"barri":1,"city":"`+fifo+`","edits":[]}`)}
+		}, []string{"fifo.barri", "not a regular file"}, true},
+		{"scenario is a FIFO", func() []string {
+			fifo := filepath.Join(dir, "fifo.json")
+			if err := mkfifo(fifo); err != nil {
+				t.Skipf("no FIFOs here: %v", err)
+			}
+			return []string{"validate", fifo}
+		}, []string{"fifo.json", "not a regular file"}, true},
+		{"import: layer is a FIFO", func() []string {
+			fifo := filepath.Join(dir, "fifo.geojson")
+			if err := mkfifo(fifo); err != nil {
+				t.Skipf("no FIFOs here: %v", err)
+			}
+			return []string{"import", "--streets", fifo, "--out", filepath.Join(dir, "x.barri")}
+		}, []string{"fifo.geojson", "not a regular file"}, true},
+		{"same scenario twice", func() []string {
+			a := write("a.json", `{"barri":1,"city":"eixample","edits":[]}`)
+			return []string{"batch", a, write("copy-of-a.json", `{"barri":1,"city":"eixample","edits":[]}`), "--out", filepath.Join(dir, "twice.csv")}
+		}, []string{"copy-of-a.json", "same scenario as"}, true},
+		{"--vary with equal steps", func() []string {
+			return []string{"batch", "bus-i-bici", "--vary", "car_cost_eur_km=0.1:0.1:5", "--out", filepath.Join(dir, "eq.csv")}
+		}, []string{"--vary", "every step must give another value"}, false},
+		{"seed that wraps", func() []string {
+			return []string{"batch", write("wrap.json", `{"barri":1,"city":"eixample","seed":18446744073709551615,"edits":[]}`), "--seeds", "3", "--out", filepath.Join(dir, "wrap.csv")}
+		}, []string{"seed 18446744073709551615", "wrap"}, true},
+		{"1 MB city name", func() []string {
+			return []string{"run", write("longcity.json", `{"barri":1,"city":"`+strings.Repeat("x", 1<<20)+`","edits":[]}`)}
+		}, []string{"unknown city", "1048576 characters"}, true},
+		{"import --out an input", func() []string {
+			streets := write("in.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"highway":"residential","name":"A"},"geometry":{"type":"LineString","coordinates":[[2.15,41.38],[2.151,41.38]]}}]}`)
+			return []string{"import", "--streets", streets, "--out", streets}
+		}, []string{"in.geojson", "is an input"}, true},
+		{"import: zones of another city", func() []string {
+			streets := write("ok2.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"highway":"residential","name":"A"},"geometry":{"type":"LineString","coordinates":[[2.15,41.38],[2.151,41.38]]}}]}`)
+			zones := write("nyc.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Midtown"},"geometry":{"type":"Polygon","coordinates":[[[-73.99,40.75],[-73.98,40.75],[-73.98,40.76],[-73.99,40.76],[-73.99,40.75]]]}}]}`)
+			return []string{"import", "--streets", streets, "--zones", zones, "--out", filepath.Join(dir, "x.barri")}
+		}, []string{"nyc.geojson", "none of its 1 features"}, true},
+		{"import: negative population", func() []string {
+			streets := write("ok3.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"highway":"residential","name":"A"},"geometry":{"type":"LineString","coordinates":[[2.15,41.38],[2.151,41.38]]}}]}`)
+			zones := write("negzones.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Z","population":-5},"geometry":{"type":"Polygon","coordinates":[[[2.149,41.379],[2.152,41.379],[2.152,41.381],[2.149,41.381],[2.149,41.379]]]}}]}`)
+			return []string{"import", "--streets", streets, "--zones", zones, "--out", filepath.Join(dir, "x.barri")}
+		}, []string{"negzones.geojson", `zone "Z"`, "population = -5 is negative"}, true},
+		{"import: antimeridian", func() []string {
+			streets := write("ok4.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"highway":"residential","name":"A"},"geometry":{"type":"LineString","coordinates":[[2.15,41.38],[2.151,41.38]]}}]}`)
+			zones := write("fiji.geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Z"},"geometry":{"type":"Polygon","coordinates":[[[179,41],[-179,41],[-179,42],[179,42],[179,41]]]}}]}`)
+			return []string{"import", "--streets", streets, "--zones", zones, "--out", filepath.Join(dir, "x.barri")}
+		}, []string{"fiji.geojson", "feature 0", "antimeridian"}, true},
 		{"import: unreadable OSM", func() []string {
 			return []string{"import", "--osm", write("bad.osm", "<osm><node id='1' lat='x'"), "--out", filepath.Join(dir, "x.barri")}
 		}, []string{"bad.osm"}, false},
@@ -105,6 +181,10 @@ func TestBadInputCatalogue(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			args := c.args()
 			_, stderr, code := barri(t, args...)
+			if len(stderr) > 2000 {
+				t.Errorf("a message of %d bytes: cut what it echoes", len(stderr))
+				stderr = stderr[:2000]
+			}
 			if code != 2 {
 				t.Fatalf("exit %d, want 2; stderr: %s", code, stderr)
 			}

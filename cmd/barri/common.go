@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/barri-city/barri/maps"
@@ -49,58 +50,128 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 // loadedScenario is a scenario file with the city it names.
 type loadedScenario struct {
 	path string
+	data []byte // the file as read: its digest identifies the scenario in a batch
 	sc   *sim.Scenario
 	city *sim.City
 }
 
-// readScenario reads a scenario file, or a built-in example by name.
-func readScenario(path string) (*sim.Scenario, error) {
-	data, err := os.ReadFile(path)
+// maxScenarioBytes bounds a scenario file, as sim.DecodeScenario does.
+const maxScenarioBytes = sim.MaxScenarioBytes
+
+// readInput reads a whole input file of at most max bytes. Only regular
+// files: a FIFO or a device (/dev/zero, /dev/stdin) would block or never end.
+func readInput(path string, max int64) ([]byte, error) {
+	// Stat before opening: opening a FIFO waits for a writer.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s): give the path of a file", st.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s): give the path of a file", st.Mode().Type())
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%d bytes, more than the %d MB a scenario may have", st.Size(), max>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("more than the %d MB a scenario may have", max>>20)
+	}
+	return data, nil
+}
+
+// readScenario reads a scenario file, or a built-in example by name, and
+// returns it with the bytes it was read from.
+func readScenario(path string) (*sim.Scenario, []byte, error) {
+	data, err := readInput(path, maxScenarioBytes)
 	if err != nil {
 		if builtin, ok := scenarios.Read(path); ok && errors.Is(err, os.ErrNotExist) {
 			data = builtin
 		} else if errors.Is(err, os.ErrNotExist) {
-			return nil, badInput("%s: no such file, and no example of that name (barri cities lists them)", path)
+			return nil, nil, badInput("%s: no such file, and no example of that name (barri cities lists them)", path)
 		} else {
-			return nil, badInput("%s: %v", path, err)
+			return nil, nil, badInput("%s: %v", path, err)
 		}
 	}
 	sc, err := sim.ParseScenario(data)
 	if err != nil {
-		return nil, badInput("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err) // a *sim.ScenarioError or *sim.EditError: exit status 2
 	}
-	return sc, nil
+	return sc, data, nil
 }
 
-// loadScenario reads a scenario and loads its city. A city path is taken
-// relative to the scenario file when it is not found as given.
+// cityPath is where a scenario's city is looked for: a built-in name as it
+// is, a path as given when it exists, else relative to the scenario file.
+func cityPath(scenarioPath, name string) string {
+	if name == "eixample" || maps.SeedMatters(name) || filepath.IsAbs(name) {
+		return name
+	}
+	if _, err := os.Stat(name); err == nil {
+		return name
+	}
+	if rel := filepath.Join(filepath.Dir(scenarioPath), name); fileExists(rel) {
+		return rel
+	}
+	return name
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// loadScenario reads a scenario and loads its city (with the scenario's seed).
 func loadScenario(path string) (*loadedScenario, error) {
-	sc, err := readScenario(path)
+	return loadScenarioWith(path, maps.Load)
+}
+
+// loadScenarioWith is loadScenario with another city loader (batch shares
+// one city between the scenarios that name it).
+func loadScenarioWith(path string, load func(name string, seed uint64) (*sim.City, error)) (*loadedScenario, error) {
+	sc, data, err := readScenario(path)
 	if err != nil {
 		return nil, err
 	}
-	name := sc.City
-	if strings.HasSuffix(name, ".barri") && !filepath.IsAbs(name) {
-		if _, err := os.Stat(name); err != nil {
-			name = filepath.Join(filepath.Dir(path), name)
-		}
-	}
-	city, err := maps.Load(name, sc.Seed)
+	city, err := load(cityPath(path, sc.City), sc.Seed)
 	if err != nil {
 		return nil, badInput("%s: city: %v", path, err)
 	}
-	return &loadedScenario{path: path, sc: sc, city: city}, nil
+	return &loadedScenario{path: path, data: data, sc: sc, city: city}, nil
 }
 
-// evaluate runs a loaded scenario; an edit that does not fit the city is bad input.
+// shown is a name from an input (a scenario's or a city's) ready for the
+// terminal: control characters escaped (an ANSI escape cannot drive the
+// terminal) and cut to n characters.
+func shown(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
+	}
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// evaluate runs a loaded scenario.
 func (l *loadedScenario) evaluate() (*sim.Result, error) {
 	r, err := sim.Evaluate(l.city, l.sc)
 	if err != nil {
-		var ee *sim.EditError
-		if errors.As(err, &ee) || strings.HasPrefix(err.Error(), "scenario:") {
-			return nil, badInput("%s: %v", l.path, err)
-		}
-		return nil, fmt.Errorf("%s: %v", l.path, err)
+		return nil, fmt.Errorf("%s: %w", l.path, err) // exitCode tells invalid input (sim.ErrInvalid) from failures
 	}
 	return r, nil
 }
@@ -140,13 +211,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		st := sim.NewState(l.city, sim.DefaultParams())
-		for i := range l.sc.Edits {
-			if _, err := st.Apply(&l.sc.Edits[i]); err != nil {
-				return badInput("%s: %v", p, &sim.EditError{Index: i, Op: l.sc.Edits[i].Op, Err: err})
-			}
+		if err := l.sc.Validate(l.city); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d edits on %s)\n", p, len(l.sc.Edits), l.city.Name)
+		fmt.Fprintf(stdout, "%s: ok (%d edits on %s)\n", p, len(l.sc.Edits), shown(l.city.Name, 80))
 	}
 	return nil
 }
@@ -155,7 +223,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 func printTable(w io.Writer, header []string, rows func(key string) []float64) {
 	fmt.Fprintf(w, "%-32s", "indicator")
 	for _, h := range header {
-		fmt.Fprintf(w, " %16s", truncate(h, 16))
+		fmt.Fprintf(w, " %16s", shown(h, 16))
 	}
 	fmt.Fprintln(w)
 	for _, k := range sim.IndicatorKeys() {
@@ -165,14 +233,6 @@ func printTable(w io.Writer, header []string, rows func(key string) []float64) {
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func fmtValue(v float64) string {

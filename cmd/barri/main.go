@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/barri-city/barri/sim"
 )
 
 // usageError marks bad usage or invalid input: exit status 2.
@@ -27,6 +29,9 @@ Usage:
   barri import [layers] --out CITY.barri   build a city file from GeoJSON and OpenStreetMap
   barri cities                             the built-in cities and example scenarios
   barri calibrate [--city eixample]        fit the models to published Barcelona figures
+  barri serve [--addr A] [--data DIR]      the workshop server and web app
+  barri verify LOG.json                    check an exported workshop log (hash chain and rules)
+  barri loadtest [flags] URL               simulated participants against a workshop server
 
 A SCENARIO may also name a built-in example, e.g. "barri run superilla-hospital-clinic".
 Run "barri COMMAND --help" for a command's flags.
@@ -41,14 +46,15 @@ func main() {
 	}
 }
 
-// exitCode maps an error to the exit status: 0 success (or help shown),
-// 2 bad usage or invalid input, 1 any other failure.
+// exitCode maps an error to the exit status by its type: 0 success (or help
+// shown), 2 bad usage (usageError) or invalid input (sim.ErrInvalid: a
+// scenario, edit, parameter or city that is wrong), 1 any other failure.
 func exitCode(err error) int {
 	var ue usageError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.Is(err, sim.ErrInvalid):
 		return 2
 	}
 	return 1
@@ -77,6 +83,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdCities(rest, stdout, stderr)
 	case "calibrate":
 		return cmdCalibrate(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(rest, stdout, stderr)
+	case "verify":
+		return cmdVerify(rest, stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(rest, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/barri-city/barri/internal/shareddata"
+	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/scenarios"
 	"github.com/barri-city/barri/sim"
 )
@@ -162,15 +163,24 @@ func TestBatchResumeAndShards(t *testing.T) {
 	if !bytes.Equal(data, resumed) {
 		t.Fatalf("resumed output differs from the full one")
 	}
-	// Two shards concatenated equal the unsharded output.
+	// Two shards, each a complete CSV with its header, joined without the
+	// repeated header, equal the unsharded output.
 	var cat []byte
-	for _, s := range []string{"0/2", "1/2"} {
+	for i, s := range []string{"0/2", "1/2"} {
 		p := filepath.Join(dir, "shard"+s[:1]+".csv")
 		if _, e, code := barri(t, append(args, "--shard", s, "--out", p)...); code != 0 {
 			t.Fatal(e)
 		}
 		b, _ := os.ReadFile(p)
-		cat = append(cat, b...)
+		head, rows, _ := bytes.Cut(b, []byte("\n"))
+		if !bytes.HasPrefix(data, append(head, '\n')) {
+			t.Fatalf("shard %s does not start with the header", s)
+		}
+		if i == 0 {
+			cat = append(cat, head...)
+			cat = append(cat, '\n')
+		}
+		cat = append(cat, rows...)
 	}
 	if !bytes.Equal(cat, data) {
 		t.Fatalf("shards concatenated differ from the whole:\n%s\nvs\n%s", cat, data)
@@ -242,5 +252,67 @@ func TestCalibrateCommand(t *testing.T) {
 	}
 	if strings.Contains(out, "MISSED") {
 		t.Errorf("a target is missed:\n%s", out)
+	}
+}
+
+// TestRunOutputsAreSharedAndLeaveNoTemps: run --out writes files a user
+// can share (mode 0644, not CreateTemp's 0600) and removes temporary files
+// an interrupted run left behind.
+func TestRunOutputsAreSharedAndLeaveNoTemps(t *testing.T) {
+	dir := t.TempDir()
+	stale := []string{".buildings.geojson.123456", ".zones.csv" + tempMark + "99"}
+	for _, s := range stale {
+		os.WriteFile(filepath.Join(dir, s), []byte("half"), 0o600)
+	}
+	keep := filepath.Join(dir, ".mine")
+	os.WriteFile(keep, []byte("mine"), 0o600)
+	if _, e, code := barri(t, "run", "bus-i-bici", "--out", dir); code != 0 {
+		t.Fatal(e)
+	}
+	for _, f := range runOutputs {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", f, st.Mode().Perm())
+		}
+	}
+	for _, s := range stale {
+		if _, err := os.Stat(filepath.Join(dir, s)); err == nil {
+			t.Errorf("the stale temporary file %s is still there", s)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file of the user's was removed")
+	}
+}
+
+// TestNamesArePrintedEscaped: an ANSI escape in a scenario's name reaches
+// the terminal escaped, not as a control sequence.
+func TestNamesArePrintedEscaped(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "ansi.json")
+	os.WriteFile(p, []byte(`{"barri":1,"name":"\u001b[2J\u001b[31mred","city":"eixample","edits":[]}`), 0o644)
+	out, e, code := barri(t, "run", p)
+	if code != 0 {
+		t.Fatal(e)
+	}
+	if strings.ContainsRune(out, 0x1b) || !strings.Contains(out, `\x1b[31mred`) {
+		t.Errorf("the name is not shown escaped: %q", out[:min(len(out), 200)])
+	}
+}
+
+// TestCityFileWithoutSuffix: a scenario names a city file by any path, with
+// or without .barri (it was "unknown city").
+func TestCityFileWithoutSuffix(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := maps.Load("synthetic-50", 1)
+	if err := maps.WriteCityFile(filepath.Join(dir, "mycity"), c); err != nil {
+		t.Fatal(err)
+	}
+	sc := filepath.Join(dir, "sc.json")
+	os.WriteFile(sc, []byte(`{"barri":1,"name":"t","city":"mycity","edits":[]}`), 0o644)
+	if _, e, code := barri(t, "validate", sc); code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
 	}
 }

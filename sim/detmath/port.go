@@ -40,11 +40,11 @@ func exp(x float64) float64 {
 	var k int
 	switch {
 	case x < 0:
-		k = int(Log2e*x - 0.5)
+		k = int(float64(Log2e*x) - 0.5)
 	case x > 0:
-		k = int(Log2e*x + 0.5)
+		k = int(float64(Log2e*x) + 0.5)
 	}
-	hi := x - float64(k)*Ln2Hi
+	hi := x - float64(float64(k)*Ln2Hi)
 	lo := float64(k) * Ln2Lo
 
 	// compute
@@ -62,7 +62,7 @@ func expmulti(hi, lo float64, k int) float64 {
 
 	r := hi - lo
 	t := r * r
-	c := r - t*(P1+t*(P2+t*(P3+t*(P4+t*P5))))
+	c := r - float64(t*(P1+float64(t*(P2+float64(t*(P3+float64(t*(P4+float64(t*P5)))))))))
 	y := 1 - ((lo - (r*c)/(2-c)) - hi)
 	// TODO(rsc): make sure Ldexp can handle boundary k
 	return math.Ldexp(y, k)
@@ -104,11 +104,11 @@ func log(x float64) float64 {
 	s := f / (2 + f)
 	s2 := s * s
 	s4 := s2 * s2
-	t1 := s2 * (L1 + s4*(L3+s4*(L5+s4*L7)))
-	t2 := s4 * (L2 + s4*(L4+s4*L6))
+	t1 := float64(s2 * (L1 + float64(s4*(L3+float64(s4*(L5+float64(s4*L7)))))))
+	t2 := float64(s4 * (L2 + float64(s4*(L4+float64(s4*L6)))))
 	R := t1 + t2
-	hfsq := 0.5 * f * f
-	return k*Ln2Hi - ((hfsq - (s*(hfsq+R) + k*Ln2Lo)) - f)
+	hfsq := float64(0.5 * f * f)
+	return float64(k*Ln2Hi) - ((hfsq - (float64(s*(hfsq+R)) + float64(k*Ln2Lo))) - f)
 }
 
 const (
@@ -196,13 +196,13 @@ func erfc(x float64) float64 {
 			temp = x
 		} else {
 			z := x * x
-			r := pp0 + z*(pp1+z*(pp2+z*(pp3+z*pp4)))
-			s := 1 + z*(qq1+z*(qq2+z*(qq3+z*(qq4+z*qq5))))
+			r := pp0 + float64(z*(pp1+float64(z*(pp2+float64(z*(pp3+float64(z*pp4)))))))
+			s := 1 + float64(z*(qq1+float64(z*(qq2+float64(z*(qq3+float64(z*(qq4+float64(z*qq5)))))))))
 			y := r / s
 			if x < 0.25 { // |x| < 1/4
-				temp = x + x*y
+				temp = x + float64(x*y)
 			} else {
-				temp = 0.5 + (x*y + (x - 0.5))
+				temp = 0.5 + (float64(x*y) + (x - 0.5))
 			}
 		}
 		if sign {
@@ -212,8 +212,8 @@ func erfc(x float64) float64 {
 	}
 	if x < 1.25 { // 0.84375 <= |x| < 1.25
 		s := x - 1
-		P := pa0 + s*(pa1+s*(pa2+s*(pa3+s*(pa4+s*(pa5+s*pa6)))))
-		Q := 1 + s*(qa1+s*(qa2+s*(qa3+s*(qa4+s*(qa5+s*qa6)))))
+		P := pa0 + float64(s*(pa1+float64(s*(pa2+float64(s*(pa3+float64(s*(pa4+float64(s*(pa5+float64(s*pa6)))))))))))
+		Q := 1 + float64(s*(qa1+float64(s*(qa2+float64(s*(qa3+float64(s*(qa4+float64(s*(qa5+float64(s*qa6)))))))))))
 		if sign {
 			return 1 + erx + P/Q
 		}
@@ -224,17 +224,17 @@ func erfc(x float64) float64 {
 		s := 1 / (x * x)
 		var R, S float64
 		if x < 1/0.35 { // |x| < 1 / 0.35 ~ 2.857143
-			R = ra0 + s*(ra1+s*(ra2+s*(ra3+s*(ra4+s*(ra5+s*(ra6+s*ra7))))))
-			S = 1 + s*(sa1+s*(sa2+s*(sa3+s*(sa4+s*(sa5+s*(sa6+s*(sa7+s*sa8)))))))
+			R = ra0 + float64(s*(ra1+float64(s*(ra2+float64(s*(ra3+float64(s*(ra4+float64(s*(ra5+float64(s*(ra6+float64(s*ra7)))))))))))))
+			S = 1 + float64(s*(sa1+float64(s*(sa2+float64(s*(sa3+float64(s*(sa4+float64(s*(sa5+float64(s*(sa6+float64(s*(sa7+float64(s*sa8)))))))))))))))
 		} else { // |x| >= 1 / 0.35 ~ 2.857143
 			if sign && x > 6 {
 				return 2 // x < -6
 			}
-			R = rb0 + s*(rb1+s*(rb2+s*(rb3+s*(rb4+s*(rb5+s*rb6)))))
-			S = 1 + s*(sb1+s*(sb2+s*(sb3+s*(sb4+s*(sb5+s*(sb6+s*sb7))))))
+			R = rb0 + float64(s*(rb1+float64(s*(rb2+float64(s*(rb3+float64(s*(rb4+float64(s*(rb5+float64(s*rb6)))))))))))
+			S = 1 + float64(s*(sb1+float64(s*(sb2+float64(s*(sb3+float64(s*(sb4+float64(s*(sb5+float64(s*(sb6+float64(s*sb7)))))))))))))
 		}
 		z := math.Float64frombits(math.Float64bits(x) & 0xffffffff00000000) // pseudo-single (20-bit) precision x
-		r := exp(-z*z-0.5625) * exp((z-x)*(z+x)+R/S)
+		r := exp(float64(-z*z)-0.5625) * exp(float64((z-x)*(z+x))+R/S)
 		if sign {
 			return 2 - r/x
 		}
@@ -317,21 +317,21 @@ func erfinv(x float64) float64 {
 
 	var ans float64
 	if x <= 0.85 { // |x| <= 0.85
-		r := 0.180625 - 0.25*x*x
-		z1 := ((((((a7*r+a6)*r+a5)*r+a4)*r+a3)*r+a2)*r+a1)*r + a0
-		z2 := ((((((b7*r+b6)*r+b5)*r+b4)*r+b3)*r+b2)*r+b1)*r + b0
+		r := 0.180625 - float64(0.25*x*x)
+		z1 := float64((float64((float64((float64((float64((float64((float64(a7*r)+a6)*r)+a5)*r)+a4)*r)+a3)*r)+a2)*r)+a1)*r) + a0
+		z2 := float64((float64((float64((float64((float64((float64((float64(b7*r)+b6)*r)+b5)*r)+b4)*r)+b3)*r)+b2)*r)+b1)*r) + b0
 		ans = (x * z1) / z2
 	} else {
 		var z1, z2 float64
 		r := math.Sqrt(math.Ln2 - log(1.0-x))
 		if r <= 5.0 {
 			r -= 1.6
-			z1 = ((((((c7*r+c6)*r+c5)*r+c4)*r+c3)*r+c2)*r+c1)*r + c0
-			z2 = ((((((d7*r+d6)*r+d5)*r+d4)*r+d3)*r+d2)*r+d1)*r + d0
+			z1 = float64((float64((float64((float64((float64((float64((float64(c7*r)+c6)*r)+c5)*r)+c4)*r)+c3)*r)+c2)*r)+c1)*r) + c0
+			z2 = float64((float64((float64((float64((float64((float64((float64(d7*r)+d6)*r)+d5)*r)+d4)*r)+d3)*r)+d2)*r)+d1)*r) + d0
 		} else {
 			r -= 5.0
-			z1 = ((((((e7*r+e6)*r+e5)*r+e4)*r+e3)*r+e2)*r+e1)*r + e0
-			z2 = ((((((f7*r+f6)*r+f5)*r+f4)*r+f3)*r+f2)*r+f1)*r + f0
+			z1 = float64((float64((float64((float64((float64((float64((float64(e7*r)+e6)*r)+e5)*r)+e4)*r)+e3)*r)+e2)*r)+e1)*r) + e0
+			z2 = float64((float64((float64((float64((float64((float64((float64(f7*r)+f6)*r)+f5)*r)+f4)*r)+f3)*r)+f2)*r)+f1)*r) + f0
 		}
 		ans = z1 / z2
 	}

@@ -1,4 +1,4 @@
-package maps
+package importer
 
 import (
 	"encoding/json"
@@ -85,14 +85,20 @@ func (f *Feature) Name() string {
 
 // ReadGeoJSONFile reads a GeoJSON FeatureCollection in WGS84 lon/lat.
 func ReadGeoJSONFile(path string) ([]Feature, error) {
+	// Stat before opening: opening a FIFO waits for a writer.
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("importer: %v", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("importer: %s is not a regular file (%s): give the path of a GeoJSON file", path, st.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("maps: %v", err)
+		return nil, fmt.Errorf("importer: %v", err)
 	}
 	defer f.Close()
 	feats, err := ReadGeoJSON(f)
 	if err != nil {
-		return nil, fmt.Errorf("maps: %s: %v", path, err)
+		return nil, fmt.Errorf("importer: %s: %v", path, err)
 	}
 	return feats, nil
 }
@@ -137,11 +143,16 @@ func ReadGeoJSON(r io.Reader) ([]Feature, error) {
 		if gf.ID != nil {
 			f.ID = fmt.Sprint(gf.ID)
 		}
+		// OSM tags nested under "tags" (as some exporters write them) come
+		// first; a top-level property of the same name wins, whatever the
+		// order of the keys in the file.
+		if tags, ok := gf.Properties["tags"].(map[string]any); ok {
+			for tk, tv := range tags {
+				f.Props[tk] = tv
+			}
+		}
 		for k, v := range gf.Properties {
-			if tags, ok := v.(map[string]any); ok && k == "tags" {
-				for tk, tv := range tags {
-					f.Props[tk] = tv
-				}
+			if _, ok := v.(map[string]any); ok && k == "tags" {
 				continue
 			}
 			f.Props[k] = v
@@ -153,6 +164,9 @@ func ReadGeoJSON(r io.Reader) ([]Feature, error) {
 			return nil, fmt.Errorf("%s has no geometry", f.Name())
 		}
 		if err := checkLonLat(gf.Geometry); err != nil {
+			return nil, fmt.Errorf("%s: %v", f.Name(), err)
+		}
+		if err := checkAntimeridian(gf.Geometry); err != nil {
 			return nil, fmt.Errorf("%s: %v", f.Name(), err)
 		}
 		f.Geometry = gf.Geometry
@@ -175,6 +189,18 @@ func checkLonLat(g orb.Geometry) error {
 	}
 	eachPoint(g, visit)
 	return bad
+}
+
+// checkAntimeridian refuses a geometry that spans more than 180° of
+// longitude: it crosses the antimeridian, and read as written it would cover
+// the rest of the globe. RFC 7946 §3.1.9 says to split such a geometry at
+// ±180°; no city this importer builds straddles it.
+func checkAntimeridian(g orb.Geometry) error {
+	b := g.Bound()
+	if b.Max[0]-b.Min[0] > 180 {
+		return fmt.Errorf("spans longitudes %v to %v: it crosses the antimeridian; split it at ±180° (RFC 7946 §3.1.9)", b.Min[0], b.Max[0])
+	}
+	return nil
 }
 
 func eachPoint(g orb.Geometry, f func(orb.Point)) {

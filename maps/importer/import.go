@@ -1,11 +1,17 @@
-package maps
+// Package importer builds a city from data its user brings: GeoJSON layers
+// (zones, buildings, streets, stops, amenities, building ages) and
+// OpenStreetMap XML or PBF. It stands beside maps and only the command line
+// uses it, so that the browser build does not link the OpenStreetMap reader.
+package importer
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/barri-city/barri/sim"
@@ -13,10 +19,10 @@ import (
 	"github.com/tidwall/rtree"
 )
 
-// ImportOptions names the input layers of an import. Every layer is optional
+// Options names the input layers of an import. Every layer is optional
 // except streets (from Streets or OSM). OSM also supplies buildings, stops and
 // amenities where their own layer is not given.
-type ImportOptions struct {
+type Options struct {
 	Name      string // city name; defaults to "imported"
 	Zones     string // GeoJSON polygons with statistics
 	Buildings string // GeoJSON footprints
@@ -27,11 +33,19 @@ type ImportOptions struct {
 	Ages      string // GeoJSON polygons with a mean building age (census sections)
 }
 
-// ImportReport tells what an import read, what it filled in, and what it dropped.
-type ImportReport struct {
-	Counts  []Count
-	Imputed []Imputed
-	Dropped []Dropped
+// Report tells what an import read, what it filled in, and what it dropped.
+type Report struct {
+	Counts   []Count
+	Layers   []Layer
+	Imputed  []Imputed
+	Rejected []Dropped // values refused and filled in instead, by file and reason
+	Dropped  []Dropped
+}
+
+// Layer tells how much of one input file the city uses.
+type Layer struct {
+	File, What  string
+	Kept, Total int
 }
 
 // Count is the number of features of a kind in the city.
@@ -40,10 +54,12 @@ type Count struct {
 	N    int
 }
 
-// Imputed counts features whose attribute was filled in, and how.
+// Imputed counts features whose attribute was filled in, and how. Features
+// names them where a person would want to check each (zones, for example).
 type Imputed struct {
 	Layer, Attribute, How string
 	N                     int
+	Features              []string
 }
 
 // Dropped lists features left out for one reason.
@@ -52,48 +68,120 @@ type Dropped struct {
 	Features     []string
 }
 
-func (r *ImportReport) impute(layer, attr, how string) {
+func (r *Report) impute(layer, attr, how string) {
 	for i := range r.Imputed {
 		if x := &r.Imputed[i]; x.Layer == layer && x.Attribute == attr && x.How == how {
 			x.N++
 			return
 		}
 	}
-	r.Imputed = append(r.Imputed, Imputed{layer, attr, how, 1})
+	r.Imputed = append(r.Imputed, Imputed{layer, attr, how, 1, nil})
 }
 
-func (r *ImportReport) drop(file, reason, feature string) {
-	for i := range r.Dropped {
-		if d := &r.Dropped[i]; d.File == file && d.Reason == reason {
-			d.Features = append(d.Features, feature)
-			return
+// imputeNamed counts a fill-in and names the feature it was made for.
+func (r *Report) imputeNamed(layer, attr, how, feature string) {
+	r.impute(layer, attr, how)
+	for i := range r.Imputed {
+		if x := &r.Imputed[i]; x.Layer == layer && x.Attribute == attr && x.How == how {
+			x.Features = append(x.Features, feature)
 		}
 	}
-	r.Dropped = append(r.Dropped, Dropped{file, reason, []string{feature}})
+}
+
+func (r *Report) drop(file, reason, feature string) {
+	r.Dropped = addTo(r.Dropped, file, reason, feature)
+}
+
+// reject records a value refused and filled in instead, naming file and feature.
+func (r *Report) reject(file, reason, feature string) {
+	r.Rejected = addTo(r.Rejected, file, reason, feature)
+}
+
+func addTo(list []Dropped, file, reason, feature string) []Dropped {
+	for i := range list {
+		if d := &list[i]; d.File == file && d.Reason == reason {
+			d.Features = append(d.Features, feature)
+			return list
+		}
+	}
+	return append(list, Dropped{file, reason, []string{feature}})
+}
+
+// droppedFrom sums up why a file's features were dropped: "73 zones outside
+// the streets' extent; 2 not a polygon".
+func (r *Report) droppedFrom(file string) string {
+	var why []string
+	for _, d := range r.Dropped {
+		if d.File == file {
+			why = append(why, fmt.Sprintf("%d %s", len(d.Features), d.Reason))
+		}
+	}
+	if len(why) == 0 {
+		return "it has no features of that kind"
+	}
+	return strings.Join(why, "; ")
+}
+
+// examples lists up to eight names, then how many more. Names come from
+// input files: control characters (ANSI escapes included) are shown escaped
+// and a long name is cut.
+func examples(names []string) string {
+	more := ""
+	if len(names) > 8 {
+		more = fmt.Sprintf(" and %d more", len(names)-8)
+		names = names[:8]
+	}
+	shown := make([]string, len(names))
+	for i, n := range names {
+		shown[i] = printable(n)
+	}
+	return strings.Join(shown, ", ") + more
+}
+
+// printable escapes control characters and cuts a name to 80 characters.
+func printable(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // Print writes the report for a person to read.
-func (r *ImportReport) Print(w io.Writer) {
+func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "Imported:")
 	for _, c := range r.Counts {
 		fmt.Fprintf(w, "  %-22s %8d\n", c.What, c.N)
 	}
+	if len(r.Layers) > 0 {
+		fmt.Fprintln(w, "Layers used:")
+		for _, l := range r.Layers {
+			fmt.Fprintf(w, "  %s (%s): kept %d of %d features\n", l.File, l.What, l.Kept, l.Total)
+		}
+	}
 	if len(r.Imputed) > 0 {
 		fmt.Fprintln(w, "Filled in (imputed):")
 		for _, x := range r.Imputed {
-			fmt.Fprintf(w, "  %-10s %-16s %8d  %s\n", x.Layer, x.Attribute, x.N, x.How)
+			fmt.Fprintf(w, "  %-10s %-16s %8d  %s", x.Layer, x.Attribute, x.N, x.How)
+			if len(x.Features) > 0 {
+				fmt.Fprintf(w, ": %s", examples(x.Features))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if len(r.Rejected) > 0 {
+		fmt.Fprintln(w, "Refused values (filled in as above):")
+		for _, d := range r.Rejected {
+			fmt.Fprintf(w, "  %s: %d %s: %s\n", d.File, len(d.Features), d.Reason, examples(d.Features))
 		}
 	}
 	if len(r.Dropped) > 0 {
 		fmt.Fprintln(w, "Dropped:")
 		for _, d := range r.Dropped {
-			ex := d.Features
-			more := ""
-			if len(ex) > 8 {
-				more = fmt.Sprintf(" and %d more", len(ex)-8)
-				ex = ex[:8]
-			}
-			fmt.Fprintf(w, "  %s: %d %s: %s%s\n", d.File, len(d.Features), d.Reason, strings.Join(ex, ", "), more)
+			fmt.Fprintf(w, "  %s: %d %s: %s\n", d.File, len(d.Features), d.Reason, examples(d.Features))
 		}
 	}
 }
@@ -105,10 +193,10 @@ const occupancy = 0.9
 // Import builds a city from data layers. It fails whole on unreadable or
 // invalid layers (naming file and feature), and reports each feature it
 // drops and each attribute it fills in.
-func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
-	rep := &ImportReport{}
+func Import(opts Options) (*sim.City, *Report, error) {
+	rep := &Report{}
 	if opts.Streets == "" && opts.OSM == "" {
-		return nil, nil, errors.New("maps: import needs streets: give --osm or --streets")
+		return nil, nil, errors.New("importer: import needs streets: give --osm or --streets")
 	}
 	var osmFeats []Feature
 	var err error
@@ -182,7 +270,7 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 		}
 	}
 	if first {
-		return nil, nil, fmt.Errorf("maps: %s: no street lines (features with a highway tag and a LineString)", streetFile)
+		return nil, nil, fmt.Errorf("importer: %s: no street lines (features with a highway tag and a LineString)", streetFile)
 	}
 	origin := orb.Point{math.Round(sb.Center()[0]*1e6) / 1e6, math.Round(sb.Center()[1]*1e6) / 1e6}
 	proj := sim.NewProjection(origin[0], origin[1])
@@ -204,8 +292,20 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// A layer the user gave that keeps nothing is an error, not a silent
+	// substitute (one default zone, the OSM buildings): the layers are
+	// probably of another city, or their lon/lat swapped.
+	if opts.Zones != "" && len(zones) == 0 {
+		return nil, nil, noneKept(opts.Zones, "zones", len(zoneFeats), rep)
+	}
 	ages := importAges(ageFeats, proj)
 	blds := importBuildings(buildings, buildingFile, proj, area, zones, zonePolys, ages, rep)
+	if opts.Buildings != "" && len(blds) == 0 {
+		return nil, nil, noneKept(opts.Buildings, "buildings", len(buildings), rep)
+	}
+	if buildingFile != "" {
+		rep.Layers = append(rep.Layers, Layer{buildingFile, "buildings", len(blds), len(buildings)})
+	}
 	if len(extraBuildings) > 0 {
 		// OSM buildings fill the places the buildings layer does not cover.
 		more := importBuildings(extraBuildings, opts.OSM, proj, area, zones, zonePolys, ages, rep)
@@ -232,8 +332,42 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 		}
 	}
 	zones, blds = finishZones(zones, blds, opts.Zones, rep)
+	if opts.Zones != "" {
+		if len(zones) == 0 {
+			return nil, nil, noneKept(opts.Zones, "zones", len(zoneFeats), rep)
+		}
+		rep.Layers = append(rep.Layers, Layer{opts.Zones, "zones", len(zones), len(zoneFeats)})
+	}
+	if opts.Ages != "" {
+		used := 0
+		for _, a := range ages {
+			for i := range blds {
+				if ct := sim.Centroid(blds[i].Footprint[0]); a.b.Contains(ct) && sim.Area(a.poly).Contains(ct) {
+					used++
+					break
+				}
+			}
+		}
+		if used == 0 {
+			return nil, nil, fmt.Errorf("importer: %s: none of its %d areas holds an imported building (%d have a mean age and a polygon): is it of the same city as the streets, with lon/lat in that order?",
+				opts.Ages, len(ageFeats), len(ages))
+		}
+		rep.Layers = append(rep.Layers, Layer{opts.Ages, "building ages", used, len(ageFeats)})
+	}
 	st := importStops(stops, stopFile, proj, area, rep)
+	if opts.Stops != "" && len(st) == 0 {
+		return nil, nil, noneKept(opts.Stops, "stops", len(stops), rep)
+	}
+	if stopFile != "" {
+		rep.Layers = append(rep.Layers, Layer{stopFile, "stops", len(st), len(stops)})
+	}
 	am := importAmenities(amen, amenFile, proj, area, rep)
+	if opts.Amenities != "" && len(am) == 0 {
+		return nil, nil, noneKept(opts.Amenities, "amenities", len(amen), rep)
+	}
+	if amenFile != "" {
+		rep.Layers = append(rep.Layers, Layer{amenFile, "amenities", len(am), len(amen)})
+	}
 	if opts.Amenities != "" && opts.OSM != "" {
 		// OSM points of interest add what the amenities layer lacks (shops, health).
 		var more []Feature
@@ -265,9 +399,18 @@ func Import(opts ImportOptions) (*sim.City, *ImportReport, error) {
 		{"street segments", len(segs)}, {"transit stops", len(st)}, {"amenities", len(am)}}
 	c, err := sim.NewCity(name, origin, zones, blds, nodes, segs, st, am)
 	if err != nil {
-		return nil, nil, fmt.Errorf("maps: %v", err)
+		return nil, nil, fmt.Errorf("importer: %v", err)
 	}
 	return c, rep, nil
+}
+
+// noneKept is the error for a layer the user gave of which nothing is kept.
+func noneKept(file, what string, total int, rep *Report) error {
+	if total == 0 {
+		return fmt.Errorf("importer: %s: the layer has no features: give a layer with %s, or leave the flag out", file, what)
+	}
+	return fmt.Errorf("importer: %s: none of its %d features is kept as %s (%s): is it of the same city as the streets, with lon/lat in that order?",
+		file, total, what, rep.droppedFrom(file))
 }
 
 func isLine(g orb.Geometry) bool {
@@ -316,7 +459,7 @@ func streetDefaults(class string) (int, float64) {
 
 // importStreets splits lines into segments at shared vertices, maps their
 // tags, and keeps the largest connected piece of the graph.
-func importStreets(feats []Feature, file string, proj sim.Projection, rep *ImportReport) ([]sim.Node, []sim.Segment, error) {
+func importStreets(feats []Feature, file string, proj sim.Projection, rep *Report) ([]sim.Node, []sim.Segment, error) {
 	type key [2]float64
 	type line struct {
 		f   *Feature
@@ -433,7 +576,7 @@ func importStreets(feats []Feature, file string, proj sim.Projection, rep *Impor
 		}
 	}
 	if len(segs) == 0 {
-		return nil, nil, fmt.Errorf("maps: %s: no usable street segments", file)
+		return nil, nil, fmt.Errorf("importer: %s: no usable street segments", file)
 	}
 	// Keep the largest connected piece (ties: the one with the lowest node).
 	parent := make([]int, len(nodes))
@@ -474,6 +617,7 @@ func importStreets(feats []Feature, file string, proj sim.Projection, rep *Impor
 	var outNodes []sim.Node
 	var outSegs []sim.Segment
 	pieces := map[int]bool{}
+	keptFeats := map[*Feature]bool{}
 	for i, s := range segs {
 		if find(s.From) != best {
 			pieces[find(s.From)] = true
@@ -488,7 +632,9 @@ func importStreets(feats []Feature, file string, proj sim.Projection, rep *Impor
 			*n = keepNode[*n]
 		}
 		outSegs = append(outSegs, s)
+		keptFeats[segFeat[i]] = true
 	}
+	rep.Layers = append(rep.Layers, Layer{file, "streets", len(keptFeats), len(feats)})
 	if len(pieces) > 0 {
 		rep.impute("streets", "graph", fmt.Sprintf("kept the largest of %d connected pieces", len(pieces)+1))
 	}
@@ -506,18 +652,18 @@ var zoneProps = struct{ code, name, pop, hh, income, rent, rentM2 []string }{
 	rentM2: []string{"rent_eur_m2_month_2023", "rent_eur_m2_month_2022", "rent_eur_m2_month"},
 }
 
-func importZones(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *ImportReport) ([]sim.Zone, []orb.MultiPolygon, error) {
+func importZones(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *Report) ([]sim.Zone, []orb.MultiPolygon, error) {
 	var zones []sim.Zone
 	var polys []orb.MultiPolygon
 	for i := range feats {
 		f := &feats[i]
 		mp, ok := f.MultiPolygon()
 		if !ok {
-			return nil, nil, fmt.Errorf("maps: %s: %s is a %s: zones must be polygons", file, f.Name(), f.Geometry.GeoJSONType())
+			return nil, nil, fmt.Errorf("importer: %s: %s is a %s: zones must be polygons", file, f.Name(), f.Geometry.GeoJSONType())
 		}
 		name := f.Str(zoneProps.name...)
 		if name == "" {
-			return nil, nil, fmt.Errorf("maps: %s: %s has no name (property %s)", file, f.Name(), strings.Join(zoneProps.name, " or "))
+			return nil, nil, fmt.Errorf("importer: %s: %s has no name (property %s)", file, f.Name(), strings.Join(zoneProps.name, " or "))
 		}
 		xy := proj.ProjectGeometry(mp).(orb.MultiPolygon)
 		if !xy.Bound().Intersects(area) {
@@ -532,16 +678,53 @@ func importZones(feats []Feature, file string, proj sim.Projection, area orb.Bou
 		if z.Code == "" {
 			z.Code = fmt.Sprint(i)
 		}
-		z.Population, _ = f.Num(zoneProps.pop...)
-		z.Households, _ = f.Num(zoneProps.hh...)
-		z.IncomePerCapita, _ = f.Num(zoneProps.income...)
-		z.RentEurMonth, _ = f.Num(zoneProps.rent...)
-		z.RentEurM2, _ = f.Num(zoneProps.rentM2...)
+		for _, a := range []struct {
+			dst  *float64
+			keys []string
+		}{{&z.Population, zoneProps.pop}, {&z.Households, zoneProps.hh}, {&z.IncomePerCapita, zoneProps.income},
+			{&z.RentEurMonth, zoneProps.rent}, {&z.RentEurM2, zoneProps.rentM2}} {
+			v, err := zoneStat(f, a.keys)
+			if err != nil {
+				return nil, nil, fmt.Errorf("importer: %s: zone %s (%s): %v", file, quoteName(name), f.Name(), err)
+			}
+			*a.dst = v
+		}
 		z.Boundary = xy
 		zones = append(zones, z)
 		polys = append(polys, xy)
 	}
 	return zones, polys, nil
+}
+
+// zoneStat reads a zone statistic: the first of the keys that is present. A
+// value that cannot be a statistic (negative, not a number) is refused: the
+// import would otherwise compute with a guess the user never sees. Missing,
+// null or 0 gives 0, which finishZones fills in and reports by zone name.
+func zoneStat(f *Feature, keys []string) (float64, error) {
+	for _, k := range keys {
+		raw, ok := f.Props[k]
+		if !ok || raw == nil {
+			continue
+		}
+		v, ok := f.Num(k)
+		switch {
+		case !ok:
+			return 0, fmt.Errorf("%s = %s is not a number: fix the value or remove the property", k, quoteValue(raw))
+		case v < 0:
+			return 0, fmt.Errorf("%s = %s is negative: fix the value or remove the property", k, quoteValue(raw))
+		}
+		return v, nil
+	}
+	return 0, nil
+}
+
+// quoteName shows a name from an input file safely on a terminal: quoted,
+// control characters (ANSI escapes included) escaped, cut to 80 characters.
+func quoteName(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // validPolygons rejects empty, open or self-intersecting rings.
@@ -637,7 +820,7 @@ func inZone(polys []orb.MultiPolygon, p orb.Point) int {
 }
 
 func importBuildings(feats []Feature, file string, proj sim.Projection, area orb.Bound, zones []sim.Zone, zonePolys []orb.MultiPolygon,
-	ages []ageArea, rep *ImportReport) []sim.Building {
+	ages []ageArea, rep *Report) []sim.Building {
 	var out []sim.Building
 	flats := map[int]bool{}
 	for i := range feats {
@@ -678,9 +861,9 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 			continue
 		}
 		floors := 0
-		if v, ok := f.Num("building:levels", "levels", "floors"); ok && v >= 1 && v <= 200 {
+		if v, ok := f.checkedNum(file, "floor count from 1 to 200: floors filled in", 1, 200, rep, "building:levels", "levels", "floors"); ok {
 			floors = int(math.Round(v))
-		} else if h, ok := f.Num("height"); ok && h >= 2 && h <= 800 {
+		} else if h, ok := f.checkedNum(file, "height from 2 to 800 m: floors filled in", 2, 800, rep, "height"); ok {
 			floors = max(1, int(math.Round(h/3.2)))
 			rep.impute("buildings", "floors", "from height / 3.2 m")
 		}
@@ -701,7 +884,7 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 			}
 		}
 		b := sim.Building{Footprint: fp, Floors: floors, Use: use, Year: year, RoofArea: fa, Zone: zone}
-		if v, ok := f.Num("building:flats", "dwellings"); ok && v >= 0 && v < 10000 {
+		if v, ok := f.checkedNum(file, "dwelling count from 0 to 9999: dwellings filled in", 0, 9999, rep, "building:flats", "dwellings"); ok {
 			b.Dwellings = int(v)
 			flats[len(out)] = true
 		}
@@ -761,7 +944,7 @@ func importBuildings(feats []Feature, file string, proj sim.Projection, area orb
 // the other zones, and scales households and population to the dwellings
 // imported (a layer may cover only part of a zone). With no zone layer, one
 // zone holds every building.
-func finishZones(zones []sim.Zone, blds []sim.Building, file string, rep *ImportReport) ([]sim.Zone, []sim.Building) {
+func finishZones(zones []sim.Zone, blds []sim.Building, file string, rep *Report) ([]sim.Zone, []sim.Building) {
 	if len(zones) == 0 {
 		zones = []sim.Zone{{Code: "all", Name: "whole city", IncomePerCapita: 22994, RentEurMonth: 1193, RentEurM2: 16.22}}
 		rep.impute("zones", "statistics", "no zone layer: one zone with Barcelona's city-wide means")
@@ -792,13 +975,16 @@ func finishZones(zones []sim.Zone, blds []sim.Building, file string, rep *Import
 	}
 	fill := func(name string, get func(*sim.Zone) *float64, def float64) {
 		m := mean(func(z *sim.Zone) float64 { return *get(z) })
+		how := "missing or 0: mean of the other zones"
 		if m == 0 {
-			m = def
+			m, how = def, fmt.Sprintf("missing or 0 in every zone: Barcelona's %g", def)
 		}
 		for i := range zones {
 			if *get(&zones[i]) <= 0 && n[i] > 0 {
 				*get(&zones[i]) = m
-				rep.impute("zones", name, "mean of the other zones")
+				if file != "" {
+					rep.imputeNamed("zones", name, how, zones[i].Name)
+				}
 			}
 		}
 	}
@@ -819,6 +1005,8 @@ func finishZones(zones []sim.Zone, blds []sim.Building, file string, rep *Import
 		size := 2.42 // Barcelona's mean household size (Q)
 		if z.Households > 0 && z.Population > 0 {
 			size = z.Population / z.Households
+		} else if file != "" {
+			rep.imputeNamed("zones", "household size", "population or households missing or 0: Barcelona's 2.42", z.Name)
 		}
 		z.Households = dw[i] * occupancy
 		z.Population = z.Households * size
@@ -886,7 +1074,7 @@ func defaultHeadway(mode string) float64 {
 	return 10
 }
 
-func importStops(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *ImportReport) []sim.Stop {
+func importStops(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *Report) []sim.Stop {
 	var out []sim.Stop
 	for i := range feats {
 		f := &feats[i]
@@ -955,7 +1143,7 @@ func amenityKind(f *Feature) string {
 	return ""
 }
 
-func importAmenities(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *ImportReport) []sim.Amenity {
+func importAmenities(feats []Feature, file string, proj sim.Projection, area orb.Bound, rep *Report) []sim.Amenity {
 	var out []sim.Amenity
 	for i := range feats {
 		f := &feats[i]
@@ -998,4 +1186,41 @@ func importAmenities(feats []Feature, file string, proj sim.Projection, area orb
 		out = append(out, a)
 	}
 	return out
+}
+
+// checkedNum returns the first of the named properties that is present, when
+// it is a number from lo to hi. A value present but outside the range or not
+// a number is recorded in the report with the file, the feature and the
+// value, so that a person can check it; the caller fills the attribute in.
+func (f *Feature) checkedNum(file, want string, lo, hi float64, rep *Report, keys ...string) (float64, bool) {
+	for _, k := range keys {
+		raw, ok := f.Props[k]
+		if !ok || raw == nil {
+			continue
+		}
+		if v, ok := f.Num(k); ok && v >= lo && v <= hi {
+			return v, true
+		}
+		rep.reject(file, k+" not a "+want, fmt.Sprintf("%s: %s = %s", f.Name(), k, quoteValue(raw)))
+		return 0, false
+	}
+	return 0, false
+}
+
+// quoteValue shows a property value as it was in the file, cut to 40 characters.
+func quoteValue(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = strconv.Quote(x)
+	case float64:
+		s = strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		b, _ := json.Marshal(x)
+		s = string(b)
+	}
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:39]) + "…"
+	}
+	return s
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/barri-city/barri/server"
+	"github.com/barri-city/barri/server/store"
+	"github.com/barri-city/barri/workshop"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--addr 127.0.0.1:8080] [--data ./barri-data] [flags]", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	data := fs.String("data", "./barri-data", "directory of the workshop database (SQLite, WAL)")
+	public := fs.String("url", "", "public base URL for the links handed out (default http://ADDR)")
+	cities := fs.String("cities", "eixample", "comma-separated cities workshops may use")
+	workers := fs.Int("workers", 2, "proposal evaluation workers")
+	logLevel := fs.String("log", "info", "log level: debug, info, warn, error")
+	demo := fs.Bool("demo", false, "create a demo workshop and print its facilitator link")
+	var origins stringList
+	fs.Var(&origins, "origin", "extra allowed WebSocket Origin host pattern (repeatable), e.g. barri.example.org")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return badInput("serve takes no arguments, got %q", pos[0])
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return badInput("serve: --log %q: use debug, info, warn or error", *logLevel)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return badInput("serve: --addr %s: %v", *addr, err)
+	}
+	base := *public
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	var srvRef atomic.Pointer[server.Server]
+	st, err := store.Open(filepath.Join(*data, "barri.db"), store.Options{OnCommit: func(d time.Duration, n int) {
+		if s := srvRef.Load(); s != nil {
+			s.ObserveCommit(d.Seconds(), n)
+		}
+	}})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := server.New(server.Config{Store: st, BaseURL: base, Cities: strings.Split(*cities, ","),
+		Origins: origins, Workers: *workers, Logger: logger})
+	if err != nil {
+		st.Close()
+		ln.Close()
+		return err
+	}
+	srvRef.Store(srv)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+
+	fmt.Fprintf(stdout, "barri serve: %s (data in %s)\n", base, *data)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	if *demo {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		w, err := server.CreateWorkshop(ctx, nil, "http://"+ln.Addr().String(), server.CreateRequest{
+			Title: "Taller de demostració", City: strings.Split(*cities, ",")[0], Voting: workshop.Voting{Rule: workshop.RuleDots, Dots: 3}})
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "barri serve: demo workshop: %v\n", err)
+		} else {
+			fmt.Fprintf(stdout, "demo workshop %s: facilitator %s\n  participants join with code %s at %s\n  projector %s\n",
+				w.ID, w.FacilitatorURL, w.Code, w.JoinURL, w.ProjectorURL)
+		}
+	}
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sig)
+	select {
+	case err := <-served:
+		srv.Close()
+		st.Close()
+		return fmt.Errorf("serve: %v", err)
+	case s := <-sig:
+		logger.Info("shutting down", "signal", s.String())
+	}
+	// Stop accepting, let plain requests finish, then let every hub store
+	// what it holds and close its sockets with a reason; then the store.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		logger.Warn("shutdown", "err", err)
+	}
+	srv.Close()
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("serve: closing the store: %v", err)
+	}
+	fmt.Fprintln(stdout, "barri serve: stopped")
+	return nil
+}
+
+func cmdVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", "verify LOG.json...", stderr)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return badInput("verify: name an exported log.json")
+	}
+	for _, path := range pos {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return badInput("verify: %v", err)
+		}
+		id, st, err := workshop.VerifyLog(data)
+		if err != nil {
+			return badInput("%s: %v", path, err)
+		}
+		fmt.Fprintf(stdout, "%s: workshop %s: %d events verify (hash chain and rules); phase %s, %d participants, %d proposals\n",
+			path, id, st.Seq, st.Phase, len(st.Participants()), len(st.Proposals()))
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/barri-city/barri/server/store"
+	"github.com/barri-city/barri/workshop"
+)
+
+func comments(t *testing.T, c *Client, proposal string, n int) *workshop.ServerMessage {
+	t.Helper()
+	var last *workshop.ServerMessage
+	for i := 0; i < n; i++ {
+		last = ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: proposal, Text: "comentari"})
+	}
+	return last
+}
+
+func fastLimits(c *Config) {
+	c.ActorRate, c.ActorBurst, c.MsgRate, c.MsgBurst = rate.Inf, 1000, rate.Inf, 1000
+}
+
+func TestResumeSendsOnlyWhatWasMissed(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, fastLimits)
+	st := f.bo.State()
+	f.bo.Close()
+	seqBefore := st.Seq
+	last := comments(t, f.ana, f.pAna, 5)
+	c, err := Dial(ctxT(t), f.ts.url, f.w.ID, f.boJ.Token, DialOptions{State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	dup, gaps, snaps := c.Stats()
+	if dup != 0 || gaps != 0 || snaps != 0 {
+		t.Fatalf("resume from %d: %d duplicates, %d gaps, %d snapshots; want none", seqBefore, dup, gaps, snaps)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.boJ.Token)
+	if !reflect.DeepEqual(c.View(), v) {
+		t.Fatalf("resumed state differs from the server's")
+	}
+}
+
+func TestFarBehindGetsASnapshot(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 10 })
+	st := f.bo.State()
+	f.bo.Close()
+	last := comments(t, f.ana, f.pAna, 30)
+	c, err := Dial(ctxT(t), f.ts.url, f.w.ID, f.boJ.Token, DialOptions{State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, snaps := c.Stats(); snaps != 1 {
+		t.Fatalf("%d snapshots, want 1", snaps)
+	}
+	// The snapshot's replica goes on applying events.
+	more := comments(t, f.ana, f.pAna, 2)
+	if err := c.WaitSeq(ctxT(t), more.Seq); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.boJ.Token)
+	if !reflect.DeepEqual(c.View(), v) {
+		t.Fatalf("state after a snapshot differs from the server's")
+	}
+}
+
+func TestRetriedCommandAppliedOnce(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleApproval}, nil)
+	m := workshop.ClientMessage{Type: "comment", Cid: "retry-1", Proposal: f.pBo, Text: "una vegada"}
+	first := ok(t, f.ana, m)
+	again := ok(t, f.ana, m)
+	other := f.ts.dial(f.w.ID, f.anaJ.Token) // as after a reconnect
+	third := ok(t, other, m)
+	if again.Seq != first.Seq || third.Seq != first.Seq {
+		t.Fatalf("acks %d, %d, %d: a retried command must get its first ack", first.Seq, again.Seq, third.Seq)
+	}
+	// A propose retried while it is being evaluated gets the same ack.
+	p := workshop.ClientMessage{Type: "propose", Cid: "retry-2", Name: sp("Dues vegades"), Edits: json.RawMessage(solarEsquerra)}
+	data, _ := json.Marshal(&p)
+	f.ana.WriteRaw(ctxT(t), websocket.MessageText, data) // the answer goes to the Do below
+	r := ok(t, f.ana, p)
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+	n := 0
+	for _, q := range v.Proposals {
+		if q.Name == "Dues vegades" {
+			n++
+			if q.ID != r.Proposal {
+				t.Fatalf("ack names %s, the state %s", r.Proposal, q.ID)
+			}
+		}
+	}
+	if n != 1 || len(v.Proposals[1].Comments) != 1 {
+		t.Fatalf("%d proposals and %d comments from retried commands, want 1 and 1", n, len(v.Proposals[1].Comments))
+	}
+}
+
+// TestSlowClientIsDropped: a client that does not drain its queue is
+// dropped when the queue is full; the hub never waits for it, and others
+// keep receiving.
+func TestSlowClientIsDropped(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleApproval}, func(c *Config) { fastLimits(c); c.ClientQueue = 16 })
+	h, err := f.ts.srv.hub(context.Background(), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client whose writer never runs: its queue only fills.
+	slow := newClient(nil, f.boJ.Participant, rate.NewLimiter(1, 1))
+	reply := make(chan error, 1)
+	h.send(&msgHello{c: slow, since: h.st.Seq, reply: reply})
+	if err := <-reply; err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	last := comments(t, f.ana, f.pAna, 40)
+	if err := f.bo.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	slow.mu.Lock()
+	closed, code := slow.closed, slow.code
+	slow.mu.Unlock()
+	if !closed || code != websocket.StatusPolicyViolation {
+		t.Fatalf("slow client: closed %v with %v, want dropped with 1008", closed, code)
+	}
+	t.Logf("40 commands with a stuck client took %v", time.Since(start))
+}
+
+func TestRestartKeepsEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "barri.db")
+	open := func() (*store.SQLite, *Server, *httptest.Server) {
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, _ := New(Config{Store: st})
+		hs := httptest.NewServer(srv.Handler())
+		return st, srv, hs
+	}
+	st, srv, hs := open()
+	w, err := CreateWorkshop(ctxT(t), nil, hs.URL, CreateRequest{Title: "T", City: "eixample", Voting: workshop.Voting{Rule: "single"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, "Marta")
+	fac, _ := Dial(ctxT(t), hs.URL, w.ID, w.FacilitatorToken, DialOptions{})
+	ok(t, fac, workshop.ClientMessage{Type: "phase", Phase: workshop.PhasePropose})
+	ana, _ := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{})
+	ok(t, ana, workshop.ClientMessage{Type: "propose", Cid: "p", Name: sp("P"), Edits: json.RawMessage(busStop)})
+	before, _ := GetState(ctxT(t), nil, hs.URL, w.ID, j.Token)
+	hs.CloseClientConnections()
+	hs.Close()
+	srv.Close()
+	st.Close()
+
+	st, srv, hs = open()
+	defer func() { hs.Close(); srv.Close(); st.Close() }()
+	after, err := GetState(ctxT(t), nil, hs.URL, w.ID, j.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("state after restart differs")
+	}
+	ana, err = Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ana.Close()
+	r := ok(t, ana, workshop.ClientMessage{Type: "propose", Cid: "p", Name: sp("P"), Edits: json.RawMessage(busStop)})
+	if r.Seq != before.Seq { // the retried propose is the last event
+		t.Fatalf("retried propose after restart acked at %d, want %d", r.Seq, before.Seq)
+	}
+	ok(t, ana, workshop.ClientMessage{Type: "erase_name", Cid: "e"})
+	log, err := srv.ExportLog(ctxT(t), w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := workshop.VerifyLog(log); err != nil {
+		t.Fatalf("log after restart and erasure: %v", err)
+	}
+	v, _ := GetState(ctxT(t), nil, hs.URL, w.ID, w.FacilitatorToken)
+	if v.Participants[0].Name != "" || v.Participants[0].NameHash == "" {
+		t.Fatalf("after erasure: %+v", v.Participants[0])
+	}
+	// The name is gone from the database, not only from the state.
+	db, _ := sql.Open("sqlite", path)
+	defer db.Close()
+	var n int
+	db.QueryRow("SELECT count(*) FROM names WHERE name = 'Marta'").Scan(&n)
+	if n != 0 {
+		t.Fatalf("the erased name is still stored")
+	}
+}
+
+func TestTamperedStoreIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "barri.db")
+	st, _ := store.Open(path, store.Options{})
+	srv, _ := New(Config{Store: st})
+	hs := httptest.NewServer(srv.Handler())
+	w, err := CreateWorkshop(ctxT(t), nil, hs.URL, CreateRequest{Title: "Original", City: "eixample", Voting: workshop.Voting{Rule: "single"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Close()
+	srv.Close()
+	st.Close()
+	db, _ := sql.Open("sqlite", path)
+	if _, err := db.Exec("UPDATE events SET body = replace(body, 'Original', 'Changed!')"); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Fatalf("an update of the events table: %v, want refused as append-only", err)
+	}
+	db.Exec("DROP TRIGGER events_append_only_update")
+	db.Exec("UPDATE events SET body = CAST(replace(CAST(body AS TEXT), 'Original', 'Changed!') AS BLOB)")
+	db.Close()
+	st, _ = store.Open(path, store.Options{})
+	defer st.Close()
+	srv, _ = New(Config{Store: st})
+	defer srv.Close()
+	if _, err := srv.hub(context.Background(), w.ID); err == nil || !strings.Contains(err.Error(), "event 1 breaks the hash chain") {
+		t.Fatalf("loading a tampered workshop: %v", err)
+	}
+}
+
+func TestShutdownClosesWithAReason(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	f.ts.srv.Close()
+	<-f.ana.Done()
+	if code := websocket.CloseStatus(f.ana.Err()); code != websocket.StatusGoingAway {
+		t.Fatalf("close status %v (%v), want 1001 going away", code, f.ana.Err())
+	}
+	if _, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, "Late"); apiStatus(err) != 503 {
+		t.Fatalf("join while closing: %v, want 503", err)
+	}
+}
+
+// TestFastStartFromSnapshot: a restarted server starts a workshop from its
+// latest snapshot and the events after it, with the same state, the same
+// exactly-once memory, names from beside the log, and a log that verifies.
+func TestFastStartFromSnapshot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "barri.db")
+	open := func() (*store.SQLite, *Server, *httptest.Server) {
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, _ := New(Config{Store: st, SnapshotEvery: 5, ActorRate: rate.Inf, ActorBurst: 100})
+		return st, srv, httptest.NewServer(srv.Handler())
+	}
+	st, srv, hs := open()
+	w, _ := CreateWorkshop(ctxT(t), nil, hs.URL, CreateRequest{Title: "T", City: "eixample", Voting: workshop.Voting{Rule: "approval"}})
+	j, _ := JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, "Marta")
+	fac, _ := Dial(ctxT(t), hs.URL, w.ID, w.FacilitatorToken, DialOptions{})
+	ok(t, fac, workshop.ClientMessage{Type: "phase", Phase: workshop.PhasePropose})
+	ana, _ := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{})
+	p := ok(t, ana, workshop.ClientMessage{Type: "propose", Cid: "first", Name: sp("P"), Edits: json.RawMessage(busStop)})
+	early := ana.State().View()
+	last := comments(t, ana, p.Proposal, 12)
+	before, _ := GetState(ctxT(t), nil, hs.URL, w.ID, j.Token)
+	hs.CloseClientConnections()
+	hs.Close()
+	srv.Close()
+	st.Close()
+
+	st, srv, hs = open()
+	defer func() { hs.Close(); srv.Close(); st.Close() }()
+	h, err := srv.hub(ctxT(t), w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.first <= 1 {
+		t.Fatalf("the hub replayed the whole log (first event %d): no snapshot used", h.first)
+	}
+	after, _ := GetState(ctxT(t), nil, hs.URL, w.ID, j.Token)
+	if !reflect.DeepEqual(before, after) || after.Participants[0].Name != "Marta" {
+		t.Fatalf("state after a fast start differs")
+	}
+	c, err := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{State: mustState(t, early)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if r := ok(t, c, workshop.ClientMessage{Type: "propose", Cid: "first", Name: sp("P"), Edits: json.RawMessage(busStop)}); r.Seq != p.Seq {
+		t.Fatalf("a command retried across a fast start acked at %d, want %d", r.Seq, p.Seq)
+	}
+	if err := c.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, c, workshop.ClientMessage{Type: "erase_name", Cid: "erase"})
+	log, _ := srv.ExportLog(ctxT(t), w.ID)
+	if _, _, err := workshop.VerifyLog(log); err != nil {
+		t.Fatal(err)
+	}
+	if seq, data, err := st.Snapshot(ctxT(t), w.ID); err != nil || strings.Contains(string(data), "Marta") {
+		t.Fatalf("snapshot at %d holds the display name (%v)", seq, err)
+	}
+}
+
+func mustState(t *testing.T, v *workshop.View) *workshop.State {
+	s, err := workshop.FromView(v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestIdleWorkshopUnloads: a workshop without clients leaves memory after
+// HubIdle and comes back, whole, at the next request.
+func TestIdleWorkshopUnloads(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { c.HubIdle = 20 * time.Millisecond })
+	before, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+	f.fac.Close()
+	f.ana.Close()
+	f.bo.Close()
+	loaded := func() bool {
+		f.ts.srv.mu.Lock()
+		defer f.ts.srv.mu.Unlock()
+		return f.ts.srv.hubs[f.w.ID] != nil
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for loaded() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if loaded() {
+		t.Fatalf("an idle workshop stayed loaded")
+	}
+	after, err := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+	if err != nil || !reflect.DeepEqual(before, after) {
+		t.Fatalf("state after reloading: %v", err)
+	}
+	// Joins and connections work on the reloaded workshop, while it keeps
+	// unloading between requests.
+	for i := 0; i < 5; i++ {
+		j := f.ts.join(f.w, "Nou")
+		c := f.ts.dial(f.w.ID, j.Token)
+		ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: f.pAna, Text: "torno"})
+		c.Close()
+		time.Sleep(30 * time.Millisecond)
+	}
+}

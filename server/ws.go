@@ -1,0 +1,227 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/barri-city/barri/workshop"
+)
+
+// helloTimeout bounds the wait for a client's hello.
+const helloTimeout = 10 * time.Second
+
+// maxStrikes is how many messages over its rate, or malformed, a
+// connection may send before it is closed as a flood.
+const maxStrikes = 20
+
+// serveWS is GET /ws/{id}: the live events of a workshop.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	h, err := s.hub(r.Context(), id)
+	if err != nil {
+		s.httpError(w, err)
+		return
+	}
+	// Origin: the server's own host, or one of the configured patterns.
+	// Accept refuses any other with 403 before upgrading.
+	cw := &corkWriter{ResponseWriter: w}
+	conn, err := websocket.Accept(cw, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.Origins})
+	if err != nil {
+		s.metrics.dropped.WithLabelValues("handshake").Inc()
+		return
+	}
+	conn.SetReadLimit(workshop.MaxMessageBytes)
+	defer conn.CloseNow()
+	ctx := r.Context()
+
+	hello, err := readHello(ctx, conn)
+	if err != nil {
+		closeWith(conn, err)
+		return
+	}
+	token := bearer(r)
+	if hello.Token != "" {
+		token = hello.Token
+	}
+	actor, err := s.authenticate(ctx, h, token)
+	if err != nil {
+		writeError(ctx, conn, "", "unauthorized", err.Error())
+		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
+		s.metrics.dropped.WithLabelValues("unauthorized").Inc()
+		return
+	}
+	c := newClient(conn, actor, rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst))
+	c.cork = cw.conn
+	var since int64
+	if hello.Since != nil {
+		since = *hello.Since
+	}
+	reply := make(chan error, 1)
+	if h, err = s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply}); err != nil {
+		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
+		return
+	}
+	if err := <-reply; err != nil {
+		writeError(ctx, conn, "", "unauthorized", err.Error())
+		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
+		return
+	}
+	s.log.Debug("connected", "workshop", id, "actor", actor)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.write(c)
+	}()
+	s.read(ctx, h, c)
+	h.send(&msgLeave{c: c})
+	<-done
+}
+
+func readHello(ctx context.Context, conn *websocket.Conn) (*workshop.ClientMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, helloTimeout)
+	defer cancel()
+	typ, data, err := conn.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.MessageText {
+		return nil, errBinary
+	}
+	m, err := workshop.DecodeClientMessage(data)
+	if err != nil {
+		return nil, err
+	}
+	if m.Type != "hello" {
+		return nil, errors.New("server: the first message must be hello")
+	}
+	return m, nil
+}
+
+var errBinary = errors.New("server: binary messages are not accepted: send JSON text")
+
+func closeWith(conn *websocket.Conn, err error) {
+	switch {
+	case errors.Is(err, errBinary):
+		conn.Close(websocket.StatusUnsupportedData, "binary messages are not accepted")
+	case websocket.CloseStatus(err) != -1:
+	default:
+		msg := err.Error()
+		if len(msg) > 120 {
+			msg = msg[:120]
+		}
+		conn.Close(websocket.StatusPolicyViolation, msg)
+	}
+}
+
+func writeError(ctx context.Context, conn *websocket.Conn, cid, code, message string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn.Write(ctx, websocket.MessageText, encode(&workshop.ServerMessage{Type: workshop.MsgError, Cid: cid, Code: code, Message: message}))
+}
+
+// read passes a client's commands to its hub until the connection ends.
+// A connection over its rate, or sending malformed messages, gets errors
+// and after maxStrikes of them is closed; a binary message closes it.
+func (s *Server) read(ctx context.Context, h *hub, c *client) {
+	strikes := 0
+	strike := func(cid, code, msg string) bool {
+		strikes++
+		if strikes > maxStrikes {
+			c.conn.Close(websocket.StatusPolicyViolation, "too many bad or excess messages")
+			s.metrics.dropped.WithLabelValues("flood").Inc()
+			return false
+		}
+		writeError(ctx, c.conn, cid, code, msg)
+		return true
+	}
+	for {
+		typ, data, err := c.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			c.conn.Close(websocket.StatusUnsupportedData, "binary messages are not accepted")
+			s.metrics.dropped.WithLabelValues("binary").Inc()
+			return
+		}
+		if !c.lim.Allow() {
+			if !strike("", "rate_limited", "server: too many messages on this connection: slow down") {
+				return
+			}
+			continue
+		}
+		m, err := workshop.DecodeClientMessage(data)
+		if err != nil {
+			if !strike("", workshop.CodeInvalid, err.Error()) {
+				return
+			}
+			continue
+		}
+		if m.Type == "hello" {
+			if !strike("", workshop.CodeInvalid, "server: hello was already received") {
+				return
+			}
+			continue
+		}
+		if c.role == workshop.RoleProjector {
+			writeError(ctx, c.conn, m.Cid, workshop.CodeForbidden, "server: the projector view is read-only")
+			continue
+		}
+		if !h.send(&msgCommand{c: c, m: m}) {
+			return
+		}
+	}
+}
+
+// write sends a client its queue, each write with a timeout; when the hub
+// shuts the client it closes the connection with the hub's reason. A
+// failed write closes the connection: the reader then tells the hub.
+func (s *Server) write(c *client) {
+	var buf []outMsg
+	for {
+		batch, closed := c.take(buf)
+		if closed {
+			c.mu.Lock()
+			code, reason := c.code, c.reason
+			c.mu.Unlock()
+			c.conn.Close(code, reason)
+			return
+		}
+		// Several messages go out in one write to the socket.
+		corked := len(batch) > 1 && c.cork != nil
+		if corked {
+			c.cork.cork()
+		}
+		for _, m := range batch {
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+			err := c.conn.Write(ctx, websocket.MessageText, m.data)
+			cancel()
+			if err != nil {
+				c.conn.CloseNow()
+				return
+			}
+		}
+		if corked {
+			if err := c.cork.uncork(s.cfg.WriteTimeout); err != nil {
+				c.conn.CloseNow()
+				return
+			}
+		}
+		now := time.Now()
+		for _, m := range batch {
+			if !m.at.IsZero() {
+				s.metrics.fanout.Observe(now.Sub(m.at).Seconds())
+			}
+		}
+		clear(batch)
+		buf = batch
+		if len(batch) == 0 {
+			<-c.wake
+		}
+	}
+}

@@ -1,0 +1,278 @@
+package workshop
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lossyServer is the authority of a workshop as the server is, without the
+// network: it decides commands with the rules, applies a retried cid once
+// (answering it with the same ack), and keeps the log; a client's
+// connection to it can drop, losing what was in flight both ways.
+type lossyServer struct {
+	w *session
+}
+
+// handle answers one command of actor: the messages the server sends
+// back, an ack or error followed by the event it made.
+func (s *lossyServer) handle(actor string, m ClientMessage) []*ServerMessage {
+	if d, ok := s.w.s.Done(actor, m.Cid); ok {
+		return []*ServerMessage{{Type: MsgAck, Cid: m.Cid, Seq: d.Seq, Proposal: d.Proposal}}
+	}
+	e, err := s.w.try(actor, *m.Command())
+	if err != nil {
+		return []*ServerMessage{ErrorMessage(m.Cid, err)}
+	}
+	return []*ServerMessage{{Type: MsgAck, Cid: m.Cid, Seq: e.Seq, Proposal: e.Proposal}, eventMsg(e)}
+}
+
+func eventMsg(e *Event) *ServerMessage { return &ServerMessage{Type: MsgEvent, Seq: e.Seq, Event: e} }
+
+// connect returns what the server sends after hello: the welcome and the
+// events since, or a snapshot when far behind.
+func (s *lossyServer) connect(actor string, hello ClientMessage, snapshotAfter int64) []*ServerMessage {
+	out := []*ServerMessage{{Type: MsgWelcome, Seq: s.w.s.Seq, Actor: actor, Role: s.w.s.RoleOf(actor).String()}}
+	since := *hello.Since
+	if s.w.s.Seq-since > snapshotAfter {
+		v := s.w.s.View()
+		return append(out, &ServerMessage{Type: MsgSnapshot, Seq: v.Seq, State: v})
+	}
+	for _, e := range s.w.log[since:] {
+		out = append(out, eventMsg(e))
+	}
+	return out
+}
+
+// TestReplicaConvergesOverALossyConnection: participants vote, comment and
+// propose while their connections drop at random (losing commands on the way
+// in and answers and events on the way out), and keep making commands while
+// offline. Every command made is applied exactly once, every one is
+// answered, and every replica ends equal to the server's state.
+func TestReplicaConvergesOverALossyConnection(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { replicaConverges(t, seed) })
+	}
+}
+
+func replicaConverges(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	w := newSession(t, Voting{Rule: RuleApproval})
+	srv := &lossyServer{w: w}
+	type client struct {
+		actor  string
+		r      *Replica
+		online bool
+		inbox  []*ServerMessage // what the server sent that has not arrived
+		made   map[string]bool  // cids made
+		answer map[string]int   // answers received per cid
+	}
+	var clients []*client
+	for i := range 4 {
+		c := &client{actor: w.join(fmt.Sprint("p", i)), r: NewReplica(fmt.Sprintf("c%d-", i)),
+			made: map[string]bool{}, answer: map[string]int{}}
+		clients = append(clients, c)
+	}
+	w.phase(PhasePropose)
+	p0 := w.propose(clients[0].actor, "first")
+	_ = p0
+	deliver := func(c *client, msgs ...*ServerMessage) {
+		for _, m := range msgs {
+			res, err := c.r.Receive(m)
+			if err == ErrResync {
+				c.r.Disconnected()
+				c.online, c.inbox = false, nil
+				return
+			}
+			if err != nil {
+				t.Fatalf("seed %d: %s: %v", seed, c.actor, err)
+			}
+			if res.Answer != nil {
+				c.answer[res.Answer.Cid]++
+			}
+			for _, out := range res.Send {
+				c.inbox = append(c.inbox, srv.handle(c.actor, out)...)
+			}
+		}
+	}
+	command := func(c *client) ClientMessage {
+		props := w.s.Proposals()
+		pick := props[rng.IntN(len(props))].ID
+		switch rng.IntN(4) {
+		case 0:
+			return ClientMessage{Type: "vote", Proposal: pick}
+		case 1:
+			return ClientMessage{Type: "unvote", Proposal: pick}
+		case 2:
+			return ClientMessage{Type: "comment", Proposal: pick, Text: fmt.Sprint("comment ", rng.IntN(1000))}
+		default:
+			name := fmt.Sprint("idea ", rng.IntN(1000))
+			return ClientMessage{Type: "propose", Name: &name, Edits: json.RawMessage(parkEdit)}
+		}
+	}
+	for step := 0; step < 400; step++ {
+		c := clients[rng.IntN(len(clients))]
+		if step == 200 {
+			w.phase(PhaseDiscuss)
+			w.phase(PhaseVote)
+			// Everyone's pending proposals will be refused now: answered all the same.
+		}
+		switch r := rng.IntN(10); {
+		case r < 3: // a command
+			cid, out := c.r.Send(command(c))
+			c.made[cid] = true
+			if c.online {
+				for _, m := range out {
+					if rng.IntN(8) == 0 { // the connection drops as it goes: lost
+						c.r.Disconnected()
+						c.online, c.inbox = false, nil
+						break
+					}
+					c.inbox = append(c.inbox, srv.handle(c.actor, m)...)
+				}
+			}
+		case r < 6: // something arrives
+			if c.online && len(c.inbox) > 0 {
+				m := c.inbox[0]
+				c.inbox = c.inbox[1:]
+				deliver(c, m)
+			}
+		case r < 7: // the connection drops
+			if c.online {
+				c.r.Disconnected()
+				c.online, c.inbox = false, nil
+				if c.r.Sync() != Offline {
+					t.Fatal("a disconnected replica does not say it is offline")
+				}
+			}
+		default: // reconnect; the server also sends the others' events
+			if !c.online {
+				c.online = true
+				deliver(c, srv.connect(c.actor, c.r.Hello("token"), int64(5+rng.IntN(30)))...)
+			} else {
+				for _, e := range w.log[c.r.Seq():] {
+					c.inbox = append(c.inbox, eventMsg(e))
+				}
+			}
+		}
+	}
+	// Everyone comes online and stays until caught up (twice round: the
+	// last commands of one are events the others must get).
+	for _, c := range append(clients, clients...) {
+		for i := 0; c.r.Sync() != InSync || c.r.Seq() != w.s.Seq; i++ {
+			if i > 50 {
+				t.Fatalf("seed %d: %s never gets in sync (%s, %d waiting)", seed, c.actor, c.r.Sync(), len(c.r.Outbox()))
+			}
+			if !c.online {
+				c.online = true
+				deliver(c, srv.connect(c.actor, c.r.Hello("token"), 1<<40)...)
+			}
+			for len(c.inbox) > 0 {
+				m := c.inbox[0]
+				c.inbox = c.inbox[1:]
+				deliver(c, m)
+			}
+			for _, e := range w.log[c.r.Seq():] {
+				deliver(c, eventMsg(e))
+			}
+		}
+	}
+	for _, c := range clients {
+		for cid := range c.made {
+			if c.answer[cid] != 1 {
+				t.Fatalf("seed %d: %s's command %s was answered %d times", seed, c.actor, cid, c.answer[cid])
+			}
+		}
+		applied := map[string]int{}
+		for _, e := range w.log {
+			if e.Actor == c.actor && strings.HasPrefix(e.Cid, c.r.prefix) {
+				applied[e.Cid]++
+			}
+		}
+		for cid, n := range applied {
+			if n != 1 || !c.made[cid] {
+				t.Fatalf("seed %d: %s's command %s applied %d times", seed, c.actor, cid, n)
+			}
+		}
+		if got, want := c.r.State().View(), w.s.View(); !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			wt, _ := json.Marshal(want)
+			t.Fatalf("seed %d: %s's replica differs from the server's state:\n%s\n%s", seed, c.actor, g, wt)
+		}
+	}
+}
+
+// TestReplicaOutboxSurvivesAReload: commands made offline are saved, a new
+// replica (a reloaded page) restores them, and they go with their cids once
+// the server welcomes it; new cids do not repeat them.
+func TestReplicaOutboxSurvivesAReload(t *testing.T) {
+	w := newSession(t, Voting{Rule: RuleSingle})
+	ana := w.join("Ana")
+	w.phase(PhasePropose)
+	srv := &lossyServer{w: w}
+	r := NewReplica("c-")
+	name := "Una plaça"
+	cid, out := r.Send(ClientMessage{Type: "propose", Name: &name, Edits: json.RawMessage(parkEdit)})
+	if len(out) != 0 || r.Sync() != Offline {
+		t.Fatalf("offline, Send returned %d messages to send (%s)", len(out), r.Sync())
+	}
+	saved, err := json.Marshal(r.Outbox())
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := r.Made()
+
+	var back []ClientMessage
+	if err := json.Unmarshal(saved, &back); err != nil {
+		t.Fatal(err)
+	}
+	r2 := NewReplica("c-")
+	r2.Restore(back, made)
+	var answers []*Answer
+	queue := srv.connect(ana, r2.Hello("t"), 100) // the server's messages, in the order it sends them
+	for len(queue) > 0 {
+		res, err := r2.Receive(queue[0])
+		queue = queue[1:]
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Answer != nil {
+			answers = append(answers, res.Answer)
+		}
+		for _, out := range res.Send {
+			queue = append(queue, srv.handle(ana, out)...)
+		}
+	}
+	if len(answers) != 1 || answers[0].Cid != cid || answers[0].Err != nil || answers[0].Proposal == "" {
+		t.Fatalf("answers %+v, want the ack of %s with its proposal", answers, cid)
+	}
+	if r2.Sync() != InSync {
+		t.Fatalf("after the ack and the event: %s", r2.Sync())
+	}
+	if c2, _ := r2.Send(ClientMessage{Type: "comment", Proposal: answers[0].Proposal, Text: "bé"}); c2 == cid {
+		t.Fatal("a restored replica made a cid it had made before the reload")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		attempt  int
+		jitter   float64
+		min, max time.Duration
+	}{
+		{0, 0, 500 * time.Millisecond, 500 * time.Millisecond},
+		{1, 0, time.Second, time.Second},
+		{3, 0.999, 4 * time.Second, 6 * time.Second},
+		{10, 0, 30 * time.Second, 30 * time.Second},
+		{1000, 1, 45 * time.Second, 45 * time.Second},
+		{2, -5, 2 * time.Second, 2 * time.Second},
+	} {
+		if d := Backoff(tc.attempt, tc.jitter); d < tc.min || d > tc.max {
+			t.Errorf("Backoff(%d, %v) = %v, want %v..%v", tc.attempt, tc.jitter, d, tc.min, tc.max)
+		}
+	}
+}

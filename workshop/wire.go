@@ -1,0 +1,162 @@
+package workshop
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// MaxMessageBytes bounds one WebSocket message from a client.
+const MaxMessageBytes = 256 << 10
+
+// ClientMessage is a message from a client (DESIGN.md §6): first
+// {"type": "hello", "token"?, "since"}, then commands, each with a cid.
+type ClientMessage struct {
+	Type        string          `json:"type"`
+	Token       string          `json:"token,omitempty"`
+	Since       *int64          `json:"since,omitempty"`
+	Cid         string          `json:"cid,omitempty"`
+	Name        *string         `json:"name,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Edits       json.RawMessage `json:"edits,omitempty"`
+	Proposal    string          `json:"proposal,omitempty"`
+	Text        string          `json:"text,omitempty"`
+	Dots        int             `json:"dots,omitempty"`
+	Phase       Phase           `json:"phase,omitempty"`
+	Seconds     *int            `json:"seconds,omitempty"`
+	Locked      *bool           `json:"locked,omitempty"`
+}
+
+// Command returns the command a client message carries.
+func (m *ClientMessage) Command() *Command {
+	return &Command{Type: m.Type, Cid: m.Cid, Name: m.Name, Description: m.Description, Edits: m.Edits,
+		Proposal: m.Proposal, Text: m.Text, Dots: m.Dots, Phase: m.Phase, Seconds: m.Seconds, Locked: m.Locked}
+}
+
+// wsCommands are the commands a client may send over the WebSocket (join
+// goes through POST /api/join).
+var wsCommands = map[string]bool{"leave": true, "propose": true, "update": true, "withdraw": true, "comment": true,
+	"vote": true, "unvote": true, "phase": true, "spotlight": true, "timer": true, "lock": true, "erase_name": true}
+
+// DecodeClientMessage reads one client message strictly: at most
+// MaxMessageBytes, one JSON object of known fields, a known type, and for
+// a command a cid of 1 to MaxCid bytes. It checks the shape only; the rules
+// are for Decide.
+func DecodeClientMessage(data []byte) (*ClientMessage, error) {
+	if len(data) > MaxMessageBytes {
+		return nil, fmt.Errorf("workshop: message of %d bytes, more than the %d allowed", len(data), MaxMessageBytes)
+	}
+	if !utf8.Valid(data) {
+		return nil, errors.New("workshop: message is not UTF-8 text")
+	}
+	var m ClientMessage
+	if err := decodeStrict(data, &m); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Type == "hello":
+		if m.Cid != "" {
+			return nil, errors.New("workshop: hello takes no \"cid\"")
+		}
+		if m.Since != nil && *m.Since < 0 {
+			return nil, fmt.Errorf("workshop: hello: \"since\" is %d, not a sequence number", *m.Since)
+		}
+	case wsCommands[m.Type]:
+		if m.Cid == "" || len(m.Cid) > MaxCid {
+			return nil, fmt.Errorf("workshop: %s needs a \"cid\" of 1 to %d bytes", m.Type, MaxCid)
+		}
+		if m.Token != "" || m.Since != nil {
+			return nil, fmt.Errorf("workshop: %s takes no \"token\" or \"since\" (they belong to hello)", m.Type)
+		}
+		if m.Dots < 0 || m.Dots > MaxDots {
+			return nil, fmt.Errorf("workshop: \"dots\" must be from 1 to %d", MaxDots)
+		}
+	case m.Type == "":
+		return nil, errors.New("workshop: message has no \"type\"")
+	default:
+		return nil, fmt.Errorf("workshop: unknown message type %q", m.Type)
+	}
+	return &m, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("workshop: malformed message: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("workshop: malformed message: data after the JSON object")
+	}
+	return nil
+}
+
+// Server message types.
+const (
+	MsgWelcome  = "welcome"
+	MsgAck      = "ack"
+	MsgError    = "error"
+	MsgEvent    = "event"
+	MsgSnapshot = "snapshot"
+)
+
+// ServerMessage is a message from the server: welcome (after hello: who
+// you are and the workshop's last sequence number), ack, error, event, or
+// snapshot.
+type ServerMessage struct {
+	Type     string `json:"type"`
+	Cid      string `json:"cid,omitempty"`
+	Seq      int64  `json:"seq,omitempty"`
+	Proposal string `json:"proposal,omitempty"`
+	Code     string `json:"code,omitempty"`
+	Message  string `json:"message,omitempty"`
+	Edit     *int   `json:"edit,omitempty"`
+	Field    string `json:"field,omitempty"`
+	Event    *Event `json:"event,omitempty"`
+	Stored   int64  `json:"stored,omitempty"` // of an event: when it became durable, microseconds since 1970
+	State    *View  `json:"state,omitempty"`
+	Actor    string `json:"actor,omitempty"`
+	Role     string `json:"role,omitempty"`
+}
+
+// ErrorMessage returns the error message answering command cid: a
+// RuleError gives its code (and edit and field); any other error is
+// CodeInvalid.
+func ErrorMessage(cid string, err error) *ServerMessage {
+	m := &ServerMessage{Type: MsgError, Cid: cid, Code: CodeInvalid, Message: err.Error()}
+	var re *RuleError
+	if errors.As(err, &re) {
+		m.Code = re.Code
+		if re.Code == CodeInvalidEdit {
+			i := re.Edit
+			m.Edit, m.Field = &i, re.Field
+		}
+	}
+	return m
+}
+
+// DecodeServerMessage reads one server message (for clients: the browser
+// and barri loadtest). Unknown fields are allowed, for newer servers.
+func DecodeServerMessage(data []byte) (*ServerMessage, error) {
+	var m ServerMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("workshop: malformed server message: %v", err)
+	}
+	switch m.Type {
+	case MsgWelcome, MsgAck, MsgError:
+	case MsgEvent:
+		if m.Event == nil || m.Event.Seq != m.Seq || m.Seq < 1 {
+			return nil, fmt.Errorf("workshop: event message without its event or with a mismatched seq %d", m.Seq)
+		}
+	case MsgSnapshot:
+		if m.State == nil || m.State.Seq != m.Seq {
+			return nil, fmt.Errorf("workshop: snapshot message without its state or with a mismatched seq %d", m.Seq)
+		}
+	default:
+		return nil, fmt.Errorf("workshop: unknown server message type %q", m.Type)
+	}
+	return &m, nil
+}
