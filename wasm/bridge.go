@@ -31,6 +31,14 @@ func (a *app) stateJSON() string {
 		D    string `json:"d"`
 		Sign int    `json:"sign"`
 	}
+	// group is one group of the equity lens: the change of each headline
+	// indicator, and how many got better and worse (as barri run counts).
+	type group struct {
+		G      string   `json:"g"`
+		D      []string `json:"d"`
+		Better int      `json:"better"`
+		Worse  int      `json:"worse"`
+	}
 	type zone struct {
 		Code string      `json:"code"`
 		Name string      `json:"name"`
@@ -45,6 +53,7 @@ func (a *app) stateJSON() string {
 		City    []row      `json:"city"`
 		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
+		Groups  []group    `json:"groups"`
 	}{Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
 		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}}
 	if out.Edits == nil {
@@ -53,6 +62,19 @@ func (a *app) stateJSON() string {
 	for _, k := range keys {
 		d := proposal.FmtValue(r.Delta.Get(k))
 		out.City = append(out.City, row{k, proposal.FmtValue(r.Baseline.City.Get(k)), proposal.FmtValue(r.Scenario.City.Get(k)), d, proposal.PrintedSign(d)})
+	}
+	for _, g := range sim.GroupKeys() {
+		gr := group{G: g}
+		for _, h := range headline {
+			d := r.GroupDelta.Get(g, h.key)
+			gr.D = append(gr.D, proposal.FmtValue(d))
+			if d != 0 && (d < 0) == h.lowerBetter {
+				gr.Better++
+			} else if d != 0 {
+				gr.Worse++
+			}
+		}
+		out.Groups = append(out.Groups, gr)
 	}
 	for zi := range r.Scenario.Zones {
 		z := zone{Code: r.Scenario.Zones[zi].Code, Name: r.Scenario.Zones[zi].Name}
@@ -68,6 +90,20 @@ func (a *app) stateJSON() string {
 		return `{"error":"` + err.Error() + `"}`
 	}
 	return string(data)
+}
+
+// headline are the group indicators of the "who gains, who loses" table,
+// as barri run prints it, each with whether a fall is a gain.
+var headline = []struct {
+	key         string
+	lowerBetter bool
+}{
+	{"housing.rent_burden_share", true},
+	{"housing.displacement_risk", true},
+	{"energy.poverty_share", true},
+	{"mobility.share.car", true},
+	{"mobility.mean_trip_min", true},
+	{"access.15min_share", false},
 }
 
 // catalog lists what the list editor offers: barris, streets, blocks,
@@ -98,6 +134,7 @@ func (a *app) catalog() string {
 		Params     []param  `json:"params"`
 		Indicators []string `json:"indicators"`
 		Ops        []string `json:"ops"`
+		Headline   []string `json:"headline"`
 	}
 	for i, z := range a.city.Zones {
 		out.Zones = append(out.Zones, zone{i, z.Code, z.Name})
@@ -121,6 +158,9 @@ func (a *app) catalog() string {
 	}
 	out.Indicators = sim.IndicatorKeys()
 	out.Ops = sim.Ops
+	for _, h := range headline {
+		out.Headline = append(out.Headline, h.key)
+	}
 	data, _ := json.Marshal(out)
 	return string(data)
 }
@@ -162,7 +202,34 @@ func (a *app) applyEdit(data []byte) error {
 	}
 	a.lastOp = e.Op
 	a.afterChange()
+	a.outline(&e)
 	return nil
+}
+
+// outline marks on the map the area of the edit just applied (or the
+// streets it picked), so the resident sees where the change is.
+func (a *app) outline(e *sim.Edit) {
+	a.g.highlight = nil
+	if len(e.Area) > 0 {
+		if mp, err := sim.ParseArea(e.Area); err == nil {
+			for _, p := range mp {
+				if len(p) > 0 {
+					r := make([]orb.Point, len(p[0]))
+					for i, q := range p[0] {
+						r[i] = a.city.Proj.ToXY(q)
+					}
+					a.g.highlight = append(a.g.highlight, r)
+				}
+			}
+		}
+	}
+	if e.Streets != nil {
+		for _, id := range e.Streets.IDs {
+			if id >= 0 && id < len(a.city.Segments) {
+				a.g.highlight = append(a.g.highlight, a.city.Segments[id].Geometry)
+			}
+		}
+	}
 }
 
 // polygonDone builds the edit of the current polygon tool from the page's
@@ -322,6 +389,7 @@ func (a *app) register() {
 			if err == nil {
 				a.lastOp = "undo"
 				a.afterChange()
+				a.g.highlight = nil
 			}
 			return result(err)
 		},
@@ -330,6 +398,9 @@ func (a *app) register() {
 			if err == nil {
 				a.lastOp = "redo"
 				a.afterChange()
+				if ed := a.s.Edits(); len(ed) > 0 {
+					a.outline(&ed[len(ed)-1])
+				}
 			}
 			return result(err)
 		},

@@ -261,6 +261,7 @@
       tb.appendChild(tr);
     }
     renderZones();
+    renderGroups();
     showError('');
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
       const end = performance.now();
@@ -314,6 +315,47 @@
       th.textContent = z.name;
       const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
       tr.append(th, numCell(b, 'base'), numCell(s, 'prop'), changeCell(k, d, sign));
+      tb.appendChild(tr);
+    }
+  }
+
+  // renderGroups fills "who gains, who loses": a row per group, the change of
+  // each headline indicator (with its word), and the count of better / worse.
+  function renderGroups() {
+    if (!state || !catalog || !state.groups) return;
+    const head = $('#eq-table thead tr');
+    head.textContent = '';
+    const th0 = document.createElement('th');
+    th0.scope = 'col';
+    th0.textContent = t('eq.group');
+    head.appendChild(th0);
+    for (const k of catalog.headline) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = t('eq.col.' + k);
+      head.appendChild(th);
+    }
+    const thc = document.createElement('th');
+    thc.scope = 'col';
+    thc.textContent = t('eq.count');
+    head.appendChild(thc);
+    const tb = $('#eq-table tbody');
+    tb.textContent = '';
+    for (const g of state.groups) {
+      const tr = document.createElement('tr');
+      tr.dataset.group = g.g;
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = t('group.' + g.g);
+      tr.appendChild(th);
+      g.d.forEach((d, i) => {
+        const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
+        tr.appendChild(changeCell(catalog.headline[i], d, sign));
+      });
+      const td = document.createElement('td');
+      td.className = 'num count';
+      td.textContent = t('eq.countValue', { b: g.better, w: g.worse });
+      tr.appendChild(td);
       tb.appendChild(tr);
     }
   }
