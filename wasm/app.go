@@ -8,7 +8,6 @@ import (
 	"image/color"
 	"math"
 	"slices"
-	"strings"
 	"syscall/js"
 
 	"github.com/paulmach/orb"
@@ -239,7 +238,7 @@ func (a *app) afterChange() {
 			all = true
 		}
 	}
-	if strings.HasPrefix(l.name, "car_share") || l.name == "access15" || l.name == "rent_burden" {
+	if l.perZone {
 		all = true // a barri's value colours all its buildings
 	}
 	ch := a.s.Changed()

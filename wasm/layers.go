@@ -17,6 +17,7 @@ type layer struct {
 	name    string // the key the page translates: "layer.<name>"
 	unit    string
 	streets bool // coloured streets (else coloured buildings)
+	perZone bool // a barri's value colours all its buildings
 	pal     palette
 	// value returns the layer's value for element i of report r, NaN where
 	// it has none (a building without dwellings has no rent).
@@ -65,9 +66,9 @@ var layers = []layer{
 		}
 		return r.Streets[i].VC
 	}},
-	{name: "car_share", unit: "", pal: viridis, value: zoneValue("mobility.share.car")},
-	{name: "access15", unit: "", pal: viridis, value: zoneValue("access.15min_share")},
-	{name: "rent_burden", unit: "", pal: viridis, value: zoneValue("housing.rent_burden_share")},
+	{name: "car_share", unit: "", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
+	{name: "access15", unit: "", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
+	{name: "rent_burden", unit: "", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
 }
 
 // zoneValue colours each building by an indicator of its barri.
