@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"syscall/js"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -30,6 +31,9 @@ type app struct {
 	sc       scale
 	baseVals []float64 // the layer's baseline value per element
 	lastOp   string
+	// The last change's timing: its start, and the core's share (ms).
+	opStart time.Time
+	coreMs  float64
 }
 
 // block is one block of the Cerdà grid: its box in grid axes (metres,

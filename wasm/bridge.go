@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -50,12 +51,14 @@ func (a *app) stateJSON() string {
 		Undo    bool       `json:"undo"`
 		Redo    bool       `json:"redo"`
 		LastOp  string     `json:"lastOp"`
+		CoreMs  float64    `json:"coreMs"` // the core's apply, undo or redo
+		GoMs    float64    `json:"goMs"`   // all of Go's work for the change, this JSON included
 		City    []row      `json:"city"`
 		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
 		Groups  []group    `json:"groups"`
 	}{Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
-		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}}
+		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}, CoreMs: a.coreMs}
 	if out.Edits == nil {
 		out.Edits = []sim.Edit{}
 	}
@@ -85,11 +88,22 @@ func (a *app) stateJSON() string {
 		}
 		out.Zones = append(out.Zones, z)
 	}
+	if !a.opStart.IsZero() {
+		out.GoMs = float64(time.Since(a.opStart).Microseconds()) / 1000
+	}
 	data, err := json.Marshal(out)
 	if err != nil {
 		return `{"error":"` + err.Error() + `"}`
 	}
 	return string(data)
+}
+
+// timed runs one change of the session, noting its timing for the page.
+func (a *app) timed(f func() error) error {
+	a.opStart = time.Now()
+	err := f()
+	a.coreMs = float64(time.Since(a.opStart).Microseconds()) / 1000
+	return err
 }
 
 // headline are the group indicators of the "who gains, who loses" table,
@@ -197,7 +211,7 @@ func (a *app) applyEdit(data []byte) error {
 	if err := dec.Decode(&e); err != nil {
 		return fmt.Errorf("wasm: edit: %v", err)
 	}
-	if err := a.s.Apply(e); err != nil {
+	if err := a.timed(func() error { return a.s.Apply(e) }); err != nil {
 		return err
 	}
 	a.lastOp = e.Op
@@ -385,7 +399,7 @@ func (a *app) register() {
 			return result(a.applyEdit([]byte(str(args, 0))))
 		},
 		"undo": func([]js.Value) any {
-			err := a.s.Undo()
+			err := a.timed(a.s.Undo)
 			if err == nil {
 				a.lastOp = "undo"
 				a.afterChange()
@@ -394,7 +408,7 @@ func (a *app) register() {
 			return result(err)
 		},
 		"redo": func([]js.Value) any {
-			err := a.s.Redo()
+			err := a.timed(a.s.Redo)
 			if err == nil {
 				a.lastOp = "redo"
 				a.afterChange()

@@ -110,25 +110,30 @@ func run() error {
 		{"param", `(() => { document.querySelector('.tool[data-op="param"]').click(); document.querySelector("#tool-opts-value").value = "0.4"; return "#tool-apply" })()`},
 	}
 	fmt.Printf("\nbarri:edit (user's click → indicators in the panel, map recoloured), %d times each:\n", *edits)
-	fmt.Printf("%-14s %8s %8s %8s %8s\n", "op", "median", "p95", "undo med", "undo p95")
+	fmt.Printf("%-14s %8s %8s %8s %8s %10s %10s\n", "op", "median", "p95", "undo med", "undo p95", "core med", "Go med")
 	for _, c := range cases {
 		sel, err := chromedp.Run(ctx, chromedp.Evaluate[string](c.setup))
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.op, err)
 		}
-		var apply, undo []float64
+		var apply, undo, core, goMs []float64
 		for range *edits {
 			a, err := timedClick(ctx, sel)
 			if err != nil {
 				return fmt.Errorf("%s: %v", c.op, err)
 			}
+			d, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(e => e[e.length-1].detail)(performance.getEntriesByName("barri:edit"))`))
+			if err != nil {
+				return err
+			}
+			core, goMs = append(core, num(d["coreMs"])), append(goMs, num(d["goMs"]))
 			u, err := timedClick(ctx, "#undo")
 			if err != nil {
 				return fmt.Errorf("%s undo: %v", c.op, err)
 			}
 			apply, undo = append(apply, a), append(undo, u)
 		}
-		fmt.Printf("%-14s %6.1f ms %6.1f ms %6.1f ms %6.1f ms\n", c.op, q(apply, 0.5), q(apply, 0.95), q(undo, 0.5), q(undo, 0.95))
+		fmt.Printf("%-14s %6.1f ms %6.1f ms %6.1f ms %6.1f ms %7.1f ms %7.1f ms\n", c.op, q(apply, 0.5), q(apply, 0.95), q(undo, 0.5), q(undo, 0.95), q(core, 0.5), q(goMs, 0.5))
 	}
 	// transit_stop: the Bus stop tool, a click on the map.
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.tool[data-op="transit_stop"]').click()`)); err != nil {
@@ -262,6 +267,11 @@ func timedClick(ctx context.Context, sel string) (float64, error) {
 func lastEdit(ctx context.Context, n int) (float64, error) {
 	return chromedp.Run(ctx, chromedp.Poll[float64](fmt.Sprintf(`(e => e.length > %d ? e[e.length-1].duration : undefined)(performance.getEntriesByName("barri:edit"))`, n),
 		chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+func num(v any) float64 {
+	f, _ := v.(float64)
+	return f
 }
 
 func q(xs []float64, p float64) float64 {

@@ -266,7 +266,7 @@
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
       const end = performance.now();
       try {
-        performance.measure('barri:edit', { start: lastInput || end, end, detail: { op: state.lastOp } });
+        performance.measure('barri:edit', { start: lastInput || end, end, detail: { op: state.lastOp, coreMs: state.coreMs, goMs: state.goMs } });
       } catch (e) { /* an old browser without measure options */ }
       announceChange(prev, state);
     }
