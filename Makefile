@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run serve compare test bench bench-wasm wasm lint build fuzz crash loadtest
+.PHONY: run serve compare test bench bench-wasm wasm web perf-web lint build fuzz crash loadtest
 
 # make run: the workshop server with the web app on the built-in Eixample,
 # printing its URL and a demo workshop's facilitator link (Ctrl-C stops it).
@@ -10,7 +10,7 @@ ADDR ?= 127.0.0.1:8080
 DATA ?= ./barri-data
 run: serve
 
-serve:
+serve: web
 	$(GO) run ./cmd/barri serve --addr $(ADDR) --data $(DATA) --demo
 
 # The example scenarios on the built-in Eixample, side by side.
@@ -20,10 +20,15 @@ compare:
 build:
 	$(GO) build -o bin/barri ./cmd/barri
 
-# Every test; then the core's again under the race detector (-short: the
-# tests that build and run the core for js/wasm, arm64 and amd64 v3 ran above).
-test: lint wasm
+# Every test (the browser tests in web/browser_test.go drive the built page in
+# headless Chromium: they need make web, chromium and web/node_modules from
+# npm ci --prefix web, and skip outside CI without them); the wasm/proposal
+# tests under Node; then the core's again under the race detector (-short:
+# the tests that build and run the core for js/wasm, arm64 and amd64 v3 ran
+# above).
+test: lint wasm web
 	$(GO) test -count=1 ./...
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/proposal
 	$(GO) test -race -short -count=1 ./sim/... ./maps/... ./scenarios/...
 
 # Benchmarks: five runs each (quote medians); compare runs with benchstat.
@@ -51,6 +56,21 @@ bench-wasm:
 	done
 	$(GO) run ./internal/benchratio bench-native.txt bench-wasm.txt bench-native1.txt
 
+# The browser app: web/src plus the wasm (wasm/) into web/dist, which any
+# static host serves (the page fetches app.wasm.gz and decompresses it), and
+# which barri serve embeds.
+web:
+	find web/dist -mindepth 1 ! -name .gitkeep -delete
+	cp -r web/src/. web/dist/
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o web/dist/app.wasm ./wasm
+	gzip -9 -n -k -f web/dist/app.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/dist/
+
+# The page's figures in headless Chromium (Performance API): sizes, start,
+# barri:edit per op, pan frame time, memory after 100 edits.
+perf-web: web
+	$(GO) run ./web/perf
+
 # The core and the workshop's session model must build for the browser.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/... ./workshop/...
@@ -59,6 +79,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
 
 # Short fuzzing of every decoder (longer: FUZZTIME=5m make fuzz).
 FUZZTIME ?= 20s

@@ -1,0 +1,267 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"syscall/js"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
+)
+
+// app holds the page's state: the city, the resident's session, the map
+// view and the chosen layer, and talks to the page's JS glue (barriUI).
+type app struct {
+	city   *sim.City
+	s      *proposal.Session
+	g      *game
+	ui     js.Value
+	blocks []block
+
+	layerIdx int
+	change   bool
+	sc       scale
+	baseVals []float64 // the layer's baseline value per element
+	lastOp   string
+	// The last change's timing: its start, and the core's share (ms).
+	opStart time.Time
+	coreMs  float64
+}
+
+// block is one block of the Cerdà grid: its box in grid axes (metres,
+// rotated by -gridAngle), its barri and the four streets around it.
+type block struct {
+	zone   int
+	x0, y0 float64
+	x1, y1 float64
+	sides  [4]string
+	ring   orb.Ring // footprint of the block in metres
+}
+
+func newApp(c *sim.City, ui js.Value) *app {
+	a := &app{city: c, ui: ui}
+	a.blocks = findBlocks(c)
+	return a
+}
+
+// findBlocks lists the blocks of every barri with the streets around them.
+func findBlocks(c *sim.City) []block {
+	sin, cos := math.Sincos(-gridAngle)
+	var out []block
+	for zi, z := range c.Zones {
+		for _, poly := range z.Boundary {
+			if len(poly) == 0 {
+				continue
+			}
+			b := block{zone: zi, x0: math.Inf(1), y0: math.Inf(1), x1: math.Inf(-1), y1: math.Inf(-1), ring: poly[0]}
+			for _, p := range poly[0] {
+				x, y := p[0]*cos-p[1]*sin, p[0]*sin+p[1]*cos
+				b.x0, b.y0, b.x1, b.y1 = math.Min(b.x0, x), math.Min(b.y0, y), math.Max(b.x1, x), math.Max(b.y1, y)
+			}
+			mx, my := (b.x0+b.x1)/2, (b.y0+b.y1)/2
+			probe := [4][2]float64{{mx, b.y0 - 10}, {b.x1 + 10, my}, {mx, b.y1 + 10}, {b.x0 - 10, my}}
+			for k, q := range probe {
+				p := orb.Point{q[0]*cos + q[1]*sin, -q[0]*sin + q[1]*cos}
+				if id, _, _ := c.NearestSegment(p); id >= 0 {
+					b.sides[k] = c.Segments[id].Name
+				}
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// fromGrid turns a point in grid axes back into metres.
+func fromGrid(x, y float64) orb.Point {
+	sin, cos := math.Sincos(-gridAngle)
+	return orb.Point{x*cos + y*sin, -x*sin + y*cos}
+}
+
+const pitch = 133.3 // metres from a street's axis to the next one's
+
+// blockArea returns the box of n×n blocks around block i (for an even n,
+// extending east and north of it), at the blocks' own edges so that the
+// streets inside are covered and the ones around are not.
+func (a *app) blockArea(i, n int) orb.Polygon {
+	b := a.blocks[i]
+	lo := float64((n - 1) / 2)
+	hi := float64(n / 2)
+	x0, y0 := b.x0-lo*pitch, b.y0-lo*pitch
+	x1, y1 := b.x1+hi*pitch, b.y1+hi*pitch
+	return orb.Polygon{orb.Ring{fromGrid(x0, y0), fromGrid(x1, y0), fromGrid(x1, y1), fromGrid(x0, y1), fromGrid(x0, y0)}}
+}
+
+// lonLatJSON writes a polygon or multipolygon in metres as GeoJSON in
+// lon/lat, rounded to 1e-7 degrees (about a centimetre).
+func (a *app) lonLatJSON(polys []orb.Polygon) json.RawMessage {
+	round := func(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+	conv := func(p orb.Polygon) [][][2]float64 {
+		var rings [][][2]float64
+		for _, r := range p {
+			var out [][2]float64
+			for _, q := range r {
+				ll := a.city.Proj.ToLonLat(q)
+				out = append(out, [2]float64{round(ll[0]), round(ll[1])})
+			}
+			if len(out) > 0 && out[0] != out[len(out)-1] {
+				out = append(out, out[0])
+			}
+			rings = append(rings, out)
+		}
+		return rings
+	}
+	var v any
+	if len(polys) == 1 {
+		v = map[string]any{"type": "Polygon", "coordinates": conv(polys[0])}
+	} else {
+		var mp [][][][2]float64
+		for _, p := range polys {
+			mp = append(mp, conv(p))
+		}
+		v = map[string]any{"type": "MultiPolygon", "coordinates": mp}
+	}
+	data, _ := json.Marshal(v)
+	return data
+}
+
+// layer returns the chosen layer.
+func (a *app) layer() *layer { return &layers[a.layerIdx] }
+
+// setLayer chooses a layer and whether it shows the change from the baseline.
+func (a *app) setLayer(name string, change bool) error {
+	i, ok := findLayer(name)
+	if !ok {
+		return fmt.Errorf("wasm: unknown layer %q", name)
+	}
+	a.layerIdx, a.change = i, change
+	l := a.layer()
+	a.baseVals = nil
+	if l.value != nil {
+		n := len(a.city.Buildings)
+		if l.streets {
+			n = len(a.city.Segments)
+		}
+		base := a.s.Result().Baseline
+		a.baseVals = make([]float64, n)
+		for k := range a.baseVals {
+			a.baseVals[k] = l.value(a.city, base, k)
+		}
+		a.sc = valueScale(a.baseVals)
+		if change {
+			a.sc = changeScale(a.deltas())
+		}
+	}
+	a.g.recolour(nil, nil, true)
+	return nil
+}
+
+func (a *app) deltas() []float64 {
+	l := a.layer()
+	r := a.s.Result().Scenario
+	d := make([]float64, len(a.baseVals))
+	for k := range d {
+		d[k] = l.value(a.city, r, k) - a.baseVals[k]
+	}
+	return d
+}
+
+func (a *app) colourOf(elem int) (color.RGBA, bool) {
+	l := a.layer()
+	v := l.value(a.city, a.s.Result().Scenario, elem)
+	if a.change {
+		v -= a.baseVals[elem]
+	}
+	if math.IsNaN(v) {
+		return colNoData, true
+	}
+	if a.change {
+		return diverge.at(a.sc.t(v)), true
+	}
+	return l.pal.at(a.sc.t(v)), true
+}
+
+func (a *app) buildingColour(i int) color.RGBA {
+	l := a.layer()
+	if l.value == nil {
+		if c, ok := useColours[a.s.State().Buildings[i].Use.String()]; ok {
+			return c
+		}
+		return colGreyBld
+	}
+	if l.streets {
+		return colGreyBld
+	}
+	c, _ := a.colourOf(i)
+	return c
+}
+
+func (a *app) segmentColour(i int) color.RGBA {
+	l := a.layer()
+	if l.value != nil && l.streets {
+		c, _ := a.colourOf(i)
+		return c
+	}
+	st := a.s.State().Segments[i]
+	switch {
+	case st.CarAccess == sim.CarNone:
+		return colStreetPed
+	case st.Superblock || st.CarAccess == sim.CarLocal:
+		return colStreetCalm
+	}
+	return colStreet
+}
+
+func (a *app) bikeLane(i int) bool { return a.s.State().Segments[i].BikeLane }
+
+// stops returns the positions of the city's stops and those edits added.
+func (a *app) stops() []orb.Point {
+	pts := slices.Clone(a.g.m.stopXY)
+	for _, s := range a.s.State().Stops {
+		pts = append(pts, s.P)
+	}
+	return pts
+}
+
+// afterChange recolours what the last change of the session moved: only
+// the changed buildings and streets, unless the colour scale moved too.
+func (a *app) afterChange() {
+	l := a.layer()
+	all := false
+	if l.value != nil && a.change {
+		if ns := changeScale(a.deltas()); ns != a.sc {
+			a.sc = ns
+			all = true
+		}
+	}
+	if l.perZone {
+		all = true // a barri's value colours all its buildings
+	}
+	ch := a.s.Changed()
+	a.g.recolour(ch.Buildings, ch.Segments, all)
+}
+
+// legend describes the chosen layer for the page.
+func (a *app) legend() map[string]any {
+	l := a.layer()
+	out := map[string]any{"layer": l.name, "change": a.change, "unit": l.unit}
+	if l.value == nil {
+		return out
+	}
+	p := l.pal
+	if a.change {
+		p = diverge
+	}
+	out["gradient"] = p.css()
+	out["lo"] = proposal.FmtValue(a.sc.lo)
+	out["hi"] = proposal.FmtValue(a.sc.hi)
+	return out
+}

@@ -1,0 +1,618 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
+)
+
+// stateJSON describes the proposal for the panel: edits, undo/redo, and the
+// indicators (city and per barri) as barri run prints them.
+func (a *app) stateJSON() string {
+	r := a.s.Result()
+	keys := sim.IndicatorKeys()
+	type row struct {
+		K    string `json:"k"`
+		B    string `json:"b"`
+		S    string `json:"s"`
+		D    string `json:"d"`
+		Sign int    `json:"sign"`
+	}
+	// group is one group of the equity lens: the change of each headline
+	// indicator, and how many got better and worse (as barri run counts).
+	type group struct {
+		G      string   `json:"g"`
+		D      []string `json:"d"`
+		Better int      `json:"better"`
+		Worse  int      `json:"worse"`
+	}
+	type zone struct {
+		Code string      `json:"code"`
+		Name string      `json:"name"`
+		V    [][3]string `json:"v"`
+	}
+	out := struct {
+		Name    string     `json:"name"`
+		Edits   []sim.Edit `json:"edits"`
+		Undo    bool       `json:"undo"`
+		Redo    bool       `json:"redo"`
+		LastOp  string     `json:"lastOp"`
+		CoreMs  float64    `json:"coreMs"` // the core's apply, undo or redo
+		GoMs    float64    `json:"goMs"`   // all of Go's work for the change, this JSON included
+		City    []row      `json:"city"`
+		Zones   []zone     `json:"zones"`
+		Changed [2]int     `json:"changed"`
+		Groups  []group    `json:"groups"`
+	}{Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
+		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}, CoreMs: a.coreMs}
+	if out.Edits == nil {
+		out.Edits = []sim.Edit{}
+	}
+	for _, k := range keys {
+		d := proposal.FmtValue(r.Delta.Get(k))
+		out.City = append(out.City, row{k, proposal.FmtValue(r.Baseline.City.Get(k)), proposal.FmtValue(r.Scenario.City.Get(k)), d, proposal.PrintedSign(d)})
+	}
+	for _, g := range sim.GroupKeys() {
+		gr := group{G: g}
+		for _, h := range headline {
+			d := r.GroupDelta.Get(g, h.key)
+			gr.D = append(gr.D, proposal.FmtValue(d))
+			if d != 0 && (d < 0) == h.lowerBetter {
+				gr.Better++
+			} else if d != 0 {
+				gr.Worse++
+			}
+		}
+		out.Groups = append(out.Groups, gr)
+	}
+	for zi := range r.Scenario.Zones {
+		z := zone{Code: r.Scenario.Zones[zi].Code, Name: r.Scenario.Zones[zi].Name}
+		for _, k := range keys {
+			b := r.Baseline.Zones[zi].Values.Get(k)
+			s := r.Scenario.Zones[zi].Values.Get(k)
+			z.V = append(z.V, [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(r.ZoneDelta[zi].Values.Get(k))})
+		}
+		out.Zones = append(out.Zones, z)
+	}
+	if !a.opStart.IsZero() {
+		out.GoMs = float64(time.Since(a.opStart).Microseconds()) / 1000
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return `{"error":"` + err.Error() + `"}`
+	}
+	return string(data)
+}
+
+// timed runs one change of the session, noting its timing for the page.
+func (a *app) timed(f func() error) error {
+	a.opStart = time.Now()
+	err := f()
+	a.coreMs = float64(time.Since(a.opStart).Microseconds()) / 1000
+	return err
+}
+
+// headline are the group indicators of the "who gains, who loses" table,
+// as barri run prints it, each with whether a fall is a gain.
+var headline = []struct {
+	key         string
+	lowerBetter bool
+}{
+	{"housing.rent_burden_share", true},
+	{"housing.displacement_risk", true},
+	{"energy.poverty_share", true},
+	{"mobility.share.car", true},
+	{"mobility.mean_trip_min", true},
+	{"access.15min_share", false},
+}
+
+// catalog lists what the list editor offers: barris, streets, blocks,
+// layers, parameters and indicator keys.
+func (a *app) catalog() string {
+	type zone struct {
+		I    int    `json:"i"`
+		Code string `json:"code"`
+		Name string `json:"name"`
+	}
+	type blk struct {
+		I     int       `json:"i"`
+		Zone  int       `json:"zone"`
+		Sides [4]string `json:"sides"`
+	}
+	type param struct {
+		Name    string  `json:"name"`
+		Unit    string  `json:"unit"`
+		Default float64 `json:"default"`
+		Min     float64 `json:"min"`
+		Max     float64 `json:"max"`
+	}
+	var out struct {
+		Zones      []zone   `json:"zones"`
+		Streets    []string `json:"streets"`
+		Blocks     []blk    `json:"blocks"`
+		Layers     []string `json:"layers"`
+		Params     []param  `json:"params"`
+		Indicators []string `json:"indicators"`
+		Ops        []string `json:"ops"`
+		Headline   []string `json:"headline"`
+	}
+	for i, z := range a.city.Zones {
+		out.Zones = append(out.Zones, zone{i, z.Code, z.Name})
+	}
+	seen := map[string]bool{}
+	for _, s := range a.city.Segments {
+		if s.Name != "" && !seen[s.Name] {
+			seen[s.Name] = true
+			out.Streets = append(out.Streets, s.Name)
+		}
+	}
+	slices.SortFunc(out.Streets, func(x, y string) int { return strings.Compare(sim.FoldName(x), sim.FoldName(y)) })
+	for i, b := range a.blocks {
+		out.Blocks = append(out.Blocks, blk{i, b.zone, b.sides})
+	}
+	for _, l := range layers {
+		out.Layers = append(out.Layers, l.name)
+	}
+	for _, p := range sim.ParamDefs() {
+		out.Params = append(out.Params, param{p.Name, p.Unit, p.Default, p.Min, p.Max})
+	}
+	out.Indicators = sim.IndicatorKeys()
+	out.Ops = sim.Ops
+	for _, h := range headline {
+		out.Headline = append(out.Headline, h.key)
+	}
+	data, _ := json.Marshal(out)
+	return string(data)
+}
+
+// load replaces the session with a scenario file's.
+func (a *app) load(data []byte) error {
+	sc, err := sim.ParseScenario(data)
+	if err != nil {
+		return err
+	}
+	if sc.City != "" && sc.City != a.city.Name {
+		return fmt.Errorf("wasm: the scenario is for the city %q; this page has only %q", sc.City, a.city.Name)
+	}
+	if sc.City == "" {
+		sc.City = a.city.Name
+	}
+	s, err := proposal.New(a.city, sc)
+	if err != nil {
+		return err
+	}
+	a.s = s
+	a.lastOp = "load"
+	if err := a.setLayer(a.layer().name, a.change); err != nil {
+		return err
+	}
+	return nil
+}
+
+// applyEdit applies one edit given as JSON.
+func (a *app) applyEdit(data []byte) error {
+	var e sim.Edit
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return fmt.Errorf("wasm: edit: %v", err)
+	}
+	if err := a.timed(func() error { return a.s.Apply(e) }); err != nil {
+		return err
+	}
+	a.lastOp = e.Op
+	a.afterChange()
+	a.outline(&e)
+	return nil
+}
+
+// outline marks on the map the area of the edit just applied (or the
+// streets it picked), so the resident sees where the change is.
+func (a *app) outline(e *sim.Edit) {
+	a.g.highlight = nil
+	if len(e.Area) > 0 {
+		if mp, err := sim.ParseArea(e.Area); err == nil {
+			for _, p := range mp {
+				if len(p) > 0 {
+					r := make([]orb.Point, len(p[0]))
+					for i, q := range p[0] {
+						r[i] = a.city.Proj.ToXY(q)
+					}
+					a.g.highlight = append(a.g.highlight, r)
+				}
+			}
+		}
+	}
+	if e.Streets != nil {
+		for _, id := range e.Streets.IDs {
+			if id >= 0 && id < len(a.city.Segments) {
+				a.g.highlight = append(a.g.highlight, a.city.Segments[id].Geometry)
+			}
+		}
+	}
+}
+
+// polygonDone builds the edit of the current polygon tool from the page's
+// options and applies it, then has the page show the result.
+func (a *app) polygonDone(pts []orb.Point) {
+	ring := orb.Ring(append(pts, pts[0]))
+	area := a.lonLatJSON([]orb.Polygon{{ring}})
+	opts := a.ui.Call("toolOptions").String()
+	var e map[string]any
+	if err := json.Unmarshal([]byte(opts), &e); err != nil {
+		a.ui.Call("showError", "wasm: tool options: "+err.Error())
+		return
+	}
+	e["area"] = area
+	a.applyAndRender(e)
+}
+
+// placePoint adds a transit stop where the resident clicked.
+func (a *app) placePoint(p orb.Point) {
+	ll := a.city.Proj.ToLonLat(p)
+	round := func(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+	opts := a.ui.Call("toolOptions").String()
+	var e map[string]any
+	if err := json.Unmarshal([]byte(opts), &e); err != nil {
+		a.ui.Call("showError", "wasm: tool options: "+err.Error())
+		return
+	}
+	e["at"] = []float64{round(ll[0]), round(ll[1])}
+	a.applyAndRender(e)
+}
+
+func (a *app) applyAndRender(e map[string]any) {
+	data, _ := json.Marshal(e)
+	if err := a.applyEdit(data); err != nil {
+		a.ui.Call("showError", err.Error())
+		return
+	}
+	a.ui.Call("render", a.stateJSON())
+}
+
+func (a *app) toolChanged() {
+	type sel struct {
+		ID   int    `json:"id"`
+		Name string `json:"name"`
+	}
+	out := struct {
+		Tool     string `json:"tool"`
+		Points   int    `json:"points"`
+		Selected []sel  `json:"selected"`
+	}{Tool: a.g.tool, Points: len(a.g.drawPts), Selected: []sel{}}
+	for _, id := range a.g.selected {
+		out.Selected = append(out.Selected, sel{id, a.city.Segments[id].Name})
+	}
+	data, _ := json.Marshal(out)
+	a.ui.Call("toolChanged", string(data))
+}
+
+// info describes a building or street segment for the page.
+func (a *app) info(kind string, id int) string {
+	r := a.s.Result()
+	out := map[string]any{"kind": kind, "id": id}
+	switch kind {
+	case "building":
+		b := a.city.Buildings[id]
+		br, _ := proposal.Building(r.Scenario, id)
+		bb, _ := proposal.Building(r.Baseline, id)
+		out["use"] = a.s.State().Buildings[id].Use.String()
+		out["floors"] = a.s.State().Buildings[id].Floors
+		out["dwellings"] = br.Dwellings
+		out["rent"] = proposal.FmtValue(br.Rent)
+		out["rent0"] = proposal.FmtValue(bb.Rent)
+		out["energy"] = proposal.FmtValue(br.EnergyKWh / 1000)
+		out["pv"] = proposal.FmtValue(br.PVKWh / 1000)
+		out["year"] = b.Year
+		if b.Zone >= 0 {
+			out["zone"] = a.city.Zones[b.Zone].Name
+		}
+	case "street":
+		s := a.city.Segments[id]
+		out["name"] = s.Name
+		if id < len(r.Scenario.Streets) {
+			out["flow"] = proposal.FmtValue(r.Scenario.Streets[id].CarFlow)
+			out["flow0"] = proposal.FmtValue(r.Baseline.Streets[id].CarFlow)
+			out["vc"] = proposal.FmtValue(r.Scenario.Streets[id].VC)
+			out["speed"] = proposal.FmtValue(r.Scenario.Streets[id].SpeedKmh)
+		}
+		st := a.s.State().Segments[id]
+		out["access"] = st.CarAccess
+		out["bike"] = st.BikeLane
+	}
+	data, _ := json.Marshal(out)
+	return string(data)
+}
+
+func (a *app) hovered(b, s int) {
+	switch {
+	case b >= 0:
+		a.ui.Call("hover", a.info("building", b))
+	case s >= 0:
+		a.ui.Call("hover", a.info("street", s))
+	default:
+		a.ui.Call("hover", "")
+	}
+}
+
+func (a *app) inspect(kind string, id int) { a.ui.Call("inspect", a.info(kind, id)) }
+
+func (a *app) markReady() {
+	js.Global().Get("performance").Call("mark", "barri:ready")
+	a.ui.Call("ready")
+}
+
+// cameraMoved tells the page where the barri labels sit on screen (CSS px).
+func (a *app) cameraMoved() {
+	g := a.g
+	var pts [][2]float64
+	for _, p := range g.m.zoneMid {
+		x, y := g.cam.toScreen(p[0], p[1], g.w, g.h)
+		pts = append(pts, [2]float64{float64(x) / g.dsf, float64(y) / g.dsf})
+	}
+	data, _ := json.Marshal(map[string]any{"zones": pts, "scale": g.cam.scale / g.dsf})
+	a.ui.Call("labels", string(data))
+}
+
+// register installs globalThis.barriCore, the functions the page calls.
+func (a *app) register() {
+	result := func(err error) any {
+		if err != nil {
+			return map[string]any{"ok": false, "error": err.Error()}
+		}
+		return map[string]any{"ok": true, "state": a.stateJSON()}
+	}
+	str := func(args []js.Value, i int) string {
+		if i < len(args) && args[i].Type() == js.TypeString {
+			return args[i].String()
+		}
+		return ""
+	}
+	num := func(args []js.Value, i int) int {
+		if i < len(args) && args[i].Type() == js.TypeNumber {
+			return args[i].Int()
+		}
+		if i < len(args) && args[i].Type() == js.TypeString {
+			n, _ := strconv.Atoi(args[i].String())
+			return n
+		}
+		return 0
+	}
+	fns := map[string]func(args []js.Value) any{
+		"catalog": func([]js.Value) any { return a.catalog() },
+		"state":   func([]js.Value) any { return a.stateJSON() },
+		"apply": func(args []js.Value) any {
+			return result(a.applyEdit([]byte(str(args, 0))))
+		},
+		"undo": func([]js.Value) any {
+			err := a.timed(a.s.Undo)
+			if err == nil {
+				a.lastOp = "undo"
+				a.afterChange()
+				a.g.highlight = nil
+			}
+			return result(err)
+		},
+		"redo": func([]js.Value) any {
+			err := a.timed(a.s.Redo)
+			if err == nil {
+				a.lastOp = "redo"
+				a.afterChange()
+				if ed := a.s.Edits(); len(ed) > 0 {
+					a.outline(&ed[len(ed)-1])
+				}
+			}
+			return result(err)
+		},
+		"load": func(args []js.Value) any { return result(a.load([]byte(str(args, 0)))) },
+		"openShare": func(args []js.Value) any {
+			data, err := proposal.Unshare(str(args, 0))
+			if err != nil {
+				return result(err)
+			}
+			return result(a.load(data))
+		},
+		"scenario": func([]js.Value) any {
+			data, _ := json.MarshalIndent(a.s.Scenario(), "", "  ")
+			return string(data) + "\n"
+		},
+		"setName": func(args []js.Value) any { a.s.SetName(str(args, 0)); return nil },
+		"share": func([]js.Value) any {
+			f, err := proposal.Share(a.s.Scenario())
+			if err != nil {
+				return ""
+			}
+			return f
+		},
+		"setLayer": func(args []js.Value) any {
+			if err := a.setLayer(str(args, 0), len(args) > 1 && args[1].Truthy()); err != nil {
+				return map[string]any{"error": err.Error()}
+			}
+			data, _ := json.Marshal(a.legend())
+			return string(data)
+		},
+		"legend": func([]js.Value) any { data, _ := json.Marshal(a.legend()); return string(data) },
+		"setTool": func(args []js.Value) any {
+			a.g.tool = str(args, 0)
+			a.g.drawPts = a.g.drawPts[:0]
+			a.g.selected = a.g.selected[:0]
+			a.g.crosshair = false
+			a.toolChanged()
+			return nil
+		},
+		"finish": func([]js.Value) any { a.g.finish(); return nil },
+		"cancel": func([]js.Value) any { a.g.cancel(); return nil },
+		"undoPoint": func([]js.Value) any {
+			if n := len(a.g.drawPts); n > 0 {
+				a.g.drawPts = a.g.drawPts[:n-1]
+				a.toolChanged()
+			}
+			return nil
+		},
+		"clearSelection": func([]js.Value) any { a.g.selected = a.g.selected[:0]; a.toolChanged(); return nil },
+		"areaFor": func(args []js.Value) any {
+			polys, err := a.areaFor(str(args, 0), num(args, 1), num(args, 2))
+			if err != nil {
+				return map[string]any{"error": err.Error()}
+			}
+			return string(a.lonLatJSON(polys))
+		},
+		"highlight": func(args []js.Value) any {
+			a.g.highlight = nil
+			kind := str(args, 0)
+			if kind == "street" {
+				name := sim.FoldName(str(args, 1))
+				for _, s := range a.city.Segments {
+					if sim.FoldName(s.Name) == name {
+						a.g.highlight = append(a.g.highlight, s.Geometry)
+					}
+				}
+				return nil
+			}
+			polys, err := a.areaFor(kind, num(args, 1), num(args, 2))
+			if err == nil {
+				var bd orb.Bound
+				for i, p := range polys {
+					a.g.highlight = append(a.g.highlight, p[0])
+					if i == 0 {
+						bd = p.Bound()
+					} else {
+						bd = bd.Union(p.Bound())
+					}
+				}
+				if len(polys) > 0 {
+					a.g.centreOn(bd.Center())
+				}
+			}
+			return nil
+		},
+		"setInsets": func(args []js.Value) any {
+			if len(args) >= 3 {
+				a.g.insetR, a.g.insetB, a.g.insetT = args[0].Float(), args[1].Float(), args[2].Float()
+			}
+			return nil
+		},
+		"view": func(args []js.Value) any {
+			g := a.g
+			cx, cy := g.centreX(), g.centreY()
+			step := float64(min(g.w, g.h)) / 8
+			switch str(args, 0) {
+			case "in":
+				g.zoomAt(1.25, cx, cy)
+			case "out":
+				g.zoomAt(0.8, cx, cy)
+			case "fit":
+				g.fit()
+			case "left":
+				g.panBy(step, 0)
+			case "right":
+				g.panBy(-step, 0)
+			case "up":
+				g.panBy(0, step)
+			case "down":
+				g.panBy(0, -step)
+			case "pen":
+				g.crosshair = true
+				g.click(cx, cy, false)
+			}
+			return nil
+		},
+		// memStats reports the Go heap, for the performance figures.
+		"memStats": func([]js.Value) any {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC)}
+		},
+		// frameStats returns and clears the recent Update and Draw times (ms).
+		"frameStats": func([]js.Value) any {
+			conv := func(xs []float64) []any {
+				out := make([]any, len(xs))
+				for i, x := range xs {
+					out[i] = x
+				}
+				return out
+			}
+			out := map[string]any{"update": conv(a.g.stats.update), "draw": conv(a.g.stats.draw)}
+			a.g.stats.update, a.g.stats.draw = a.g.stats.update[:0], a.g.stats.draw[:0]
+			return out
+		},
+		// debugView reports the view's sizes, for tests.
+		"debugView": func([]js.Value) any {
+			g := a.g
+			data, _ := json.Marshal(map[string]any{"w": g.w, "h": g.h, "lw": g.layoutW, "lh": g.layoutH, "dsf": g.dsf,
+				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT}})
+			return string(data)
+		},
+		// centreOn moves the map to a lon/lat point, zoomed to at least
+		// the given scale (pixels per metre, CSS).
+		"centreOn": func(args []js.Value) any {
+			if len(args) >= 2 {
+				a.g.centreOn(a.city.Proj.ToXY(orb.Point{args[0].Float(), args[1].Float()}))
+			}
+			return nil
+		},
+		// panPixels pans by (dx, dy) device pixels: the performance page
+		// drives a whole pan with it.
+		"panPixels": func(args []js.Value) any {
+			if len(args) >= 2 {
+				a.g.panBy(args[0].Float(), args[1].Float())
+			}
+			return nil
+		},
+		// clickAt applies the current tool at CSS pixel (x, y), as a click does.
+		"clickAt": func(args []js.Value) any {
+			if len(args) >= 2 {
+				a.g.click(args[0].Float()*a.g.dsf, args[1].Float()*a.g.dsf, false)
+			}
+			return nil
+		},
+		// toScreen returns the CSS pixel position of a lon/lat point now.
+		"toScreen": func(args []js.Value) any {
+			if len(args) < 2 {
+				return nil
+			}
+			p := a.city.Proj.ToXY(orb.Point{args[0].Float(), args[1].Float()})
+			x, y := a.g.cam.toScreen(p[0], p[1], a.g.w, a.g.h)
+			return []any{float64(x) / a.g.dsf, float64(y) / a.g.dsf}
+		},
+	}
+	core := js.Global().Get("Object").New()
+	for name, f := range fns {
+		core.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) }))
+	}
+	js.Global().Set("barriCore", core)
+}
+
+// areaFor returns the area of a block (n×n blocks around it) or a barri.
+func (a *app) areaFor(kind string, id, n int) ([]orb.Polygon, error) {
+	switch kind {
+	case "block":
+		if id < 0 || id >= len(a.blocks) {
+			return nil, fmt.Errorf("wasm: no block %d", id)
+		}
+		if n < 1 {
+			n = 1
+		}
+		return []orb.Polygon{a.blockArea(id, n)}, nil
+	case "zone":
+		if id < 0 || id >= len(a.city.Zones) {
+			return nil, fmt.Errorf("wasm: no barri %d", id)
+		}
+		return a.city.Zones[id].Boundary, nil
+	}
+	return nil, fmt.Errorf("wasm: no area for %q", kind)
+}

@@ -1,0 +1,183 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"image/color"
+	"math"
+	"slices"
+
+	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
+)
+
+// layer is one choropleth of the map: a value per building or per street
+// segment, read from a report.
+type layer struct {
+	name    string // the key the page translates: "layer.<name>"
+	unit    string
+	streets bool // coloured streets (else coloured buildings)
+	perZone bool // a barri's value colours all its buildings
+	pal     palette
+	// value returns the layer's value for element i of report r, NaN where
+	// it has none (a building without dwellings has no rent).
+	value func(c *sim.City, r *sim.Report, i int) float64
+}
+
+var layers = []layer{
+	{name: "plain"},
+	{name: "rent", unit: "€/month", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok || b.Dwellings == 0 {
+			return math.NaN()
+		}
+		return b.Rent
+	}},
+	{name: "energy", unit: "kWh/m²·yr", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok || c.Buildings[i].FloorArea <= 0 {
+			return math.NaN()
+		}
+		return b.EnergyKWh / c.Buildings[i].FloorArea
+	}},
+	{name: "pv", unit: "MWh/yr", pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok {
+			return math.NaN()
+		}
+		return b.PVKWh / 1000
+	}},
+	{name: "dwellings", unit: "", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok {
+			return math.NaN()
+		}
+		return float64(b.Dwellings)
+	}},
+	{name: "car_flow", unit: "veh/day", streets: true, pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		if i >= len(r.Streets) {
+			return math.NaN()
+		}
+		return r.Streets[i].CarFlow
+	}},
+	{name: "vc", unit: "", streets: true, pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		if i >= len(r.Streets) {
+			return math.NaN()
+		}
+		return r.Streets[i].VC
+	}},
+	{name: "car_share", unit: "", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
+	{name: "access15", unit: "", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
+	{name: "rent_burden", unit: "", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
+}
+
+// zoneValue colours each building by an indicator of its barri.
+func zoneValue(key string) func(c *sim.City, r *sim.Report, i int) float64 {
+	return func(c *sim.City, r *sim.Report, i int) float64 {
+		z := c.Buildings[i].Zone
+		if z < 0 || z >= len(r.Zones) {
+			return math.NaN()
+		}
+		return r.Zones[z].Values.Get(key)
+	}
+}
+
+func findLayer(name string) (int, bool) {
+	for i, l := range layers {
+		if l.name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// scale maps a layer's values to 0..1: the baseline's 2nd to 98th
+// percentile for values, ±span (a round number) for changes.
+type scale struct {
+	lo, hi float64
+	change bool
+}
+
+func (s scale) t(v float64) float64 {
+	if s.hi == s.lo {
+		return 0.5
+	}
+	return (v - s.lo) / (s.hi - s.lo)
+}
+
+func valueScale(vals []float64) scale {
+	var xs []float64
+	for _, v := range vals {
+		if !math.IsNaN(v) {
+			xs = append(xs, v)
+		}
+	}
+	if len(xs) == 0 {
+		return scale{0, 1, false}
+	}
+	slices.Sort(xs)
+	lo := xs[int(0.02*float64(len(xs)-1))]
+	hi := xs[int(0.98*float64(len(xs)-1))]
+	if hi <= lo {
+		lo, hi = xs[0], xs[len(xs)-1]
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	return scale{lo, hi, false}
+}
+
+// changeScale returns a symmetric scale ±span for the largest change,
+// rounded up to 1, 2 or 5 times a power of ten so that it moves seldom.
+func changeScale(deltas []float64) scale {
+	m := 0.0
+	for _, d := range deltas {
+		if !math.IsNaN(d) {
+			m = math.Max(m, math.Abs(d))
+		}
+	}
+	if m == 0 {
+		return scale{-1, 1, true}
+	}
+	p := math.Pow(10, math.Floor(math.Log10(m)))
+	span := p
+	for _, f := range []float64{1, 2, 5, 10} {
+		if f*p >= m {
+			span = f * p
+			break
+		}
+	}
+	return scale{-span, span, true}
+}
+
+// Colours of the plain map.
+var (
+	colBackground = color.RGBA{0xee, 0xeb, 0xe4, 255}
+	colStreet     = color.RGBA{0xff, 0xff, 0xff, 255}
+	colStreetCalm = color.RGBA{0xb9, 0xe0, 0xb0, 255}
+	colStreetPed  = color.RGBA{0xf5, 0xe6, 0xa8, 255}
+	colBikeLane   = color.RGBA{0x1a, 0x7f, 0x5a, 255}
+	colNoData     = color.RGBA{0xd0, 0xd0, 0xd0, 255}
+	colGreyBld    = color.RGBA{0xd9, 0xd6, 0xd0, 255}
+	colOutline    = color.RGBA{0x3a, 0x2a, 0x5c, 255}
+	colStop       = color.RGBA{0xc0, 0x1f, 0x3a, 255}
+	colSelect     = color.RGBA{0xe6, 0x00, 0x7e, 255}
+	colDraw       = color.RGBA{0x00, 0x5a, 0xb5, 255}
+	// amenityColours follow Okabe and Ito's colour-blind-safe set.
+	amenityColours = map[string]color.RGBA{
+		sim.KindSchool:  {0x00, 0x72, 0xb2, 255},
+		sim.KindHealth:  {0xcc, 0x79, 0xa7, 255},
+		sim.KindGrocery: {0xe6, 0x9f, 0x00, 255},
+		sim.KindPark:    {0x00, 0x9e, 0x73, 255},
+		sim.KindCulture: {0x56, 0xb4, 0xe9, 255},
+		sim.KindSport:   {0xf0, 0xe4, 0x42, 255},
+	}
+	useColours = map[string]color.RGBA{
+		sim.UseResidential: {0xd2, 0xc4, 0xb0, 255},
+		sim.UseMixed:       {0xc9, 0xb4, 0x9a, 255},
+		sim.UseOffice:      {0xb4, 0xbc, 0xc8, 255},
+		sim.UseRetail:      {0xd9, 0xb8, 0xb0, 255},
+		sim.UsePublic:      {0xc2, 0xcf, 0xb2, 255},
+		sim.UseIndustrial:  {0xc0, 0xb8, 0xc8, 255},
+	}
+)

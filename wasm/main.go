@@ -1,0 +1,60 @@
+//go:build js && wasm
+
+// Command wasm is Barri's browser app: the sim core evaluating a resident's
+// proposal on the built-in Eixample, an Ebiten map view, and the bridge to the
+// page's HTML panels (web/). Build it with `make web`.
+package main
+
+import (
+	"syscall/js"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
+)
+
+func main() {
+	ui := js.Global().Get("barriUI")
+	if !ui.Truthy() {
+		js.Global().Get("console").Call("error", "wasm: the page has no barriUI: load app.js before app.wasm")
+		return
+	}
+	ui.Call("progress", "city")
+	perf := js.Global().Get("performance")
+	perf.Call("mark", "barri:go-started")
+	city := maps.Eixample()
+	perf.Call("mark", "barri:city-built")
+	a := newApp(city, ui)
+	ui.Call("progress", "baseline")
+	s, err := proposal.New(city, &sim.Scenario{Version: sim.ScenarioVersion, City: city.Name, Seed: 42})
+	if err != nil {
+		ui.Call("showError", err.Error())
+		return
+	}
+	a.s = s
+	perf.Call("mark", "barri:baseline")
+	a.g = newGame(a)
+	a.register()
+	if frag := js.Global().Get("location").Get("hash").String(); len(frag) > 1 {
+		data, err := proposal.Unshare(frag)
+		if err == nil {
+			err = a.load(data)
+		}
+		if err != nil {
+			ui.Call("showError", err.Error())
+		}
+	}
+	if err := a.setLayer("plain", false); err != nil {
+		ui.Call("showError", err.Error())
+	}
+	ui.Call("started", a.catalog(), a.stateJSON())
+	perf.Call("mark", "barri:panels")
+	ebiten.SetRunnableOnUnfocused(true)
+	ebiten.SetScreenClearedEveryFrame(false)
+	ebiten.SetWindowTitle("Barri")
+	if err := ebiten.RunGame(a.g); err != nil {
+		ui.Call("showError", "wasm: "+err.Error())
+	}
+}

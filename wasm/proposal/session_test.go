@@ -1,0 +1,136 @@
+//go:build js && wasm
+
+package proposal
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/scenarios"
+	"github.com/barri-city/barri/sim"
+)
+
+// sameReports compares two reports' indicators, city and zones, bit for bit.
+func sameReports(t *testing.T, what string, a, b *sim.Report) {
+	t.Helper()
+	if a.City != b.City {
+		t.Errorf("%s: city indicators differ:\n%v\n%v", what, a.City, b.City)
+	}
+	for i := range a.Zones {
+		if a.Zones[i].Values != b.Zones[i].Values {
+			t.Errorf("%s: zone %s differs", what, a.Zones[i].Code)
+		}
+	}
+}
+
+func TestSessionMatchesEvaluate(t *testing.T) {
+	city := maps.Eixample()
+	for _, name := range scenarios.Names() {
+		data, _ := scenarios.Read(name)
+		sc, err := sim.ParseScenario(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := sim.Evaluate(city, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(city, sc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sameReports(t, name, s.Result().Scenario, want.Scenario)
+		// Undo everything: the baseline; redo everything: the scenario again.
+		for s.CanUndo() {
+			if err := s.Undo(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sameReports(t, name+" undone", s.Result().Scenario, want.Baseline)
+		for s.CanRedo() {
+			if err := s.Redo(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sameReports(t, name+" redone", s.Result().Scenario, want.Scenario)
+		// The scenario file it writes runs to the same numbers.
+		out, _ := json.Marshal(s.Scenario())
+		sc2, err := sim.ParseScenario(out)
+		if err != nil {
+			t.Fatalf("%s: its own scenario file: %v", name, err)
+		}
+		again, err := sim.Evaluate(city, sc2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameReports(t, name+" written", again.Scenario, want.Scenario)
+	}
+}
+
+func TestSessionRefusesWhatTheCommandLineRefuses(t *testing.T) {
+	city := maps.Eixample()
+	s, _ := New(city, &sim.Scenario{Version: 1, City: "eixample"})
+	for _, e := range []sim.Edit{{Op: "teleport"}, {Op: "retrofit", Level: "medium", Area: json.RawMessage(`{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39],[2.15,41.38]]]}`)}} {
+		if err := s.Apply(e); err == nil {
+			t.Errorf("edit %+v applied; want an error", e)
+		}
+	}
+	if s.CanUndo() || len(s.Changed().Buildings) != 0 {
+		t.Error("a refused edit changed the session")
+	}
+}
+
+func TestShareRoundTrip(t *testing.T) {
+	city := maps.Eixample()
+	data, _ := scenarios.Read("superilla-hospital-clinic")
+	sc, _ := sim.ParseScenario(data)
+	s, err := New(city, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frag, err := Share(s.Scenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Unshare("#" + frag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(s.Scenario())
+	if !bytes.Equal(got, want) {
+		t.Errorf("the link gives back\n%s\nwant\n%s", got, want)
+	}
+	for _, bad := range []string{"#x=1", "#p=!!!", "#p=AAAA"} {
+		if _, err := Unshare(bad); err == nil {
+			t.Errorf("Unshare(%q) gave no error", bad)
+		}
+	}
+}
+
+func TestFmtValueAsBarriRun(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 125179: "125179", -1234.5: "-1234", 12.345: "12.35", 0.19891: "0.1989", -0.00001: "-0.0000"} {
+		if got := FmtValue(v); got != want {
+			t.Errorf("FmtValue(%v) = %q, want %q", v, got, want)
+		}
+	}
+	if PrintedSign("-0.0000") != 0 || PrintedSign("0.0012") != 1 || PrintedSign("-3") != -1 {
+		t.Error("PrintedSign reads the printed digits wrong")
+	}
+}
+
+// FuzzUnshare: a link's fragment is input from anywhere; Unshare must only
+// ever give bytes or an error.
+func FuzzUnshare(f *testing.F) {
+	frag, _ := Share(&sim.Scenario{Version: 1, City: "eixample", Edits: []sim.Edit{{Op: "park"}}})
+	for _, s := range []string{frag, "#" + frag, "p=", "#p=AAAA", "x", "p=" + frag[2:len(frag)/2]} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		data, err := Unshare(s)
+		if err == nil && len(data) > MaxLinkBytes {
+			t.Fatalf("Unshare(%q) gave %d bytes", s, len(data))
+		}
+	})
+}

@@ -1,0 +1,811 @@
+//go:build !js
+
+package web
+
+// Browser tests: the built page (web/dist, from make web) in real headless
+// Chromium, served by a static file server on 127.0.0.1. They skip when
+// chromium or web/dist is missing, except under CI (CI=true), where they fail.
+// Screenshots go to web/testdata/screenshots (BARRI_SCREENSHOTS overrides).
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// browserEnv is what every browser test needs: Chromium and the built page.
+type browserEnv struct {
+	chrome string
+	url    string // the page, served on loopback
+	stop   func() // stops serving it
+}
+
+func needBrowser(t *testing.T) browserEnv {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	missing := func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	chrome := os.Getenv("BARRI_CHROMIUM")
+	if chrome == "" {
+		for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if p, err := exec.LookPath(name); err == nil {
+				chrome = p
+				break
+			}
+		}
+	}
+	if chrome == "" {
+		missing("web: no chromium on PATH (apt-get install chromium, or set BARRI_CHROMIUM)")
+	}
+	if _, err := os.Stat(filepath.Join("dist", "app.wasm.gz")); err != nil {
+		missing("web: web/dist is not built: run make web first")
+	}
+	url, stop := serveDir(t, "dist")
+	return browserEnv{chrome: chrome, url: url, stop: stop}
+}
+
+// serveDir serves a directory on 127.0.0.1 until the test ends or stop.
+func serveDir(t *testing.T, dir string) (url string, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }
+}
+
+// browser starts a fresh headless Chromium (its own profile) and returns a
+// tab's context.
+func (env browserEnv) browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(env.chrome),
+		chromedp.Flag("headless", "new"),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("use-angle", "swiftshader"),
+		chromedp.Flag("enable-unsafe-swiftshader", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	opts = append(opts, extra...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("web: starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// open loads the page at a viewport and waits for the first drawn map.
+func open(t *testing.T, ctx context.Context, url string, w, h int64, vopts ...chromedp.EmulateViewportOption) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(w, h, vopts...),
+		chromedp.Navigate(url),
+		chromedp.Poll[chromedp.Void](`performance.getEntriesByName("barri:ready").length > 0 || undefined`,
+			chromedp.WithPollingTimeout(90*time.Second)),
+	)
+	if err != nil {
+		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#error")?.textContent || ""`))
+		t.Fatalf("web: page did not get ready: %v (page error: %q)", err, msg)
+	}
+	// Let a frame or two reach the screen.
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+}
+
+// eval evaluates a JS expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("web: %s: %v", expr, err)
+	}
+	return v
+}
+
+// screenshot captures the page, saves it as name.png in the screenshot
+// folder, and returns it decoded.
+func screenshot(t *testing.T, ctx context.Context, name string) image.Image {
+	t.Helper()
+	data, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("web: screenshot: %v", err)
+	}
+	dir := os.Getenv("BARRI_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("testdata", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("web: screenshot %s: %v", name, err)
+	}
+	return img
+}
+
+// near reports whether a pixel is within tol of an RGB colour.
+func near(img image.Image, x, y int, c [3]int, tol int) bool {
+	r, g, b, _ := img.At(x, y).RGBA()
+	d := func(v uint32, w int) bool { k := int(v>>8) - w; return k >= -tol && k <= tol }
+	return d(r, c[0]) && d(g, c[1]) && d(b, c[2])
+}
+
+// share counts the pixels of rectangle r matching any of the colours.
+func share(img image.Image, r image.Rectangle, tol int, cs ...[3]int) float64 {
+	n, hit := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			n++
+			for _, c := range cs {
+				if near(img, x, y, c, tol) {
+					hit++
+					break
+				}
+			}
+		}
+	}
+	return float64(hit) / float64(max(n, 1))
+}
+
+// Colours of the plain map (wasm/layers.go).
+var (
+	buildingColours = [][3]int{{0xd2, 0xc4, 0xb0}, {0xc9, 0xb4, 0x9a}, {0xb4, 0xbc, 0xc8}, {0xd9, 0xb8, 0xb0}, {0xc2, 0xcf, 0xb2}, {0xc0, 0xb8, 0xc8}}
+	streetWhite     = [3]int{0xff, 0xff, 0xff}
+	boundaryColour  = [3]int{0x3a, 0x2a, 0x5c}
+)
+
+func TestMapIsDrawn(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	img := screenshot(t, ctx, "main-view")
+	// The map is the part left of the panel, below the tools.
+	panelLeft := int(eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().left`))
+	area := image.Rect(300, 200, panelLeft-60, 560)
+	b := share(img, area, 6, buildingColours...)
+	s := share(img, area, 2, streetWhite)
+	o := share(img, image.Rect(0, 48, panelLeft, 800), 10, boundaryColour)
+	t.Logf("map %v: buildings %.1f%%, streets %.1f%%, barri boundaries %.2f%% of the map", area, 100*b, 100*s, 100*o)
+	if b < 0.15 {
+		t.Errorf("buildings cover %.1f%% of the map, want at least 15%%", 100*b)
+	}
+	if s < 0.03 {
+		t.Errorf("streets cover %.1f%% of the map, want at least 3%%", 100*s)
+	}
+	if o < 0.002 {
+		t.Errorf("barri boundaries cover %.2f%% of the map, want some", 100*o)
+	}
+	if !strings.Contains(eval[string](t, ctx, `document.querySelector("#ind-table").innerText`), "Trips by car") {
+		t.Error("the indicators panel has no row for trips by car")
+	}
+}
+
+// panel reads the indicators table: key -> [today, proposal, change] as the
+// page shows them, turned back into barri run's digits (the page groups
+// digits and uses a decimal comma in Catalan and Spanish, a true minus and
+// a plus sign on changes).
+func panel(t *testing.T, ctx context.Context) map[string][3]string {
+	t.Helper()
+	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [
+		tr.dataset.key, tr.querySelector(".base").textContent, tr.querySelector(".prop").textContent,
+		tr.querySelector(".change .delta").textContent])`)
+	lang := eval[string](t, ctx, `document.documentElement.lang`)
+	out := map[string][3]string{}
+	for _, r := range rows {
+		var v [3]string
+		for i, s := range r[1:] {
+			s = strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-").Replace(s)
+			if lang == "en" {
+				s = strings.ReplaceAll(s, ",", "")
+			} else {
+				s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
+			}
+			v[i] = s
+		}
+		out[r[0]] = v
+	}
+	return out
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	var f float64
+	if _, err := fmt.Sscan(s, &f); err != nil {
+		t.Fatalf("web: %q is not a number", s)
+	}
+	return f
+}
+
+// clickXY clicks like a person: press, a short pause, release.
+func clickXY(x, y float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.MouseEvent(chromedp.MouseMoved, x, y),
+		chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.Sleep(60*time.Millisecond),
+		chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.Sleep(120*time.Millisecond),
+	)
+}
+
+// superblockCorners is the 3×3 superblock of scenarios/superilla-hospital-clinic.json
+// (Provença, Aragó, Villarroel and Aribau), lon/lat.
+var superblockCorners = [][2]float64{{2.152795, 41.38819}, {2.156207, 41.39075}, {2.159611, 41.388196}, {2.156198, 41.385636}}
+
+// drawSuperblock draws the superblock with the mouse tools: the Superblock
+// tool, a click at each corner, a click on the first corner to close.
+func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
+	t.Helper()
+	tap := clickXY
+	if touch {
+		tap = tapXY
+	}
+	tool := CSS(`.tool[data-op="superblock"]`)
+	if err := chromedp.Do(ctx, tap1(CSS(`[data-view="fit"]`), touch), chromedp.ScrollIntoView(tool), tap1(tool, touch)); err != nil {
+		t.Fatal(err)
+	}
+	// Bring the superblock to the middle of the free map and zoom in on it,
+	// as a person would: a drag and the wheel with a mouse; a drag and the
+	// zoom button by touch.
+	mid := [2]float64{(superblockCorners[0][0] + superblockCorners[2][0]) / 2, (superblockCorners[1][1] + superblockCorners[3][1]) / 2}
+	at := eval[[]float64](t, ctx, fmt.Sprintf(`barriCore.toScreen(%v, %v)`, mid[0], mid[1]))
+	if touch {
+		// The free map: below the tools and the layer menu, above the tool's card.
+		centre := eval[[]float64](t, ctx, `[innerWidth/2, (Math.max(document.querySelector(".tools").getBoundingClientRect().bottom,
+			document.querySelector("#legend").getBoundingClientRect().bottom) + document.querySelector("#tool-card").getBoundingClientRect().top) / 2]`)
+		// Drag from the free centre (the superblock itself may lie under a
+		// panel) by the way from the superblock to the centre.
+		if err := chromedp.Do(ctx, touchDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := chromedp.Do(ctx, tap1(CSS(`[data-view="in"]`), true), chromedp.Sleep(100*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	} else {
+		// The free map: right of the legend, below the tool's card, left of the panel.
+		centre := eval[[]float64](t, ctx, `[(document.querySelector("#legend").getBoundingClientRect().right + document.querySelector("#panel").getBoundingClientRect().left) / 2,
+			(document.querySelector("#tool-card").getBoundingClientRect().bottom + innerHeight) / 2]`)
+		if err := chromedp.Do(ctx, mouseDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
+			t.Fatal(err)
+		}
+		at = centre
+		chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, at[0], at[1]), chromedp.Sleep(50*time.Millisecond))
+		for range 4 {
+			if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseWheel, at[0], at[1], func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 1e-6, -120 }),
+				chromedp.Sleep(50*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond))
+	pts := append(superblockCorners, superblockCorners[0])
+	var where []string
+	for _, c := range pts {
+		xy := eval[[]float64](t, ctx, fmt.Sprintf(`barriCore.toScreen(%v, %v)`, c[0], c[1]))
+		where = append(where, fmt.Sprintf("(%.0f, %.0f) %s", xy[0], xy[1],
+			eval[string](t, ctx, fmt.Sprintf(`(e => e ? e.tagName + "#" + e.id : "nothing")(document.elementFromPoint(%v, %v))`, xy[0], xy[1]))))
+		if err := chromedp.Do(ctx, tap(xy[0], xy[1]), chromedp.Sleep(150*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#edit-list li").length === 1 || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		status := eval[string](t, ctx, `document.querySelector("#tool-status").textContent + " | " + document.querySelector("#error").textContent`)
+		t.Fatalf("web: the drawn superblock was not applied: %v (tool: %s; taps at %v)", err, status, where)
+	}
+}
+
+// mouseDrag drags with the left button from (x0, y0) to (x1, y1) in steps.
+func mouseDrag(x0, y0, x1, y1 float64) chromedp.Action[chromedp.Void] {
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MouseMoved, x0, y0),
+		chromedp.MouseEvent(chromedp.MousePressed, x0, y0, chromedp.ButtonLeft, chromedp.ClickCount(1))}
+	for i := 1; i <= 10; i++ {
+		f := float64(i) / 10
+		steps = append(steps, chromedp.Sleep(20*time.Millisecond),
+			chromedp.MouseEvent(chromedp.MouseMoved, x0+f*(x1-x0), y0+f*(y1-y0), chromedp.ButtonLeft))
+	}
+	steps = append(steps, chromedp.Sleep(40*time.Millisecond),
+		chromedp.MouseEvent(chromedp.MouseReleased, x1, y1, chromedp.ButtonLeft, chromedp.ClickCount(1)), chromedp.Sleep(100*time.Millisecond))
+	return chromedp.Steps(steps...)
+}
+
+// tapXY taps like a finger: touch start, a short pause, touch end.
+func tapXY(x, y float64) chromedp.Action[chromedp.Void] {
+	pt := []*input.TouchPoint{{X: x, Y: y}}
+	return chromedp.Steps(
+		touch(input.DispatchTouchEventTypeTouchStart, pt),
+		chromedp.Sleep(60*time.Millisecond),
+		touch(input.DispatchTouchEventTypeTouchEnd, nil),
+		chromedp.Sleep(120*time.Millisecond),
+	)
+}
+
+// touchDrag drags one finger from (x0, y0) to (x1, y1) in steps.
+func touchDrag(x0, y0, x1, y1 float64) chromedp.Action[chromedp.Void] {
+	steps := []chromedp.Action[chromedp.Void]{touch(input.DispatchTouchEventTypeTouchStart, []*input.TouchPoint{{X: x0, Y: y0}})}
+	for i := 1; i <= 10; i++ {
+		f := float64(i) / 10
+		steps = append(steps, chromedp.Sleep(20*time.Millisecond),
+			touch(input.DispatchTouchEventTypeTouchMove, []*input.TouchPoint{{X: x0 + f*(x1-x0), Y: y0 + f*(y1-y0)}}))
+	}
+	steps = append(steps, chromedp.Sleep(40*time.Millisecond), touch(input.DispatchTouchEventTypeTouchEnd, nil), chromedp.Sleep(100*time.Millisecond))
+	return chromedp.Steps(steps...)
+}
+
+func touch(typ input.DispatchTouchEventType, pts []*input.TouchPoint) chromedp.Action[chromedp.Void] {
+	if pts == nil {
+		pts = []*input.TouchPoint{}
+	}
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts})
+		return err
+	})
+}
+
+// tap1 activates an element by touch (a tap at its centre) or by mouse.
+func tap1(sel CSS, touch bool) chromedp.Action[chromedp.Void] {
+	if touch {
+		return chromedp.Tap(sel)
+	}
+	return chromedp.Click(sel)
+}
+
+// CSS is chromedp's CSS selector type.
+type CSS = chromedp.CSS
+
+// barriRun runs `barri run` on a scenario file and returns its table of
+// indicators and its "who gains, who loses" table (group -> each headline
+// change, then "better / worse").
+func barriRun(t *testing.T, file string) (map[string][3]string, map[string][]string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "barri")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/barri").CombinedOutput(); err != nil {
+		t.Fatalf("web: building barri: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "run", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("web: barri run %s: %v\n%s", file, err, out)
+	}
+	table := map[string][3]string{}
+	groups := map[string][]string{}
+	inGroups := false
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if strings.HasPrefix(line, "Who gains") {
+			inGroups = true
+		}
+		switch {
+		case !inGroups && len(f) == 4 && strings.Contains(f[0], "."):
+			table[f[0]] = [3]string{f[1], f[2], f[3]}
+		case inGroups && len(f) == 10 && (strings.HasPrefix(f[0], "income.") || strings.HasPrefix(f[0], "gender.")):
+			groups[f[0]] = append(f[1:7], f[7]+" / "+f[9])
+		}
+	}
+	if len(table) == 0 || len(groups) == 0 {
+		t.Fatalf("web: barri run printed no indicator or group table:\n%s", out)
+	}
+	return table, groups
+}
+
+// groupsPanel reads the page's "who gains, who loses" table like barriRun's.
+func groupsPanel(t *testing.T, ctx context.Context) map[string][]string {
+	t.Helper()
+	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#eq-table tbody tr")].map(tr => [tr.dataset.group,
+		...[...tr.querySelectorAll(".change .delta")].map(e => e.textContent), tr.querySelector(".count").textContent])`)
+	out := map[string][]string{}
+	for _, r := range rows {
+		var v []string
+		for _, s := range r[1 : len(r)-1] {
+			v = append(v, strings.ReplaceAll(strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-").Replace(s), ",", ""))
+		}
+		var b, w int
+		fmt.Sscanf(r[len(r)-1], "%d better, %d worse", &b, &w)
+		out[r[0]] = append(v, fmt.Sprintf("%d / %d", b, w))
+	}
+	return out
+}
+
+func TestSuperblockByMouse(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	before := panel(t, ctx)
+	drawSuperblock(t, ctx, false)
+	after := panel(t, ctx)
+	b, a := mustFloat(t, before["mobility.share.car"][1]), mustFloat(t, after["mobility.share.car"][1])
+	t.Logf("mobility.share.car: %v -> %v", b, a)
+	if !(a < b) {
+		t.Errorf("mobility.share.car went from %v to %v after the superblock; want it to fall", b, a)
+	}
+	word := eval[string](t, ctx, `document.querySelector('tr[data-key="mobility.share.car"] .word').textContent`)
+	if word != "better" {
+		t.Errorf("the car share's change says %q, want \"better\"", word)
+	}
+	// The panel shows the indicators beside the map.
+	eval[any](t, ctx, `document.querySelector('#ind-heading').scrollIntoView()`)
+	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_flow'; document.querySelector('#layer-change').checked = true;
+		document.querySelector('#layer').dispatchEvent(new Event('change'))`)
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	screenshot(t, ctx, "superblock")
+
+	t.Run("numbers equal barri run on the downloaded file", func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(CSS("#download"))); err != nil {
+			t.Fatal(err)
+		}
+		var file string
+		for i := 0; i < 100 && file == ""; i++ {
+			time.Sleep(100 * time.Millisecond)
+			m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			if len(m) == 1 {
+				file = m[0]
+			}
+		}
+		if file == "" {
+			t.Fatal("web: the Download button wrote no .json file")
+		}
+		run, runGroups := barriRun(t, file)
+		page := panel(t, ctx)
+		pageGroups := groupsPanel(t, ctx)
+		if len(pageGroups) != len(runGroups) {
+			t.Errorf("the page shows %d groups, barri run %d", len(pageGroups), len(runGroups))
+		}
+		for g, want := range runGroups {
+			if got := pageGroups[g]; strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("who gains, who loses, %s: page shows %v, barri run prints %v", g, got, want)
+			}
+		}
+		eval[any](t, ctx, `document.querySelector('#zone-heading').scrollIntoView()`)
+		chromedp.Do(ctx, chromedp.Sleep(200*time.Millisecond))
+		screenshot(t, ctx, "superblock-barris-groups")
+		if len(page) != len(run) {
+			t.Errorf("the page shows %d indicators, barri run %d", len(page), len(run))
+		}
+		for k, want := range run {
+			if got := page[k]; got != want {
+				t.Errorf("%s: page shows %v, barri run prints %v", k, got, want)
+			}
+		}
+		// The file opens again in a fresh page, with the same numbers.
+		ctx2 := env.browser(t)
+		open(t, ctx2, env.url+"?notour&lang=en", 1280, 800)
+		if err := chromedp.Do(ctx2, chromedp.SetUploadFiles(CSS("#upload"), []string{file}),
+			chromedp.Poll[chromedp.Void](`document.querySelectorAll("#edit-list li").length === 1 || undefined`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: opening %s: %v (%s)", file, err, eval[string](t, ctx2, `document.querySelector("#error").textContent`))
+		}
+		opened := panel(t, ctx2)
+		for k, want := range run {
+			if got := opened[k]; got != want {
+				t.Errorf("%s: the opened file shows %v, barri run prints %v", k, got, want)
+			}
+		}
+	})
+
+	t.Run("share link in a fresh browser", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(CSS("#share"))); err != nil {
+			t.Fatal(err)
+		}
+		link := eval[string](t, ctx, `document.querySelector("#share-url").value`)
+		if !strings.Contains(link, "#p=") {
+			t.Fatalf("web: the share link %q carries no proposal", link)
+		}
+		t.Logf("share link: %d characters", len(link))
+		edits := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`)
+		want := panel(t, ctx)
+		ctx2 := env.browser(t)
+		open(t, ctx2, strings.Replace(link, "?notour&lang=en", "?notour&lang=en", 1), 1280, 800)
+		if got := eval[string](t, ctx2, `document.querySelector("#edit-list").innerText`); got != edits {
+			t.Errorf("the fresh browser lists the edits %q, want %q", got, edits)
+		}
+		got := panel(t, ctx2)
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%s: fresh browser shows %v, the sharer %v", k, got[k], w)
+			}
+		}
+	})
+}
+
+// key presses one key in the page.
+func key(t *testing.T, ctx context.Context, k string, opts ...chromedp.KeyOption) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(k, opts...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func activeID(t *testing.T, ctx context.Context) string {
+	return eval[string](t, ctx, `document.activeElement ? document.activeElement.id : ""`)
+}
+
+// tabTo presses Tab (Shift+Tab with back) until the element with the id
+// has the focus.
+func tabTo(t *testing.T, ctx context.Context, id string, back ...bool) {
+	t.Helper()
+	var opts []chromedp.KeyOption
+	if len(back) > 0 && back[0] {
+		opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
+	}
+	presses, t0 := 0, time.Now()
+	defer func() { t.Logf("Tab to #%s: %d presses in %v", id, presses, time.Since(t0).Round(time.Millisecond)) }()
+	for range 400 {
+		if activeID(t, ctx) == id {
+			return
+		}
+		key(t, ctx, kb.Tab, opts...)
+		presses++
+	}
+	t.Fatalf("web: Tab never reached #%s", id)
+}
+
+// chooseByKeys moves a focused select with the arrow keys to the option
+// whose text contains every one of the words.
+func chooseByKeys(t *testing.T, ctx context.Context, id string, words ...string) {
+	t.Helper()
+	js, _ := json.Marshal(words)
+	want := eval[int](t, ctx, fmt.Sprintf(`[...document.getElementById(%q).options].findIndex(o => %s.every(w => o.textContent.includes(w)))`, id, js))
+	if want < 0 {
+		t.Fatalf("web: #%s has no option with %v", id, words)
+	}
+	// Type the option's first word (the select jumps to the first option
+	// that starts so), then arrow down to it.
+	t0 := time.Now()
+	first := strings.Fields(eval[string](t, ctx, fmt.Sprintf(`document.getElementById(%q).options[%d].textContent`, id, want)))[0]
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Home), chromedp.KeyEvent(first)); err != nil {
+		t.Fatal(err)
+	}
+	at := eval[int](t, ctx, fmt.Sprintf(`document.getElementById(%q).selectedIndex`, id))
+	var keys []chromedp.Action[chromedp.Void]
+	for range want - at {
+		keys = append(keys, chromedp.KeyEvent(kb.ArrowDown))
+	}
+	if err := chromedp.Do(ctx, keys...); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("#%s: typed %q and %d arrow keys in %v", id, first, want-at, time.Since(t0).Round(time.Millisecond))
+	if got := eval[int](t, ctx, fmt.Sprintf(`document.getElementById(%q).selectedIndex`, id)); got != want {
+		t.Fatalf("web: after Home and %d arrow keys #%s is at option %d", want, id, got)
+	}
+}
+
+func TestSuperblockByKeyboard(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	before := panel(t, ctx)
+	tabTo(t, ctx, "list-kind")
+	chooseByKeys(t, ctx, "list-kind", "block")
+	key(t, ctx, kb.Tab)
+	chooseByKeys(t, ctx, "list-item", "Mallorca", "València", "Casanova", "Muntaner")
+	key(t, ctx, kb.Tab)
+	chooseByKeys(t, ctx, "list-size", "3 × 3")
+	key(t, ctx, kb.Tab)
+	chooseByKeys(t, ctx, "list-op", "Superblock")
+	tabTo(t, ctx, "list-apply")
+	key(t, ctx, kb.Enter)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#edit-list li").length === 1 || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("web: the keyboard superblock was not applied: %v (%s)", err, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+	after := panel(t, ctx)
+	b, a := mustFloat(t, before["mobility.share.car"][1]), mustFloat(t, after["mobility.share.car"][1])
+	t.Logf("mobility.share.car: %v -> %v", b, a)
+	if !(a < b) {
+		t.Errorf("mobility.share.car went from %v to %v after the keyboard superblock; want it to fall", b, a)
+	}
+	live := eval[string](t, ctx, `new Promise(r => setTimeout(() => r(document.querySelector("#live").textContent), 200))`)
+	if !strings.Contains(live, "Superblock applied") || !strings.Contains(live, "Trips by car") {
+		t.Errorf("the live region announced %q, want the superblock and the car share", live)
+	}
+	// Undo and redo from the keyboard too.
+	tabTo(t, ctx, "undo", true)
+	key(t, ctx, kb.Enter)
+	if got := panel(t, ctx)["mobility.share.car"]; got != before["mobility.share.car"] {
+		t.Errorf("after undo the car share is %v, want today's %v", got, before["mobility.share.car"])
+	}
+	tabTo(t, ctx, "redo")
+	key(t, ctx, kb.Enter)
+	if got := panel(t, ctx)["mobility.share.car"]; got != after["mobility.share.car"] {
+		t.Errorf("after redo the car share is %v, want %v", got, after["mobility.share.car"])
+	}
+}
+
+func TestPhoneWithTouch(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	before := panel(t, ctx)
+	// The panel sits below the map, full width.
+	box := eval[[]float64](t, ctx, `(r => [r.left, r.top, r.width])(document.querySelector("#panel").getBoundingClientRect())`)
+	if box[0] != 0 || box[2] < 359 || box[1] < 300 {
+		t.Errorf("on a phone the panel is at left %v, top %v, width %v; want it full width below the map", box[0], box[1], box[2])
+	}
+	drawSuperblock(t, ctx, true)
+	after := panel(t, ctx)
+	b, a := mustFloat(t, before["mobility.share.car"][1]), mustFloat(t, after["mobility.share.car"][1])
+	if !(a < b) {
+		t.Errorf("mobility.share.car went from %v to %v after the touch superblock; want it to fall", b, a)
+	}
+	screenshot(t, ctx, "phone")
+}
+
+func TestCatalanLeavesNoEnglish(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	// Switch the language from the page's own menu.
+	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "ca"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	// Open a tool and the list editor's block list so their strings show too.
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="rezone"]').click()`)
+	if lang := eval[string](t, ctx, `document.documentElement.lang`); lang != "ca" {
+		t.Fatalf("the page's lang is %q after choosing Català", lang)
+	}
+	text := eval[string](t, ctx, `[document.body.innerText,
+		...[...document.querySelectorAll("[aria-label],[title],[placeholder]")].map(e => [e.getAttribute("aria-label"), e.title, e.placeholder].join(" ")),
+		...[...document.querySelectorAll("option, optgroup")].map(o => o.label || o.textContent),
+		...[...document.querySelectorAll("input[type=text]")].map(i => i.value), document.title].join("\n")`)
+	// The data's publisher is a name, not English.
+	text = strings.ReplaceAll(text, "Open Data BCN", "")
+	var en, ca map[string]string
+	for l, m := range map[string]*map[string]string{"en": &en, "ca": &ca} {
+		data, err := os.ReadFile(filepath.Join("src", "i18n", l+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, m); err != nil {
+			t.Fatalf("web: src/i18n/%s.json: %v", l, err)
+		}
+	}
+	// A word that is also Catalan ("homes" is "men") is no sign of English.
+	caWords := map[string]bool{}
+	for _, v := range ca {
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && r != '·' }) {
+			caWords[w] = true
+		}
+	}
+	found := 0
+	for k, e := range en {
+		if e == ca[k] {
+			continue // the same in both languages (names, units, "Barri")
+		}
+		// Look for the English text without its placeholders.
+		for _, part := range strings.FieldsFunc(e, func(r rune) bool { return r == '{' || r == '}' }) {
+			part = strings.TrimSpace(part)
+			if len(part) < 4 || strings.ContainsAny(part, "0123456789") && len(part) < 8 || caWords[part] {
+				continue
+			}
+			if containsWord(text, part) {
+				t.Errorf("English text %q (%s) is still on the Catalan page", part, k)
+				found++
+				break
+			}
+		}
+	}
+	if !strings.Contains(text, "Viatges en cotxe") || !strings.Contains(text, "La teva proposta") {
+		t.Error("the Catalan page lacks \"Viatges en cotxe\" or \"La teva proposta\"")
+	}
+	screenshot(t, ctx, "catalan")
+}
+
+// containsWord reports whether s holds sub with no letter right before or after it.
+func containsWord(s, sub string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], sub)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before, after := rune(' '), rune(' ')
+		if j > 0 {
+			before = []rune(s[:j])[len([]rune(s[:j]))-1]
+		}
+		if end := j + len(sub); end < len(s) {
+			after = []rune(s[end:])[0]
+		}
+		letter := func(r rune) bool { return unicode.IsLetter(r) || r == '·' } // Catalan l·l
+		if !letter(before) && !letter(after) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func TestAccessibility(t *testing.T) {
+	env := needBrowser(t)
+	axePath := filepath.Join("node_modules", "axe-core", "axe.min.js")
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("web: %v (npm ci --prefix web installs axe-core)", err)
+		}
+		t.Skipf("web: %v (npm ci --prefix web installs axe-core)", err)
+	}
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	eval[any](t, ctx, string(axe)+";0")
+	run := func(view string) {
+		t.Helper()
+		res := eval[[]map[string]any](t, ctx, `axe.run(document, {resultTypes: ["violations"]}).then(r =>
+			r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
+				id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary)})))`)
+		all := eval[[]string](t, ctx, `axe.run(document).then(r => r.violations.map(v => v.id + " (" + v.impact + ")"))`)
+		t.Logf("%s: axe found %d violations of any impact: %v", view, len(all), all)
+		for _, v := range res {
+			t.Errorf("%s: axe %s (%s): %s %v", view, v["id"], v["impact"], v["help"], v["nodes"])
+		}
+	}
+	run("main view")
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="rezone"]').click();
+		const k = document.querySelector("#list-kind"); k.value = "block"; k.dispatchEvent(new Event("change"))`)
+	run("editor")
+	drawSuperblock(t, ctx, false)
+	eval[any](t, ctx, `document.querySelectorAll("#ind-table details").forEach(d => d.open = true)`)
+	run("indicators panel")
+	eval[any](t, ctx, `document.querySelector("#help-btn").click()`)
+	run("guide")
+}
+
+func TestWorksOffline(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if !eval[bool](t, ctx, `Promise.race([navigator.serviceWorker.ready.then(r => !!r.active), new Promise(r => setTimeout(() => r(false), 20000))])`) {
+		t.Fatal("web: the service worker did not start within 20 s")
+	}
+	// Load once under the worker, so it keeps every file, then go offline.
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	env.stop()
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if got := eval[string](t, ctx, `document.querySelector("#prop-heading").textContent`); got != "La teva proposta" {
+		t.Errorf("offline, the page shows %q, want the Catalan panel", got)
+	}
+}

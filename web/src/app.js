@@ -1,0 +1,757 @@
+// Barri's page glue: loads the translations and app.wasm (the sim core and
+// the Ebiten map), and drives the HTML panels. Go calls window.barriUI; the
+// page calls window.barriCore (registered by the wasm). Participants' and
+// residents' text is always set as text, never as HTML.
+'use strict';
+(() => {
+  const $ = (s) => document.querySelector(s);
+  const LANGS = ['ca', 'es', 'en'];
+  const dict = {};
+  let lang = 'en';
+  let catalog = null;
+  let state = null;
+  let legend = null;
+  let lastInput = 0;
+  let op = 'select';
+  let toolInfo = { points: 0, selected: [] };
+
+  // Ops by the kind of target they take.
+  const POLY_OPS = ['superblock', 'park', 'rezone', 'add_housing', 'retrofit', 'solar'];
+  const STREET_OPS = ['pedestrianize', 'green_axis', 'bike_lane'];
+  // Parameters a resident can set (a policy), with their step.
+  const POLICY = { car_cost_eur_km: 0.05, parking_eur: 0.5, pt_fare_eur: 0.1, grid_co2_kg_per_kwh: 0.01,
+    elec_price_eur_kwh: 0.01, gas_price_eur_kwh: 0.01, through_vehicles_day: 1000 };
+  // Which way is better for each indicator: +1 more is better, -1 less is
+  // better, 0 neither.
+  const DIR = {
+    'housing.dwellings': 1, 'housing.affordable_dwellings': 1, 'housing.rent_eur_month': -1,
+    'housing.rent_burden_share': -1, 'housing.displacement_risk': -1, 'energy.demand_gwh_year': -1,
+    'energy.pv_gwh_year': 1, 'energy.co2_t_year': -1, 'energy.poverty_share': -1, 'mobility.trips_day': 0,
+    'mobility.share.walk': 1, 'mobility.share.bike': 1, 'mobility.share.pt': 1, 'mobility.share.car': -1,
+    'mobility.car_vkm_day': -1, 'mobility.mean_trip_min': -1, 'mobility.co2_t_year': -1, 'mobility.nox_kg_day': -1,
+    'access.15min_share': 1, 'green.m2_per_resident': 1,
+  };
+  const dir = (k) => (k in DIR ? DIR[k] : (k.startsWith('access.walk_min.') ? -1 : 0));
+  // The section of docs/MODELS.md that explains each group of indicators.
+  const SOURCE = { housing: 'Housing', energy: 'Energy', mobility: 'Mobility', access: '15-minute access', green: '15-minute access' };
+
+  // t translates a key, filling {name} placeholders.
+  function t(key, vars) {
+    let s = (dict[lang] && dict[lang][key]) ?? (dict.en && dict.en[key]) ?? key;
+    if (vars) for (const [k, v] of Object.entries(vars)) s = s.split('{' + k + '}').join(String(v));
+    return s;
+  }
+
+  // loc shows a number printed by the core (barri run's digits) in the
+  // page's language: decimal comma in ca/es, digits grouped, a true minus.
+  function loc(s, signed) {
+    if (s == null) return '';
+    let neg = s.startsWith('-');
+    let body = neg ? s.slice(1) : s;
+    let [int, frac] = body.split('.');
+    const group = lang === 'en' ? ',' : '.';
+    if (int.length > 4 || (int.length === 4 && lang === 'en')) int = int.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+    let out = int + (frac !== undefined ? (lang === 'en' ? '.' : ',') + frac : '');
+    if (neg) out = '−' + out;
+    else if (signed && s.replace(/[0.]/g, '') !== '') out = '+' + out;
+    return out;
+  }
+
+  function chooseLang() {
+    const q = new URLSearchParams(location.search).get('lang');
+    if (LANGS.includes(q)) return q;
+    try { const s = localStorage.getItem('barri.lang'); if (LANGS.includes(s)) return s; } catch (e) { /* private mode */ }
+    for (const l of navigator.languages || [navigator.language || 'en']) {
+      const b = l.toLowerCase().split('-')[0];
+      if (LANGS.includes(b)) return b;
+    }
+    return 'en';
+  }
+
+  function applyStatic() {
+    document.documentElement.lang = lang;
+    document.title = t('app.title');
+    for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+    for (const el of document.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+    const cv = document.querySelector('canvas');
+    if (cv) { cv.setAttribute('aria-label', t('map.label')); cv.setAttribute('aria-roledescription', t('map.role')); }
+    $('#lang').value = lang;
+  }
+
+  function setLang(l) {
+    // A proposal still under its default name takes the new language's.
+    if (state && LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name)) {
+      state.name = dict[l]['prop.default'];
+      barriCore.setName(state.name);
+    }
+    lang = l;
+    try { localStorage.setItem('barri.lang', l); } catch (e) { /* private mode */ }
+    applyStatic();
+    if (catalog) { fillLayerSelect(); fillListEditor(); fillZoneSelect(); showTool(); showLegend(); }
+    if (state) render(JSON.stringify(state), true);
+    if (tourOpen()) showTour();
+  }
+
+  // --- loading ---
+  function progress(stage, frac) {
+    $('#loading-text').textContent = t('load.' + stage);
+    if (frac !== undefined) $('#loading-bar').value = Math.round(frac * 100);
+    else $('#loading-bar').removeAttribute('value');
+  }
+
+  async function fetchWasm() {
+    // app.wasm.gz is decompressed here, so any static host serves it
+    // compressed without configuration; app.wasm is the fallback.
+    const tryGz = typeof DecompressionStream === 'function';
+    let resp = tryGz ? await fetch('app.wasm.gz').catch(() => null) : null;
+    let gz = true;
+    if (!resp || !resp.ok) { resp = await fetch('app.wasm'); gz = false; }
+    if (!resp.ok) throw new Error('app.wasm: HTTP ' + resp.status);
+    const total = Number(resp.headers.get('Content-Length')) || 0;
+    let got = 0;
+    const counted = resp.body.pipeThrough(new TransformStream({
+      transform(chunk, ctl) { got += chunk.byteLength; if (total) progress('wasm', got / total); ctl.enqueue(chunk); },
+    }));
+    const body = gz && resp.headers.get('Content-Encoding') !== 'gzip' ? counted.pipeThrough(new DecompressionStream('gzip')) : counted;
+    return new Response(body, { headers: { 'Content-Type': 'application/wasm' } });
+  }
+
+  async function boot() {
+    lang = chooseLang();
+    await Promise.all(LANGS.map(async (l) => {
+      const r = await fetch('i18n/' + l + '.json');
+      dict[l] = await r.json();
+    }));
+    applyStatic();
+    progress('wasm', 0);
+    const go = new Go();
+    const resp = await fetchWasm();
+    // Compile while the bytes arrive.
+    const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    performance.mark('barri:wasm-compiled');
+    progress('start');
+    window.barriWasm = instance;
+    go.run(instance).then(() => showError(t('err.stopped')));
+  }
+
+  // --- called from Go ---
+  function started(catJSON, stateJSON) {
+    catalog = JSON.parse(catJSON);
+    const cv = document.querySelector('canvas');
+    if (cv) {
+      // The map sits in the tab order after the tools, and gives Tab back
+      // to the page (Ebiten would keep every key).
+      cv.setAttribute('tabindex', '0'); cv.setAttribute('role', 'application'); cv.setAttribute('aria-describedby', 'map-keys');
+      window.addEventListener('keydown', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
+      window.addEventListener('keyup', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
+      if (document.activeElement === cv) cv.blur();
+    }
+    applyStatic();
+    fillLayerSelect(); fillListEditor(); fillZoneSelect();
+    insets();
+    const st = JSON.parse(stateJSON);
+    if (!st.name) { barriCore.setName(t('prop.default')); st.name = t('prop.default'); }
+    render(JSON.stringify(st), true);
+    showLegend(barriCore.legend());
+    showTool();
+  }
+
+  function ready() {
+    $('#loading').classList.add('done');
+    // Ebiten sizes its canvas from the body: have it measure again now that
+    // the page is laid out.
+    window.dispatchEvent(new Event('resize'));
+    const q = new URLSearchParams(location.search);
+    let seen = false;
+    try { seen = localStorage.getItem('barri.tour') === 'done'; } catch (e) { /* private mode */ }
+    if (!seen && !q.has('notour')) { tourStep = 0; $('#tour').showModal(); showTour(); }
+    // Offline from the next visit on (a service worker needs http(s)).
+    if ('serviceWorker' in navigator && location.protocol.startsWith('http')) navigator.serviceWorker.register('sw.js').catch(() => {});
+  }
+
+  function showError(msg) {
+    $('#error').textContent = msg ? t('err.prefix') + ' ' + msg : '';
+    if (msg) announce(t('err.prefix') + ' ' + msg);
+  }
+
+  function toolOptions() {
+    return JSON.stringify(readOpts($('#tool-opts'), op));
+  }
+
+  function toolChanged(j) {
+    toolInfo = JSON.parse(j);
+    showToolStatus();
+  }
+
+  function hover(j) {
+    const box = $('#hoverinfo');
+    box.textContent = '';
+    if (!j) return;
+    describe(JSON.parse(j)).forEach((line, i) => {
+      const p = document.createElement(i ? 'div' : 'strong');
+      p.textContent = line;
+      box.appendChild(p);
+      if (!i) box.appendChild(document.createElement('br'));
+    });
+  }
+
+  function inspect(j) {
+    const lines = describe(JSON.parse(j));
+    hover(j);
+    announce(lines.join('. '));
+  }
+
+  function describe(o) {
+    if (o.kind === 'building') {
+      const l = [t('info.building', { use: t('use.' + o.use), zone: o.zone || '' }),
+        t('info.floors', { n: o.floors, year: o.year })];
+      if (o.dwellings) l.push(t('info.homes', { n: o.dwellings, rent: loc(o.rent) }));
+      l.push(t('info.energy', { e: loc(o.energy), pv: loc(o.pv) }));
+      return l;
+    }
+    const l = [o.name || t('info.street')];
+    if (o.flow !== undefined) l.push(t('info.flow', { f: loc(o.flow), f0: loc(o.flow0), vc: loc(o.vc), v: loc(o.speed) }));
+    l.push(t('access.' + o.access) + (o.bike ? ' · ' + t('legend.bike') : ''));
+    return l;
+  }
+
+  function labels(j) {
+    const o = JSON.parse(j);
+    const box = $('#labels');
+    if (!catalog) return;
+    if (box.children.length !== o.zones.length) {
+      box.textContent = '';
+      for (const z of catalog.zones) { const s = document.createElement('span'); s.textContent = z.name; box.appendChild(s); }
+    }
+    o.zones.forEach((p, i) => { box.children[i].style.left = p[0] + 'px'; box.children[i].style.top = p[1] + 'px'; });
+  }
+
+  // --- panels ---
+  function indName(k) { return t('ind.' + k); }
+
+  function render(j, quiet) {
+    const prev = state;
+    state = JSON.parse(j);
+    $('#prop-name').value = state.name;
+    const list = $('#edit-list');
+    list.textContent = '';
+    state.edits.forEach((e) => { const li = document.createElement('li'); li.textContent = editLabel(e); list.appendChild(li); });
+    $('#edit-none').hidden = state.edits.length > 0;
+    $('#undo').disabled = !state.undo;
+    $('#redo').disabled = !state.redo;
+    const tb = $('#ind-table tbody');
+    tb.textContent = '';
+    for (const r of state.city) {
+      const tr = document.createElement('tr');
+      tr.dataset.key = r.k;
+      const th = document.createElement('th');
+      th.scope = 'row';
+      const det = document.createElement('details');
+      const sum = document.createElement('summary');
+      sum.textContent = indName(r.k);
+      const p = document.createElement('p');
+      const group = r.k.split('.')[0];
+      p.textContent = t('help.' + r.k) + ' ' + t('help.source', { section: t('section.' + group) });
+      det.append(sum, p);
+      th.appendChild(det);
+      tr.appendChild(th);
+      tr.appendChild(numCell(r.b, 'base'));
+      tr.appendChild(numCell(r.s, 'prop'));
+      tr.appendChild(changeCell(r.k, r.d, r.sign));
+      tb.appendChild(tr);
+    }
+    renderZones();
+    renderGroups();
+    showError('');
+    if (!quiet && state.lastOp && state.lastOp !== 'load') {
+      const end = performance.now();
+      try {
+        performance.measure('barri:edit', { start: lastInput || end, end, detail: { op: state.lastOp, coreMs: state.coreMs, goMs: state.goMs } });
+      } catch (e) { /* an old browser without measure options */ }
+      announceChange(prev, state);
+    }
+  }
+
+  function numCell(s, cls) {
+    const td = document.createElement('td');
+    td.className = 'num ' + cls;
+    td.textContent = loc(s);
+    return td;
+  }
+
+  function verdict(k, sign) {
+    if (sign === 0) return ['same', t('ch.same')];
+    const d = dir(k);
+    if (d === 0) return [sign > 0 ? 'more' : 'less', t(sign > 0 ? 'ch.more' : 'ch.less')];
+    return sign * d > 0 ? ['better', t('ch.better')] : ['worse', t('ch.worse')];
+  }
+
+  function changeCell(k, d, sign) {
+    const td = document.createElement('td');
+    td.className = 'num change';
+    const [cls, word] = verdict(k, sign);
+    const v = document.createElement('span');
+    v.className = 'delta';
+    v.textContent = sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true);
+    const w = document.createElement('span');
+    w.className = 'word ' + cls;
+    w.textContent = word;
+    if (cls === 'better' || cls === 'worse') td.classList.add(cls);
+    td.append(v, w);
+    return td;
+  }
+
+  function renderZones() {
+    if (!state || !catalog) return;
+    const k = $('#zone-ind').value || 'mobility.share.car';
+    const ki = catalog.indicators.indexOf(k);
+    const tb = $('#zone-table tbody');
+    tb.textContent = '';
+    for (const z of state.zones) {
+      const [b, s, d] = z.v[ki];
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = z.name;
+      const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
+      tr.append(th, numCell(b, 'base'), numCell(s, 'prop'), changeCell(k, d, sign));
+      tb.appendChild(tr);
+    }
+  }
+
+  // renderGroups fills "who gains, who loses": a row per group, the change of
+  // each headline indicator (with its word), and the count of better / worse.
+  function renderGroups() {
+    if (!state || !catalog || !state.groups) return;
+    const head = $('#eq-table thead tr');
+    head.textContent = '';
+    const th0 = document.createElement('th');
+    th0.scope = 'col';
+    th0.textContent = t('eq.group');
+    head.appendChild(th0);
+    for (const k of catalog.headline) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = t('eq.col.' + k);
+      head.appendChild(th);
+    }
+    const thc = document.createElement('th');
+    thc.scope = 'col';
+    thc.textContent = t('eq.count');
+    head.appendChild(thc);
+    const tb = $('#eq-table tbody');
+    tb.textContent = '';
+    for (const g of state.groups) {
+      const tr = document.createElement('tr');
+      tr.dataset.group = g.g;
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = t('group.' + g.g);
+      tr.appendChild(th);
+      g.d.forEach((d, i) => {
+        const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
+        tr.appendChild(changeCell(catalog.headline[i], d, sign));
+      });
+      const td = document.createElement('td');
+      td.className = 'num count';
+      td.textContent = t('eq.countValue', { b: g.better, w: g.worse });
+      tr.appendChild(td);
+      tb.appendChild(tr);
+    }
+  }
+
+  function announceChange(prev, cur) {
+    const moved = cur.city.filter((r) => r.sign !== 0);
+    moved.sort((a, b) => Math.abs(parseFloat(b.d) / (parseFloat(b.b) || 1)) - Math.abs(parseFloat(a.d) / (parseFloat(a.b) || 1)));
+    const parts = moved.slice(0, 3).map((r) => t('live.row', { name: indName(r.k), b: loc(r.b), s: loc(r.s), word: verdict(r.k, r.sign)[1] }));
+    const head = t('live.' + (cur.lastOp === 'undo' ? 'undo' : cur.lastOp === 'redo' ? 'redo' : 'applied'), { op: t('op.' + cur.lastOp) });
+    announce(head + ' ' + (parts.length ? parts.join('; ') + '.' : t('live.nothing')));
+  }
+
+  function announce(msg) {
+    const live = $('#live');
+    live.textContent = '';
+    setTimeout(() => { live.textContent = msg; }, 30);
+  }
+
+  function editLabel(e) {
+    let where = '';
+    if (e.streets) where = e.streets.name ? e.streets.name : t('edit.streets', { n: (e.streets.ids || []).length });
+    else if (e.area) where = t('edit.area');
+    else if (e.at) where = t('edit.at', { lon: e.at[0].toFixed(5), lat: e.at[1].toFixed(5) });
+    else if (e.building !== undefined) where = t('edit.building', { id: e.building });
+    let extra = '';
+    if (e.op === 'param') extra = t('param.' + e.name) + ' = ' + loc(String(e.value));
+    if (e.op === 'rezone') extra = [e.use ? t('use.' + e.use) : '', e.add_floors ? t('edit.floors', { n: e.add_floors }) : ''].filter(Boolean).join(', ');
+    if (e.op === 'add_housing') extra = t('edit.homes', { n: e.dwellings });
+    if (e.op === 'retrofit') extra = t('opt.level.' + e.level);
+    if (e.op === 'solar') extra = Math.round(e.roof_coverage * 100) + ' %';
+    if (e.op === 'transit_stop') extra = t('opt.mode.' + e.mode) + ', ' + t('edit.every', { n: e.headway_min });
+    return [t('op.' + e.op), where, extra].filter(Boolean).join(' — ');
+  }
+
+  // --- options of each op ---
+  function field(box, id, labelKey, input) {
+    const d = document.createElement('div');
+    const l = document.createElement('label');
+    l.htmlFor = id;
+    l.textContent = t(labelKey);
+    input.id = id;
+    d.append(l, input);
+    box.appendChild(d);
+    return input;
+  }
+  function numInput(v, min, max, step) {
+    const i = document.createElement('input');
+    i.type = 'number'; i.value = v; i.min = min; i.max = max; i.step = step;
+    return i;
+  }
+  function selectInput(values, labelPrefix, v) {
+    const s = document.createElement('select');
+    for (const x of values) { const o = document.createElement('option'); o.value = x; o.textContent = t(labelPrefix + x); s.appendChild(o); }
+    s.value = v;
+    return s;
+  }
+
+  function renderOpts(box, o) {
+    const keep = {};
+    for (const el of box.querySelectorAll('input,select')) keep[el.dataset.name] = el.value;
+    box.textContent = '';
+    const p = box.id;
+    const add = (name, labelKey, input) => { input.dataset.name = name; if (keep[name] !== undefined && box.dataset.op === o) input.value = keep[name]; field(box, p + '-' + name, labelKey, input); };
+    switch (o) {
+      case 'rezone':
+        add('use', 'opt.use', selectInput(['residential', 'mixed', 'office', 'retail', 'public', 'industrial'], 'use.', 'residential'));
+        add('add_floors', 'opt.add_floors', numInput(1, -20, 20, 1));
+        add('affordable_share', 'opt.affordable', numInput(30, 0, 100, 5));
+        break;
+      case 'add_housing':
+        add('dwellings', 'opt.dwellings', numInput(100, 1, 100000, 10));
+        add('affordable_share', 'opt.affordable', numInput(30, 0, 100, 5));
+        break;
+      case 'retrofit':
+        add('level', 'opt.level', selectInput(['light', 'deep'], 'opt.level.', 'deep'));
+        break;
+      case 'solar':
+        add('roof_coverage', 'opt.coverage', numInput(60, 0, 100, 5));
+        break;
+      case 'transit_stop':
+        add('mode', 'opt.mode', selectInput(['bus', 'tram', 'metro'], 'opt.mode.', 'bus'));
+        add('headway_min', 'opt.headway', numInput(6, 1, 120, 1));
+        break;
+      case 'param': {
+        const names = Object.keys(POLICY);
+        const s = selectInput(names, 'param.', 'car_cost_eur_km');
+        add('name', 'opt.param', s);
+        const def = (n) => catalog.params.find((q) => q.name === n);
+        const v = numInput(0.35, 0, 10, POLICY.car_cost_eur_km);
+        add('value', 'opt.value', v);
+        const unit = document.createElement('p');
+        unit.className = 'small';
+        box.appendChild(unit);
+        const sync = (reset) => {
+          const d = def(s.value);
+          v.min = d.min; v.max = d.max; v.step = POLICY[s.value];
+          if (reset) v.value = d.default;
+          unit.textContent = t('opt.paramNow', { v: loc(String(d.default)), unit: d.unit, min: loc(String(d.min)), max: loc(String(d.max)) });
+        };
+        s.addEventListener('change', () => sync(true));
+        sync(keep.value === undefined || box.dataset.op !== o);
+        break;
+      }
+      default:
+    }
+    box.dataset.op = o;
+  }
+
+  function readOpts(box, o) {
+    const v = {};
+    for (const el of box.querySelectorAll('input,select')) v[el.dataset.name] = el.value;
+    const num = (x) => Number(String(x).replace(',', '.'));
+    const e = { op: o };
+    switch (o) {
+      case 'rezone':
+        e.use = v.use; e.add_floors = Math.round(num(v.add_floors)); e.affordable_share = num(v.affordable_share) / 100;
+        break;
+      case 'add_housing':
+        e.dwellings = Math.round(num(v.dwellings)); e.affordable_share = num(v.affordable_share) / 100;
+        break;
+      case 'retrofit': e.level = v.level; break;
+      case 'solar': e.roof_coverage = num(v.roof_coverage) / 100; break;
+      case 'transit_stop': e.mode = v.mode; e.headway_min = num(v.headway_min); break;
+      case 'param': e.name = v.name; e.value = num(v.value); break;
+      default:
+    }
+    return e;
+  }
+
+  // --- tools on the map ---
+  function mapTool(o) {
+    if (POLY_OPS.includes(o)) return 'polygon';
+    if (STREET_OPS.includes(o)) return 'streets';
+    if (o === 'transit_stop') return 'point';
+    return 'select';
+  }
+
+  function setOp(o) {
+    op = o;
+    for (const b of document.querySelectorAll('.tool')) b.setAttribute('aria-pressed', String(b.dataset.op === o));
+    barriCore.setTool(mapTool(o));
+    showTool();
+    insets();
+  }
+
+  function showTool() {
+    $('#tool-help').textContent = t('tool.' + op + '.help');
+    renderOpts($('#tool-opts'), op);
+    showToolStatus();
+  }
+
+  function showToolStatus() {
+    const kind = mapTool(op);
+    const show = (id, on) => { $(id).hidden = !on; };
+    show('#tool-finish', kind === 'polygon');
+    show('#tool-undo-point', kind === 'polygon');
+    show('#tool-pen', kind === 'polygon' || kind === 'point');
+    show('#tool-apply', kind === 'streets' || op === 'param');
+    show('#tool-cancel', kind !== 'select');
+    $('#tool-finish').disabled = toolInfo.points < 3;
+    $('#tool-undo-point').disabled = toolInfo.points < 1;
+    let s = '';
+    if (kind === 'polygon') s = t('tool.points', { n: toolInfo.points });
+    if (kind === 'streets') {
+      const names = [...new Set(toolInfo.selected.map((x) => x.name))];
+      s = t('tool.selected', { n: toolInfo.selected.length }) + (names.length ? ': ' + names.join(', ') : '');
+      $('#tool-apply').disabled = toolInfo.selected.length === 0;
+    }
+    if (op === 'param') $('#tool-apply').disabled = false;
+    $('#tool-status').textContent = s;
+  }
+
+  function applyJS(edit) {
+    const r = barriCore.apply(JSON.stringify(edit));
+    if (!r.ok) { showError(r.error); return false; }
+    render(r.state);
+    return true;
+  }
+
+  // --- list editor ---
+  // shortStreet drops the "Carrer de" and "Avinguda" of a street's name,
+  // as people say it ("Mallorca", "Diagonal").
+  function shortStreet(n) {
+    return (n || '?').replace(/^(Carrer|Avinguda)( de la | de les | dels | del | de | d'| d’| )/i, '');
+  }
+
+  // blockName names a block by its two pairs of streets, each pair and the
+  // pairs in alphabetical order, so that it reads the same from any side.
+  function blockName(b) {
+    const s = b.sides.map(shortStreet);
+    const p = [[s[0], s[2]].sort(), [s[1], s[3]].sort()].sort((x, y) => x[0].localeCompare(y[0], lang));
+    return t('block.name', { a: p[0][0], b: p[0][1], c: p[1][0], d: p[1][1] });
+  }
+
+  function fillListEditor() {
+    const kind = $('#list-kind').value;
+    const item = $('#list-item');
+    const prev = item.value;
+    item.textContent = '';
+    if (kind === 'street') {
+      for (const n of catalog.streets) { const o = document.createElement('option'); o.value = n; o.textContent = n; item.appendChild(o); }
+    } else if (kind === 'zone') {
+      for (const z of catalog.zones) { const o = document.createElement('option'); o.value = z.i; o.textContent = z.name; item.appendChild(o); }
+    } else {
+      for (const z of catalog.zones) {
+        const g = document.createElement('optgroup');
+        g.label = z.name;
+        const bs = catalog.blocks.filter((b) => b.zone === z.i).map((b) => [blockName(b), b.i]);
+        bs.sort((x, y) => x[0].localeCompare(y[0], lang));
+        for (const [name, i] of bs) { const o = document.createElement('option'); o.value = i; o.textContent = name; g.appendChild(o); }
+        item.appendChild(g);
+      }
+    }
+    if ([...item.options].some((o) => o.value === prev)) item.value = prev;
+    $('#list-size-row').hidden = kind !== 'block';
+    const ops = kind === 'street' ? STREET_OPS : POLY_OPS;
+    const sel = $('#list-op');
+    const prevOp = sel.value;
+    sel.textContent = '';
+    for (const o of ops) { const x = document.createElement('option'); x.value = o; x.textContent = t('op.' + o); sel.appendChild(x); }
+    if (ops.includes(prevOp)) sel.value = prevOp;
+    listOpChanged(true);
+  }
+
+  function listOpChanged(quiet) {
+    const o = $('#list-op').value;
+    $('#list-op-help').textContent = t('tool.' + o + '.help');
+    renderOpts($('#list-opts'), o);
+    if (quiet !== true) listHighlight();
+  }
+
+  function listHighlight() {
+    const kind = $('#list-kind').value;
+    barriCore.highlight(kind, $('#list-item').value, $('#list-size').value);
+  }
+
+  function listApply() {
+    const kind = $('#list-kind').value;
+    const o = $('#list-op').value;
+    const e = readOpts($('#list-opts'), o);
+    if (kind === 'street') {
+      e.streets = { name: $('#list-item').value };
+    } else {
+      const area = barriCore.areaFor(kind, $('#list-item').value, $('#list-size').value);
+      if (typeof area !== 'string') { showError(area.error); return; }
+      e.area = JSON.parse(area);
+    }
+    applyJS(e);
+  }
+
+  function fillLayerSelect() {
+    const s = $('#layer');
+    const v = s.value || 'plain';
+    s.textContent = '';
+    for (const l of catalog.layers) { const o = document.createElement('option'); o.value = l; o.textContent = t('layer.' + l); s.appendChild(o); }
+    s.value = v;
+  }
+
+  function fillZoneSelect() {
+    const s = $('#zone-ind');
+    const v = s.value || 'mobility.share.car';
+    s.textContent = '';
+    for (const k of catalog.indicators) { const o = document.createElement('option'); o.value = k; o.textContent = indName(k); s.appendChild(o); }
+    s.value = v;
+  }
+
+  function showLegend(j) {
+    if (j) legend = JSON.parse(j);
+    if (!legend) return;
+    const scaled = !!legend.gradient;
+    $('#legend-scale').hidden = !scaled;
+    $('#legend-plain').hidden = scaled;
+    if (!scaled) return;
+    $('#legend-bar').style.background = legend.gradient;
+    $('#legend-lo').textContent = loc(legend.lo, legend.change);
+    $('#legend-hi').textContent = loc(legend.hi, legend.change);
+    $('#legend-unit').textContent = legend.unit ? t('unit.' + legend.unit) : '';
+    $('#legend-note').textContent = legend.change ? t('legend.changeNote') : t('legend.valueNote');
+  }
+
+  function setLayer() {
+    showLegend(barriCore.setLayer($('#layer').value, $('#layer-change').checked));
+  }
+
+  // insets tells the map which part of the window the panels cover.
+  function insets() {
+    const phone = window.matchMedia('(max-width: 700px)').matches;
+    const panel = $('#panel').getBoundingClientRect();
+    if (phone) {
+      const top = Math.max($('.tools').getBoundingClientRect().bottom, $('#legend').getBoundingClientRect().bottom);
+      const card = $('#tool-card').getBoundingClientRect();
+      const bottom = card.height ? Math.min(card.top, panel.top) : panel.top;
+      barriCore.setInsets(0, window.innerHeight - bottom, top);
+    } else {
+      barriCore.setInsets(window.innerWidth - panel.left, 0, $('header.top').getBoundingClientRect().height);
+    }
+  }
+
+  // --- proposal file and link ---
+  function download() {
+    const text = barriCore.scenario();
+    const name = (state.name || 'barri').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'barri';
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    a.download = name + '.json';
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    announce(t('prop.downloaded', { file: a.download }));
+  }
+
+  function upload(ev) {
+    const f = ev.target.files[0];
+    if (!f) return;
+    f.text().then((text) => {
+      const r = barriCore.load(text);
+      if (!r.ok) { showError(f.name + ': ' + r.error); return; }
+      render(r.state, true);
+      showLegend(barriCore.legend());
+      announce(t('prop.opened', { file: f.name }));
+    });
+    ev.target.value = '';
+  }
+
+  function share() {
+    const frag = barriCore.share();
+    const url = location.href.split('#')[0] + '#' + frag;
+    history.replaceState(null, '', '#' + frag);
+    $('#share-box').hidden = false;
+    $('#share-url').value = url;
+    $('#share-url').select();
+    if (navigator.clipboard) navigator.clipboard.writeText(url).then(() => announce(t('prop.copied')), () => announce(t('prop.linkReady')));
+    else announce(t('prop.linkReady'));
+  }
+
+  // --- guided first use ---
+  const TOUR = ['map', 'tools', 'panel', 'list'];
+  let tourStep = 0;
+  const tourOpen = () => $('#tour').open;
+  function showTour() {
+    const k = TOUR[tourStep];
+    $('#tour-title').textContent = t('tour.' + k + '.title');
+    $('#tour-text').textContent = t('tour.' + k + '.text');
+    $('#tour-step').textContent = t('tour.step', { n: tourStep + 1, of: TOUR.length });
+    $('#tour-prev').disabled = tourStep === 0;
+    $('#tour-next').hidden = tourStep === TOUR.length - 1;
+  }
+  function closeTour() {
+    $('#tour').close();
+    try { localStorage.setItem('barri.tour', 'done'); } catch (e) { /* private mode */ }
+  }
+
+  function wire() {
+    for (const ev of ['pointerdown', 'pointerup', 'keydown', 'touchend']) {
+      window.addEventListener(ev, () => { lastInput = performance.now(); }, true);
+    }
+    $('#lang').addEventListener('change', (e) => setLang(e.target.value));
+    for (const b of document.querySelectorAll('.tool')) b.addEventListener('click', () => setOp(b.dataset.op));
+    $('#tool-finish').addEventListener('click', () => barriCore.finish());
+    $('#tool-undo-point').addEventListener('click', () => barriCore.undoPoint());
+    $('#tool-pen').addEventListener('click', () => barriCore.view('pen'));
+    $('#tool-cancel').addEventListener('click', () => { barriCore.cancel(); setOp('select'); });
+    $('#tool-apply').addEventListener('click', () => {
+      if (op === 'param') { applyJS(readOpts($('#tool-opts'), 'param')); return; }
+      const ids = [...new Set(toolInfo.selected.map((x) => x.id))];
+      if (applyJS({ op, streets: { ids } })) barriCore.clearSelection();
+    });
+    for (const b of document.querySelectorAll('[data-view]')) b.addEventListener('click', () => barriCore.view(b.dataset.view));
+    $('#layer').addEventListener('change', setLayer);
+    $('#layer-change').addEventListener('change', setLayer);
+    $('#undo').addEventListener('click', () => { const r = barriCore.undo(); if (r.ok) render(r.state); });
+    $('#redo').addEventListener('click', () => { const r = barriCore.redo(); if (r.ok) render(r.state); });
+    $('#download').addEventListener('click', download);
+    $('#upload').addEventListener('change', upload);
+    $('#share').addEventListener('click', share);
+    $('#prop-name').addEventListener('change', (e) => { barriCore.setName(e.target.value); state.name = e.target.value; });
+    $('#list-kind').addEventListener('change', () => { fillListEditor(); listHighlight(); });
+    $('#list-item').addEventListener('change', listHighlight);
+    $('#list-size').addEventListener('change', listHighlight);
+    $('#list-op').addEventListener('change', () => listOpChanged());
+    $('#list-apply').addEventListener('click', listApply);
+    $('#zone-ind').addEventListener('change', renderZones);
+    $('#help-btn').addEventListener('click', () => { tourStep = 0; $('#tour').showModal(); showTour(); });
+    $('#tour-prev').addEventListener('click', () => { tourStep = Math.max(0, tourStep - 1); showTour(); });
+    $('#tour-next').addEventListener('click', () => { tourStep = Math.min(TOUR.length - 1, tourStep + 1); showTour(); });
+    $('#tour-close').addEventListener('click', closeTour);
+    $('#tour').addEventListener('cancel', closeTour);
+    window.addEventListener('resize', () => { if (catalog) insets(); });
+    window.addEventListener('hashchange', () => {
+      if (!location.hash.startsWith('#p=') || !catalog) return;
+      const r = barriCore.openShare(location.hash);
+      if (r.ok) render(r.state, true); else showError(r.error);
+    });
+  }
+
+  window.barriUI = { progress, ready, started, render, showError, toolOptions, toolChanged, hover, inspect, labels };
+  wire();
+  boot().catch((e) => { progress('failed'); showError(String(e)); console.error(e); });
+})();
