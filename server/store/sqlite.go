@@ -79,6 +79,10 @@ type Options struct {
 	OnCommit func(d time.Duration, appends int)
 	// MaxBatch bounds the appends in one group commit (default 256).
 	MaxBatch int
+	// MaxPages, if set, bounds the database file to this many pages of
+	// 4 KiB (PRAGMA max_page_count): a quota, and how the tests make a
+	// full disk.
+	MaxPages int
 }
 
 // Open opens (creating if needed) the SQLite store at path.
@@ -89,6 +93,9 @@ func Open(path string, opt Options) (*SQLite, error) {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
+	}
+	if opt.MaxPages > 0 {
+		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", opt.MaxPages))
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -134,7 +141,21 @@ func (s *SQLite) writer(maxBatch int) {
 
 // commit writes a batch of appends in one transaction, each inside its own
 // savepoint so that one failing append does not take the others with it.
+// SQLite rolls back the whole transaction by itself on some errors (a full
+// disk, an I/O error): when an append's savepoint cannot be rolled back,
+// that append fails and the others are written again in a new transaction,
+// so that no append is ever reported failed though stored, or stored
+// outside the batch's transaction.
 func (s *SQLite) commit(batch []*appendReq) {
+	for len(batch) > 0 {
+		batch = s.commitOnce(batch)
+	}
+}
+
+// commitOnce tries a batch once. It answers every append and returns nil,
+// or answers the one append that broke the transaction and returns the
+// others, none of them written, to be tried again.
+func (s *SQLite) commitOnce(batch []*appendReq) (again []*appendReq) {
 	start := time.Now()
 	errs := make([]error, len(batch))
 	fail := func(err error) {
@@ -146,28 +167,38 @@ func (s *SQLite) commit(batch []*appendReq) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		fail(fmt.Errorf("store: %v", err))
-		return
+		return nil
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		fail(fmt.Errorf("store: begin: %v", err))
-		return
+		return nil
+	}
+	broken := func(i int, err error) []*appendReq {
+		conn.ExecContext(ctx, "ROLLBACK") // fails if SQLite rolled back already
+		batch[i].err <- err
+		return append(append([]*appendReq(nil), batch[:i]...), batch[i+1:]...)
 	}
 	for i, r := range batch {
 		if _, err := conn.ExecContext(ctx, "SAVEPOINT a"); err != nil {
-			errs[i] = err
-			continue
+			return broken(i, fmt.Errorf("store: %v", err))
 		}
 		errs[i] = appendTx(ctx, conn, r.workshop, r.recs)
 		if errs[i] != nil {
-			conn.ExecContext(ctx, "ROLLBACK TO a")
+			// The savepoint is gone if SQLite rolled back the whole
+			// transaction: this append broke the batch.
+			if _, err := conn.ExecContext(ctx, "ROLLBACK TO a"); err != nil {
+				return broken(i, errs[i])
+			}
 		}
-		conn.ExecContext(ctx, "RELEASE a")
+		if _, err := conn.ExecContext(ctx, "RELEASE a"); err != nil {
+			return broken(i, fmt.Errorf("store: %v", err))
+		}
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		conn.ExecContext(ctx, "ROLLBACK")
 		fail(fmt.Errorf("store: commit: %v", err))
-		return
+		return nil
 	}
 	if s.onCommit != nil {
 		s.onCommit(time.Since(start), len(batch))
@@ -175,6 +206,7 @@ func (s *SQLite) commit(batch []*appendReq) {
 	for i, r := range batch {
 		r.err <- errs[i]
 	}
+	return nil
 }
 
 type execer interface {
