@@ -642,12 +642,7 @@ func (h *hub) flush() {
 	err := h.s.store.Append(context.Background(), h.id, recs)
 	if err != nil {
 		h.s.log.Error("append failed: reloading the workshop", "workshop", h.id, "events", len(recs), "err", err)
-		if lerr := h.load(context.Background()); lerr != nil {
-			h.s.log.Error("reload failed", "workshop", h.id, "err", lerr)
-		}
-		for _, c := range batch {
-			c.after(false)
-		}
+		h.reload(batch)
 		return // the retried commands in later get no answer: they retry again
 	}
 	h.durable = batch[len(batch)-1].ev.Seq
@@ -673,6 +668,36 @@ func (h *hub) flush() {
 		h.saveSnapshot()
 	}
 	h.s.log.Debug("stored", "workshop", h.id, "events", len(batch), "seq", h.st.Seq)
+}
+
+// reload rebuilds the state from the store after a failed append. An
+// append reported failed may still be on disk (its commit's outcome was
+// lost): the events the store holds beyond what was known to be durable
+// are broadcast, and their commands acknowledged; the others are answered
+// "unavailable".
+func (h *hub) reload(batch []commit) {
+	from := h.durable
+	if err := h.load(context.Background()); err != nil {
+		h.s.log.Error("reload failed", "workshop", h.id, "err", err)
+		for _, c := range batch {
+			c.after(false)
+		}
+		return
+	}
+	now := time.Now()
+	for seq := from + 1; seq <= h.st.Seq; seq++ {
+		i := seq - h.first
+		if i < 0 || i >= int64(len(h.msgs)) {
+			continue
+		}
+		h.s.log.Warn("an append reported failed was stored: broadcasting it", "workshop", h.id, "seq", seq)
+		for cl := range h.clients {
+			h.queue(cl, outMsg{data: h.msgs[i], at: now})
+		}
+	}
+	for _, c := range batch {
+		c.after(c.ev.Seq <= h.st.Seq)
+	}
 }
 
 // forgetName rewrites the kept message of a participant's joined event

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -351,5 +353,54 @@ func TestIdleWorkshopUnloads(t *testing.T) {
 		ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: f.pAna, Text: "torno"})
 		c.Close()
 		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// lyingStore reports the next failN appends as failed after storing them
+// (as when a commit's outcome is lost): the hub must find them on disk.
+type lyingStore struct {
+	store.Store
+	failN atomic.Int32
+}
+
+func (s *lyingStore) Append(ctx context.Context, id string, recs []store.Record) error {
+	err := s.Store.Append(ctx, id, recs)
+	if err == nil && s.failN.Add(-1) >= 0 {
+		return errors.New("store: commit: the outcome was lost")
+	}
+	return err
+}
+
+// TestDurableAppendReportedFailedIsBroadcast: an append reported failed
+// that turns out to be stored (found when the hub reloads) is broadcast
+// and acknowledged, so no replica sees a gap and no join leaves a ghost.
+func TestDurableAppendReportedFailedIsBroadcast(t *testing.T) {
+	var ls *lyingStore
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) {
+		fastLimits(c)
+		ls = &lyingStore{Store: c.Store}
+		c.Store = ls
+	})
+	ls.failN.Store(1)
+	r := ok(t, f.ana, workshop.ClientMessage{Type: "comment", Proposal: f.pBo, Text: "durable"})
+	if err := f.bo.WaitSeq(ctxT(t), r.Seq); err != nil {
+		t.Fatalf("the stored event was not broadcast: %v", err)
+	}
+	ls.failN.Store(1)
+	j, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, "Carme")
+	if err != nil {
+		t.Fatalf("a stored join was reported failed: %v", err)
+	}
+	c := f.ts.dial(f.w.ID, j.Token)
+	last := ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: f.pBo, Text: "after"})
+	if err := f.bo.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if dup, gaps, snaps := f.bo.Stats(); dup != 0 || gaps != 0 || snaps != 0 {
+		t.Fatalf("%d duplicates, %d gaps, %d snapshots; want none", dup, gaps, snaps)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.w.FacilitatorToken)
+	if n := len(v.Participants); n != 3 {
+		t.Fatalf("%d participants, want 3 (one join, stored once)", n)
 	}
 }
