@@ -37,7 +37,7 @@ type hub struct {
 	snapAt int64             // seq of the last snapshot saved
 
 	clients  map[*client]bool
-	pending  map[string][]*client // evaluations in flight, by actor and cid
+	pending  map[string]*pendingEval // evaluations in flight, by actor and cid
 	actorLim map[string]*rate.Limiter
 
 	in      chan any
@@ -201,7 +201,7 @@ func loadHub(ctx context.Context, s *Server, id string) (*hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string][]*client{},
+	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string]*pendingEval{},
 		actorLim: map[string]*rate.Limiter{}, in: make(chan any, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
@@ -479,6 +479,23 @@ func (h *hub) refuse(c *client, cid string, err error) {
 
 func pendingKey(actor, cid string) string { return actor + "\x00" + cid }
 
+// pendingEval is a command being evaluated: its digest, and the clients
+// that sent it (a retry while it is evaluated waits for the same ack).
+type pendingEval struct {
+	digest  string
+	clients []*client
+}
+
+// errCidReused refuses a command whose cid the actor already used for
+// another command (two tabs, or a counter restarted by a reload).
+func errCidReused(cid string, seq int64) error {
+	msg := fmt.Sprintf("server: cid %q was already used for another command", cid)
+	if seq > 0 {
+		msg += fmt.Sprintf(" (event %d)", seq)
+	}
+	return &workshop.RuleError{Code: workshop.CodeCidReused, Edit: -1, Message: msg + ": send this one with a new cid (cids are unique per actor for the workshop's life)"}
+}
+
 func (h *hub) command(c *client, m *workshop.ClientMessage) {
 	if c.gone {
 		return
@@ -488,8 +505,13 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 		lim = rate.NewLimiter(h.s.cfg.ActorRate, h.s.cfg.ActorBurst)
 		h.actorLim[c.actor] = lim
 	}
-	// A retried command is answered with its first ack, before any limit.
+	// A retried command is answered with its first ack, before any limit;
+	// another command with the same cid is refused.
 	if d, ok := h.st.Done(c.actor, m.Cid); ok {
+		if !d.Same(m.Command()) {
+			h.refuse(c, m.Cid, errCidReused(m.Cid, d.Seq))
+			return
+		}
 		ack := func() {
 			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgAck, Cid: m.Cid, Seq: d.Seq, Proposal: d.Proposal})
 		}
@@ -502,7 +524,11 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 	}
 	key := pendingKey(c.actor, m.Cid)
 	if waiting, ok := h.pending[key]; ok {
-		h.pending[key] = append(waiting, c)
+		if waiting.digest != m.Command().Digest() {
+			h.refuse(c, m.Cid, errCidReused(m.Cid, 0))
+			return
+		}
+		waiting.clients = append(waiting.clients, c)
 		return
 	}
 	if !lim.Allow() {
@@ -529,7 +555,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "busy", Message: err.Error()})
 			return
 		}
-		h.pending[key] = []*client{c}
+		h.pending[key] = &pendingEval{digest: m.Command().Digest(), clients: []*client{c}}
 		return
 	}
 	h.commit(ev, nil, func(ok bool) { h.ack(c, ev, ok) })
@@ -550,7 +576,10 @@ func (h *hub) ack(c *client, ev *workshop.Event, ok bool) {
 
 func (h *hub) evaluated(m *msgEvaluated) {
 	key := pendingKey(m.actor, m.cid)
-	waiting := h.pending[key]
+	var waiting []*client
+	if p := h.pending[key]; p != nil {
+		waiting = p.clients
+	}
 	delete(h.pending, key)
 	fail := func(err error) {
 		for _, c := range waiting {

@@ -404,3 +404,43 @@ func TestDurableAppendReportedFailedIsBroadcast(t *testing.T) {
 		t.Fatalf("%d participants, want 3 (one join, stored once)", n)
 	}
 }
+
+// TestReusedCidForAnotherCommandIsRefused: two tabs of one participant
+// that make the same cid for different commands: the second is refused as
+// cid_reused (not acked with the first's seq and dropped), also while the
+// first is being evaluated, after a restart from the log and from a
+// snapshot; a true retry still gets its first ack.
+func TestReusedCidForAnotherCommandIsRefused(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleApproval}, func(c *Config) { fastLimits(c); c.SnapshotEvery = 3 })
+	tab2 := f.ts.dial(f.w.ID, f.anaJ.Token)
+	propose := workshop.ClientMessage{Type: "propose", Cid: "c-1", Name: sp("Tab 1"), Edits: json.RawMessage(busStop)}
+	// While the proposal is being evaluated, the other tab's comment
+	// with the same cid is refused.
+	data, _ := json.Marshal(&propose)
+	f.ana.WriteRaw(ctxT(t), websocket.MessageText, data)
+	refused(t, tab2, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
+	first := ok(t, f.ana, propose)
+	refused(t, tab2, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
+	if again := ok(t, tab2, propose); again.Seq != first.Seq || again.Proposal != first.Proposal {
+		t.Fatalf("a retry acked %d %s, want %d %s", again.Seq, again.Proposal, first.Seq, first.Proposal)
+	}
+	// Reloaded from the log and snapshots, the digest is still known.
+	f.ts.srv.Close()
+	srv, err := New(Config{Store: f.ts.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	h, err := srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, done := h.st.Done(f.anaJ.Participant, "c-1")
+	if !done || !d.Same(propose.Command()) {
+		t.Fatalf("after reloading, c-1 is %+v (%v): the command's digest is lost", d, done)
+	}
+	other := workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}
+	if d.Same(other.Command()) {
+		t.Fatalf("after reloading, a comment counts as a retry of the propose with its cid")
+	}
+}

@@ -1,6 +1,8 @@
 package workshop
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +39,7 @@ const (
 	CodeLimit       = "limit"        // a limit reached (proposals, participants, dots)
 	CodeDuplicate   = "already_done" // the vote or change is already there
 	CodeInvalidEdit = "invalid_edit" // an edit of the proposal is invalid (Edit and Field say which)
+	CodeCidReused   = "cid_reused"   // the cid was used for another command: make cids unique per actor
 )
 
 // RuleError is a command or event refused by the rules. Edit is the index
@@ -71,6 +74,17 @@ type Command struct {
 	Locked      *bool
 }
 
+// Digest returns a digest of the command without its cid (hex of the first
+// 16 bytes of SHA-256 over its JSON): a retried command has the same one,
+// another command sent with a reused cid a different one.
+func (c *Command) Digest() string {
+	d := *c
+	d.Cid = ""
+	b, _ := json.Marshal(&d) // a Command always encodes (its Edits are checked JSON or nil)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 // Commands lists the command types a client may send after hello.
 var Commands = []string{"join", "leave", "propose", "update", "withdraw", "comment", "vote", "unvote",
 	"phase", "spotlight", "timer", "lock", "erase_name"}
@@ -87,6 +101,9 @@ func (s *State) Decide(actor string, c *Command) (*Event, error) {
 		return nil, refuse(CodeInvalid, "\"cid\" is longer than %d bytes or not UTF-8", MaxCid)
 	}
 	e := &Event{Seq: s.Seq + 1, Actor: actor, Cid: c.Cid}
+	if c.Cid != "" {
+		e.Cmd = c.Digest()
+	}
 	switch c.Type {
 	case "join":
 		e.Type, e.Participant, e.Actor = EvJoined, newID("u", e.Seq), ""
