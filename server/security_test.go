@@ -135,6 +135,22 @@ func TestSecurity(t *testing.T) {
 		{"participant cannot change phase", func(t *testing.T, f *secFixture) {
 			refused(t, f.ana, workshop.ClientMessage{Type: "phase", Phase: workshop.PhaseVote}, workshop.CodeForbidden)
 		}},
+		{"proposal cannot change model parameters", func(t *testing.T, f *secFixture) {
+			hostile := json.RawMessage(strings.TrimSuffix(parkNearClinic, "]") + `,{"op":"param","name":"grid_co2_kg_per_kwh","value":0}]`)
+			for _, m := range []workshop.ClientMessage{
+				{Type: "propose", Name: sp("Parc verd"), Edits: hostile},
+				{Type: "update", Proposal: f.pAna, Edits: hostile},
+			} {
+				r := refused(t, f.ana, m, workshop.CodeInvalidEdit)
+				if r.Edit == nil || *r.Edit != 1 || r.Field != "op" {
+					t.Fatalf("%s with a param edit: edit %v field %q, want edit 1 field \"op\"", m.Type, r.Edit, r.Field)
+				}
+			}
+			v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+			if len(v.Proposals) != 2 || v.Proposals[0].Version != 1 {
+				t.Fatalf("a refused param edit changed the proposals")
+			}
+		}},
 		{"participant cannot spotlight", func(t *testing.T, f *secFixture) {
 			refused(t, f.ana, workshop.ClientMessage{Type: "spotlight", Proposal: f.pAna}, workshop.CodeForbidden)
 		}},

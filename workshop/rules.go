@@ -417,6 +417,7 @@ func (s *State) checkVote(e *Event) error {
 
 // checkProposal checks a proposal's texts and, when edits is set, its edits
 // without a city (the server checks them against its city by evaluating).
+// A proposal may not hold param edits.
 func (s *State) checkProposal(e *Event, edits bool) error {
 	if e.Name != nil {
 		if err := checkText("name", *e.Name, MaxProposalName, false); err != nil {
@@ -434,6 +435,15 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 	list, err := DecodeEdits(e.Edits)
 	if err != nil {
 		return err
+	}
+	for i, ed := range list {
+		// Model parameters belong to the facilitator's base scenario: a
+		// proposal that changed them would be credited with the change
+		// of assumption, not with what it builds.
+		if ed.Op == "param" {
+			return &RuleError{Code: CodeInvalidEdit, Edit: i, Field: "op",
+				Message: fmt.Sprintf("workshop: edit %d (param) is not allowed in a proposal: model parameters are set by the facilitator's base scenario; propose changes to the city instead", i)}
+		}
 	}
 	sc := sim.Scenario{Version: 1, Name: "proposal", City: s.City, Edits: list}
 	if err := sc.Check(); err != nil {
