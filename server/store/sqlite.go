@@ -297,11 +297,23 @@ func (s *SQLite) Create(ctx context.Context, w Workshop, first Record) error {
 	if first.Seq != 1 {
 		return fmt.Errorf("store: a workshop's first record is 1, not %d: %w", first.Seq, ErrConflict)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// BEGIN IMMEDIATE takes the write lock first (waiting busy_timeout
+	// for it): a deferred transaction that read first could not upgrade
+	// while the writer commits, and would fail with SQLITE_BUSY at once.
+	tx, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: %v", err)
 	}
-	defer tx.Rollback()
+	defer tx.Close()
+	if _, err := tx.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("store: begin: %v", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM workshops WHERE id = ? OR code = ?", w.ID, w.Code).Scan(&n); err != nil {
 		return fmt.Errorf("store: %v", err)
@@ -316,9 +328,10 @@ func (s *SQLite) Create(ctx context.Context, w Workshop, first Record) error {
 	if err := appendTx(ctx, tx, w.ID, []Record{first}); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := tx.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("store: commit: %v", err)
 	}
+	committed = true
 	return nil
 }
 

@@ -245,6 +245,48 @@ func Run(t *testing.T, open Open) {
 			t.Fatalf("%d appends of record 2 succeeded, want 1", wins)
 		}
 	})
+	t.Run("CreateWhileAppending", func(t *testing.T) {
+		s, _ := open(t)
+		for g := 0; g < 4; g++ {
+			if err := s.Create(ctx, workshop(fmt.Sprint("busy", g)), rec(1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Four workshops append without a pause while 40 are created.
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			id := fmt.Sprint("busy", g)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for seq := int64(2); ; seq++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := s.Append(ctx, id, []store.Record{rec(seq)}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		var cw sync.WaitGroup
+		for i := 0; i < 40; i++ {
+			cw.Add(1)
+			go func(i int) {
+				defer cw.Done()
+				if err := s.Create(ctx, workshop(fmt.Sprint("new", i)), rec(1)); err != nil {
+					t.Errorf("create %d while others append: %v", i, err)
+				}
+			}(i)
+		}
+		cw.Wait()
+		close(stop)
+		wg.Wait()
+	})
 	t.Run("Snapshots", func(t *testing.T) {
 		s, _ := open(t)
 		s.Create(ctx, workshop("w1"), rec(1))
