@@ -1,11 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -442,5 +444,56 @@ func TestReusedCidForAnotherCommandIsRefused(t *testing.T) {
 	other := workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}
 	if d.Same(other.Command()) {
 		t.Fatalf("after reloading, a comment counts as a retry of the propose with its cid")
+	}
+}
+
+// TestErasedNameLeavesNoTraceOnDisk: once a name is erased, its bytes are
+// in no file of the store: not in the database (secure_delete) and not in
+// the WAL (checkpointed and truncated after an erasure), while the server
+// runs and after it stops.
+func TestErasedNameLeavesNoTraceOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "barri.db")
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := New(Config{Store: st})
+	hs := httptest.NewServer(srv.Handler())
+	w, err := CreateWorkshop(ctxT(t), nil, hs.URL, CreateRequest{Title: "T", City: "eixample", Voting: workshop.Voting{Rule: "single"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "Qwzxv-Erasable-Name-4711"
+	j, _ := JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, name)
+	JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, "Someone Else")
+	c, err := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, c, workshop.ClientMessage{Type: "erase_name", Cid: "e"})
+	found := func() []string {
+		var in []string
+		files, _ := filepath.Glob(path + "*")
+		for _, f := range files {
+			if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, []byte(name)) {
+				in = append(in, filepath.Base(f))
+			}
+		}
+		return in
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(found()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if in := found(); len(in) > 0 {
+		t.Fatalf("the erased name is still readable in %v while the server runs", in)
+	}
+	c.Close()
+	hs.Close()
+	srv.Close()
+	st.Close()
+	if in := found(); len(in) > 0 {
+		t.Fatalf("the erased name is still readable in %v", in)
 	}
 }

@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `
 
-// SQLite is the Store on one SQLite file in WAL mode with synchronous=FULL.
+// SQLite is the Store on one SQLite file in WAL mode with synchronous=FULL
+// and secure_delete (after an erasure the WAL is checkpointed and emptied,
+// so the erased name is in no file).
 // Appends go through one writer goroutine that commits whatever has
 // arrived meanwhile in one transaction (group commit: one fsync for many
 // events, from any workshops); each append still succeeds or fails alone.
@@ -91,7 +93,10 @@ func Open(path string, opt Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: %v", err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)",
+		// Deleted content is overwritten with zeros, so that an erased
+		// display name is not left readable in a free page.
+		"secure_delete(1)"} {
 		q.Add("_pragma", p)
 	}
 	if opt.MaxPages > 0 {
@@ -203,8 +208,18 @@ func (s *SQLite) commitOnce(batch []*appendReq) (again []*appendReq) {
 	if s.onCommit != nil {
 		s.onCommit(time.Since(start), len(batch))
 	}
+	erased := false
 	for i, r := range batch {
 		r.err <- errs[i]
+		for _, rec := range r.recs {
+			erased = erased || (errs[i] == nil && rec.Erase != "")
+		}
+	}
+	if erased {
+		// The WAL still holds the pages as they were before the erasure:
+		// copy it into the database and empty it. Best effort: a
+		// checkpoint that fails now is done by a later one.
+		conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	}
 	return nil
 }
