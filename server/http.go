@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/join", s.serveJoin)
 	m.HandleFunc("GET /api/workshops/{id}", s.serveState)
 	m.HandleFunc("GET /api/workshops/{id}/export/{file}", s.serveExport)
+	m.HandleFunc("POST /api/workshops/{id}/erase_name", s.serveEraseName)
 	m.HandleFunc("GET /ws/{id}", s.serveWS)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -349,6 +350,37 @@ func (s *Server) view(r *http.Request) (*hub, string, *workshop.View, error) {
 	}
 	vr := <-reply
 	return h, actor, vr.view, vr.err
+}
+
+// serveEraseName is POST /api/workshops/{id}/erase_name: the bearer
+// participant's display name is erased, as by the erase_name command, also
+// after they have left (their token opens no connection any more).
+func (s *Server) serveEraseName(w http.ResponseWriter, r *http.Request) {
+	if err := s.sameOrigin(r); err != nil {
+		s.httpError(w, err)
+		return
+	}
+	h, err := s.hub(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.httpError(w, err)
+		return
+	}
+	actor, err := s.authenticate(r.Context(), h, bearer(r))
+	if err != nil {
+		s.httpError(w, err)
+		return
+	}
+	reply := make(chan eraseReply, 1)
+	if _, err := s.deliver(r.Context(), h.id, &msgErase{actor: actor, reply: reply}); err != nil {
+		s.httpError(w, err)
+		return
+	}
+	er := <-reply
+	if er.err != nil {
+		s.httpError(w, er.err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"seq": er.seq})
 }
 
 // serveState is GET /api/workshops/{id}.

@@ -181,7 +181,18 @@ type (
 		reply chan viewReply
 	}
 	msgLeave struct{ c *client }
+	// msgErase erases a participant's name outside a connection (POST
+	// /api/workshops/{id}/erase_name): also after they have left.
+	msgErase struct {
+		actor string
+		reply chan eraseReply
+	}
 )
+
+type eraseReply struct {
+	seq int64
+	err error
+}
 
 type joinReply struct {
 	participant, token string
@@ -194,7 +205,7 @@ type viewReply struct {
 }
 
 // errStale refuses a token whose actor is no longer in the workshop.
-var errStale = errors.New("server: this token no longer belongs to the workshop (its participant left): join again")
+var errStale = errors.New("server: this token no longer belongs to the workshop (its participant left): join again (POST /api/workshops/{id}/erase_name with it still erases the name)")
 
 func loadHub(ctx context.Context, s *Server, id string) (*hub, error) {
 	w, err := s.store.Workshop(ctx, id)
@@ -413,6 +424,8 @@ func (h *hub) handle(m any) {
 			return
 		}
 		m.reply <- viewReply{view: h.st.View()}
+	case *msgErase:
+		h.erase(m)
 	case *msgLeave:
 		if h.clients[m.c] {
 			h.drop(m.c, websocket.StatusNormalClosure, "", "")
@@ -624,6 +637,21 @@ func (h *hub) join(m *msgJoin) {
 			return
 		}
 		m.reply <- joinReply{participant: ev.Participant, token: token}
+	})
+}
+
+func (h *hub) erase(m *msgErase) {
+	ev, err := h.st.Decide(m.actor, &workshop.Command{Type: "erase_name"})
+	if err != nil {
+		m.reply <- eraseReply{err: err}
+		return
+	}
+	h.commit(ev, nil, func(ok bool) {
+		if !ok {
+			m.reply <- eraseReply{err: errors.New("server: the erasure could not be stored: retry")}
+			return
+		}
+		m.reply <- eraseReply{seq: ev.Seq}
 	})
 }
 

@@ -469,3 +469,35 @@ func TestSecurity(t *testing.T) {
 		}
 	})
 }
+
+// TestLeftParticipantCanEraseName: a participant who has left (whose token
+// opens no connection any more) can still erase their name over HTTP;
+// nobody else can, and another site's page cannot make them.
+func TestLeftParticipantCanEraseName(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	ok(t, f.ana, workshop.ClientMessage{Type: "leave"})
+	url := f.ts.url + "/api/workshops/" + f.w.ID + "/erase_name"
+	if resp, body := httpDo(t, "POST", url, f.w.FacilitatorToken, "", "", nil); resp.StatusCode != 403 {
+		t.Fatalf("the facilitator erasing a name: %d %s, want 403", resp.StatusCode, body)
+	}
+	if resp, body := httpDo(t, "POST", url, f.otherToken, "", "", nil); resp.StatusCode != 401 {
+		t.Fatalf("another workshop's token: %d %s, want 401", resp.StatusCode, body)
+	}
+	if resp, body := httpDo(t, "POST", url, f.anaJ.Token, "", "http://evil.example", nil); resp.StatusCode != 403 {
+		t.Fatalf("from another site: %d %s, want 403", resp.StatusCode, body)
+	}
+	resp, body := httpDo(t, "POST", url, f.anaJ.Token, "", "", nil)
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"seq"`)) {
+		t.Fatalf("a left participant erasing their name: %d %s, want 200", resp.StatusCode, body)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.w.FacilitatorToken)
+	if p := v.Participants[0]; p.ID != f.anaJ.Participant || p.Name != "" || !p.Erased || !p.Left {
+		t.Fatalf("after erasing: %+v", p)
+	}
+	if names, _ := f.ts.st.Names(ctxT(t), f.w.ID); len(names) != 1 || names[0].Participant != f.boJ.Participant {
+		t.Fatalf("names kept after the erasure: %+v", names)
+	}
+	if resp, _ := httpDo(t, "POST", url, f.anaJ.Token, "", "", nil); resp.StatusCode != 409 {
+		t.Fatalf("erasing twice: %d, want 409", resp.StatusCode)
+	}
+}

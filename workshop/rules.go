@@ -243,11 +243,17 @@ func (s *State) check(e *Event) error {
 				return err
 			}
 		}
-	case EvLeft, EvNameErased:
+	case EvLeft:
 		if err := participant(); err != nil {
 			return err
 		}
-		if e.Type == EvNameErased && s.participants[e.Actor].Erased {
+	case EvNameErased:
+		// A participant who has left may still erase their name.
+		p, joined := s.participants[e.Actor]
+		if !joined {
+			return refuse(CodeForbidden, "only a participant may erase their name")
+		}
+		if p.Erased {
 			return refuse(CodeDuplicate, "your name is already erased")
 		}
 	case EvProposalCreated:

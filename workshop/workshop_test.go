@@ -292,6 +292,25 @@ func TestEraseNameKeepsTheHash(t *testing.T) {
 	}
 }
 
+// TestLeftParticipantCanEraseName: leaving does not take away the right to
+// erase one's name; no one else may erase it.
+func TestLeftParticipantCanEraseName(t *testing.T) {
+	w := newSession(t, Voting{Rule: RuleSingle})
+	ana := w.join("Ana")
+	w.do(ana, Command{Type: "leave", Cid: "l"})
+	if _, err := w.try(FacilitatorID, Command{Type: "erase_name", Cid: "x"}); code(err) != CodeForbidden {
+		t.Fatalf("the facilitator erasing a name: %v, want forbidden", err)
+	}
+	w.do(ana, Command{Type: "erase_name", Cid: "e"})
+	if p, _ := w.s.Participant(ana); p.Name != "" || !p.Erased || !p.Left {
+		t.Fatalf("after leaving and erasing: %+v", p)
+	}
+	if _, err := w.try(ana, Command{Type: "leave", Cid: "l2"}); code(err) != CodeForbidden {
+		t.Fatalf("leaving twice: %v, want forbidden", err)
+	}
+	checkReplay(t, w)
+}
+
 // checkReplay applies the log to a fresh state and rebuilds the state from
 // its view: both must give the same view.
 func checkReplay(t testing.TB, w *session) {
