@@ -36,8 +36,13 @@ type hub struct {
 	msgs   [][]byte          // the encoded event messages, alike
 	snapAt int64             // seq of the last snapshot saved
 
-	clients  map[*client]bool
-	pending  map[string]*pendingEval // evaluations in flight, by actor and cid
+	clients map[*client]bool
+	pending map[string]*pendingEval // evaluations in flight, by actor and cid
+	// evalOf is the pending key of an update being evaluated, by
+	// proposal; held the commands on that proposal that arrived since,
+	// decided in arrival order once it is done.
+	evalOf   map[string]string
+	held     map[string][]*msgCommand
 	actorLim map[string]*rate.Limiter
 
 	in      chan any
@@ -212,7 +217,7 @@ func loadHub(ctx context.Context, s *Server, id string) (*hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string]*pendingEval{},
+	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string]*pendingEval{}, evalOf: map[string]string{}, held: map[string][]*msgCommand{},
 		actorLim: map[string]*rate.Limiter{}, in: make(chan any, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
@@ -544,6 +549,17 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 		waiting.clients = append(waiting.clients, c)
 		return
 	}
+	// An update or withdrawal of a proposal whose update is being
+	// evaluated waits for it: one author's changes apply in the order sent.
+	if (m.Type == "update" || m.Type == "withdraw") && h.evalOf[m.Proposal] != "" {
+		if len(h.held[m.Proposal]) >= maxHeld {
+			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "busy",
+				Message: "server: this proposal has too many changes waiting: retry in a moment"})
+			return
+		}
+		h.held[m.Proposal] = append(h.held[m.Proposal], &msgCommand{c: c, m: m})
+		return
+	}
 	if !lim.Allow() {
 		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "rate_limited",
 			Message: "server: too many commands: slow down and retry"})
@@ -569,6 +585,9 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 			return
 		}
 		h.pending[key] = &pendingEval{digest: m.Command().Digest(), clients: []*client{c}}
+		if m.Type == "update" {
+			h.evalOf[m.Proposal] = key
+		}
 		return
 	}
 	h.commit(ev, nil, func(ok bool) { h.ack(c, ev, ok) })
@@ -587,6 +606,9 @@ func (h *hub) ack(c *client, ev *workshop.Event, ok bool) {
 	h.reply(c, m)
 }
 
+// maxHeld bounds the commands held behind one proposal's evaluation.
+const maxHeld = 16
+
 func (h *hub) evaluated(m *msgEvaluated) {
 	key := pendingKey(m.actor, m.cid)
 	var waiting []*client
@@ -594,6 +616,18 @@ func (h *hub) evaluated(m *msgEvaluated) {
 		waiting = p.clients
 	}
 	delete(h.pending, key)
+	if prop := m.m.Proposal; m.m.Type == "update" && h.evalOf[prop] == key {
+		// Then the commands held behind it, in order (one may be
+		// evaluated in turn and hold the rest again).
+		delete(h.evalOf, prop)
+		held := h.held[prop]
+		delete(h.held, prop)
+		defer func() {
+			for _, hm := range held {
+				h.command(hm.c, hm.m)
+			}
+		}()
+	}
 	fail := func(err error) {
 		for _, c := range waiting {
 			h.refuse(c, m.cid, err)

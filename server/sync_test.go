@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -415,12 +416,13 @@ func TestDurableAppendReportedFailedIsBroadcast(t *testing.T) {
 func TestReusedCidForAnotherCommandIsRefused(t *testing.T) {
 	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleApproval}, func(c *Config) { fastLimits(c); c.SnapshotEvery = 3 })
 	tab2 := f.ts.dial(f.w.ID, f.anaJ.Token)
-	propose := workshop.ClientMessage{Type: "propose", Cid: "c-1", Name: sp("Tab 1"), Edits: json.RawMessage(busStop)}
-	// While the proposal is being evaluated, the other tab's comment
-	// with the same cid is refused.
+	propose := workshop.ClientMessage{Type: "propose", Cid: "c-1", Name: sp("Tab 1"), Edits: json.RawMessage(solarEsquerra)}
+	// While the proposal is being evaluated, a comment with the same cid
+	// is refused (sent on the same connection, so that it surely comes
+	// second).
 	data, _ := json.Marshal(&propose)
 	f.ana.WriteRaw(ctxT(t), websocket.MessageText, data)
-	refused(t, tab2, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
+	refused(t, f.ana, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
 	first := ok(t, f.ana, propose)
 	refused(t, tab2, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
 	if again := ok(t, tab2, propose); again.Seq != first.Seq || again.Proposal != first.Proposal {
@@ -495,5 +497,40 @@ func TestErasedNameLeavesNoTraceOnDisk(t *testing.T) {
 	st.Close()
 	if in := found(); len(in) > 0 {
 		t.Fatalf("the erased name is still readable in %v", in)
+	}
+}
+
+// bigArea covers most of the Eixample: edits on it take a while to
+// evaluate.
+const bigArea = `{"type":"Polygon","coordinates":[[[2.1450,41.3800],[2.1800,41.3800],[2.1800,41.3990],[2.1450,41.3990],[2.1450,41.3800]]]}`
+
+// TestUpdatesOfOneProposalApplyInOrder: a slow update of a proposal sent
+// just before a quick one is applied first: the proposal ends with the
+// edits sent last, whatever the evaluations' order of completion.
+func TestUpdatesOfOneProposalApplyInOrder(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, fastLimits)
+	slow := json.RawMessage(`[{"op":"superblock","area":` + bigArea + `},{"op":"solar","area":` + bigArea + `,"roof_coverage":0.8},{"op":"park","area":` + parkNearClinic[strings.Index(parkNearClinic, `{"type"`):strings.LastIndex(parkNearClinic, "}]")] + `}]`)
+	for round := 0; round < 5; round++ {
+		first := make(chan *workshop.ServerMessage, 1)
+		go func() {
+			r, err := f.ana.Do(ctxT(t), &workshop.ClientMessage{Type: "update", Cid: fmt.Sprint("slow", round), Proposal: f.pAna, Edits: slow})
+			if err != nil {
+				t.Error(err)
+			}
+			first <- r
+		}()
+		time.Sleep(2 * time.Millisecond)
+		second := ok(t, f.ana, workshop.ClientMessage{Type: "update", Cid: fmt.Sprint("quick", round), Proposal: f.pAna, Edits: json.RawMessage(busStop)})
+		r := <-first
+		if r == nil || r.Type != workshop.MsgAck {
+			t.Fatalf("round %d: the slow update: %+v", round, r)
+		}
+		if r.Seq >= second.Seq {
+			t.Fatalf("round %d: the update sent first was applied at %d, after the one sent next (%d)", round, r.Seq, second.Seq)
+		}
+		v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+		if got := string(v.Proposals[0].Edits); got != busStop {
+			t.Fatalf("round %d: the proposal holds %.60s…, not the edits sent last", round, got)
+		}
 	}
 }
