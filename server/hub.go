@@ -291,7 +291,22 @@ func (h *hub) load(ctx context.Context) error {
 	}
 	h.st, h.hash, h.first, h.events, h.msgs, h.base, h.durable = st, hash, first, events, msgs, base, st.Seq
 	h.snapAt = first - 1
+	h.trim()
 	return nil
+}
+
+// trim drops the kept events that no resuming client will be sent (one
+// further behind than SnapshotGap gets a snapshot), once there are twice
+// as many as needed, so that a long workshop's memory stays bounded.
+func (h *hub) trim() {
+	keep := h.s.cfg.SnapshotGap
+	n := len(h.msgs) - keep
+	if len(h.msgs) < 2*keep || n <= 0 {
+		return
+	}
+	h.events = append([]*workshop.Event(nil), h.events[n:]...)
+	h.msgs = append([][]byte(nil), h.msgs[n:]...)
+	h.first += int64(n)
 }
 
 // saveSnapshot keeps the state for a fast start, in the background.
@@ -755,6 +770,7 @@ func (h *hub) flush() {
 	for _, f := range later {
 		f()
 	}
+	h.trim()
 	if h.st.Seq-h.snapAt >= int64(h.s.cfg.SnapshotEvery) {
 		h.saveSnapshot()
 	}

@@ -534,3 +534,35 @@ func TestUpdatesOfOneProposalApplyInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestHubKeepsABoundedTail: the hub keeps in memory only the events a
+// resuming client may be sent (twice SnapshotGap at most); a client
+// further behind gets a snapshot and ends with the server's state.
+func TestHubKeepsABoundedTail(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 10 })
+	st := f.bo.State()
+	f.bo.Close()
+	last := comments(t, f.ana, f.pAna, 60)
+	h, err := f.ts.srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := make(chan viewReply, 1)
+	h.send(&msgView{actor: workshop.FacilitatorID, reply: reply}) // the hub is idle once it answers
+	<-reply
+	if n := len(h.msgs); n > 20 || len(h.events) != n || h.first+int64(n)-1 != last.Seq {
+		t.Fatalf("the hub keeps %d events from %d up to %d, want at most 20 up to %d", n, h.first, h.first+int64(n)-1, last.Seq)
+	}
+	c, err := Dial(ctxT(t), f.ts.url, f.w.ID, f.boJ.Token, DialOptions{State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.boJ.Token)
+	if !reflect.DeepEqual(c.View(), v) {
+		t.Fatalf("state after resuming differs from the server's")
+	}
+}

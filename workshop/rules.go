@@ -22,6 +22,8 @@ const (
 	MaxDescription       = 2000
 	MaxComment           = 1000
 	MaxEditsPerProposal  = 50
+	MaxEditBytes         = 32 << 10 // a proposal's edits, as JSON
+	MaxUpdates           = 30       // updates of one proposal
 	MaxProposalsPerActor = 20
 	MaxParticipants      = 5000
 	MaxDots              = 20
@@ -291,6 +293,9 @@ func (s *State) check(e *Event) error {
 		if e.Name == nil && e.Description == nil && e.Edits == nil {
 			return refuse(CodeInvalid, "update changes nothing: give \"name\", \"description\" or \"edits\"")
 		}
+		if p := s.proposals[e.Proposal]; p.Version > MaxUpdates {
+			return refuse(CodeLimit, "proposal %s was updated %d times, the most allowed: make a new proposal", p.ID, MaxUpdates)
+		}
 		if err := s.checkProposal(e, e.Edits != nil); err != nil {
 			return err
 		}
@@ -463,10 +468,13 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 }
 
 // DecodeEdits reads a proposal's edits: a JSON array of 1 to
-// MaxEditsPerProposal scenario edits (DESIGN.md §3).
+// MaxEditsPerProposal scenario edits (DESIGN.md §3), at most MaxEditBytes.
 func DecodeEdits(raw json.RawMessage) ([]sim.Edit, error) {
 	if len(raw) == 0 {
 		return nil, refuse(CodeInvalid, "a proposal needs \"edits\": a list of edits")
+	}
+	if len(raw) > MaxEditBytes {
+		return nil, refuse(CodeLimit, "a proposal's edits take %d bytes, more than the %d allowed: draw simpler areas", len(raw), MaxEditBytes)
 	}
 	var list []sim.Edit
 	dec := json.NewDecoder(strings.NewReader(string(raw)))

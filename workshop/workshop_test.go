@@ -3,6 +3,7 @@ package workshop
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -307,6 +308,30 @@ func TestLeftParticipantCanEraseName(t *testing.T) {
 	}
 	if _, err := w.try(ana, Command{Type: "leave", Cid: "l2"}); code(err) != CodeForbidden {
 		t.Fatalf("leaving twice: %v, want forbidden", err)
+	}
+	checkReplay(t, w)
+}
+
+// TestProposalGrowthIsBounded: a proposal's edits are at most MaxEditBytes
+// and it is updated at most MaxUpdates times.
+func TestProposalGrowthIsBounded(t *testing.T) {
+	w := newSession(t, Voting{Rule: RuleSingle})
+	ana := w.join("Ana")
+	w.phase(PhasePropose)
+	p := w.propose(ana, "P")
+	var ring strings.Builder
+	for i := 0; ring.Len() < MaxEditBytes; i++ {
+		fmt.Fprintf(&ring, "[2.15%04d,41.388%d],", i, i%10)
+	}
+	big := `[{"op":"park","area":{"type":"Polygon","coordinates":[[` + ring.String() + `[2.150000,41.3880]]]}}]`
+	if _, err := w.try(ana, Command{Type: "update", Cid: "big", Proposal: p, Edits: json.RawMessage(big)}); code(err) != CodeLimit {
+		t.Fatalf("edits of %d bytes: %v, want limit", len(big), err)
+	}
+	for i := 0; i < MaxUpdates; i++ {
+		w.do(ana, Command{Type: "update", Cid: fmt.Sprint("u", i), Proposal: p, Name: str(fmt.Sprint("P", i))})
+	}
+	if _, err := w.try(ana, Command{Type: "update", Cid: "one more", Proposal: p, Name: str("Q")}); code(err) != CodeLimit {
+		t.Fatalf("update %d: %v, want limit", MaxUpdates+1, err)
 	}
 	checkReplay(t, w)
 }
