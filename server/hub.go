@@ -44,6 +44,10 @@ type hub struct {
 	evalOf   map[string]string
 	held     map[string][]*msgCommand
 	actorLim map[string]*rate.Limiter
+	// byActor: each actor's connections, oldest first; strikes: each
+	// actor's budget of commands refused as over its rate.
+	byActor map[string][]*client
+	strikes map[string]*rate.Limiter
 
 	in      chan any
 	quit    chan struct{}
@@ -218,7 +222,8 @@ func loadHub(ctx context.Context, s *Server, id string) (*hub, error) {
 		return nil, err
 	}
 	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string]*pendingEval{}, evalOf: map[string]string{}, held: map[string][]*msgCommand{},
-		actorLim: map[string]*rate.Limiter{}, in: make(chan any, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
+		actorLim: map[string]*rate.Limiter{},
+		byActor:  map[string][]*client{}, strikes: map[string]*rate.Limiter{}, in: make(chan any, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
 	}
@@ -460,7 +465,11 @@ func (h *hub) hello(c *client, since int64) error {
 	if c.role == workshop.RoleNone {
 		return errStale
 	}
+	if conns := h.byActor[c.actor]; len(conns) >= maxConnsPerActor {
+		h.drop(conns[0], websocket.StatusPolicyViolation, "too many connections with this token: the oldest is closed", "connections")
+	}
 	h.clients[c] = true
+	h.byActor[c.actor] = append(h.byActor[c.actor], c)
 	h.s.metrics.connections.Inc()
 	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq})})
 	if since > h.st.Seq || since < h.first-1 || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
@@ -492,6 +501,18 @@ func (h *hub) drop(c *client, code websocket.StatusCode, reason, metric string) 
 	if h.clients[c] {
 		delete(h.clients, c)
 		h.s.metrics.connections.Dec()
+		conns := h.byActor[c.actor]
+		for i, o := range conns {
+			if o == c {
+				conns = append(conns[:i:i], conns[i+1:]...)
+				break
+			}
+		}
+		if len(conns) == 0 {
+			delete(h.byActor, c.actor)
+		} else {
+			h.byActor[c.actor] = conns
+		}
 	}
 	c.shut(code, reason)
 	if metric != "" {
@@ -576,6 +597,20 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 		return
 	}
 	if !lim.Allow() {
+		// Each refusal is a strike against the actor: a flood over
+		// several connections, each under its own limit, closes them all.
+		sl := h.strikes[c.actor]
+		if sl == nil {
+			sl = rate.NewLimiter(1, maxStrikes)
+			h.strikes[c.actor] = sl
+		}
+		if !sl.Allow() {
+			for _, o := range append([]*client(nil), h.byActor[c.actor]...) {
+				h.drop(o, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+			}
+			h.drop(c, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+			return
+		}
 		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "rate_limited",
 			Message: "server: too many commands: slow down and retry"})
 		return

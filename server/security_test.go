@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -372,6 +373,47 @@ func TestSecurity(t *testing.T) {
 				t.Fatalf("the flood stored %d comments", n)
 			}
 		}},
+		{"connections per token are bounded: the oldest is closed", func(t *testing.T, f *secFixture) {
+			var raw []*websocket.Conn
+			for i := 0; i < maxConnsPerActor; i++ {
+				raw = append(raw, rawHello(t, f, f.anaJ.Token))
+			}
+			<-f.ana.Done() // the oldest of ana's connections
+			if code := websocket.CloseStatus(f.ana.Err()); code != websocket.StatusPolicyViolation {
+				t.Fatalf("the oldest connection closed with %v, want 1008", code)
+			}
+			rawHello(t, f, f.anaJ.Token)
+			if code := readUntilClose(t, raw[0]); code != websocket.StatusPolicyViolation {
+				t.Fatalf("the next oldest closed with %v, want 1008", code)
+			}
+			stillServed(t, f, f.bo)
+		}},
+		{"a flood through many connections of one token is dropped", func(t *testing.T, f *secFixture) {
+			ctx := ctxT(t)
+			var conns []*websocket.Conn
+			for i := 0; i < maxConnsPerActor; i++ {
+				conns = append(conns, rawHello(t, f, f.anaJ.Token))
+			}
+			codes := make(chan websocket.StatusCode, len(conns))
+			for i, c := range conns {
+				go func() {
+					// Each connection stays under its own limit (burst 40).
+					for j := 0; j < 35; j++ {
+						msg := fmt.Sprintf(`{"type":"comment","cid":"m%d-%d","proposal":"%s","text":"spam"}`, i, j, f.pBo)
+						if c.Write(ctx, websocket.MessageText, []byte(msg)) != nil {
+							break
+						}
+					}
+				}()
+				go func() { codes <- readUntilClose(t, c) }()
+			}
+			for range conns {
+				if code := <-codes; code != websocket.StatusPolicyViolation {
+					t.Fatalf("a flooding connection closed with %v, want 1008", code)
+				}
+			}
+			stillServed(t, f, f.bo)
+		}},
 		{"wrong Origin is refused on the WebSocket", func(t *testing.T, f *secFixture) {
 			_, resp, err := rawDial(t, f.ts.url, f.w.ID, http.Header{"Origin": {"https://evil.example"}})
 			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
@@ -436,7 +478,9 @@ func TestSecurity(t *testing.T) {
 		{"per-participant rate limit spans connections", func(t *testing.T, f *secFixture) {
 			second := f.ts.dial(f.w.ID, f.anaJ.Token)
 			limited := 0
-			for i := 0; i < 60; i++ {
+			// 36: the burst of 20 and fewer refusals than the strikes
+			// that drop a flooding participant.
+			for i := 0; i < 36; i++ {
 				c := f.ana
 				if i%2 == 1 {
 					c = second
@@ -447,7 +491,7 @@ func TestSecurity(t *testing.T) {
 				}
 			}
 			if limited == 0 {
-				t.Fatalf("60 commands at once over two connections were never limited")
+				t.Fatalf("36 commands at once over two connections were never limited")
 			}
 		}},
 	}

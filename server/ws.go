@@ -19,6 +19,10 @@ const helloTimeout = 10 * time.Second
 // connection may send before it is closed as a flood.
 const maxStrikes = 20
 
+// maxConnsPerActor bounds the connections of one token: a new one beyond
+// closes the oldest.
+const maxConnsPerActor = 4
+
 // serveWS is GET /ws/{id}: the live events of a workshop.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
