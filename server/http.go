@@ -297,11 +297,15 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := make(chan joinReply, 1)
-	if _, err := s.deliver(r.Context(), ws.ID, &msgJoin{name: req.Name, reply: reply}); err != nil {
+	h, err := s.deliver(r.Context(), ws.ID, &msgJoin{name: req.Name, reply: reply})
+	if err != nil {
 		s.httpError(w, err)
 		return
 	}
-	jr := <-reply
+	jr, err := await(r.Context(), h, reply)
+	if err != nil {
+		jr.err = err
+	}
 	if jr.err != nil {
 		s.httpError(w, jr.err)
 		return
@@ -348,7 +352,10 @@ func (s *Server) view(r *http.Request) (*hub, string, *workshop.View, error) {
 	if h, err = s.deliver(r.Context(), h.id, &msgView{actor: actor, reply: reply}); err != nil {
 		return nil, "", nil, err
 	}
-	vr := <-reply
+	vr, err := await(r.Context(), h, reply)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	return h, actor, vr.view, vr.err
 }
 
@@ -371,11 +378,14 @@ func (s *Server) serveEraseName(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := make(chan eraseReply, 1)
-	if _, err := s.deliver(r.Context(), h.id, &msgErase{actor: actor, reply: reply}); err != nil {
+	if h, err = s.deliver(r.Context(), h.id, &msgErase{actor: actor, reply: reply}); err != nil {
 		s.httpError(w, err)
 		return
 	}
-	er := <-reply
+	er, err := await(r.Context(), h, reply)
+	if err != nil {
+		er.err = err
+	}
 	if er.err != nil {
 		s.httpError(w, er.err)
 		return

@@ -348,10 +348,35 @@ func (h *hub) send(m any) bool {
 		return false
 	}
 	select {
+	case <-h.stopped: // first: select picks at random among ready cases
+		return false
+	default:
+	}
+	select {
 	case h.in <- m:
 		return true
 	case <-h.stopped:
 		return false
+	}
+}
+
+// await waits for a hub's reply to a message it accepted, unless the hub
+// stops first (a message it took as it stopped gets no reply) or the
+// request ends.
+func await[T any](ctx context.Context, h *hub, reply chan T) (T, error) {
+	var zero T
+	select {
+	case r := <-reply:
+		return r, nil
+	case <-h.stopped:
+		select {
+		case r := <-reply:
+			return r, nil
+		default:
+			return zero, errClosing
+		}
+	case <-ctx.Done():
+		return zero, ctx.Err()
 	}
 }
 

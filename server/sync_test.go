@@ -566,3 +566,27 @@ func TestHubKeepsABoundedTail(t *testing.T) {
 		t.Fatalf("state after resuming differs from the server's")
 	}
 }
+
+// TestSendAfterStopIsRefused: a stopped hub accepts no message (its
+// sender would wait for a reply forever).
+func TestSendAfterStopIsRefused(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	h, err := f.ts.srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	accepted := 0
+	for i := 0; i < 100; i++ {
+		if h.send(&msgView{actor: workshop.FacilitatorID, reply: make(chan viewReply, 1)}) {
+			accepted++
+		}
+	}
+	if accepted > 0 {
+		t.Fatalf("a stopped hub accepted %d of 100 messages", accepted)
+	}
+	reply := make(chan viewReply, 1)
+	if _, err := await(ctxT(t), h, reply); !errors.Is(err, errClosing) {
+		t.Fatalf("waiting on a stopped hub: %v, want errClosing", err)
+	}
+}

@@ -70,7 +70,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
 		return
 	}
-	if err := <-reply; err != nil {
+	herr, err := await(ctx, h, reply)
+	if err != nil {
+		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
+		return
+	}
+	if err := herr; err != nil {
 		writeError(ctx, conn, "", "unauthorized", err.Error())
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
