@@ -35,6 +35,10 @@ type hub struct {
 	events []*workshop.Event // events[i] has seq first+i, with display names
 	msgs   [][]byte          // the encoded event messages, alike
 	snapAt int64             // seq of the last snapshot saved
+	// snapMsg is the snapshot message for resuming clients at seq
+	// snapSeq, encoded once and shared by their queues.
+	snapMsg []byte
+	snapSeq int64
 
 	clients map[*client]bool
 	pending map[string]*pendingEval // evaluations in flight, by actor and cid
@@ -296,6 +300,7 @@ func (h *hub) load(ctx context.Context) error {
 	}
 	h.st, h.hash, h.first, h.events, h.msgs, h.base, h.durable = st, hash, first, events, msgs, base, st.Seq
 	h.snapAt = first - 1
+	h.snapMsg = nil
 	h.trim()
 	return nil
 }
@@ -498,7 +503,10 @@ func (h *hub) hello(c *client, since int64) error {
 	h.s.metrics.connections.Inc()
 	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq})})
 	if since > h.st.Seq || since < h.first-1 || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
-		h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View()})})
+		if h.snapMsg == nil || h.snapSeq != h.st.Seq {
+			h.snapMsg, h.snapSeq = encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View()}), h.st.Seq
+		}
+		h.queue(c, outMsg{data: h.snapMsg})
 		return nil
 	}
 	for _, b := range h.msgs[since-(h.first-1):] {

@@ -590,3 +590,32 @@ func TestSendAfterStopIsRefused(t *testing.T) {
 		t.Fatalf("waiting on a stopped hub: %v, want errClosing", err)
 	}
 }
+
+// TestSnapshotEncodedOncePerSeq: clients resuming from far behind at the
+// same seq share one encoded snapshot.
+func TestSnapshotEncodedOncePerSeq(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 5 })
+	comments(t, f.ana, f.pAna, 10)
+	h, err := f.ts.srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snaps [][]byte
+	for i := 0; i < 3; i++ {
+		c := newClient(nil, f.boJ.Participant, rate.NewLimiter(1, 1))
+		reply := make(chan error, 1)
+		h.send(&msgHello{c: c, since: 1, reply: reply})
+		if err := <-reply; err != nil {
+			t.Fatal(err)
+		}
+		c.mu.Lock()
+		if len(c.q) != 2 || !bytes.Contains(c.q[1].data, []byte(`"snapshot"`)) {
+			t.Fatalf("a client far behind got %d messages, not a welcome and a snapshot", len(c.q))
+		}
+		snaps = append(snaps, c.q[1].data)
+		c.mu.Unlock()
+	}
+	if &snaps[0][0] != &snaps[1][0] || &snaps[1][0] != &snaps[2][0] {
+		t.Fatalf("each resuming client got its own encoding of the snapshot")
+	}
+}
