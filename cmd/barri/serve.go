@@ -78,7 +78,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	srvRef.Store(srv)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		MaxHeaderBytes: 64 << 10, ErrorLog: server.ErrorLog(logger)}
 
 	fmt.Fprintf(stdout, "barri serve: %s (data in %s)\n", base, *data)
 	served := make(chan error, 1)
