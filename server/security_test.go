@@ -414,6 +414,34 @@ func TestSecurity(t *testing.T) {
 			}
 			stillServed(t, f, f.bo)
 		}},
+		{"WebSocket refusals are JSON errors", func(t *testing.T, f *secFixture) {
+			for _, tc := range []struct {
+				origin string
+				status int
+				code   string
+			}{{"", 426, "upgrade_required"}, {"https://evil.example", 403, "forbidden"}} {
+				req, _ := http.NewRequest("GET", f.ts.url+"/ws/"+f.w.ID, nil)
+				if tc.origin != "" {
+					req.Header.Set("Origin", tc.origin)
+					for k, v := range map[string]string{"Connection": "Upgrade", "Upgrade": "websocket",
+						"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="} {
+						req.Header.Set(k, v)
+					}
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var e struct {
+					Error struct{ Code, Message string }
+				}
+				err = json.NewDecoder(resp.Body).Decode(&e)
+				resp.Body.Close()
+				if resp.StatusCode != tc.status || err != nil || e.Error.Code != tc.code || !strings.HasPrefix(e.Error.Message, "server: ") {
+					t.Fatalf("origin %q: %d %+v (%v), want %d with error code %s", tc.origin, resp.StatusCode, e, err, tc.status, tc.code)
+				}
+			}
+		}},
 		{"wrong Origin is refused on the WebSocket", func(t *testing.T, f *secFixture) {
 			_, resp, err := rawDial(t, f.ts.url, f.w.ID, http.Header{"Origin": {"https://evil.example"}})
 			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {

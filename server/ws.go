@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -25,6 +26,18 @@ const maxConnsPerActor = 4
 
 // serveWS is GET /ws/{id}: the live events of a workshop.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	// Refusals before the upgrade are JSON errors like the API's (Accept
+	// would answer them in plain text).
+	if !isUpgrade(r) {
+		writeJSONError(w, http.StatusUpgradeRequired, "upgrade_required",
+			"server: /ws/{id} is a WebSocket: connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)")
+		return
+	}
+	if err := s.sameOrigin(r); err != nil {
+		s.metrics.dropped.WithLabelValues("handshake").Inc()
+		s.httpError(w, err)
+		return
+	}
 	id := r.PathValue("id")
 	h, err := s.hub(r.Context(), id)
 	if err != nil {
@@ -89,6 +102,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.read(ctx, h, c)
 	h.send(&msgLeave{c: c})
 	<-done
+}
+
+// isUpgrade reports whether a request asks for a WebSocket.
+func isUpgrade(r *http.Request) bool {
+	hasToken := func(header, token string) bool {
+		for _, v := range r.Header.Values(header) {
+			for _, t := range strings.Split(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(t), token) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return hasToken("Connection", "upgrade") && hasToken("Upgrade", "websocket")
 }
 
 func readHello(ctx context.Context, conn *websocket.Conn) (*workshop.ClientMessage, error) {
