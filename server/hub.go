@@ -34,6 +34,7 @@ type hub struct {
 	first  int64             // events before this one are not kept (the hub started from a snapshot)
 	events []*workshop.Event // events[i] has seq first+i, with display names
 	msgs   [][]byte          // the encoded event messages, alike
+	hashes []string          // the chain hash after each, alike
 	snapAt int64             // seq of the last snapshot saved
 	// snapMsg is the snapshot message for resuming clients at seq
 	// snapSeq, encoded once and shared by their queues.
@@ -269,6 +270,7 @@ func (h *hub) load(ctx context.Context) error {
 	}
 	var events []*workshop.Event
 	var msgs [][]byte
+	var hashes []string
 	err := h.s.store.Events(ctx, h.id, first-1, func(r store.Record) error {
 		if got := workshop.ChainHash(hash, r.Body); got != r.Hash {
 			return fmt.Errorf("server: workshop %s: event %d breaks the hash chain: the store was changed", h.id, r.Seq)
@@ -285,7 +287,8 @@ func (h *hub) load(ctx context.Context) error {
 			return fmt.Errorf("server: workshop %s: stored event %d: %v", h.id, r.Seq, err)
 		}
 		events = append(events, ev)
-		msgs = append(msgs, encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev}))
+		msgs = append(msgs, encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Hash: r.Hash}))
+		hashes = append(hashes, r.Hash)
 		return nil
 	})
 	if err != nil {
@@ -298,7 +301,7 @@ func (h *hub) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: workshop %s: base scenario: %v", h.id, err)
 	}
-	h.st, h.hash, h.first, h.events, h.msgs, h.base, h.durable = st, hash, first, events, msgs, base, st.Seq
+	h.st, h.hash, h.first, h.events, h.msgs, h.hashes, h.base, h.durable = st, hash, first, events, msgs, hashes, base, st.Seq
 	h.snapAt = first - 1
 	h.snapMsg = nil
 	h.trim()
@@ -316,6 +319,7 @@ func (h *hub) trim() {
 	}
 	h.events = append([]*workshop.Event(nil), h.events[n:]...)
 	h.msgs = append([][]byte(nil), h.msgs[n:]...)
+	h.hashes = append([]string(nil), h.hashes[n:]...)
 	h.first += int64(n)
 }
 
@@ -501,10 +505,10 @@ func (h *hub) hello(c *client, since int64) error {
 	h.clients[c] = true
 	h.byActor[c.actor] = append(h.byActor[c.actor], c)
 	h.s.metrics.connections.Inc()
-	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq})})
+	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq, Hash: h.hash})})
 	if since > h.st.Seq || since < h.first-1 || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
 		if h.snapMsg == nil || h.snapSeq != h.st.Seq {
-			h.snapMsg, h.snapSeq = encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View()}), h.st.Seq
+			h.snapMsg, h.snapSeq = encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View(), Hash: h.hash}), h.st.Seq
 		}
 		h.queue(c, outMsg{data: h.snapMsg})
 		return nil
@@ -824,8 +828,9 @@ func (h *hub) flush() {
 	for _, c := range batch {
 		ev := c.ev
 		h.events = append(h.events, ev)
-		msg := encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Stored: now.UnixMicro()})
+		msg := encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Stored: now.UnixMicro(), Hash: c.rec.Hash})
 		h.msgs = append(h.msgs, msg)
+		h.hashes = append(h.hashes, c.rec.Hash)
 		if ev.Type == workshop.EvNameErased {
 			h.forgetName(ev.Actor)
 		}
@@ -886,5 +891,5 @@ func (h *hub) forgetName(participant string) {
 	ev := *h.events[i]
 	ev.DisplayName = ""
 	h.events[i] = &ev
-	h.msgs[i] = encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: &ev})
+	h.msgs[i] = encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: &ev, Hash: h.hashes[i]})
 }

@@ -619,3 +619,49 @@ func TestSnapshotEncodedOncePerSeq(t *testing.T) {
 		t.Fatalf("each resuming client got its own encoding of the snapshot")
 	}
 }
+
+// TestParticipantsKeepTheChainHead: every event message carries its chain
+// hash, and welcome and snapshot the head's, so that a participant's
+// client checks each event against the chain and keeps a head that the
+// exported log must match later.
+func TestParticipantsKeepTheChainHead(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 5 })
+	old := f.ts.dial(f.w.ID, f.boJ.Token)
+	early := old.State()
+	old.Close()
+	j := f.ts.join(f.w, "Esborrable")
+	c := f.ts.dial(f.w.ID, j.Token)
+	ok(t, c, workshop.ClientMessage{Type: "erase_name"}) // the joined event's message is encoded again
+	last := comments(t, f.ana, f.pAna, 6)
+	fresh := f.ts.dial(f.w.ID, f.boJ.Token) // from the first event, checking each
+	behind, err := Dial(ctxT(t), f.ts.url, f.w.ID, f.boJ.Token, DialOptions{State: early})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	log, err := f.ts.srv.ExportLog(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l struct{ Events []workshop.LogEntry }
+	if err := json.Unmarshal(log, &l); err != nil {
+		t.Fatal(err)
+	}
+	want := l.Events[len(l.Events)-1]
+	if want.Seq != last.Seq {
+		t.Fatalf("the log ends at %d, want %d", want.Seq, last.Seq)
+	}
+	for name, cl := range map[string]*Client{"a client from the start": f.bo, "a new client": fresh, "a client after a snapshot": behind} {
+		if err := cl.WaitSeq(ctxT(t), last.Seq); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if name == "a client after a snapshot" {
+			if _, _, snaps := cl.Stats(); snaps != 1 {
+				t.Fatalf("%s: %d snapshots, want 1", name, snaps)
+			}
+		}
+		if seq, hash := cl.Head(); seq != want.Seq || hash != want.Hash {
+			t.Fatalf("%s keeps head %d %.12s, the log's is %d %.12s", name, seq, hash, want.Seq, want.Hash)
+		}
+	}
+}
