@@ -315,7 +315,7 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 
 // authenticate checks a token against the workshop's stored hashes and
 // returns its actor.
-func (s *Server) authenticate(ctx context.Context, h *hub, token string) (string, error) {
+func (s *Server) authenticate(ctx context.Context, w store.Workshop, token string) (string, error) {
 	actor, ok := tokenActor(token)
 	if !ok {
 		return "", errUnauthorized
@@ -323,12 +323,12 @@ func (s *Server) authenticate(ctx context.Context, h *hub, token string) (string
 	var stored []byte
 	switch actor {
 	case workshop.FacilitatorID:
-		stored = h.w.FacilitatorHash
+		stored = w.FacilitatorHash
 	case workshop.ProjectorID:
-		stored = h.w.ProjectorHash
+		stored = w.ProjectorHash
 	default:
 		var err error
-		if stored, err = s.store.Token(ctx, h.id, actor); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if stored, err = s.store.Token(ctx, w.ID, actor); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return "", err
 		}
 	}
@@ -340,16 +340,17 @@ func (s *Server) authenticate(ctx context.Context, h *hub, token string) (string
 
 // view returns a workshop's derived state for the bearer of a token.
 func (s *Server) view(r *http.Request) (*hub, string, *workshop.View, error) {
-	h, err := s.hub(r.Context(), r.PathValue("id"))
+	ws, err := s.workshop(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, "", nil, err
 	}
-	actor, err := s.authenticate(r.Context(), h, bearer(r))
+	actor, err := s.authenticate(r.Context(), ws, bearer(r))
 	if err != nil {
 		return nil, "", nil, err
 	}
 	reply := make(chan viewReply, 1)
-	if h, err = s.deliver(r.Context(), h.id, &msgView{actor: actor, reply: reply}); err != nil {
+	h, err := s.deliver(r.Context(), ws.ID, &msgView{actor: actor, reply: reply})
+	if err != nil {
 		return nil, "", nil, err
 	}
 	vr, err := await(r.Context(), h, reply)
@@ -367,18 +368,19 @@ func (s *Server) serveEraseName(w http.ResponseWriter, r *http.Request) {
 		s.httpError(w, err)
 		return
 	}
-	h, err := s.hub(r.Context(), r.PathValue("id"))
+	ws, err := s.workshop(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.httpError(w, err)
 		return
 	}
-	actor, err := s.authenticate(r.Context(), h, bearer(r))
+	actor, err := s.authenticate(r.Context(), ws, bearer(r))
 	if err != nil {
 		s.httpError(w, err)
 		return
 	}
 	reply := make(chan eraseReply, 1)
-	if h, err = s.deliver(r.Context(), h.id, &msgErase{actor: actor, reply: reply}); err != nil {
+	h, err := s.deliver(r.Context(), ws.ID, &msgErase{actor: actor, reply: reply})
+	if err != nil {
 		s.httpError(w, err)
 		return
 	}

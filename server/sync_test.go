@@ -665,3 +665,63 @@ func TestParticipantsKeepTheChainHead(t *testing.T) {
 		}
 	}
 }
+
+// slowLoadStore blocks the replay of one workshop's log until released.
+type slowLoadStore struct {
+	store.Store
+	slow    string
+	release chan struct{}
+}
+
+func (s *slowLoadStore) Events(ctx context.Context, id string, after int64, fn func(store.Record) error) error {
+	if id == s.slow {
+		<-s.release
+	}
+	return s.Store.Events(ctx, id, after, fn)
+}
+
+// TestLoadingAWorkshopHoldsUpNoOther: while one workshop's log is being
+// replayed, requests for other workshops are served; and a request with a
+// bad token loads no workshop into memory.
+func TestLoadingAWorkshopHoldsUpNoOther(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	ss := &slowLoadStore{Store: f.ts.st, slow: f.w.ID, release: make(chan struct{})}
+	srv, err := New(Config{Store: ss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() { hs.Close(); srv.Close() }()
+	if _, err := GetState(ctxT(t), nil, hs.URL, f.w.ID, f.otherToken); apiStatus(err) != 401 {
+		t.Fatalf("a bad token: %v, want 401", err)
+	}
+	srv.mu.Lock()
+	loaded := len(srv.hubs) + len(srv.loading)
+	srv.mu.Unlock()
+	if loaded != 0 {
+		t.Fatalf("a request with a bad token loaded %d workshops", loaded)
+	}
+	slow := make(chan error, 1)
+	go func() {
+		_, err := GetState(ctxT(t), nil, hs.URL, f.w.ID, f.w.FacilitatorToken)
+		slow <- err
+	}()
+	for {
+		srv.mu.Lock()
+		n := len(srv.loading)
+		srv.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := GetState(ctx, nil, hs.URL, f.otherW.ID, f.otherToken); err != nil {
+		t.Fatalf("another workshop while one loads: %v", err)
+	}
+	close(ss.release)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+}

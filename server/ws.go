@@ -39,7 +39,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	h, err := s.hub(r.Context(), id)
+	ws, err := s.workshop(r.Context(), id) // the hub loads only for an authenticated hello
 	if err != nil {
 		s.httpError(w, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if hello.Token != "" {
 		token = hello.Token
 	}
-	actor, err := s.authenticate(ctx, h, token)
+	actor, err := s.authenticate(ctx, ws, token)
 	if err != nil {
 		writeError(ctx, conn, "", "unauthorized", err.Error())
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
@@ -79,7 +79,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		since = *hello.Since
 	}
 	reply := make(chan error, 1)
-	if h, err = s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply}); err != nil {
+	h, err := s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply})
+	if err != nil {
 		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
 		return
 	}
