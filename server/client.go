@@ -33,6 +33,7 @@ type Client struct {
 	gaps       int // events skipped (lost)
 	snapshots  int
 	err        error
+	chain      string // the chain hash after the replica's last event ("" if unknown)
 
 	// OnEvent, if set before events arrive, is called (in the reading
 	// goroutine) with each new event.
@@ -123,14 +124,14 @@ func (c *Client) read() {
 				c.conn.CloseNow()
 				return
 			}
-			c.state = st
+			c.state, c.chain = st, m.Hash
 			c.snapshots++
 		case workshop.MsgEvent:
 			var stored time.Time
 			if m.Stored > 0 {
 				stored = time.UnixMicro(m.Stored)
 			}
-			c.event(m.Event, stored, received)
+			c.event(m, stored, received)
 		case workshop.MsgAck, workshop.MsgError:
 			if ch := c.waiting[m.Cid]; ch != nil {
 				delete(c.waiting, m.Cid)
@@ -143,7 +144,8 @@ func (c *Client) read() {
 	}
 }
 
-func (c *Client) event(e *workshop.Event, stored, received time.Time) {
+func (c *Client) event(m *workshop.ServerMessage, stored, received time.Time) {
+	e := m.Event
 	if c.state == nil {
 		c.state = &workshop.State{}
 	}
@@ -157,11 +159,22 @@ func (c *Client) event(e *workshop.Event, stored, received time.Time) {
 		c.conn.CloseNow()
 		return
 	}
+	prev := c.chain
+	if c.state.Seq == 0 {
+		prev = workshop.GenesisHash
+	}
+	chain, err := workshop.FollowChain(prev, m)
+	if err != nil {
+		c.err = fmt.Errorf("server: %v", err)
+		c.conn.CloseNow()
+		return
+	}
 	if err := c.state.Apply(e); err != nil {
 		c.err = fmt.Errorf("server: the replica refuses event %d: %v", e.Seq, err)
 		c.conn.CloseNow()
 		return
 	}
+	c.chain = chain
 	if c.onEvent != nil {
 		c.onEvent(e, stored, received)
 	}
@@ -216,6 +229,18 @@ func (c *Client) Do(ctx context.Context, m *workshop.ClientMessage) (*workshop.S
 // WriteRaw sends raw bytes as one message (for tests of hostile clients).
 func (c *Client) WriteRaw(ctx context.Context, typ websocket.MessageType, data []byte) error {
 	return c.conn.Write(ctx, typ, data)
+}
+
+// Head returns the replica's sequence number and the chain hash after its
+// last event, checked against every event since the first or a snapshot
+// ("" if unknown: the client resumed from a state it was given).
+func (c *Client) Head() (seq int64, hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == nil {
+		return 0, ""
+	}
+	return c.state.Seq, c.chain
 }
 
 // Seq returns the replica's sequence number.

@@ -6,10 +6,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"math"
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -209,9 +211,27 @@ var decidimIndicators = []struct{ key, ca, es, en string }{
 	{"green.m2_per_resident", "Verd per resident (m²)", "Verde por residente (m²)", "Green space per resident (m²)"},
 }
 
+// htmlParagraphs returns plain text as escaped HTML paragraphs: a blank
+// line starts a paragraph, a line break is <br>.
+func htmlParagraphs(text string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if para = strings.TrimSpace(para); para == "" {
+			continue
+		}
+		lines := strings.Split(para, "\n")
+		for i := range lines {
+			lines[i] = html.EscapeString(lines[i])
+		}
+		b.WriteString("<p>" + strings.Join(lines, "<br>") + "</p>")
+	}
+	return b.String()
+}
+
 // DecidimJSON is decidim.json: the proposals ready for a Decidim
 // participatory process: a title and a body per locale (ca, es, en), the
-// body giving the description and the indicator deltas, and the centre of
+// body (HTML, the participant's text escaped) giving the description and
+// the indicator deltas, and the centre of
 // the proposal's places as address coordinates.
 func DecidimJSON(v *workshop.View, baseURL string) ([]byte, error) {
 	out := []decidimProposal{}
@@ -222,20 +242,20 @@ func DecidimJSON(v *workshop.View, baseURL string) ([]byte, error) {
 			"es": "Efectos calculados por Barri (cambio respecto al estado actual):",
 			"en": "Effects computed by Barri (change from today):"}
 		for _, loc := range []string{"ca", "es", "en"} {
+			// Decidim takes the body as rich-text HTML: the participant's
+			// text is escaped, so that it stays text there too.
 			var b bytes.Buffer
-			if p.Description != "" {
-				b.WriteString(p.Description)
-				b.WriteString("\n\n")
-			}
-			b.WriteString(heads[loc])
-			for _, ind := range decidimIndicators {
-				label := map[string]string{"ca": ind.ca, "es": ind.es, "en": ind.en}[loc]
-				if p.Delta == nil {
-					continue
+			b.WriteString(htmlParagraphs(p.Description))
+			fmt.Fprintf(&b, "<p>%s</p>", html.EscapeString(heads[loc]))
+			if p.Delta != nil {
+				b.WriteString("<ul>")
+				for _, ind := range decidimIndicators {
+					label := map[string]string{"ca": ind.ca, "es": ind.es, "en": ind.en}[loc]
+					fmt.Fprintf(&b, "<li>%s: %+.4g</li>", html.EscapeString(label), p.Delta.Get(ind.key))
 				}
-				fmt.Fprintf(&b, "\n- %s: %+.4g", label, p.Delta.Get(ind.key))
+				b.WriteString("</ul>")
 			}
-			fmt.Fprintf(&b, "\n\n%d vots / votos / votes", p.Votes)
+			fmt.Fprintf(&b, "<p>%d vots / votos / votes</p>", p.Votes)
 			d.Body[loc] = b.String()
 		}
 		if g := proposalGeometry(p.Edits); g != nil {

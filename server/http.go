@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/join", s.serveJoin)
 	m.HandleFunc("GET /api/workshops/{id}", s.serveState)
 	m.HandleFunc("GET /api/workshops/{id}/export/{file}", s.serveExport)
+	m.HandleFunc("POST /api/workshops/{id}/erase_name", s.serveEraseName)
 	m.HandleFunc("GET /ws/{id}", s.serveWS)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -296,11 +297,15 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := make(chan joinReply, 1)
-	if _, err := s.deliver(r.Context(), ws.ID, &msgJoin{name: req.Name, reply: reply}); err != nil {
+	h, err := s.deliver(r.Context(), ws.ID, &msgJoin{name: req.Name, reply: reply})
+	if err != nil {
 		s.httpError(w, err)
 		return
 	}
-	jr := <-reply
+	jr, err := await(r.Context(), h, reply)
+	if err != nil {
+		jr.err = err
+	}
 	if jr.err != nil {
 		s.httpError(w, jr.err)
 		return
@@ -310,7 +315,7 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 
 // authenticate checks a token against the workshop's stored hashes and
 // returns its actor.
-func (s *Server) authenticate(ctx context.Context, h *hub, token string) (string, error) {
+func (s *Server) authenticate(ctx context.Context, w store.Workshop, token string) (string, error) {
 	actor, ok := tokenActor(token)
 	if !ok {
 		return "", errUnauthorized
@@ -318,12 +323,12 @@ func (s *Server) authenticate(ctx context.Context, h *hub, token string) (string
 	var stored []byte
 	switch actor {
 	case workshop.FacilitatorID:
-		stored = h.w.FacilitatorHash
+		stored = w.FacilitatorHash
 	case workshop.ProjectorID:
-		stored = h.w.ProjectorHash
+		stored = w.ProjectorHash
 	default:
 		var err error
-		if stored, err = s.store.Token(ctx, h.id, actor); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if stored, err = s.store.Token(ctx, w.ID, actor); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return "", err
 		}
 	}
@@ -335,20 +340,59 @@ func (s *Server) authenticate(ctx context.Context, h *hub, token string) (string
 
 // view returns a workshop's derived state for the bearer of a token.
 func (s *Server) view(r *http.Request) (*hub, string, *workshop.View, error) {
-	h, err := s.hub(r.Context(), r.PathValue("id"))
+	ws, err := s.workshop(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, "", nil, err
 	}
-	actor, err := s.authenticate(r.Context(), h, bearer(r))
+	actor, err := s.authenticate(r.Context(), ws, bearer(r))
 	if err != nil {
 		return nil, "", nil, err
 	}
 	reply := make(chan viewReply, 1)
-	if h, err = s.deliver(r.Context(), h.id, &msgView{actor: actor, reply: reply}); err != nil {
+	h, err := s.deliver(r.Context(), ws.ID, &msgView{actor: actor, reply: reply})
+	if err != nil {
 		return nil, "", nil, err
 	}
-	vr := <-reply
+	vr, err := await(r.Context(), h, reply)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	return h, actor, vr.view, vr.err
+}
+
+// serveEraseName is POST /api/workshops/{id}/erase_name: the bearer
+// participant's display name is erased, as by the erase_name command, also
+// after they have left (their token opens no connection any more).
+func (s *Server) serveEraseName(w http.ResponseWriter, r *http.Request) {
+	if err := s.sameOrigin(r); err != nil {
+		s.httpError(w, err)
+		return
+	}
+	ws, err := s.workshop(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.httpError(w, err)
+		return
+	}
+	actor, err := s.authenticate(r.Context(), ws, bearer(r))
+	if err != nil {
+		s.httpError(w, err)
+		return
+	}
+	reply := make(chan eraseReply, 1)
+	h, err := s.deliver(r.Context(), ws.ID, &msgErase{actor: actor, reply: reply})
+	if err != nil {
+		s.httpError(w, err)
+		return
+	}
+	er, err := await(r.Context(), h, reply)
+	if err != nil {
+		er.err = err
+	}
+	if er.err != nil {
+		s.httpError(w, er.err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"seq": er.seq})
 }
 
 // serveState is GET /api/workshops/{id}.

@@ -34,11 +34,25 @@ type hub struct {
 	first  int64             // events before this one are not kept (the hub started from a snapshot)
 	events []*workshop.Event // events[i] has seq first+i, with display names
 	msgs   [][]byte          // the encoded event messages, alike
+	hashes []string          // the chain hash after each, alike
 	snapAt int64             // seq of the last snapshot saved
+	// snapMsg is the snapshot message for resuming clients at seq
+	// snapSeq, encoded once and shared by their queues.
+	snapMsg []byte
+	snapSeq int64
 
-	clients  map[*client]bool
-	pending  map[string][]*client // evaluations in flight, by actor and cid
+	clients map[*client]bool
+	pending map[string]*pendingEval // evaluations in flight, by actor and cid
+	// evalOf is the pending key of an update being evaluated, by
+	// proposal; held the commands on that proposal that arrived since,
+	// decided in arrival order once it is done.
+	evalOf   map[string]string
+	held     map[string][]*msgCommand
 	actorLim map[string]*rate.Limiter
+	// byActor: each actor's connections, oldest first; strikes: each
+	// actor's budget of commands refused as over its rate.
+	byActor map[string][]*client
+	strikes map[string]*rate.Limiter
 
 	in      chan any
 	quit    chan struct{}
@@ -181,7 +195,18 @@ type (
 		reply chan viewReply
 	}
 	msgLeave struct{ c *client }
+	// msgErase erases a participant's name outside a connection (POST
+	// /api/workshops/{id}/erase_name): also after they have left.
+	msgErase struct {
+		actor string
+		reply chan eraseReply
+	}
 )
+
+type eraseReply struct {
+	seq int64
+	err error
+}
 
 type joinReply struct {
 	participant, token string
@@ -194,15 +219,16 @@ type viewReply struct {
 }
 
 // errStale refuses a token whose actor is no longer in the workshop.
-var errStale = errors.New("server: this token no longer belongs to the workshop (its participant left): join again")
+var errStale = errors.New("server: this token no longer belongs to the workshop (its participant left): join again (POST /api/workshops/{id}/erase_name with it still erases the name)")
 
 func loadHub(ctx context.Context, s *Server, id string) (*hub, error) {
 	w, err := s.store.Workshop(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string][]*client{},
-		actorLim: map[string]*rate.Limiter{}, in: make(chan any, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
+	h := &hub{s: s, id: id, w: w, clients: map[*client]bool{}, pending: map[string]*pendingEval{}, evalOf: map[string]string{}, held: map[string][]*msgCommand{},
+		actorLim: map[string]*rate.Limiter{},
+		byActor:  map[string][]*client{}, strikes: map[string]*rate.Limiter{}, in: make(chan any, 4096), quit: make(chan struct{}), stopped: make(chan struct{})}
 	if err := h.load(ctx); err != nil {
 		return nil, err
 	}
@@ -244,6 +270,7 @@ func (h *hub) load(ctx context.Context) error {
 	}
 	var events []*workshop.Event
 	var msgs [][]byte
+	var hashes []string
 	err := h.s.store.Events(ctx, h.id, first-1, func(r store.Record) error {
 		if got := workshop.ChainHash(hash, r.Body); got != r.Hash {
 			return fmt.Errorf("server: workshop %s: event %d breaks the hash chain: the store was changed", h.id, r.Seq)
@@ -260,7 +287,8 @@ func (h *hub) load(ctx context.Context) error {
 			return fmt.Errorf("server: workshop %s: stored event %d: %v", h.id, r.Seq, err)
 		}
 		events = append(events, ev)
-		msgs = append(msgs, encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev}))
+		msgs = append(msgs, encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Hash: r.Hash}))
+		hashes = append(hashes, r.Hash)
 		return nil
 	})
 	if err != nil {
@@ -273,9 +301,26 @@ func (h *hub) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: workshop %s: base scenario: %v", h.id, err)
 	}
-	h.st, h.hash, h.first, h.events, h.msgs, h.base, h.durable = st, hash, first, events, msgs, base, st.Seq
+	h.st, h.hash, h.first, h.events, h.msgs, h.hashes, h.base, h.durable = st, hash, first, events, msgs, hashes, base, st.Seq
 	h.snapAt = first - 1
+	h.snapMsg = nil
+	h.trim()
 	return nil
+}
+
+// trim drops the kept events that no resuming client will be sent (one
+// further behind than SnapshotGap gets a snapshot), once there are twice
+// as many as needed, so that a long workshop's memory stays bounded.
+func (h *hub) trim() {
+	keep := h.s.cfg.SnapshotGap
+	n := len(h.msgs) - keep
+	if len(h.msgs) < 2*keep || n <= 0 {
+		return
+	}
+	h.events = append([]*workshop.Event(nil), h.events[n:]...)
+	h.msgs = append([][]byte(nil), h.msgs[n:]...)
+	h.hashes = append([]string(nil), h.hashes[n:]...)
+	h.first += int64(n)
 }
 
 // saveSnapshot keeps the state for a fast start, in the background.
@@ -312,10 +357,35 @@ func (h *hub) send(m any) bool {
 		return false
 	}
 	select {
+	case <-h.stopped: // first: select picks at random among ready cases
+		return false
+	default:
+	}
+	select {
 	case h.in <- m:
 		return true
 	case <-h.stopped:
 		return false
+	}
+}
+
+// await waits for a hub's reply to a message it accepted, unless the hub
+// stops first (a message it took as it stopped gets no reply) or the
+// request ends.
+func await[T any](ctx context.Context, h *hub, reply chan T) (T, error) {
+	var zero T
+	select {
+	case r := <-reply:
+		return r, nil
+	case <-h.stopped:
+		select {
+		case r := <-reply:
+			return r, nil
+		default:
+			return zero, errClosing
+		}
+	case <-ctx.Done():
+		return zero, ctx.Err()
 	}
 }
 
@@ -413,6 +483,8 @@ func (h *hub) handle(m any) {
 			return
 		}
 		m.reply <- viewReply{view: h.st.View()}
+	case *msgErase:
+		h.erase(m)
 	case *msgLeave:
 		if h.clients[m.c] {
 			h.drop(m.c, websocket.StatusNormalClosure, "", "")
@@ -427,11 +499,18 @@ func (h *hub) hello(c *client, since int64) error {
 	if c.role == workshop.RoleNone {
 		return errStale
 	}
+	if conns := h.byActor[c.actor]; len(conns) >= maxConnsPerActor {
+		h.drop(conns[0], websocket.StatusPolicyViolation, "too many connections with this token: the oldest is closed", "connections")
+	}
 	h.clients[c] = true
+	h.byActor[c.actor] = append(h.byActor[c.actor], c)
 	h.s.metrics.connections.Inc()
-	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq})})
+	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq, Hash: h.hash})})
 	if since > h.st.Seq || since < h.first-1 || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
-		h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View()})})
+		if h.snapMsg == nil || h.snapSeq != h.st.Seq {
+			h.snapMsg, h.snapSeq = encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View(), Hash: h.hash}), h.st.Seq
+		}
+		h.queue(c, outMsg{data: h.snapMsg})
 		return nil
 	}
 	for _, b := range h.msgs[since-(h.first-1):] {
@@ -459,6 +538,18 @@ func (h *hub) drop(c *client, code websocket.StatusCode, reason, metric string) 
 	if h.clients[c] {
 		delete(h.clients, c)
 		h.s.metrics.connections.Dec()
+		conns := h.byActor[c.actor]
+		for i, o := range conns {
+			if o == c {
+				conns = append(conns[:i:i], conns[i+1:]...)
+				break
+			}
+		}
+		if len(conns) == 0 {
+			delete(h.byActor, c.actor)
+		} else {
+			h.byActor[c.actor] = conns
+		}
 	}
 	c.shut(code, reason)
 	if metric != "" {
@@ -479,6 +570,23 @@ func (h *hub) refuse(c *client, cid string, err error) {
 
 func pendingKey(actor, cid string) string { return actor + "\x00" + cid }
 
+// pendingEval is a command being evaluated: its digest, and the clients
+// that sent it (a retry while it is evaluated waits for the same ack).
+type pendingEval struct {
+	digest  string
+	clients []*client
+}
+
+// errCidReused refuses a command whose cid the actor already used for
+// another command (two tabs, or a counter restarted by a reload).
+func errCidReused(cid string, seq int64) error {
+	msg := fmt.Sprintf("server: cid %q was already used for another command", cid)
+	if seq > 0 {
+		msg += fmt.Sprintf(" (event %d)", seq)
+	}
+	return &workshop.RuleError{Code: workshop.CodeCidReused, Edit: -1, Message: msg + ": send this one with a new cid (cids are unique per actor for the workshop's life)"}
+}
+
 func (h *hub) command(c *client, m *workshop.ClientMessage) {
 	if c.gone {
 		return
@@ -488,8 +596,13 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 		lim = rate.NewLimiter(h.s.cfg.ActorRate, h.s.cfg.ActorBurst)
 		h.actorLim[c.actor] = lim
 	}
-	// A retried command is answered with its first ack, before any limit.
+	// A retried command is answered with its first ack, before any limit;
+	// another command with the same cid is refused.
 	if d, ok := h.st.Done(c.actor, m.Cid); ok {
+		if !d.Same(m.Command()) {
+			h.refuse(c, m.Cid, errCidReused(m.Cid, d.Seq))
+			return
+		}
 		ack := func() {
 			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgAck, Cid: m.Cid, Seq: d.Seq, Proposal: d.Proposal})
 		}
@@ -502,10 +615,39 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 	}
 	key := pendingKey(c.actor, m.Cid)
 	if waiting, ok := h.pending[key]; ok {
-		h.pending[key] = append(waiting, c)
+		if waiting.digest != m.Command().Digest() {
+			h.refuse(c, m.Cid, errCidReused(m.Cid, 0))
+			return
+		}
+		waiting.clients = append(waiting.clients, c)
+		return
+	}
+	// An update or withdrawal of a proposal whose update is being
+	// evaluated waits for it: one author's changes apply in the order sent.
+	if (m.Type == "update" || m.Type == "withdraw") && h.evalOf[m.Proposal] != "" {
+		if len(h.held[m.Proposal]) >= maxHeld {
+			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "busy",
+				Message: "server: this proposal has too many changes waiting: retry in a moment"})
+			return
+		}
+		h.held[m.Proposal] = append(h.held[m.Proposal], &msgCommand{c: c, m: m})
 		return
 	}
 	if !lim.Allow() {
+		// Each refusal is a strike against the actor: a flood over
+		// several connections, each under its own limit, closes them all.
+		sl := h.strikes[c.actor]
+		if sl == nil {
+			sl = rate.NewLimiter(1, maxStrikes)
+			h.strikes[c.actor] = sl
+		}
+		if !sl.Allow() {
+			for _, o := range append([]*client(nil), h.byActor[c.actor]...) {
+				h.drop(o, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+			}
+			h.drop(c, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+			return
+		}
 		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "rate_limited",
 			Message: "server: too many commands: slow down and retry"})
 		return
@@ -529,7 +671,10 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "busy", Message: err.Error()})
 			return
 		}
-		h.pending[key] = []*client{c}
+		h.pending[key] = &pendingEval{digest: m.Command().Digest(), clients: []*client{c}}
+		if m.Type == "update" {
+			h.evalOf[m.Proposal] = key
+		}
 		return
 	}
 	h.commit(ev, nil, func(ok bool) { h.ack(c, ev, ok) })
@@ -548,10 +693,28 @@ func (h *hub) ack(c *client, ev *workshop.Event, ok bool) {
 	h.reply(c, m)
 }
 
+// maxHeld bounds the commands held behind one proposal's evaluation.
+const maxHeld = 16
+
 func (h *hub) evaluated(m *msgEvaluated) {
 	key := pendingKey(m.actor, m.cid)
-	waiting := h.pending[key]
+	var waiting []*client
+	if p := h.pending[key]; p != nil {
+		waiting = p.clients
+	}
 	delete(h.pending, key)
+	if prop := m.m.Proposal; m.m.Type == "update" && h.evalOf[prop] == key {
+		// Then the commands held behind it, in order (one may be
+		// evaluated in turn and hold the rest again).
+		delete(h.evalOf, prop)
+		held := h.held[prop]
+		delete(h.held, prop)
+		defer func() {
+			for _, hm := range held {
+				h.command(hm.c, hm.m)
+			}
+		}()
+	}
 	fail := func(err error) {
 		for _, c := range waiting {
 			h.refuse(c, m.cid, err)
@@ -595,6 +758,21 @@ func (h *hub) join(m *msgJoin) {
 			return
 		}
 		m.reply <- joinReply{participant: ev.Participant, token: token}
+	})
+}
+
+func (h *hub) erase(m *msgErase) {
+	ev, err := h.st.Decide(m.actor, &workshop.Command{Type: "erase_name"})
+	if err != nil {
+		m.reply <- eraseReply{err: err}
+		return
+	}
+	h.commit(ev, nil, func(ok bool) {
+		if !ok {
+			m.reply <- eraseReply{err: errors.New("server: the erasure could not be stored: retry")}
+			return
+		}
+		m.reply <- eraseReply{seq: ev.Seq}
 	})
 }
 
@@ -642,12 +820,7 @@ func (h *hub) flush() {
 	err := h.s.store.Append(context.Background(), h.id, recs)
 	if err != nil {
 		h.s.log.Error("append failed: reloading the workshop", "workshop", h.id, "events", len(recs), "err", err)
-		if lerr := h.load(context.Background()); lerr != nil {
-			h.s.log.Error("reload failed", "workshop", h.id, "err", lerr)
-		}
-		for _, c := range batch {
-			c.after(false)
-		}
+		h.reload(batch)
 		return // the retried commands in later get no answer: they retry again
 	}
 	h.durable = batch[len(batch)-1].ev.Seq
@@ -655,8 +828,9 @@ func (h *hub) flush() {
 	for _, c := range batch {
 		ev := c.ev
 		h.events = append(h.events, ev)
-		msg := encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Stored: now.UnixMicro()})
+		msg := encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: ev, Stored: now.UnixMicro(), Hash: c.rec.Hash})
 		h.msgs = append(h.msgs, msg)
+		h.hashes = append(h.hashes, c.rec.Hash)
 		if ev.Type == workshop.EvNameErased {
 			h.forgetName(ev.Actor)
 		}
@@ -669,10 +843,41 @@ func (h *hub) flush() {
 	for _, f := range later {
 		f()
 	}
+	h.trim()
 	if h.st.Seq-h.snapAt >= int64(h.s.cfg.SnapshotEvery) {
 		h.saveSnapshot()
 	}
 	h.s.log.Debug("stored", "workshop", h.id, "events", len(batch), "seq", h.st.Seq)
+}
+
+// reload rebuilds the state from the store after a failed append. An
+// append reported failed may still be on disk (its commit's outcome was
+// lost): the events the store holds beyond what was known to be durable
+// are broadcast, and their commands acknowledged; the others are answered
+// "unavailable".
+func (h *hub) reload(batch []commit) {
+	from := h.durable
+	if err := h.load(context.Background()); err != nil {
+		h.s.log.Error("reload failed", "workshop", h.id, "err", err)
+		for _, c := range batch {
+			c.after(false)
+		}
+		return
+	}
+	now := time.Now()
+	for seq := from + 1; seq <= h.st.Seq; seq++ {
+		i := seq - h.first
+		if i < 0 || i >= int64(len(h.msgs)) {
+			continue
+		}
+		h.s.log.Warn("an append reported failed was stored: broadcasting it", "workshop", h.id, "seq", seq)
+		for cl := range h.clients {
+			h.queue(cl, outMsg{data: h.msgs[i], at: now})
+		}
+	}
+	for _, c := range batch {
+		c.after(c.ev.Seq <= h.st.Seq)
+	}
 }
 
 // forgetName rewrites the kept message of a participant's joined event
@@ -686,5 +891,5 @@ func (h *hub) forgetName(participant string) {
 	ev := *h.events[i]
 	ev.DisplayName = ""
 	h.events[i] = &ev
-	h.msgs[i] = encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: &ev})
+	h.msgs[i] = encode(&workshop.ServerMessage{Type: workshop.MsgEvent, Seq: ev.Seq, Event: &ev, Hash: h.hashes[i]})
 }

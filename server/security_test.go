@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -134,6 +135,22 @@ func TestSecurity(t *testing.T) {
 	}{
 		{"participant cannot change phase", func(t *testing.T, f *secFixture) {
 			refused(t, f.ana, workshop.ClientMessage{Type: "phase", Phase: workshop.PhaseVote}, workshop.CodeForbidden)
+		}},
+		{"proposal cannot change model parameters", func(t *testing.T, f *secFixture) {
+			hostile := json.RawMessage(strings.TrimSuffix(parkNearClinic, "]") + `,{"op":"param","name":"grid_co2_kg_per_kwh","value":0}]`)
+			for _, m := range []workshop.ClientMessage{
+				{Type: "propose", Name: sp("Parc verd"), Edits: hostile},
+				{Type: "update", Proposal: f.pAna, Edits: hostile},
+			} {
+				r := refused(t, f.ana, m, workshop.CodeInvalidEdit)
+				if r.Edit == nil || *r.Edit != 1 || r.Field != "op" {
+					t.Fatalf("%s with a param edit: edit %v field %q, want edit 1 field \"op\"", m.Type, r.Edit, r.Field)
+				}
+			}
+			v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+			if len(v.Proposals) != 2 || v.Proposals[0].Version != 1 {
+				t.Fatalf("a refused param edit changed the proposals")
+			}
 		}},
 		{"participant cannot spotlight", func(t *testing.T, f *secFixture) {
 			refused(t, f.ana, workshop.ClientMessage{Type: "spotlight", Proposal: f.pAna}, workshop.CodeForbidden)
@@ -356,6 +373,75 @@ func TestSecurity(t *testing.T) {
 				t.Fatalf("the flood stored %d comments", n)
 			}
 		}},
+		{"connections per token are bounded: the oldest is closed", func(t *testing.T, f *secFixture) {
+			var raw []*websocket.Conn
+			for i := 0; i < maxConnsPerActor; i++ {
+				raw = append(raw, rawHello(t, f, f.anaJ.Token))
+			}
+			<-f.ana.Done() // the oldest of ana's connections
+			if code := websocket.CloseStatus(f.ana.Err()); code != websocket.StatusPolicyViolation {
+				t.Fatalf("the oldest connection closed with %v, want 1008", code)
+			}
+			rawHello(t, f, f.anaJ.Token)
+			if code := readUntilClose(t, raw[0]); code != websocket.StatusPolicyViolation {
+				t.Fatalf("the next oldest closed with %v, want 1008", code)
+			}
+			stillServed(t, f, f.bo)
+		}},
+		{"a flood through many connections of one token is dropped", func(t *testing.T, f *secFixture) {
+			ctx := ctxT(t)
+			var conns []*websocket.Conn
+			for i := 0; i < maxConnsPerActor; i++ {
+				conns = append(conns, rawHello(t, f, f.anaJ.Token))
+			}
+			codes := make(chan websocket.StatusCode, len(conns))
+			for i, c := range conns {
+				go func() {
+					// Each connection stays under its own limit (burst 40).
+					for j := 0; j < 35; j++ {
+						msg := fmt.Sprintf(`{"type":"comment","cid":"m%d-%d","proposal":"%s","text":"spam"}`, i, j, f.pBo)
+						if c.Write(ctx, websocket.MessageText, []byte(msg)) != nil {
+							break
+						}
+					}
+				}()
+				go func() { codes <- readUntilClose(t, c) }()
+			}
+			for range conns {
+				if code := <-codes; code != websocket.StatusPolicyViolation {
+					t.Fatalf("a flooding connection closed with %v, want 1008", code)
+				}
+			}
+			stillServed(t, f, f.bo)
+		}},
+		{"WebSocket refusals are JSON errors", func(t *testing.T, f *secFixture) {
+			for _, tc := range []struct {
+				origin string
+				status int
+				code   string
+			}{{"", 426, "upgrade_required"}, {"https://evil.example", 403, "forbidden"}} {
+				req, _ := http.NewRequest("GET", f.ts.url+"/ws/"+f.w.ID, nil)
+				if tc.origin != "" {
+					req.Header.Set("Origin", tc.origin)
+					for k, v := range map[string]string{"Connection": "Upgrade", "Upgrade": "websocket",
+						"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="} {
+						req.Header.Set(k, v)
+					}
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var e struct {
+					Error struct{ Code, Message string }
+				}
+				err = json.NewDecoder(resp.Body).Decode(&e)
+				resp.Body.Close()
+				if resp.StatusCode != tc.status || err != nil || e.Error.Code != tc.code || !strings.HasPrefix(e.Error.Message, "server: ") {
+					t.Fatalf("origin %q: %d %+v (%v), want %d with error code %s", tc.origin, resp.StatusCode, e, err, tc.status, tc.code)
+				}
+			}
+		}},
 		{"wrong Origin is refused on the WebSocket", func(t *testing.T, f *secFixture) {
 			_, resp, err := rawDial(t, f.ts.url, f.w.ID, http.Header{"Origin": {"https://evil.example"}})
 			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
@@ -420,7 +506,9 @@ func TestSecurity(t *testing.T) {
 		{"per-participant rate limit spans connections", func(t *testing.T, f *secFixture) {
 			second := f.ts.dial(f.w.ID, f.anaJ.Token)
 			limited := 0
-			for i := 0; i < 60; i++ {
+			// 36: the burst of 20 and fewer refusals than the strikes
+			// that drop a flooding participant.
+			for i := 0; i < 36; i++ {
 				c := f.ana
 				if i%2 == 1 {
 					c = second
@@ -431,7 +519,7 @@ func TestSecurity(t *testing.T) {
 				}
 			}
 			if limited == 0 {
-				t.Fatalf("60 commands at once over two connections were never limited")
+				t.Fatalf("36 commands at once over two connections were never limited")
 			}
 		}},
 	}
@@ -452,4 +540,36 @@ func TestSecurity(t *testing.T) {
 			t.Fatalf("allowed origin refused: %v", err)
 		}
 	})
+}
+
+// TestLeftParticipantCanEraseName: a participant who has left (whose token
+// opens no connection any more) can still erase their name over HTTP;
+// nobody else can, and another site's page cannot make them.
+func TestLeftParticipantCanEraseName(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	ok(t, f.ana, workshop.ClientMessage{Type: "leave"})
+	url := f.ts.url + "/api/workshops/" + f.w.ID + "/erase_name"
+	if resp, body := httpDo(t, "POST", url, f.w.FacilitatorToken, "", "", nil); resp.StatusCode != 403 {
+		t.Fatalf("the facilitator erasing a name: %d %s, want 403", resp.StatusCode, body)
+	}
+	if resp, body := httpDo(t, "POST", url, f.otherToken, "", "", nil); resp.StatusCode != 401 {
+		t.Fatalf("another workshop's token: %d %s, want 401", resp.StatusCode, body)
+	}
+	if resp, body := httpDo(t, "POST", url, f.anaJ.Token, "", "http://evil.example", nil); resp.StatusCode != 403 {
+		t.Fatalf("from another site: %d %s, want 403", resp.StatusCode, body)
+	}
+	resp, body := httpDo(t, "POST", url, f.anaJ.Token, "", "", nil)
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"seq"`)) {
+		t.Fatalf("a left participant erasing their name: %d %s, want 200", resp.StatusCode, body)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.w.FacilitatorToken)
+	if p := v.Participants[0]; p.ID != f.anaJ.Participant || p.Name != "" || !p.Erased || !p.Left {
+		t.Fatalf("after erasing: %+v", p)
+	}
+	if names, _ := f.ts.st.Names(ctxT(t), f.w.ID); len(names) != 1 || names[0].Participant != f.boJ.Participant {
+		t.Fatalf("names kept after the erasure: %+v", names)
+	}
+	if resp, _ := httpDo(t, "POST", url, f.anaJ.Token, "", "", nil); resp.StatusCode != 409 {
+		t.Fatalf("erasing twice: %d, want 409", resp.StatusCode)
+	}
 }

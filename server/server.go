@@ -131,6 +131,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	hubs    map[string]*hub
+	loading map[string]*loadCall // hubs being loaded, without holding mu
 	closing bool
 	wg      sync.WaitGroup // hubs running
 	bg      sync.WaitGroup // snapshots being saved
@@ -142,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Config.Store is required")
 	}
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, hubs: map[string]*hub{},
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, hubs: map[string]*hub{}, loading: map[string]*loadCall{},
 		createLim: rate.NewLimiter(cfg.CreateRate, cfg.CreateBurst), joinLim: rate.NewLimiter(cfg.JoinRate, cfg.JoinBurst)}
 	s.metrics = newMetrics()
 	s.eval = newEvaluator(cfg.Workers, cfg.EvalQueue, cfg.Cities, s.metrics)
@@ -156,28 +157,74 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // errClosing refuses work once the server is closing.
 var errClosing = errors.New("server: shutting down: retry in a moment")
 
+// loadCall is a hub being loaded: the requests that want it meanwhile
+// wait for done.
+type loadCall struct {
+	done chan struct{}
+	h    *hub
+	err  error
+}
+
 // hub returns the running hub of a workshop, loading it from the store on
-// first use.
+// first use. The load (a replay of the log) holds no lock that other
+// workshops' requests need: requests for the same workshop wait for it.
 func (s *Server) hub(ctx context.Context, id string) (*hub, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closing {
+		s.mu.Unlock()
 		return nil, errClosing
 	}
 	if h := s.hubs[id]; h != nil {
+		s.mu.Unlock()
 		return h, nil
 	}
-	h, err := loadHub(ctx, s, id)
-	if err != nil {
-		return nil, err
+	if call := s.loading[id]; call != nil {
+		s.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.h, call.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	s.hubs[id] = h
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		h.run()
-	}()
-	return h, nil
+	call := &loadCall{done: make(chan struct{})}
+	s.loading[id] = call
+	s.mu.Unlock()
+
+	// The load goes on if this request ends: others may wait for it.
+	h, err := loadHub(context.WithoutCancel(ctx), s, id)
+	s.mu.Lock()
+	delete(s.loading, id)
+	switch {
+	case err != nil:
+	case s.closing:
+		s.metrics.workshopsRun.Dec()
+		h, err = nil, errClosing
+	default:
+		s.hubs[id] = h
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			h.run()
+		}()
+	}
+	s.mu.Unlock()
+	call.h, call.err = h, err
+	close(call.done)
+	return h, err
+}
+
+// workshop returns a workshop's identity and secrets' hashes, from its
+// hub if it is loaded, else from the store (without loading the hub: a
+// request is authenticated first).
+func (s *Server) workshop(ctx context.Context, id string) (store.Workshop, error) {
+	s.mu.Lock()
+	h := s.hubs[id]
+	s.mu.Unlock()
+	if h != nil {
+		return h.w, nil
+	}
+	return s.store.Workshop(ctx, id)
 }
 
 // forget removes an unloaded hub from the table.

@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -351,5 +356,372 @@ func TestIdleWorkshopUnloads(t *testing.T) {
 		ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: f.pAna, Text: "torno"})
 		c.Close()
 		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// lyingStore reports the next failN appends as failed after storing them
+// (as when a commit's outcome is lost): the hub must find them on disk.
+type lyingStore struct {
+	store.Store
+	failN atomic.Int32
+}
+
+func (s *lyingStore) Append(ctx context.Context, id string, recs []store.Record) error {
+	err := s.Store.Append(ctx, id, recs)
+	if err == nil && s.failN.Add(-1) >= 0 {
+		return errors.New("store: commit: the outcome was lost")
+	}
+	return err
+}
+
+// TestDurableAppendReportedFailedIsBroadcast: an append reported failed
+// that turns out to be stored (found when the hub reloads) is broadcast
+// and acknowledged, so no replica sees a gap and no join leaves a ghost.
+func TestDurableAppendReportedFailedIsBroadcast(t *testing.T) {
+	var ls *lyingStore
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) {
+		fastLimits(c)
+		ls = &lyingStore{Store: c.Store}
+		c.Store = ls
+	})
+	ls.failN.Store(1)
+	r := ok(t, f.ana, workshop.ClientMessage{Type: "comment", Proposal: f.pBo, Text: "durable"})
+	if err := f.bo.WaitSeq(ctxT(t), r.Seq); err != nil {
+		t.Fatalf("the stored event was not broadcast: %v", err)
+	}
+	ls.failN.Store(1)
+	j, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, "Carme")
+	if err != nil {
+		t.Fatalf("a stored join was reported failed: %v", err)
+	}
+	c := f.ts.dial(f.w.ID, j.Token)
+	last := ok(t, c, workshop.ClientMessage{Type: "comment", Proposal: f.pBo, Text: "after"})
+	if err := f.bo.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if dup, gaps, snaps := f.bo.Stats(); dup != 0 || gaps != 0 || snaps != 0 {
+		t.Fatalf("%d duplicates, %d gaps, %d snapshots; want none", dup, gaps, snaps)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.w.FacilitatorToken)
+	if n := len(v.Participants); n != 3 {
+		t.Fatalf("%d participants, want 3 (one join, stored once)", n)
+	}
+}
+
+// TestReusedCidForAnotherCommandIsRefused: two tabs of one participant
+// that make the same cid for different commands: the second is refused as
+// cid_reused (not acked with the first's seq and dropped), also while the
+// first is being evaluated, after a restart from the log and from a
+// snapshot; a true retry still gets its first ack.
+func TestReusedCidForAnotherCommandIsRefused(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleApproval}, func(c *Config) { fastLimits(c); c.SnapshotEvery = 3 })
+	tab2 := f.ts.dial(f.w.ID, f.anaJ.Token)
+	propose := workshop.ClientMessage{Type: "propose", Cid: "c-1", Name: sp("Tab 1"), Edits: json.RawMessage(solarEsquerra)}
+	// While the proposal is being evaluated, a comment with the same cid
+	// is refused (sent on the same connection, so that it surely comes
+	// second).
+	data, _ := json.Marshal(&propose)
+	f.ana.WriteRaw(ctxT(t), websocket.MessageText, data)
+	refused(t, f.ana, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
+	first := ok(t, f.ana, propose)
+	refused(t, tab2, workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}, workshop.CodeCidReused)
+	if again := ok(t, tab2, propose); again.Seq != first.Seq || again.Proposal != first.Proposal {
+		t.Fatalf("a retry acked %d %s, want %d %s", again.Seq, again.Proposal, first.Seq, first.Proposal)
+	}
+	// Reloaded from the log and snapshots, the digest is still known.
+	f.ts.srv.Close()
+	srv, err := New(Config{Store: f.ts.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	h, err := srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, done := h.st.Done(f.anaJ.Participant, "c-1")
+	if !done || !d.Same(propose.Command()) {
+		t.Fatalf("after reloading, c-1 is %+v (%v): the command's digest is lost", d, done)
+	}
+	other := workshop.ClientMessage{Type: "comment", Cid: "c-1", Proposal: f.pBo, Text: "tab 2"}
+	if d.Same(other.Command()) {
+		t.Fatalf("after reloading, a comment counts as a retry of the propose with its cid")
+	}
+}
+
+// TestErasedNameLeavesNoTraceOnDisk: once a name is erased, its bytes are
+// in no file of the store: not in the database (secure_delete) and not in
+// the WAL (checkpointed and truncated after an erasure), while the server
+// runs and after it stops.
+func TestErasedNameLeavesNoTraceOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "barri.db")
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := New(Config{Store: st})
+	hs := httptest.NewServer(srv.Handler())
+	w, err := CreateWorkshop(ctxT(t), nil, hs.URL, CreateRequest{Title: "T", City: "eixample", Voting: workshop.Voting{Rule: "single"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "Qwzxv-Erasable-Name-4711"
+	j, _ := JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, name)
+	JoinWorkshop(ctxT(t), nil, hs.URL, w.Code, "Someone Else")
+	c, err := Dial(ctxT(t), hs.URL, w.ID, j.Token, DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, c, workshop.ClientMessage{Type: "erase_name", Cid: "e"})
+	found := func() []string {
+		var in []string
+		files, _ := filepath.Glob(path + "*")
+		for _, f := range files {
+			if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, []byte(name)) {
+				in = append(in, filepath.Base(f))
+			}
+		}
+		return in
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(found()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if in := found(); len(in) > 0 {
+		t.Fatalf("the erased name is still readable in %v while the server runs", in)
+	}
+	c.Close()
+	hs.Close()
+	srv.Close()
+	st.Close()
+	if in := found(); len(in) > 0 {
+		t.Fatalf("the erased name is still readable in %v", in)
+	}
+}
+
+// bigArea covers most of the Eixample: edits on it take a while to
+// evaluate.
+const bigArea = `{"type":"Polygon","coordinates":[[[2.1450,41.3800],[2.1800,41.3800],[2.1800,41.3990],[2.1450,41.3990],[2.1450,41.3800]]]}`
+
+// TestUpdatesOfOneProposalApplyInOrder: a slow update of a proposal sent
+// just before a quick one is applied first: the proposal ends with the
+// edits sent last, whatever the evaluations' order of completion.
+func TestUpdatesOfOneProposalApplyInOrder(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, fastLimits)
+	slow := json.RawMessage(`[{"op":"superblock","area":` + bigArea + `},{"op":"solar","area":` + bigArea + `,"roof_coverage":0.8},{"op":"park","area":` + parkNearClinic[strings.Index(parkNearClinic, `{"type"`):strings.LastIndex(parkNearClinic, "}]")] + `}]`)
+	for round := 0; round < 5; round++ {
+		first := make(chan *workshop.ServerMessage, 1)
+		go func() {
+			r, err := f.ana.Do(ctxT(t), &workshop.ClientMessage{Type: "update", Cid: fmt.Sprint("slow", round), Proposal: f.pAna, Edits: slow})
+			if err != nil {
+				t.Error(err)
+			}
+			first <- r
+		}()
+		time.Sleep(2 * time.Millisecond)
+		second := ok(t, f.ana, workshop.ClientMessage{Type: "update", Cid: fmt.Sprint("quick", round), Proposal: f.pAna, Edits: json.RawMessage(busStop)})
+		r := <-first
+		if r == nil || r.Type != workshop.MsgAck {
+			t.Fatalf("round %d: the slow update: %+v", round, r)
+		}
+		if r.Seq >= second.Seq {
+			t.Fatalf("round %d: the update sent first was applied at %d, after the one sent next (%d)", round, r.Seq, second.Seq)
+		}
+		v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+		if got := string(v.Proposals[0].Edits); got != busStop {
+			t.Fatalf("round %d: the proposal holds %.60s…, not the edits sent last", round, got)
+		}
+	}
+}
+
+// TestHubKeepsABoundedTail: the hub keeps in memory only the events a
+// resuming client may be sent (twice SnapshotGap at most); a client
+// further behind gets a snapshot and ends with the server's state.
+func TestHubKeepsABoundedTail(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 10 })
+	st := f.bo.State()
+	f.bo.Close()
+	last := comments(t, f.ana, f.pAna, 60)
+	h, err := f.ts.srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := make(chan viewReply, 1)
+	h.send(&msgView{actor: workshop.FacilitatorID, reply: reply}) // the hub is idle once it answers
+	<-reply
+	if n := len(h.msgs); n > 20 || len(h.events) != n || h.first+int64(n)-1 != last.Seq {
+		t.Fatalf("the hub keeps %d events from %d up to %d, want at most 20 up to %d", n, h.first, h.first+int64(n)-1, last.Seq)
+	}
+	c, err := Dial(ctxT(t), f.ts.url, f.w.ID, f.boJ.Token, DialOptions{State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitSeq(ctxT(t), last.Seq); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.boJ.Token)
+	if !reflect.DeepEqual(c.View(), v) {
+		t.Fatalf("state after resuming differs from the server's")
+	}
+}
+
+// TestSendAfterStopIsRefused: a stopped hub accepts no message (its
+// sender would wait for a reply forever).
+func TestSendAfterStopIsRefused(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	h, err := f.ts.srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	accepted := 0
+	for i := 0; i < 100; i++ {
+		if h.send(&msgView{actor: workshop.FacilitatorID, reply: make(chan viewReply, 1)}) {
+			accepted++
+		}
+	}
+	if accepted > 0 {
+		t.Fatalf("a stopped hub accepted %d of 100 messages", accepted)
+	}
+	reply := make(chan viewReply, 1)
+	if _, err := await(ctxT(t), h, reply); !errors.Is(err, errClosing) {
+		t.Fatalf("waiting on a stopped hub: %v, want errClosing", err)
+	}
+}
+
+// TestSnapshotEncodedOncePerSeq: clients resuming from far behind at the
+// same seq share one encoded snapshot.
+func TestSnapshotEncodedOncePerSeq(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 5 })
+	comments(t, f.ana, f.pAna, 10)
+	h, err := f.ts.srv.hub(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snaps [][]byte
+	for i := 0; i < 3; i++ {
+		c := newClient(nil, f.boJ.Participant, rate.NewLimiter(1, 1))
+		reply := make(chan error, 1)
+		h.send(&msgHello{c: c, since: 1, reply: reply})
+		if err := <-reply; err != nil {
+			t.Fatal(err)
+		}
+		c.mu.Lock()
+		if len(c.q) != 2 || !bytes.Contains(c.q[1].data, []byte(`"snapshot"`)) {
+			t.Fatalf("a client far behind got %d messages, not a welcome and a snapshot", len(c.q))
+		}
+		snaps = append(snaps, c.q[1].data)
+		c.mu.Unlock()
+	}
+	if &snaps[0][0] != &snaps[1][0] || &snaps[1][0] != &snaps[2][0] {
+		t.Fatalf("each resuming client got its own encoding of the snapshot")
+	}
+}
+
+// TestParticipantsKeepTheChainHead: every event message carries its chain
+// hash, and welcome and snapshot the head's, so that a participant's
+// client checks each event against the chain and keeps a head that the
+// exported log must match later.
+func TestParticipantsKeepTheChainHead(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, func(c *Config) { fastLimits(c); c.SnapshotGap = 5 })
+	old := f.ts.dial(f.w.ID, f.boJ.Token)
+	early := old.State()
+	old.Close()
+	j := f.ts.join(f.w, "Esborrable")
+	c := f.ts.dial(f.w.ID, j.Token)
+	ok(t, c, workshop.ClientMessage{Type: "erase_name"}) // the joined event's message is encoded again
+	last := comments(t, f.ana, f.pAna, 6)
+	fresh := f.ts.dial(f.w.ID, f.boJ.Token) // from the first event, checking each
+	behind, err := Dial(ctxT(t), f.ts.url, f.w.ID, f.boJ.Token, DialOptions{State: early})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	log, err := f.ts.srv.ExportLog(ctxT(t), f.w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l struct{ Events []workshop.LogEntry }
+	if err := json.Unmarshal(log, &l); err != nil {
+		t.Fatal(err)
+	}
+	want := l.Events[len(l.Events)-1]
+	if want.Seq != last.Seq {
+		t.Fatalf("the log ends at %d, want %d", want.Seq, last.Seq)
+	}
+	for name, cl := range map[string]*Client{"a client from the start": f.bo, "a new client": fresh, "a client after a snapshot": behind} {
+		if err := cl.WaitSeq(ctxT(t), last.Seq); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if name == "a client after a snapshot" {
+			if _, _, snaps := cl.Stats(); snaps != 1 {
+				t.Fatalf("%s: %d snapshots, want 1", name, snaps)
+			}
+		}
+		if seq, hash := cl.Head(); seq != want.Seq || hash != want.Hash {
+			t.Fatalf("%s keeps head %d %.12s, the log's is %d %.12s", name, seq, hash, want.Seq, want.Hash)
+		}
+	}
+}
+
+// slowLoadStore blocks the replay of one workshop's log until released.
+type slowLoadStore struct {
+	store.Store
+	slow    string
+	release chan struct{}
+}
+
+func (s *slowLoadStore) Events(ctx context.Context, id string, after int64, fn func(store.Record) error) error {
+	if id == s.slow {
+		<-s.release
+	}
+	return s.Store.Events(ctx, id, after, fn)
+}
+
+// TestLoadingAWorkshopHoldsUpNoOther: while one workshop's log is being
+// replayed, requests for other workshops are served; and a request with a
+// bad token loads no workshop into memory.
+func TestLoadingAWorkshopHoldsUpNoOther(t *testing.T) {
+	f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleSingle}, nil)
+	ss := &slowLoadStore{Store: f.ts.st, slow: f.w.ID, release: make(chan struct{})}
+	srv, err := New(Config{Store: ss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer func() { hs.Close(); srv.Close() }()
+	if _, err := GetState(ctxT(t), nil, hs.URL, f.w.ID, f.otherToken); apiStatus(err) != 401 {
+		t.Fatalf("a bad token: %v, want 401", err)
+	}
+	srv.mu.Lock()
+	loaded := len(srv.hubs) + len(srv.loading)
+	srv.mu.Unlock()
+	if loaded != 0 {
+		t.Fatalf("a request with a bad token loaded %d workshops", loaded)
+	}
+	slow := make(chan error, 1)
+	go func() {
+		_, err := GetState(ctxT(t), nil, hs.URL, f.w.ID, f.w.FacilitatorToken)
+		slow <- err
+	}()
+	for {
+		srv.mu.Lock()
+		n := len(srv.loading)
+		srv.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := GetState(ctx, nil, hs.URL, f.otherW.ID, f.otherToken); err != nil {
+		t.Fatalf("another workshop while one loads: %v", err)
+	}
+	close(ss.release)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -19,10 +20,26 @@ const helloTimeout = 10 * time.Second
 // connection may send before it is closed as a flood.
 const maxStrikes = 20
 
+// maxConnsPerActor bounds the connections of one token: a new one beyond
+// closes the oldest.
+const maxConnsPerActor = 4
+
 // serveWS is GET /ws/{id}: the live events of a workshop.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	// Refusals before the upgrade are JSON errors like the API's (Accept
+	// would answer them in plain text).
+	if !isUpgrade(r) {
+		writeJSONError(w, http.StatusUpgradeRequired, "upgrade_required",
+			"server: /ws/{id} is a WebSocket: connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)")
+		return
+	}
+	if err := s.sameOrigin(r); err != nil {
+		s.metrics.dropped.WithLabelValues("handshake").Inc()
+		s.httpError(w, err)
+		return
+	}
 	id := r.PathValue("id")
-	h, err := s.hub(r.Context(), id)
+	ws, err := s.workshop(r.Context(), id) // the hub loads only for an authenticated hello
 	if err != nil {
 		s.httpError(w, err)
 		return
@@ -48,7 +65,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if hello.Token != "" {
 		token = hello.Token
 	}
-	actor, err := s.authenticate(ctx, h, token)
+	actor, err := s.authenticate(ctx, ws, token)
 	if err != nil {
 		writeError(ctx, conn, "", "unauthorized", err.Error())
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
@@ -62,11 +79,17 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		since = *hello.Since
 	}
 	reply := make(chan error, 1)
-	if h, err = s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply}); err != nil {
+	h, err := s.deliver(ctx, id, &msgHello{c: c, since: since, reply: reply})
+	if err != nil {
 		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
 		return
 	}
-	if err := <-reply; err != nil {
+	herr, err := await(ctx, h, reply)
+	if err != nil {
+		conn.Close(websocket.StatusGoingAway, "server shutting down: reconnect in a moment")
+		return
+	}
+	if err := herr; err != nil {
 		writeError(ctx, conn, "", "unauthorized", err.Error())
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
@@ -80,6 +103,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.read(ctx, h, c)
 	h.send(&msgLeave{c: c})
 	<-done
+}
+
+// isUpgrade reports whether a request asks for a WebSocket.
+func isUpgrade(r *http.Request) bool {
+	hasToken := func(header, token string) bool {
+		for _, v := range r.Header.Values(header) {
+			for _, t := range strings.Split(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(t), token) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return hasToken("Connection", "upgrade") && hasToken("Upgrade", "websocket")
 }
 
 func readHello(ctx context.Context, conn *websocket.Conn) (*workshop.ClientMessage, error) {

@@ -50,6 +50,9 @@ type Event struct {
 	At    int64  `json:"at,omitempty"` // server time, milliseconds since 1970 (set by the server)
 	Actor string `json:"actor,omitempty"`
 	Cid   string `json:"cid,omitempty"`
+	// Cmd is the Digest of the command with that cid, so that a cid
+	// reused for another command is told apart from a retry.
+	Cmd string `json:"cmd,omitempty"`
 
 	Title    string          `json:"title,omitempty"`
 	City     string          `json:"city,omitempty"`

@@ -26,7 +26,8 @@ type Replica struct {
 	conn    connState
 	actor   string
 	role    string
-	head    int64 // the server's last sequence number when it welcomed us
+	head    int64  // the server's last sequence number when it welcomed us
+	chain   string // the chain hash after the last event held ("" if unknown)
 }
 
 type connState int
@@ -78,6 +79,12 @@ func (r *Replica) Seq() int64 {
 	}
 	return r.state.Seq
 }
+
+// Head returns the sequence number of the last event held and the chain
+// hash after it ("" if the server did not send it, or the replica started
+// from a saved state): what a participant keeps to check a published log
+// later (VerifyLog's head must be this hash at this seq).
+func (r *Replica) Head() (seq int64, hash string) { return r.Seq(), r.chain }
 
 // Actor returns who the server says this client is, and its role, once
 // welcomed.
@@ -182,7 +189,7 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 		if err != nil {
 			return out, fmt.Errorf("workshop: the server's snapshot: %w", err)
 		}
-		r.state, out.Changed = st, true
+		r.state, r.chain, out.Changed = st, m.Hash, true
 	case MsgEvent:
 		e := m.Event
 		switch {
@@ -191,13 +198,21 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 		case e.Seq > r.Seq()+1:
 			return out, ErrResync
 		}
+		prev := r.chain
+		if r.Seq() == 0 {
+			prev = GenesisHash
+		}
+		chain, err := FollowChain(prev, m)
+		if err != nil {
+			return out, err
+		}
 		if r.state == nil {
 			r.state = &State{}
 		}
 		if err := r.state.Apply(e); err != nil {
 			return out, fmt.Errorf("workshop: the replica refuses event %d from the server: %w", e.Seq, err)
 		}
-		out.Changed, out.Event = true, e
+		r.chain, out.Changed, out.Event = chain, true, e
 	case MsgAck, MsgError:
 		if m.Cid == "" {
 			if m.Type == MsgError {

@@ -276,3 +276,46 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaChecksTheChain: a replica checks each event's chain hash
+// against the one before, keeps the head, and refuses an event whose
+// record is not the one hashed.
+func TestReplicaChecksTheChain(t *testing.T) {
+	w := newSession(t, Voting{Rule: RuleSingle})
+	ana := w.join("Ana")
+	w.phase(PhasePropose)
+	w.propose(ana, "P")
+	hashes, prev := make([]string, len(w.log)), GenesisHash
+	for i, e := range w.log {
+		rec, _ := e.Record()
+		prev = ChainHash(prev, rec)
+		hashes[i] = prev
+	}
+	r := NewReplica("tab-")
+	for i, e := range w.log {
+		m := eventMsg(e)
+		m.Hash = hashes[i]
+		if _, err := r.Receive(m); err != nil {
+			t.Fatalf("event %d: %v", e.Seq, err)
+		}
+	}
+	if seq, hash := r.Head(); seq != int64(len(w.log)) || hash != hashes[len(hashes)-1] {
+		t.Fatalf("head %d %.12s, want %d %.12s", seq, hash, len(w.log), hashes[len(hashes)-1])
+	}
+	next := w.do(FacilitatorID, Command{Type: "phase", Cid: "x", Phase: PhaseDiscuss})
+	rec, _ := next.Record()
+	changed := *next
+	changed.Phase = PhaseVote // not the record the hash is of
+	m := eventMsg(&changed)
+	m.Hash = ChainHash(hashes[len(hashes)-1], rec)
+	if _, err := r.Receive(m); err == nil || !strings.Contains(err.Error(), "chain") {
+		t.Fatalf("an event that is not the hashed record: %v, want refused", err)
+	}
+	if r.Seq() != int64(len(w.log))-1 {
+		t.Fatalf("a refused event moved the replica to %d", r.Seq())
+	}
+	m.Event = next
+	if _, err := r.Receive(m); err != nil {
+		t.Fatal(err)
+	}
+}

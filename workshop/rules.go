@@ -1,6 +1,8 @@
 package workshop
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +22,8 @@ const (
 	MaxDescription       = 2000
 	MaxComment           = 1000
 	MaxEditsPerProposal  = 50
+	MaxEditBytes         = 32 << 10 // a proposal's edits, as JSON
+	MaxUpdates           = 30       // updates of one proposal
 	MaxProposalsPerActor = 20
 	MaxParticipants      = 5000
 	MaxDots              = 20
@@ -37,6 +41,7 @@ const (
 	CodeLimit       = "limit"        // a limit reached (proposals, participants, dots)
 	CodeDuplicate   = "already_done" // the vote or change is already there
 	CodeInvalidEdit = "invalid_edit" // an edit of the proposal is invalid (Edit and Field say which)
+	CodeCidReused   = "cid_reused"   // the cid was used for another command: make cids unique per actor
 )
 
 // RuleError is a command or event refused by the rules. Edit is the index
@@ -71,6 +76,17 @@ type Command struct {
 	Locked      *bool
 }
 
+// Digest returns a digest of the command without its cid (hex of the first
+// 16 bytes of SHA-256 over its JSON): a retried command has the same one,
+// another command sent with a reused cid a different one.
+func (c *Command) Digest() string {
+	d := *c
+	d.Cid = ""
+	b, _ := json.Marshal(&d) // a Command always encodes (its Edits are checked JSON or nil)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
 // Commands lists the command types a client may send after hello.
 var Commands = []string{"join", "leave", "propose", "update", "withdraw", "comment", "vote", "unvote",
 	"phase", "spotlight", "timer", "lock", "erase_name"}
@@ -87,6 +103,9 @@ func (s *State) Decide(actor string, c *Command) (*Event, error) {
 		return nil, refuse(CodeInvalid, "\"cid\" is longer than %d bytes or not UTF-8", MaxCid)
 	}
 	e := &Event{Seq: s.Seq + 1, Actor: actor, Cid: c.Cid}
+	if c.Cid != "" {
+		e.Cmd = c.Digest()
+	}
 	switch c.Type {
 	case "join":
 		e.Type, e.Participant, e.Actor = EvJoined, newID("u", e.Seq), ""
@@ -226,11 +245,17 @@ func (s *State) check(e *Event) error {
 				return err
 			}
 		}
-	case EvLeft, EvNameErased:
+	case EvLeft:
 		if err := participant(); err != nil {
 			return err
 		}
-		if e.Type == EvNameErased && s.participants[e.Actor].Erased {
+	case EvNameErased:
+		// A participant who has left may still erase their name.
+		p, joined := s.participants[e.Actor]
+		if !joined {
+			return refuse(CodeForbidden, "only a participant may erase their name")
+		}
+		if p.Erased {
 			return refuse(CodeDuplicate, "your name is already erased")
 		}
 	case EvProposalCreated:
@@ -267,6 +292,9 @@ func (s *State) check(e *Event) error {
 		}
 		if e.Name == nil && e.Description == nil && e.Edits == nil {
 			return refuse(CodeInvalid, "update changes nothing: give \"name\", \"description\" or \"edits\"")
+		}
+		if p := s.proposals[e.Proposal]; p.Version > MaxUpdates {
+			return refuse(CodeLimit, "proposal %s was updated %d times, the most allowed: make a new proposal", p.ID, MaxUpdates)
 		}
 		if err := s.checkProposal(e, e.Edits != nil); err != nil {
 			return err
@@ -400,6 +428,7 @@ func (s *State) checkVote(e *Event) error {
 
 // checkProposal checks a proposal's texts and, when edits is set, its edits
 // without a city (the server checks them against its city by evaluating).
+// A proposal may not hold param edits.
 func (s *State) checkProposal(e *Event, edits bool) error {
 	if e.Name != nil {
 		if err := checkText("name", *e.Name, MaxProposalName, false); err != nil {
@@ -418,6 +447,15 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 	if err != nil {
 		return err
 	}
+	for i, ed := range list {
+		// Model parameters belong to the facilitator's base scenario: a
+		// proposal that changed them would be credited with the change
+		// of assumption, not with what it builds.
+		if ed.Op == "param" {
+			return &RuleError{Code: CodeInvalidEdit, Edit: i, Field: "op",
+				Message: fmt.Sprintf("workshop: edit %d (param) is not allowed in a proposal: model parameters are set by the facilitator's base scenario; propose changes to the city instead", i)}
+		}
+	}
 	sc := sim.Scenario{Version: 1, Name: "proposal", City: s.City, Edits: list}
 	if err := sc.Check(); err != nil {
 		var ee *sim.EditError
@@ -430,10 +468,13 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 }
 
 // DecodeEdits reads a proposal's edits: a JSON array of 1 to
-// MaxEditsPerProposal scenario edits (DESIGN.md §3).
+// MaxEditsPerProposal scenario edits (DESIGN.md §3), at most MaxEditBytes.
 func DecodeEdits(raw json.RawMessage) ([]sim.Edit, error) {
 	if len(raw) == 0 {
 		return nil, refuse(CodeInvalid, "a proposal needs \"edits\": a list of edits")
+	}
+	if len(raw) > MaxEditBytes {
+		return nil, refuse(CodeLimit, "a proposal's edits take %d bytes, more than the %d allowed: draw simpler areas", len(raw), MaxEditBytes)
 	}
 	var list []sim.Edit
 	dec := json.NewDecoder(strings.NewReader(string(raw)))

@@ -159,11 +159,18 @@ type State struct {
 }
 
 // Done is the outcome of an applied command: the sequence number of its
-// event and, for propose, the new proposal's id.
+// event, for propose the new proposal's id, and the command's Digest
+// (empty for events stored before digests were kept).
 type Done struct {
 	Seq      int64
 	Proposal string
+	Cmd      string `json:",omitempty"`
 }
+
+// Same reports whether c is the command that was done (a retry), and not
+// another command sent with the same cid. Without a kept digest it
+// assumes so.
+func (d Done) Same(c *Command) bool { return d.Cmd == "" || d.Cmd == c.Digest() }
 
 // Participant returns a participant by id.
 func (s *State) Participant(id string) (*Participant, bool) {
@@ -340,7 +347,7 @@ func (s *State) apply(e *Event) {
 		p.Name, p.Erased = "", true
 	}
 	if e.Cid != "" {
-		d := Done{Seq: e.Seq}
+		d := Done{Seq: e.Seq, Cmd: e.Cmd}
 		if e.Type == EvProposalCreated {
 			d.Proposal = e.Proposal
 		}

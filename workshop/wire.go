@@ -117,9 +117,13 @@ type ServerMessage struct {
 	Field    string `json:"field,omitempty"`
 	Event    *Event `json:"event,omitempty"`
 	Stored   int64  `json:"stored,omitempty"` // of an event: when it became durable, microseconds since 1970
-	State    *View  `json:"state,omitempty"`
-	Actor    string `json:"actor,omitempty"`
-	Role     string `json:"role,omitempty"`
+	// Hash is, of an event, the chain hash after it; of a welcome or a
+	// snapshot, the chain hash at Seq (the head). A client that keeps the
+	// head can later check an exported log against it (VerifyLog).
+	Hash  string `json:"hash,omitempty"`
+	State *View  `json:"state,omitempty"`
+	Actor string `json:"actor,omitempty"`
+	Role  string `json:"role,omitempty"`
 }
 
 // ErrorMessage returns the error message answering command cid: a
@@ -136,6 +140,25 @@ func ErrorMessage(cid string, err error) *ServerMessage {
 		}
 	}
 	return m
+}
+
+// FollowChain checks an event message against the chain hash prev after
+// the event before it (GenesisHash before the first; "" when unknown, and
+// then nothing is checked) and returns the hash to keep after it ("" if the
+// message carries none). An error means the server's record of the
+// workshop is not the one it sent before.
+func FollowChain(prev string, m *ServerMessage) (string, error) {
+	if m.Hash == "" || prev == "" {
+		return m.Hash, nil
+	}
+	rec, err := m.Event.Record()
+	if err != nil {
+		return "", fmt.Errorf("workshop: event %d: %v", m.Seq, err)
+	}
+	if got := ChainHash(prev, rec); got != m.Hash {
+		return "", fmt.Errorf("workshop: event %d does not follow the chain of hashes the server sent before (hash %.12s…, computed %.12s…): the server's record changed", m.Seq, m.Hash, got)
+	}
+	return m.Hash, nil
 }
 
 // DecodeServerMessage reads one server message (for clients: the browser

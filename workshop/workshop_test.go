@@ -3,6 +3,7 @@ package workshop
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -290,6 +291,49 @@ func TestEraseNameKeepsTheHash(t *testing.T) {
 	if strings.Contains(string(rec), "Ana") {
 		t.Fatalf("the hashed record holds the name: %s", rec)
 	}
+}
+
+// TestLeftParticipantCanEraseName: leaving does not take away the right to
+// erase one's name; no one else may erase it.
+func TestLeftParticipantCanEraseName(t *testing.T) {
+	w := newSession(t, Voting{Rule: RuleSingle})
+	ana := w.join("Ana")
+	w.do(ana, Command{Type: "leave", Cid: "l"})
+	if _, err := w.try(FacilitatorID, Command{Type: "erase_name", Cid: "x"}); code(err) != CodeForbidden {
+		t.Fatalf("the facilitator erasing a name: %v, want forbidden", err)
+	}
+	w.do(ana, Command{Type: "erase_name", Cid: "e"})
+	if p, _ := w.s.Participant(ana); p.Name != "" || !p.Erased || !p.Left {
+		t.Fatalf("after leaving and erasing: %+v", p)
+	}
+	if _, err := w.try(ana, Command{Type: "leave", Cid: "l2"}); code(err) != CodeForbidden {
+		t.Fatalf("leaving twice: %v, want forbidden", err)
+	}
+	checkReplay(t, w)
+}
+
+// TestProposalGrowthIsBounded: a proposal's edits are at most MaxEditBytes
+// and it is updated at most MaxUpdates times.
+func TestProposalGrowthIsBounded(t *testing.T) {
+	w := newSession(t, Voting{Rule: RuleSingle})
+	ana := w.join("Ana")
+	w.phase(PhasePropose)
+	p := w.propose(ana, "P")
+	var ring strings.Builder
+	for i := 0; ring.Len() < MaxEditBytes; i++ {
+		fmt.Fprintf(&ring, "[2.15%04d,41.388%d],", i, i%10)
+	}
+	big := `[{"op":"park","area":{"type":"Polygon","coordinates":[[` + ring.String() + `[2.150000,41.3880]]]}}]`
+	if _, err := w.try(ana, Command{Type: "update", Cid: "big", Proposal: p, Edits: json.RawMessage(big)}); code(err) != CodeLimit {
+		t.Fatalf("edits of %d bytes: %v, want limit", len(big), err)
+	}
+	for i := 0; i < MaxUpdates; i++ {
+		w.do(ana, Command{Type: "update", Cid: fmt.Sprint("u", i), Proposal: p, Name: str(fmt.Sprint("P", i))})
+	}
+	if _, err := w.try(ana, Command{Type: "update", Cid: "one more", Proposal: p, Name: str("Q")}); code(err) != CodeLimit {
+		t.Fatalf("update %d: %v, want limit", MaxUpdates+1, err)
+	}
+	checkReplay(t, w)
 }
 
 // checkReplay applies the log to a fresh state and rebuilds the state from

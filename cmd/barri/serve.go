@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -78,7 +80,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	srvRef.Store(srv)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		MaxHeaderBytes: 64 << 10, ErrorLog: server.ErrorLog(logger)}
 
 	fmt.Fprintf(stdout, "barri serve: %s (data in %s)\n", base, *data)
 	served := make(chan error, 1)
@@ -123,10 +125,21 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdVerify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("verify", "verify LOG.json...", stderr)
+	fs := newFlags("verify", "verify [--head SEQ:HASH] LOG.json...", stderr)
+	headFlag := fs.String("head", "", "also check that the log's event SEQ has chain hash HASH (the head a participant's device kept)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	var headSeq int64
+	var headHash string
+	if *headFlag != "" {
+		s, h, ok := strings.Cut(*headFlag, ":")
+		n, perr := strconv.ParseInt(s, 10, 64)
+		if !ok || perr != nil || n < 1 || len(h) != 64 {
+			return badInput("verify: --head %q: give SEQ:HASH, a sequence number and a 64-digit hex hash", *headFlag)
+		}
+		headSeq, headHash = n, strings.ToLower(h)
 	}
 	if len(pos) == 0 {
 		fs.Usage()
@@ -140,6 +153,17 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 		id, st, err := workshop.VerifyLog(data)
 		if err != nil {
 			return badInput("%s: %v", path, err)
+		}
+		if headSeq > 0 {
+			var l struct{ Events []workshop.LogEntry }
+			json.Unmarshal(data, &l) // VerifyLog read it
+			if headSeq > int64(len(l.Events)) {
+				return badInput("%s: the log has %d events, none at the head's %d: events were dropped", path, len(l.Events), headSeq)
+			}
+			if got := l.Events[headSeq-1].Hash; got != headHash {
+				return badInput("%s: event %d has hash %s, not the head's %s: the log was changed", path, headSeq, got, headHash)
+			}
+			fmt.Fprintf(stdout, "%s: event %d matches the head %.12s…\n", path, headSeq, headHash)
 		}
 		fmt.Fprintf(stdout, "%s: workshop %s: %d events verify (hash chain and rules); phase %s, %d participants, %d proposals\n",
 			path, id, st.Seq, st.Phase, len(st.Participants()), len(st.Proposals()))

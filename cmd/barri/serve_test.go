@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -123,6 +125,22 @@ func TestVerifyCommand(t *testing.T) {
 	out, stderr, code := barri(t, "verify", good)
 	if code != 0 || !strings.Contains(out, "events verify") {
 		t.Fatalf("verify a good log: exit %d\n%s%s", code, out, stderr)
+	}
+	// The head a participant kept: matched, or not.
+	var l struct{ Events []workshop.LogEntry }
+	if err := json.Unmarshal(st, &l); err != nil || len(l.Events) < 3 {
+		t.Fatalf("log fixture: %v", err)
+	}
+	head := l.Events[2]
+	if out, stderr, code := barri(t, "verify", "--head", fmt.Sprintf("%d:%s", head.Seq, head.Hash), good); code != 0 || !strings.Contains(out, "matches the head") {
+		t.Fatalf("verify with the kept head: exit %d\n%s%s", code, out, stderr)
+	}
+	other := l.Events[1].Hash
+	if _, stderr, code := barri(t, "verify", "--head", fmt.Sprintf("%d:%s", head.Seq, other), good); code != 2 || !strings.Contains(stderr, "not the head's") {
+		t.Fatalf("verify with another head: exit %d %q, want 2", code, stderr)
+	}
+	if _, stderr, code := barri(t, "verify", "--head", fmt.Sprintf("%d:%s", 99999, head.Hash), good); code != 2 || !strings.Contains(stderr, "events were dropped") {
+		t.Fatalf("verify with a head beyond the log: exit %d %q, want 2", code, stderr)
 	}
 	// One byte changed inside event 3's record.
 	lines := bytes.Split(st, []byte("\n"))

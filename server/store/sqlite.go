@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `
 
-// SQLite is the Store on one SQLite file in WAL mode with synchronous=FULL.
+// SQLite is the Store on one SQLite file in WAL mode with synchronous=FULL
+// and secure_delete (after an erasure the WAL is checkpointed and emptied,
+// so the erased name is in no file).
 // Appends go through one writer goroutine that commits whatever has
 // arrived meanwhile in one transaction (group commit: one fsync for many
 // events, from any workshops); each append still succeeds or fails alone.
@@ -79,6 +81,10 @@ type Options struct {
 	OnCommit func(d time.Duration, appends int)
 	// MaxBatch bounds the appends in one group commit (default 256).
 	MaxBatch int
+	// MaxPages, if set, bounds the database file to this many pages of
+	// 4 KiB (PRAGMA max_page_count): a quota, and how the tests make a
+	// full disk.
+	MaxPages int
 }
 
 // Open opens (creating if needed) the SQLite store at path.
@@ -87,8 +93,14 @@ func Open(path string, opt Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: %v", err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)",
+		// Deleted content is overwritten with zeros, so that an erased
+		// display name is not left readable in a free page.
+		"secure_delete(1)"} {
 		q.Add("_pragma", p)
+	}
+	if opt.MaxPages > 0 {
+		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", opt.MaxPages))
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -134,7 +146,21 @@ func (s *SQLite) writer(maxBatch int) {
 
 // commit writes a batch of appends in one transaction, each inside its own
 // savepoint so that one failing append does not take the others with it.
+// SQLite rolls back the whole transaction by itself on some errors (a full
+// disk, an I/O error): when an append's savepoint cannot be rolled back,
+// that append fails and the others are written again in a new transaction,
+// so that no append is ever reported failed though stored, or stored
+// outside the batch's transaction.
 func (s *SQLite) commit(batch []*appendReq) {
+	for len(batch) > 0 {
+		batch = s.commitOnce(batch)
+	}
+}
+
+// commitOnce tries a batch once. It answers every append and returns nil,
+// or answers the one append that broke the transaction and returns the
+// others, none of them written, to be tried again.
+func (s *SQLite) commitOnce(batch []*appendReq) (again []*appendReq) {
 	start := time.Now()
 	errs := make([]error, len(batch))
 	fail := func(err error) {
@@ -146,35 +172,56 @@ func (s *SQLite) commit(batch []*appendReq) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		fail(fmt.Errorf("store: %v", err))
-		return
+		return nil
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		fail(fmt.Errorf("store: begin: %v", err))
-		return
+		return nil
+	}
+	broken := func(i int, err error) []*appendReq {
+		conn.ExecContext(ctx, "ROLLBACK") // fails if SQLite rolled back already
+		batch[i].err <- err
+		return append(append([]*appendReq(nil), batch[:i]...), batch[i+1:]...)
 	}
 	for i, r := range batch {
 		if _, err := conn.ExecContext(ctx, "SAVEPOINT a"); err != nil {
-			errs[i] = err
-			continue
+			return broken(i, fmt.Errorf("store: %v", err))
 		}
 		errs[i] = appendTx(ctx, conn, r.workshop, r.recs)
 		if errs[i] != nil {
-			conn.ExecContext(ctx, "ROLLBACK TO a")
+			// The savepoint is gone if SQLite rolled back the whole
+			// transaction: this append broke the batch.
+			if _, err := conn.ExecContext(ctx, "ROLLBACK TO a"); err != nil {
+				return broken(i, errs[i])
+			}
 		}
-		conn.ExecContext(ctx, "RELEASE a")
+		if _, err := conn.ExecContext(ctx, "RELEASE a"); err != nil {
+			return broken(i, fmt.Errorf("store: %v", err))
+		}
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		conn.ExecContext(ctx, "ROLLBACK")
 		fail(fmt.Errorf("store: commit: %v", err))
-		return
+		return nil
 	}
 	if s.onCommit != nil {
 		s.onCommit(time.Since(start), len(batch))
 	}
+	erased := false
 	for i, r := range batch {
 		r.err <- errs[i]
+		for _, rec := range r.recs {
+			erased = erased || (errs[i] == nil && rec.Erase != "")
+		}
 	}
+	if erased {
+		// The WAL still holds the pages as they were before the erasure:
+		// copy it into the database and empty it. Best effort: a
+		// checkpoint that fails now is done by a later one.
+		conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	return nil
 }
 
 type execer interface {
@@ -265,11 +312,23 @@ func (s *SQLite) Create(ctx context.Context, w Workshop, first Record) error {
 	if first.Seq != 1 {
 		return fmt.Errorf("store: a workshop's first record is 1, not %d: %w", first.Seq, ErrConflict)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// BEGIN IMMEDIATE takes the write lock first (waiting busy_timeout
+	// for it): a deferred transaction that read first could not upgrade
+	// while the writer commits, and would fail with SQLITE_BUSY at once.
+	tx, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: %v", err)
 	}
-	defer tx.Rollback()
+	defer tx.Close()
+	if _, err := tx.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("store: begin: %v", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM workshops WHERE id = ? OR code = ?", w.ID, w.Code).Scan(&n); err != nil {
 		return fmt.Errorf("store: %v", err)
@@ -284,9 +343,10 @@ func (s *SQLite) Create(ctx context.Context, w Workshop, first Record) error {
 	if err := appendTx(ctx, tx, w.ID, []Record{first}); err != nil {
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := tx.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("store: commit: %v", err)
 	}
+	committed = true
 	return nil
 }
 

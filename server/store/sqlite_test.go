@@ -33,6 +33,19 @@ func TestSQLiteConformance(t *testing.T) {
 	})
 }
 
+// TestSQLiteFullConformance runs the full-disk cases on a file bounded by
+// PRAGMA max_page_count.
+func TestSQLiteFullConformance(t *testing.T) {
+	storetest.RunFull(t, func(t *testing.T) store.Store {
+		s, err := store.Open(filepath.Join(t.TempDir(), "barri.db"), store.Options{MaxPages: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 // TestGroupCommit checks that appends arriving together share commits:
 // 200 concurrent appends take far fewer than 200 transactions.
 func TestGroupCommit(t *testing.T) {

@@ -245,6 +245,48 @@ func Run(t *testing.T, open Open) {
 			t.Fatalf("%d appends of record 2 succeeded, want 1", wins)
 		}
 	})
+	t.Run("CreateWhileAppending", func(t *testing.T) {
+		s, _ := open(t)
+		for g := 0; g < 4; g++ {
+			if err := s.Create(ctx, workshop(fmt.Sprint("busy", g)), rec(1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Four workshops append without a pause while 40 are created.
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			id := fmt.Sprint("busy", g)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for seq := int64(2); ; seq++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if err := s.Append(ctx, id, []store.Record{rec(seq)}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		var cw sync.WaitGroup
+		for i := 0; i < 40; i++ {
+			cw.Add(1)
+			go func(i int) {
+				defer cw.Done()
+				if err := s.Create(ctx, workshop(fmt.Sprint("new", i)), rec(1)); err != nil {
+					t.Errorf("create %d while others append: %v", i, err)
+				}
+			}(i)
+		}
+		cw.Wait()
+		close(stop)
+		wg.Wait()
+	})
 	t.Run("Snapshots", func(t *testing.T) {
 		s, _ := open(t)
 		s.Create(ctx, workshop("w1"), rec(1))
@@ -275,5 +317,76 @@ func Run(t *testing.T, open Open) {
 		if err := s.Append(ctx, "w1", []store.Record{rec(1)}); !errors.Is(err, store.ErrClosed) {
 			t.Fatalf("append after close: %v", err)
 		}
+	})
+}
+
+// OpenFull returns a fresh, empty store that refuses to grow past about
+// 200 KiB (a full disk): an append of 400 KB fails for want of space.
+type OpenFull func(t *testing.T) store.Store
+
+// RunFull runs the cases that need a store with little room left. An
+// append that fails for want of space in a group commit must fail alone:
+// every append reported stored is on disk, and every append reported
+// failed wrote nothing.
+func RunFull(t *testing.T, open OpenFull) {
+	ctx := context.Background()
+	t.Run("FullDiskFailsOnlyTheAppendThatDoesNotFit", func(t *testing.T) {
+		s := open(t)
+		const ws = 8
+		big := make([]byte, 400<<10)
+		for i := range big {
+			big[i] = 'a' + byte(i%26)
+		}
+		next := make([]int64, ws)
+		for i := 0; i < ws; i++ {
+			if err := s.Create(ctx, workshop(fmt.Sprint("w", i)), rec(1)); err != nil {
+				t.Fatal(err)
+			}
+			next[i] = 2
+		}
+		stored, refused := 0, 0
+		for round := 0; round < 6; round++ {
+			// Every workshop appends at once, one of them far too much:
+			// the appends share group commits, the big one in the middle.
+			errs := make([]error, ws)
+			var wg sync.WaitGroup
+			for i := 0; i < ws; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					r := rec(next[i])
+					if i == ws/2 {
+						r.Body = big
+					}
+					errs[i] = s.Append(ctx, fmt.Sprint("w", i), []store.Record{r})
+				}(i)
+			}
+			wg.Wait()
+			for i := 0; i < ws; i++ {
+				on := seqs(t, s, fmt.Sprint("w", i), 0)
+				onDisk := len(on) > 0 && on[len(on)-1] == next[i]
+				switch {
+				case errs[i] == nil && !onDisk:
+					t.Fatalf("round %d, workshop w%d: append of %d reported stored, but the log holds %v", round, i, next[i], on)
+				case errs[i] != nil && onDisk:
+					t.Fatalf("round %d, workshop w%d: append of %d reported failed (%v), but it is on disk", round, i, next[i], errs[i])
+				case errs[i] == nil:
+					stored++
+					next[i]++
+				default:
+					refused++
+				}
+				if int64(len(on)) != next[i]-1 {
+					t.Fatalf("round %d, workshop w%d: log %v is not dense up to %d", round, i, on, next[i]-1)
+				}
+			}
+			if errs[ws/2] == nil {
+				t.Fatalf("round %d: an append of 400 KB fitted in a store of about 200 KiB", round)
+			}
+		}
+		if stored == 0 {
+			t.Fatalf("no append was stored beside the one that did not fit (%d refused)", refused)
+		}
+		t.Logf("%d appends stored, %d refused", stored, refused)
 	})
 }
