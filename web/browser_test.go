@@ -809,3 +809,79 @@ func TestWorksOffline(t *testing.T) {
 		t.Errorf("offline, the page shows %q, want the Catalan panel", got)
 	}
 }
+
+// applyByName applies an edit to a street by name with the list editor.
+func applyByName(t *testing.T, ctx context.Context, op, street string) {
+	t.Helper()
+	n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`)
+	eval[any](t, ctx, fmt.Sprintf(`(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "street"); set("list-item", %q); set("list-op", %q);
+		document.querySelector("#list-apply").click(); return 0; })()`, street, op))
+	if got := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); got != n+1 {
+		t.Fatalf("web: %s on %s was not applied (%d edits; error %q)", op, street, got, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+}
+
+// The proposal survives a reload, also after Share link, and the page says
+// it was restored and offers to start afresh.
+func TestProposalSurvivesReload(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if !eval[bool](t, ctx, `document.querySelector("#restored").hidden`) {
+		t.Error("a first visit says a proposal was restored")
+	}
+	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#share"))); err != nil {
+		t.Fatal(err)
+	}
+	if h := eval[string](t, ctx, `location.hash`); h != "" {
+		t.Errorf("after Share link the address bar keeps the fragment %.20q…, which a reload would open over newer edits", h)
+	}
+	applyByName(t, ctx, "bike_lane", "Carrer de València")
+	want := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`)
+	wantPanel := panel(t, ctx)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if got := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`); got != want {
+		t.Errorf("after a reload the proposal lists %q, want %q", got, want)
+	}
+	if got := panel(t, ctx); got["mobility.share.bike"] != wantPanel["mobility.share.bike"] {
+		t.Errorf("after a reload the bike share is %v, want %v", got["mobility.share.bike"], wantPanel["mobility.share.bike"])
+	}
+	if eval[bool](t, ctx, `document.querySelector("#restored").hidden`) {
+		t.Error("the page does not say that it restored the proposal")
+	}
+	screenshot(t, ctx, "restored")
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#afresh"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("after Start afresh the proposal has %d edits", n)
+	}
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("after Start afresh and a reload the proposal has %d edits", n)
+	}
+}
+
+// A damaged share link says so, in a fresh browser as on a hash change.
+func TestDamagedLinkSaysSo(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#share"))); err != nil {
+		t.Fatal(err)
+	}
+	link := eval[string](t, ctx, `document.querySelector("#share-url").value`)
+	cut := link[:len(link)-40]
+	ctx2 := env.browser(t)
+	open(t, ctx2, cut, 1280, 800)
+	msg := eval[string](t, ctx2, `document.querySelector("#error").textContent`)
+	t.Logf("damaged link: %q", msg)
+	if msg == "" {
+		t.Error("a damaged share link opens with no error")
+	}
+	screenshot(t, ctx2, "damaged-link")
+}

@@ -14,6 +14,8 @@
   let lastInput = 0;
   let op = 'select';
   let toolInfo = { points: 0, selected: [] };
+  let autosaveOn = false;
+  const SAVE_KEY = 'barri.proposal';
 
   // Ops by the kind of target they take.
   const POLY_OPS = ['superblock', 'park', 'rezone', 'add_housing', 'retrofit', 'solar'];
@@ -149,11 +151,62 @@
     applyStatic();
     fillLayerSelect(); fillListEditor(); fillZoneSelect();
     insets();
-    const st = JSON.parse(stateJSON);
+    let st = JSON.parse(stateJSON);
+    if (location.hash.startsWith('#p=')) {
+      // Go has opened the shared proposal (or shown why not): drop the
+      // fragment, so that a reload does not bring it back over newer edits.
+      history.replaceState(null, '', location.pathname + location.search);
+    } else {
+      const saved = restoreSaved();
+      if (saved) st = saved;
+    }
     if (!st.name) { barriCore.setName(t('prop.default')); st.name = t('prop.default'); }
+    autosaveOn = true;
     render(JSON.stringify(st), true);
     showLegend(barriCore.legend());
     showTool();
+  }
+
+  // restoreSaved opens the proposal autosaved on the last visit, if any,
+  // says so in the page, and returns its state.
+  function restoreSaved() {
+    let text = null;
+    try { text = localStorage.getItem(SAVE_KEY); } catch (e) { /* private mode */ }
+    if (!text) return null;
+    const r = barriCore.load(text);
+    if (!r.ok) {
+      console.warn('web: the autosaved proposal did not open:', r.error);
+      return null;
+    }
+    $('#restored').hidden = false;
+    return JSON.parse(r.state);
+  }
+
+  // autosave keeps the proposal in this browser after every change, so that
+  // a reload or a closed tab loses nothing.
+  function autosave() {
+    if (!autosaveOn || !state) return;
+    try {
+      if (state.edits.length || (state.name && !LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name))) {
+        localStorage.setItem(SAVE_KEY, barriCore.scenario());
+      } else {
+        localStorage.removeItem(SAVE_KEY);
+      }
+    } catch (e) { /* private mode, or storage full */ }
+  }
+
+  // afresh starts a new, empty proposal.
+  function afresh() {
+    const sc = JSON.parse(barriCore.scenario());
+    sc.edits = [];
+    sc.name = t('prop.default');
+    const r = barriCore.load(JSON.stringify(sc));
+    if (!r.ok) { showError(r.error); return; }
+    $('#restored').hidden = true;
+    showError('');
+    render(r.state, true);
+    showLegend(barriCore.legend());
+    announce(t('prop.afreshDone'));
   }
 
   function ready() {
@@ -262,7 +315,7 @@
     }
     renderZones();
     renderGroups();
-    showError('');
+    autosave();
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
       const end = performance.now();
       try {
@@ -531,6 +584,7 @@
   function applyJS(edit) {
     const r = barriCore.apply(JSON.stringify(edit));
     if (!r.ok) { showError(r.error); return false; }
+    showError('');
     render(r.state);
     return true;
   }
@@ -673,6 +727,7 @@
     f.text().then((text) => {
       const r = barriCore.load(text);
       if (!r.ok) { showError(f.name + ': ' + r.error); return; }
+      showError('');
       render(r.state, true);
       showLegend(barriCore.legend());
       announce(t('prop.opened', { file: f.name }));
@@ -683,7 +738,8 @@
   function share() {
     const frag = barriCore.share();
     const url = location.href.split('#')[0] + '#' + frag;
-    history.replaceState(null, '', '#' + frag);
+    // The address bar keeps no fragment: a reload must not bring back the
+    // proposal as it was here over the edits made after sharing.
     $('#share-box').hidden = false;
     $('#share-url').value = url;
     $('#share-url').select();
@@ -726,12 +782,13 @@
     for (const b of document.querySelectorAll('[data-view]')) b.addEventListener('click', () => barriCore.view(b.dataset.view));
     $('#layer').addEventListener('change', setLayer);
     $('#layer-change').addEventListener('change', setLayer);
-    $('#undo').addEventListener('click', () => { const r = barriCore.undo(); if (r.ok) render(r.state); });
-    $('#redo').addEventListener('click', () => { const r = barriCore.redo(); if (r.ok) render(r.state); });
+    $('#undo').addEventListener('click', () => { const r = barriCore.undo(); if (r.ok) { showError(''); render(r.state); } });
+    $('#redo').addEventListener('click', () => { const r = barriCore.redo(); if (r.ok) { showError(''); render(r.state); } });
+    $('#afresh').addEventListener('click', afresh);
     $('#download').addEventListener('click', download);
     $('#upload').addEventListener('change', upload);
     $('#share').addEventListener('click', share);
-    $('#prop-name').addEventListener('change', (e) => { barriCore.setName(e.target.value); state.name = e.target.value; });
+    $('#prop-name').addEventListener('change', (e) => { barriCore.setName(e.target.value); state.name = e.target.value; autosave(); });
     $('#list-kind').addEventListener('change', () => { fillListEditor(); listHighlight(); });
     $('#list-item').addEventListener('change', listHighlight);
     $('#list-size').addEventListener('change', listHighlight);
@@ -747,7 +804,8 @@
     window.addEventListener('hashchange', () => {
       if (!location.hash.startsWith('#p=') || !catalog) return;
       const r = barriCore.openShare(location.hash);
-      if (r.ok) render(r.state, true); else showError(r.error);
+      history.replaceState(null, '', location.pathname + location.search);
+      if (r.ok) { showError(''); render(r.state, true); showLegend(barriCore.legend()); } else showError(r.error);
     });
   }
 
