@@ -792,6 +792,15 @@ func TestAccessibility(t *testing.T) {
 	run("indicators panel")
 	eval[any](t, ctx, `document.querySelector("#help-btn").click()`)
 	run("guide")
+
+	// The phone layout hides and moves things: check it too.
+	ctxP := env.browser(t)
+	open(t, ctxP, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ctx = ctxP
+	eval[any](t, ctx, string(axe)+";0")
+	run("phone main view")
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click()`)
+	run("phone drawing tool")
 }
 
 func TestWorksOffline(t *testing.T) {
