@@ -501,8 +501,19 @@ func (a *app) register() {
 			return nil
 		},
 		"setInsets": func(args []js.Value) any {
+			g := a.g
 			if len(args) >= 3 {
-				a.g.insetR, a.g.insetB, a.g.insetT = args[0].Float(), args[1].Float(), args[2].Float()
+				was := [4]float64{g.insetR, g.insetB, g.insetT, g.insetL}
+				g.insetR, g.insetB, g.insetT = args[0].Float(), args[1].Float(), args[2].Float()
+				g.insetL = 0
+				if len(args) >= 4 {
+					g.insetL = args[3].Float()
+				}
+				// Until the resident moves the map, the whole city stays in
+				// the part the panels leave free.
+				if was != [4]float64{g.insetR, g.insetB, g.insetT, g.insetL} && g.whole && g.w > 0 {
+					g.fit()
+				}
 			}
 			return nil
 		},
@@ -553,8 +564,13 @@ func (a *app) register() {
 		// debugView reports the view's sizes, for tests.
 		"debugView": func([]js.Value) any {
 			g := a.g
+			b := g.m.bound
+			x0, y0 := g.cam.toScreen(b.Min[0], b.Max[1], g.w, g.h)
+			x1, y1 := g.cam.toScreen(b.Max[0], b.Min[1], g.w, g.h)
 			data, _ := json.Marshal(map[string]any{"w": g.w, "h": g.h, "lw": g.layoutW, "lh": g.layoutH, "dsf": g.dsf,
-				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT}})
+				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT, g.insetL},
+				// The city's bounding box on screen, CSS px: left, top, right, bottom.
+				"city": []float64{float64(x0) / g.dsf, float64(y0) / g.dsf, float64(x1) / g.dsf, float64(y1) / g.dsf}})
 			return string(data)
 		},
 		// centreOn moves the map to a lon/lat point, zoomed to at least

@@ -153,7 +153,9 @@ type game struct {
 	insetR    float64 // CSS pixels of the map hidden behind the panel, right
 	insetB    float64 // and bottom
 	insetT    float64 // and top
+	insetL    float64 // and left
 	fitted    bool
+	whole     bool // the camera is as fit left it: refit when the free part changes
 	mapImg    *ebiten.Image
 	mapCam    camera // the camera mapImg was drawn with
 	stale     bool   // the camera moved since
@@ -229,7 +231,7 @@ func (g *game) LayoutF(ow, oh float64) (float64, float64) {
 func (g *game) fit() {
 	b := g.m.bound
 	d := g.dsf
-	vw := float64(g.w) - g.insetR*d
+	vw := float64(g.w) - (g.insetR+g.insetL)*d
 	vh := float64(g.h) - (g.insetB+g.insetT)*d
 	if vw < 100 {
 		vw = float64(g.w)
@@ -241,9 +243,10 @@ func (g *game) fit() {
 	g.cam.scale = s
 	// Centre the city in the free part: shift the camera by half the inset.
 	c := b.Center()
-	g.cam.cx = c[0] + (g.insetR*d/2)/s
+	g.cam.cx = c[0] + ((g.insetR-g.insetL)*d/2)/s
 	g.cam.cy = c[1] - ((g.insetB-g.insetT)*d/2)/s
 	g.camChanged()
+	g.whole = true
 }
 
 // camChanged notes a move of the camera. The map image is not drawn again at
@@ -277,12 +280,14 @@ func (g *game) needRender() bool {
 
 func (g *game) zoomAt(f, sx, sy float64) {
 	p := g.cam.toWorld(sx, sy, g.w, g.h)
-	ns := math.Max(0.05, math.Min(40, g.cam.scale*f))
+	// At most about 5 CSS px a metre: deeper shows a blank screen.
+	ns := math.Max(0.05, math.Min(5*g.dsf, g.cam.scale*f))
 	g.cam.scale = ns
 	q := g.cam.toWorld(sx, sy, g.w, g.h)
 	g.cam.cx += p[0] - q[0]
 	g.cam.cy += p[1] - q[1]
 	g.camChanged()
+	g.whole = false
 }
 
 // centreOn puts a point in the middle of the free part of the map.
@@ -291,12 +296,14 @@ func (g *game) centreOn(p orb.Point) {
 	g.cam.cx += p[0] - q[0]
 	g.cam.cy += p[1] - q[1]
 	g.camChanged()
+	g.whole = false
 }
 
 func (g *game) panBy(dx, dy float64) {
 	g.cam.cx -= dx / g.cam.scale
 	g.cam.cy += dy / g.cam.scale
 	g.camChanged()
+	g.whole = false
 }
 
 // frameStats keeps the last few hundred Update and Draw durations (ms), so
@@ -327,7 +334,7 @@ func (g *game) Update() error {
 		// Chromium (a phone viewport showed the bottom 430 px).
 		mx, my := w/4, h/4
 		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w+2*mx, 1), max(h+2*my, 1)), &ebiten.NewImageOptions{Unmanaged: true})
-		if !g.fitted {
+		if !g.fitted || g.whole {
 			g.fit()
 			g.fitted = true
 		}
@@ -478,7 +485,9 @@ func (g *game) keyInput() {
 	}
 }
 
-func (g *game) centreX() float64 { return (float64(g.w) - g.insetR*g.dsf) / 2 }
+func (g *game) centreX() float64 {
+	return (float64(g.w)-(g.insetR+g.insetL)*g.dsf)/2 + g.insetL*g.dsf
+}
 func (g *game) centreY() float64 { return (float64(g.h)-(g.insetB+g.insetT)*g.dsf)/2 + g.insetT*g.dsf }
 
 func abs(v int) int {

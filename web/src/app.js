@@ -272,6 +272,10 @@
     const o = JSON.parse(j);
     const box = $('#labels');
     if (!catalog) return;
+    // Below about 0.1 CSS px a metre the barri names are wider than their
+    // barris and cover each other: the boundaries say enough.
+    box.hidden = o.scale < 0.1;
+    box.classList.toggle('small', o.scale < 0.16);
     if (box.children.length !== o.zones.length) {
       box.textContent = '';
       for (const z of catalog.zones) { const s = document.createElement('span'); s.textContent = z.name; box.appendChild(s); }
@@ -548,6 +552,9 @@
 
   function setOp(o) {
     op = o;
+    // On a phone a drawing tool gets the map: the sheet folds down to its
+    // heading and the layer menu steps aside (styles in app.css).
+    document.body.classList.toggle('drawing', mapTool(o) !== 'select' || o === 'param');
     for (const b of document.querySelectorAll('.tool')) b.setAttribute('aria-pressed', String(b.dataset.op === o));
     barriCore.setTool(mapTool(o));
     showTool();
@@ -698,13 +705,18 @@
   function insets() {
     const phone = window.matchMedia('(max-width: 700px)').matches;
     const panel = $('#panel').getBoundingClientRect();
+    const tools = $('.tools').getBoundingClientRect();
+    const leg = $('#legend').getBoundingClientRect();
     if (phone) {
-      const top = Math.max($('.tools').getBoundingClientRect().bottom, $('#legend').getBoundingClientRect().bottom);
+      const top = Math.max(tools.bottom, leg.bottom) + 4;
       const card = $('#tool-card').getBoundingClientRect();
       const bottom = card.height ? Math.min(card.top, panel.top) : panel.top;
-      barriCore.setInsets(0, window.innerHeight - bottom, top);
+      barriCore.setInsets(0, window.innerHeight - bottom + 4, top, 0);
     } else {
-      barriCore.setInsets(window.innerWidth - panel.left, 0, $('header.top').getBoundingClientRect().height);
+      // The whole city below the tools and right of the legend (the city
+      // runs from south-west to north-east, so the tool card's corner, top
+      // left, is empty).
+      barriCore.setInsets(window.innerWidth - panel.left, 0, tools.bottom + 4, leg.width ? leg.right + 4 : 0);
     }
   }
 
