@@ -701,7 +701,8 @@ func (g *game) renderMap() {
 		}
 	}
 	// Stops.
-	r := max(3*d, min(7*d, 6*sc))
+	// Small at city scale, where 3 px discs covered the buildings.
+	r := max(1.5*d, min(7*d, 20*sc))
 	for _, p := range g.app.stops() {
 		x, y := g.cam.toScreen(p[0], p[1], w, h)
 		bs.disc(x, y, r+d, color.RGBA{255, 255, 255, 255})
