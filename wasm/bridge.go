@@ -25,12 +25,21 @@ import (
 func (a *app) stateJSON() string {
 	r := a.s.Result()
 	keys := sim.IndicatorKeys()
+	// row is one indicator as residents read it (proposal.Readable), with
+	// barri run's exact digits in X (today, proposal, change).
 	type row struct {
-		K    string `json:"k"`
-		B    string `json:"b"`
-		S    string `json:"s"`
-		D    string `json:"d"`
-		Sign int    `json:"sign"`
+		K     string    `json:"k,omitempty"`
+		B     string    `json:"b"`
+		S     string    `json:"s"`
+		D     string    `json:"d"`
+		Sign  int       `json:"sign"`
+		Share bool      `json:"share,omitempty"`
+		X     [3]string `json:"x"`
+	}
+	mkRow := func(k string, b, s, d float64) row {
+		rb, rs, rd, sign := proposal.Readable(k, b, s, d)
+		return row{K: k, B: rb, S: rs, D: rd, Sign: sign, Share: proposal.IsShare(k),
+			X: [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(d)}}
 	}
 	// group is one group of the equity lens: the change of each headline
 	// indicator, and how many got better and worse (as barri run counts).
@@ -41,9 +50,9 @@ func (a *app) stateJSON() string {
 		Worse  int      `json:"worse"`
 	}
 	type zone struct {
-		Code string      `json:"code"`
-		Name string      `json:"name"`
-		V    [][3]string `json:"v"`
+		Code string `json:"code"`
+		Name string `json:"name"`
+		V    []row  `json:"v"`
 	}
 	out := struct {
 		Name    string     `json:"name"`
@@ -63,8 +72,7 @@ func (a *app) stateJSON() string {
 		out.Edits = []sim.Edit{}
 	}
 	for _, k := range keys {
-		d := proposal.FmtValue(r.Delta.Get(k))
-		out.City = append(out.City, row{k, proposal.FmtValue(r.Baseline.City.Get(k)), proposal.FmtValue(r.Scenario.City.Get(k)), d, proposal.PrintedSign(d)})
+		out.City = append(out.City, mkRow(k, r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)))
 	}
 	for _, g := range sim.GroupKeys() {
 		gr := group{G: g}
@@ -84,7 +92,9 @@ func (a *app) stateJSON() string {
 		for _, k := range keys {
 			b := r.Baseline.Zones[zi].Values.Get(k)
 			s := r.Scenario.Zones[zi].Values.Get(k)
-			z.V = append(z.V, [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(r.ZoneDelta[zi].Values.Get(k))})
+			zr := mkRow(k, b, s, r.ZoneDelta[zi].Values.Get(k))
+			zr.K = ""
+			z.V = append(z.V, zr)
 		}
 		out.Zones = append(out.Zones, z)
 	}

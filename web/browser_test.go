@@ -250,31 +250,55 @@ func cityFree(t *testing.T, ctx context.Context, view string) {
 	}
 }
 
-// panel reads the indicators table: key -> [today, proposal, change] as the
-// page shows them, turned back into barri run's digits (the page groups
-// digits and uses a decimal comma in Catalan and Spanish, a true minus and
-// a plus sign on changes).
+// panel reads the indicators table: key -> [today, proposal, change] in
+// barri run's digits, which each cell carries (data-exact, shown in its
+// title). It also checks that the number the cell shows (a share as a
+// percentage, grouped digits, a decimal comma in Catalan and Spanish, a true
+// minus) is those digits' value, rounded no further than barri run rounds.
 func panel(t *testing.T, ctx context.Context) map[string][3]string {
 	t.Helper()
-	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [
-		tr.dataset.key, tr.querySelector(".base").textContent, tr.querySelector(".prop").textContent,
-		tr.querySelector(".change .delta").textContent])`)
+	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [tr.dataset.key,
+		...[".base", ".prop", ".change"].map(s => tr.querySelector(s).dataset.exact),
+		tr.querySelector(".base").textContent, tr.querySelector(".prop").textContent, tr.querySelector(".change .delta").textContent])`)
 	lang := eval[string](t, ctx, `document.documentElement.lang`)
 	out := map[string][3]string{}
 	for _, r := range rows {
-		var v [3]string
-		for i, s := range r[1:] {
-			s = strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-").Replace(s)
+		out[r[0]] = [3]string{r[1], r[2], r[3]}
+		for i, s := range r[4:] {
+			s = strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-", " points", "", " punts", "", " puntos", "").Replace(s)
+			pct := strings.HasSuffix(s, " %")
+			s = strings.TrimSuffix(s, " %")
 			if lang == "en" {
 				s = strings.ReplaceAll(s, ",", "")
 			} else {
 				s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
 			}
-			v[i] = s
+			shown, exact := mustFloat(t, s), mustFloat(t, r[1+i])
+			if pct || strings.Contains(r[0], "share") && i == 2 && shown != 0 {
+				shown /= 100
+			}
+			// barri run's digits are rounded to at most half their last
+			// place; the page's to at most half of its.
+			tol := 0.5 * (place(r[1+i]) + place(s)*map[bool]float64{true: 0.01, false: 1}[strings.Contains(r[0], "share")])
+			if d := shown - exact; d > tol+1e-12 || d < -tol-1e-12 {
+				t.Errorf("%s: the page shows %q, which is not barri run's %s", r[0], r[4+i], r[1+i])
+			}
 		}
-		out[r[0]] = v
 	}
 	return out
+}
+
+// place is the value of the last digit of a printed number: 0.01 for "1.23".
+func place(s string) float64 {
+	i := strings.IndexByte(s, '.')
+	if i < 0 {
+		return 1
+	}
+	p := 1.0
+	for range len(s) - i - 1 {
+		p /= 10
+	}
+	return p
 }
 
 func mustFloat(t *testing.T, s string) float64 {

@@ -312,9 +312,9 @@
       det.append(sum, p);
       th.appendChild(det);
       tr.appendChild(th);
-      tr.appendChild(numCell(r.b, 'base'));
-      tr.appendChild(numCell(r.s, 'prop'));
-      tr.appendChild(changeCell(r.k, r.d, r.sign));
+      tr.appendChild(numCell(r.b, 'base', r, 0));
+      tr.appendChild(numCell(r.s, 'prop', r, 1));
+      tr.appendChild(changeCell(r.k, r.d, r.sign, r));
       tb.appendChild(tr);
     }
     renderZones();
@@ -329,10 +329,13 @@
     }
   }
 
-  function numCell(s, cls) {
+  // numCell shows a value; a share as a percentage. Its title carries barri
+  // run's exact digits.
+  function numCell(s, cls, r, i) {
     const td = document.createElement('td');
     td.className = 'num ' + cls;
-    td.textContent = loc(s);
+    td.textContent = loc(s) + (r && r.share ? ' %' : '');
+    if (r) { td.title = t('ind.exact', { v: loc(r.x[i]) }); td.dataset.exact = r.x[i]; }
     return td;
   }
 
@@ -343,13 +346,14 @@
     return sign * d > 0 ? ['better', t('ch.better')] : ['worse', t('ch.worse')];
   }
 
-  function changeCell(k, d, sign) {
+  function changeCell(k, d, sign, r) {
     const td = document.createElement('td');
     td.className = 'num change';
     const [cls, word] = verdict(k, sign);
     const v = document.createElement('span');
     v.className = 'delta';
-    v.textContent = sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true);
+    v.textContent = (sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true)) + (r && r.share && sign !== 0 ? ' ' + t('unit.points') : '');
+    if (r && r.x) { td.title = t('ind.exact', { v: loc(r.x[2], true) }); td.dataset.exact = r.x[2]; }
     const w = document.createElement('span');
     w.className = 'word ' + cls;
     w.textContent = word;
@@ -365,13 +369,12 @@
     const tb = $('#zone-table tbody');
     tb.textContent = '';
     for (const z of state.zones) {
-      const [b, s, d] = z.v[ki];
+      const r = z.v[ki];
       const tr = document.createElement('tr');
       const th = document.createElement('th');
       th.scope = 'row';
       th.textContent = z.name;
-      const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
-      tr.append(th, numCell(b, 'base'), numCell(s, 'prop'), changeCell(k, d, sign));
+      tr.append(th, numCell(r.b, 'base', r, 0), numCell(r.s, 'prop', r, 1), changeCell(k, r.d, r.sign, r));
       tb.appendChild(tr);
     }
   }
