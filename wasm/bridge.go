@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -382,7 +383,13 @@ func (a *app) cameraMoved() {
 func (a *app) register() {
 	result := func(err error) any {
 		if err != nil {
-			return map[string]any{"ok": false, "error": err.Error()}
+			out := map[string]any{"ok": false, "error": err.Error()}
+			// The option at fault, for the page to mark.
+			var ee *sim.EditError
+			if errors.As(err, &ee) && ee.Field != "" {
+				out["field"] = ee.Field
+			}
+			return out
 		}
 		return map[string]any{"ok": true, "state": a.stateJSON()}
 	}

@@ -974,4 +974,25 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 		t.Error("a damaged share link opens with no error")
 	}
 	screenshot(t, ctx2, "damaged-link")
+
+	// An edit the core refuses: named as the list numbers it, once, with
+	// no Go package in the words, and its field marked.
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "block"); set("list-op", "add_housing");
+		document.querySelector('#list-opts [data-name="dwellings"]').value = "-5";
+		document.querySelector("#list-apply").click(); return 0; })()`)
+	msg = eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	t.Logf("refused edit: %q", msg)
+	if !strings.Contains(msg, "edit 2 (add_housing)") || strings.Count(msg, "edit ") != 1 {
+		t.Errorf("the refused second edit says %q, want it named once as edit 2", msg)
+	}
+	for _, p := range []string{"sim:", "proposal:", "scenario:", "wasm:"} {
+		if strings.Contains(msg, p) {
+			t.Errorf("the error %q shows the Go package %q", msg, p)
+		}
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#list-opts [data-name="dwellings"]').getAttribute("aria-invalid") || ""`); got != "true" {
+		t.Errorf("the refused dwellings field has aria-invalid %q, want true", got)
+	}
 }

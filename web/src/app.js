@@ -15,6 +15,7 @@
   let op = 'select';
   let toolInfo = { points: 0, selected: [] };
   let autosaveOn = false;
+  let lastErrorField = ''; // the option the core refused in the last apply
   const SAVE_KEY = 'barri.proposal';
 
   // Ops by the kind of target they take.
@@ -223,8 +224,12 @@
   }
 
   function showError(msg) {
-    $('#error').textContent = msg ? t('err.prefix') + ' ' + msg : '';
-    if (msg) announce(t('err.prefix') + ' ' + msg);
+    // The Go package that speaks goes to the console; residents read the
+    // message without it.
+    if (msg) console.warn(msg);
+    const m = msg ? msg.replace(/^(?:[a-z]+: )+/, '') : '';
+    $('#error').textContent = m ? t('err.prefix') + ' ' + m : '';
+    if (m) announce(t('err.prefix') + ' ' + m);
   }
 
   function toolOptions() {
@@ -593,6 +598,7 @@
 
   function applyJS(edit) {
     const r = barriCore.apply(JSON.stringify(edit));
+    lastErrorField = r.ok ? '' : (r.field || '');
     if (!r.ok) { showError(r.error); return false; }
     showError('');
     render(r.state);
@@ -657,6 +663,7 @@
   }
 
   function listApply() {
+    for (const el of $('#list-opts').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     const kind = $('#list-kind').value;
     const o = $('#list-op').value;
     const e = readOpts($('#list-opts'), o);
@@ -667,7 +674,12 @@
       if (typeof area !== 'string') { showError(area.error); return; }
       e.area = JSON.parse(area);
     }
-    applyJS(e);
+    const r = applyJS(e);
+    // Mark the option the core refused, and take the resident to it.
+    if (!r && lastErrorField) {
+      const el = $('#list-opts').querySelector('[data-name="' + lastErrorField + '"]');
+      if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+    }
   }
 
   function fillLayerSelect() {
