@@ -211,7 +211,67 @@ func (a *app) load(data []byte) error {
 	if err := a.setLayer(a.layer().name, a.change); err != nil {
 		return err
 	}
+	// Show where the proposal is: its edits' places fill the free map.
+	if b, ok := a.editsBound(); ok && a.g != nil {
+		a.g.fitBound(b)
+	}
 	return nil
+}
+
+// editsBound is the bounding box, in metres, of the places the edits name:
+// areas, streets, buildings and points. Policies have none.
+func (a *app) editsBound() (orb.Bound, bool) {
+	var b orb.Bound
+	n := 0
+	add := func(p orb.Point) {
+		if n == 0 {
+			b = orb.Bound{Min: p, Max: p}
+		} else {
+			b = b.Extend(p)
+		}
+		n++
+	}
+	byName := map[string][]int{}
+	for i, sg := range a.city.Segments {
+		byName[sg.Name] = append(byName[sg.Name], i)
+	}
+	for _, e := range a.s.Edits() {
+		if len(e.Area) > 0 {
+			if mp, err := sim.ParseArea(e.Area); err == nil {
+				for _, p := range mp {
+					for _, r := range p {
+						for _, q := range r {
+							add(a.city.Proj.ToXY(q))
+						}
+					}
+				}
+			}
+		}
+		if e.Streets != nil {
+			ids := e.Streets.IDs
+			if e.Streets.Name != "" {
+				ids = byName[e.Streets.Name]
+			}
+			for _, id := range ids {
+				if id >= 0 && id < len(a.city.Segments) {
+					for _, q := range a.city.Segments[id].Geometry {
+						add(q)
+					}
+				}
+			}
+		}
+		if e.Building != nil && *e.Building >= 0 && *e.Building < len(a.city.Buildings) {
+			for _, r := range a.city.Buildings[*e.Building].Footprint {
+				for _, q := range r {
+					add(q)
+				}
+			}
+		}
+		if len(e.At) == 2 {
+			add(a.city.Proj.ToXY(orb.Point{e.At[0], e.At[1]}))
+		}
+	}
+	return b, n > 0
 }
 
 // applyEdit applies one edit given as JSON.

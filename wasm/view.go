@@ -155,7 +155,8 @@ type game struct {
 	insetT    float64 // and top
 	insetL    float64 // and left
 	fitted    bool
-	whole     bool // the camera is as fit left it: refit when the free part changes
+	whole     bool       // the camera is as fit left it: refit when the free part changes
+	pending   *orb.Bound // a part to frame once the screen's size is known
 	mapImg    *ebiten.Image
 	mapCam    camera // the camera mapImg was drawn with
 	stale     bool   // the camera moved since
@@ -229,7 +230,32 @@ func (g *game) LayoutF(ow, oh float64) (float64, float64) {
 
 // fit frames the whole city in the part of the screen the panel leaves.
 func (g *game) fit() {
-	b := g.m.bound
+	g.frame(g.m.bound)
+	g.whole = true
+}
+
+// fitBound frames a part of the city (at least a few blocks' worth) in the
+// free part of the screen, as for an opened proposal's edits.
+func (g *game) fitBound(b orb.Bound) {
+	const minSide = 600 // metres: a few blocks around a single street or stop
+	c := b.Center()
+	if b.Max[0]-b.Min[0] < minSide {
+		b.Min[0], b.Max[0] = c[0]-minSide/2, c[0]+minSide/2
+	}
+	if b.Max[1]-b.Min[1] < minSide {
+		b.Min[1], b.Max[1] = c[1]-minSide/2, c[1]+minSide/2
+	}
+	if g.w == 0 {
+		// Not laid out yet: the first Update fits the city; frame this then.
+		g.pending = &b
+		return
+	}
+	g.frame(b)
+	g.whole = false
+}
+
+// frame puts a bound in the part of the screen the panel leaves.
+func (g *game) frame(b orb.Bound) {
 	d := g.dsf
 	vw := float64(g.w) - (g.insetR+g.insetL)*d
 	vh := float64(g.h) - (g.insetB+g.insetT)*d
@@ -246,7 +272,6 @@ func (g *game) fit() {
 	g.cam.cx = c[0] + ((g.insetR-g.insetL)*d/2)/s
 	g.cam.cy = c[1] - ((g.insetB-g.insetT)*d/2)/s
 	g.camChanged()
-	g.whole = true
 }
 
 // camChanged notes a move of the camera. The map image is not drawn again at
@@ -334,7 +359,10 @@ func (g *game) Update() error {
 		// Chromium (a phone viewport showed the bottom 430 px).
 		mx, my := w/4, h/4
 		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w+2*mx, 1), max(h+2*my, 1)), &ebiten.NewImageOptions{Unmanaged: true})
-		if !g.fitted || g.whole {
+		if g.pending != nil {
+			g.frame(*g.pending)
+			g.pending, g.fitted, g.whole = nil, true, false
+		} else if !g.fitted || g.whole {
 			g.fit()
 			g.fitted = true
 		}
@@ -658,8 +686,13 @@ func (g *game) renderMap() {
 			wd = max(wd, 3*d)
 		}
 		bs.line(x0, y0, x1, y1, wd, g.segCol[i])
-		if g.app.bikeLane(i) && sc > 0.25 {
-			bs.line(x0, y0, x1, y1, max(wd/5, d), colBikeLane)
+		if g.app.bikeLane(i) {
+			// At every scale: the whole street's width when it is thin.
+			bw := max(wd/5, d)
+			if sc < 0.25 {
+				bw = wd
+			}
+			bs.line(x0, y0, x1, y1, bw, colBikeLane)
 		}
 	}
 	// Buildings.

@@ -922,7 +922,20 @@ func TestProposalSurvivesReload(t *testing.T) {
 	if !eval[bool](t, ctx, `document.querySelector("#restored").hidden`) {
 		t.Error("a first visit says a proposal was restored")
 	}
+	var dv struct{ Scale float64 }
+	json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &dv)
+	wholeScale := dv.Scale
+	panelLeft := int(eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().left`))
+	green := func(name string) float64 {
+		return share(screenshot(t, ctx, name), image.Rect(0, 140, panelLeft, 800), 12, [3]int{0x1a, 0x7f, 0x5a})
+	}
+	g0 := green("bike-lanes-before")
 	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	// The new bike lane shows at the whole-city view.
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	if g1 := green("bike-lane-whole-city"); g1 < g0+0.0005 {
+		t.Errorf("bike lanes cover %.3f%% of the whole-city map before Mallorca's, %.3f%% after: the new one cannot be seen", 100*g0, 100*g1)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(CSS("#share"))); err != nil {
 		t.Fatal(err)
 	}
@@ -941,6 +954,11 @@ func TestProposalSurvivesReload(t *testing.T) {
 	}
 	if eval[bool](t, ctx, `document.querySelector("#restored").hidden`) {
 		t.Error("the page does not say that it restored the proposal")
+	}
+	// It opens where its edits are.
+	json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &dv)
+	if dv.Scale <= 1.05*wholeScale { // two streets across the city: a little closer than the whole
+		t.Errorf("the restored proposal opens at scale %.3f, the whole city's %.3f: want it to zoom to its edits", dv.Scale, wholeScale)
 	}
 	screenshot(t, ctx, "restored")
 	if err := chromedp.Do(ctx, chromedp.Click(CSS("#afresh"))); err != nil {
