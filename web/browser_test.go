@@ -607,7 +607,10 @@ func TestSuperblockByMouse(t *testing.T) {
 		edits := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`)
 		want := panel(t, ctx)
 		ctx2 := env.browser(t)
-		open(t, ctx2, strings.Replace(link, "?notour&lang=en", "?notour&lang=en", 1), 1280, 800)
+		if strings.Contains(link, "lang=") || strings.Contains(link, "notour") {
+			t.Errorf("the share link %q carries the sharer's settings", link)
+		}
+		open(t, ctx2, strings.Replace(link, "#p=", "?notour&lang=en#p=", 1), 1280, 800)
 		if got := eval[string](t, ctx2, `document.querySelector("#edit-list").innerText`); got != edits {
 			t.Errorf("the fresh browser lists the edits %q, want %q", got, edits)
 		}
@@ -1012,5 +1015,20 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 	}
 	if got := eval[string](t, ctx, `document.querySelector('#list-opts [data-name="dwellings"]').getAttribute("aria-invalid") || ""`); got != "true" {
 		t.Errorf("the refused dwellings field has aria-invalid %q, want true", got)
+	}
+}
+
+// An explanation a resident opened stays open through undo and redo.
+func TestExplanationStaysOpen(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	eval[any](t, ctx, `document.querySelector('tr[data-key="housing.rent_burden_share"] details').open = true`)
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#undo"))); err != nil {
+		t.Fatal(err)
+	}
+	if !eval[bool](t, ctx, `document.querySelector('tr[data-key="housing.rent_burden_share"] details').open`) {
+		t.Error("after Undo the opened explanation of rent burden is closed")
 	}
 }

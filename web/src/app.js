@@ -302,6 +302,9 @@
     $('#undo').disabled = !state.undo;
     $('#redo').disabled = !state.redo;
     const tb = $('#ind-table tbody');
+    // Explanations a resident opened stay open, and the focus stays put.
+    const open = new Set([...tb.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.key));
+    const focusKey = document.activeElement && tb.contains(document.activeElement) ? document.activeElement.closest('tr').dataset.key : null;
     tb.textContent = '';
     for (const r of state.city) {
       const tr = document.createElement('tr');
@@ -315,6 +318,7 @@
       const group = r.k.split('.')[0];
       p.textContent = t('help.' + r.k) + ' ' + t('help.source', { section: t('section.' + group) });
       det.append(sum, p);
+      if (open.has(r.k)) det.open = true;
       th.appendChild(det);
       tr.appendChild(th);
       tr.appendChild(numCell(r.b, 'base', r, 0));
@@ -322,6 +326,7 @@
       tr.appendChild(changeCell(r.k, r.d, r.sign, r));
       tb.appendChild(tr);
     }
+    if (focusKey) { const s = tb.querySelector('tr[data-key="' + focusKey + '"] summary'); if (s) s.focus(); }
     renderZones();
     renderGroups();
     autosave();
@@ -764,7 +769,8 @@
 
   function share() {
     const frag = barriCore.share();
-    const url = location.href.split('#')[0] + '#' + frag;
+    // Not the sharer's ?lang= or ?notour: the recipient gets their own.
+    const url = location.origin + location.pathname + '#' + frag;
     // The address bar keeps no fragment: a reload must not bring back the
     // proposal as it was here over the edits made after sharing.
     $('#share-box').hidden = false;
