@@ -148,6 +148,9 @@
       window.addEventListener('keydown', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
       window.addEventListener('keyup', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
       if (document.activeElement === cv) cv.blur();
+      // Ebiten sees no pointer over the panels: the hover box goes when the
+      // pointer leaves the map.
+      cv.addEventListener('mouseleave', () => hover(''));
     }
     applyStatic();
     fillLayerSelect(); fillListEditor(); fillZoneSelect();
