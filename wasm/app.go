@@ -261,6 +261,15 @@ func (a *app) legend() map[string]any {
 		p = diverge
 	}
 	out["gradient"] = p.css()
+	if l.unit == "%" {
+		// A share, as the indicators table shows it (a change in points).
+		out["lo"] = fmt.Sprintf("%.1f", 100*a.sc.lo)
+		out["hi"] = fmt.Sprintf("%.1f", 100*a.sc.hi)
+		if a.change {
+			out["unit"] = "points"
+		}
+		return out
+	}
 	out["lo"] = proposal.FmtValue(a.sc.lo)
 	out["hi"] = proposal.FmtValue(a.sc.hi)
 	return out

@@ -60,15 +60,15 @@ var layers = []layer{
 		}
 		return r.Streets[i].CarFlow
 	}},
-	{name: "vc", unit: "", streets: true, pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+	{name: "vc", unit: "vc", streets: true, pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		if i >= len(r.Streets) {
 			return math.NaN()
 		}
 		return r.Streets[i].VC
 	}},
-	{name: "car_share", unit: "", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
-	{name: "access15", unit: "", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
-	{name: "rent_burden", unit: "", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
+	{name: "car_share", unit: "%", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
+	{name: "access15", unit: "%", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
+	{name: "rent_burden", unit: "%", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
 }
 
 // zoneValue colours each building by an indicator of its barri.

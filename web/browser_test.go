@@ -218,6 +218,12 @@ func TestMapIsDrawn(t *testing.T) {
 	}
 	// Whole Eixample: the city lies right of the legend and below the tools.
 	cityFree(t, ctx, "desktop")
+	// A barri layer of shares says its unit, in percent.
+	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_share'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
+	if lg := eval[[]string](t, ctx, `["#legend-lo", "#legend-hi", "#legend-unit"].map(s => document.querySelector(s).textContent)`); lg[2] != "% of the barri" || mustFloat(t, lg[1]) < 1 {
+		t.Errorf("the car share layer's legend reads %q, want percentages of the barri", lg)
+	}
+	eval[any](t, ctx, `document.querySelector('#layer').value = 'plain'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	if !strings.Contains(eval[string](t, ctx, `document.querySelector("#ind-table").innerText`), "Trips by car") {
 		t.Error("the indicators panel has no row for trips by car")
 	}
