@@ -714,6 +714,16 @@ func (g *game) renderMap() {
 			b.i = append(b.i, n+uint16(k-lo))
 		}
 	}
+	// Parks the proposal makes, over what they replace.
+	for _, tri := range g.app.parkTriangles() {
+		b := bs.room(len(tri))
+		n := uint16(len(b.v))
+		for k, p := range tri {
+			x, y := g.cam.toScreen(p[0], p[1], w, h)
+			b.v = append(b.v, vtx(x, y, colNewPark))
+			b.i = append(b.i, n+uint16(k))
+		}
+	}
 	// Barri boundaries.
 	for _, e := range m.zoneXY {
 		x0, y0 := g.cam.toScreen(float64(e[0]), float64(e[1]), w, h)

@@ -1038,3 +1038,26 @@ func TestExplanationStaysOpen(t *testing.T) {
 		t.Error("after Undo the opened explanation of rent burden is closed")
 	}
 }
+
+// A park drawn by the proposal shows on the map.
+func TestParkIsDrawn(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	panelLeft := int(eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().left`))
+	park := [3]int{0x9c, 0xd4, 0x8c}
+	g0 := share(screenshot(t, ctx, "park-before"), image.Rect(0, 140, panelLeft, 800), 4, park)
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "block"); set("list-size", "3"); set("list-op", "park");
+		document.querySelector("#list-apply").click(); return 0; })()`)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
+	g1 := share(screenshot(t, ctx, "park"), image.Rect(0, 140, panelLeft, 800), 4, park)
+	t.Logf("park green: %.3f%% before, %.3f%% after", 100*g0, 100*g1)
+	if g1 < g0+0.001 {
+		t.Errorf("the new park covers %.3f%% of the map, %.3f%% before: it cannot be seen", 100*g1, 100*g0)
+	}
+}
