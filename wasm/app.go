@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strings"
 	"syscall/js"
 	"time"
 
@@ -20,11 +21,13 @@ import (
 // app holds the page's state: the city, the resident's session, the map
 // view and the chosen layer, and talks to the page's JS glue (barriUI).
 type app struct {
-	city   *sim.City
-	s      *proposal.Session
-	g      *game
-	ui     js.Value
-	blocks []block
+	parkKey string        // the park areas parks was built from
+	parks   [][]orb.Point // parkTriangles' result
+	city    *sim.City
+	s       *proposal.Session
+	g       *game
+	ui      js.Value
+	blocks  []block
 
 	layerIdx int
 	change   bool
@@ -261,7 +264,58 @@ func (a *app) legend() map[string]any {
 		p = diverge
 	}
 	out["gradient"] = p.css()
+	if l.unit == "%" {
+		// A share, as the indicators table shows it (a change in points).
+		out["lo"] = fmt.Sprintf("%.1f", 100*a.sc.lo)
+		out["hi"] = fmt.Sprintf("%.1f", 100*a.sc.hi)
+		if a.change {
+			out["unit"] = "points"
+		}
+		return out
+	}
 	out["lo"] = proposal.FmtValue(a.sc.lo)
 	out["hi"] = proposal.FmtValue(a.sc.hi)
 	return out
+}
+
+// parkTriangles returns the proposal's park areas as triangles in metres
+// (each slice one polygon's triangles, 3 points each), rebuilt when the
+// edits change.
+func (a *app) parkTriangles() [][]orb.Point {
+	ed := a.s.Edits()
+	var kb strings.Builder
+	for _, e := range ed {
+		if e.Op == "park" {
+			kb.Write(e.Area)
+			kb.WriteByte(0)
+		}
+	}
+	key := kb.String()
+	if key == a.parkKey {
+		return a.parks
+	}
+	a.parkKey = key
+	a.parks = nil
+	for _, e := range ed {
+		if e.Op != "park" || len(e.Area) == 0 {
+			continue
+		}
+		mp, err := sim.ParseArea(e.Area)
+		if err != nil {
+			continue
+		}
+		for _, p := range mp {
+			if len(p) == 0 {
+				continue
+			}
+			r := make(orb.Ring, len(p[0]))
+			for i, q := range p[0] {
+				r[i] = a.city.Proj.ToXY(q)
+			}
+			if t := triangulate(orb.Polygon{r}); len(t) >= 3 {
+				a.parks = append(a.parks, t)
+			}
+		}
+	}
+	return a.parks
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -25,12 +26,21 @@ import (
 func (a *app) stateJSON() string {
 	r := a.s.Result()
 	keys := sim.IndicatorKeys()
+	// row is one indicator as residents read it (proposal.Readable), with
+	// barri run's exact digits in X (today, proposal, change).
 	type row struct {
-		K    string `json:"k"`
-		B    string `json:"b"`
-		S    string `json:"s"`
-		D    string `json:"d"`
-		Sign int    `json:"sign"`
+		K     string    `json:"k,omitempty"`
+		B     string    `json:"b"`
+		S     string    `json:"s"`
+		D     string    `json:"d"`
+		Sign  int       `json:"sign"`
+		Share bool      `json:"share,omitempty"`
+		X     [3]string `json:"x"`
+	}
+	mkRow := func(k string, b, s, d float64) row {
+		rb, rs, rd, sign := proposal.Readable(k, b, s, d)
+		return row{K: k, B: rb, S: rs, D: rd, Sign: sign, Share: proposal.IsShare(k),
+			X: [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(d)}}
 	}
 	// group is one group of the equity lens: the change of each headline
 	// indicator, and how many got better and worse (as barri run counts).
@@ -41,9 +51,9 @@ func (a *app) stateJSON() string {
 		Worse  int      `json:"worse"`
 	}
 	type zone struct {
-		Code string      `json:"code"`
-		Name string      `json:"name"`
-		V    [][3]string `json:"v"`
+		Code string `json:"code"`
+		Name string `json:"name"`
+		V    []row  `json:"v"`
 	}
 	out := struct {
 		Name    string     `json:"name"`
@@ -63,8 +73,7 @@ func (a *app) stateJSON() string {
 		out.Edits = []sim.Edit{}
 	}
 	for _, k := range keys {
-		d := proposal.FmtValue(r.Delta.Get(k))
-		out.City = append(out.City, row{k, proposal.FmtValue(r.Baseline.City.Get(k)), proposal.FmtValue(r.Scenario.City.Get(k)), d, proposal.PrintedSign(d)})
+		out.City = append(out.City, mkRow(k, r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)))
 	}
 	for _, g := range sim.GroupKeys() {
 		gr := group{G: g}
@@ -84,7 +93,9 @@ func (a *app) stateJSON() string {
 		for _, k := range keys {
 			b := r.Baseline.Zones[zi].Values.Get(k)
 			s := r.Scenario.Zones[zi].Values.Get(k)
-			z.V = append(z.V, [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(r.ZoneDelta[zi].Values.Get(k))})
+			zr := mkRow(k, b, s, r.ZoneDelta[zi].Values.Get(k))
+			zr.K = ""
+			z.V = append(z.V, zr)
 		}
 		out.Zones = append(out.Zones, z)
 	}
@@ -200,7 +211,67 @@ func (a *app) load(data []byte) error {
 	if err := a.setLayer(a.layer().name, a.change); err != nil {
 		return err
 	}
+	// Show where the proposal is: its edits' places fill the free map.
+	if b, ok := a.editsBound(); ok && a.g != nil {
+		a.g.fitBound(b)
+	}
 	return nil
+}
+
+// editsBound is the bounding box, in metres, of the places the edits name:
+// areas, streets, buildings and points. Policies have none.
+func (a *app) editsBound() (orb.Bound, bool) {
+	var b orb.Bound
+	n := 0
+	add := func(p orb.Point) {
+		if n == 0 {
+			b = orb.Bound{Min: p, Max: p}
+		} else {
+			b = b.Extend(p)
+		}
+		n++
+	}
+	byName := map[string][]int{}
+	for i, sg := range a.city.Segments {
+		byName[sg.Name] = append(byName[sg.Name], i)
+	}
+	for _, e := range a.s.Edits() {
+		if len(e.Area) > 0 {
+			if mp, err := sim.ParseArea(e.Area); err == nil {
+				for _, p := range mp {
+					for _, r := range p {
+						for _, q := range r {
+							add(a.city.Proj.ToXY(q))
+						}
+					}
+				}
+			}
+		}
+		if e.Streets != nil {
+			ids := e.Streets.IDs
+			if e.Streets.Name != "" {
+				ids = byName[e.Streets.Name]
+			}
+			for _, id := range ids {
+				if id >= 0 && id < len(a.city.Segments) {
+					for _, q := range a.city.Segments[id].Geometry {
+						add(q)
+					}
+				}
+			}
+		}
+		if e.Building != nil && *e.Building >= 0 && *e.Building < len(a.city.Buildings) {
+			for _, r := range a.city.Buildings[*e.Building].Footprint {
+				for _, q := range r {
+					add(q)
+				}
+			}
+		}
+		if len(e.At) == 2 {
+			add(a.city.Proj.ToXY(orb.Point{e.At[0], e.At[1]}))
+		}
+	}
+	return b, n > 0
 }
 
 // applyEdit applies one edit given as JSON.
@@ -372,7 +443,13 @@ func (a *app) cameraMoved() {
 func (a *app) register() {
 	result := func(err error) any {
 		if err != nil {
-			return map[string]any{"ok": false, "error": err.Error()}
+			out := map[string]any{"ok": false, "error": err.Error()}
+			// The option at fault, for the page to mark.
+			var ee *sim.EditError
+			if errors.As(err, &ee) && ee.Field != "" {
+				out["field"] = ee.Field
+			}
+			return out
 		}
 		return map[string]any{"ok": true, "state": a.stateJSON()}
 	}
@@ -501,8 +578,19 @@ func (a *app) register() {
 			return nil
 		},
 		"setInsets": func(args []js.Value) any {
+			g := a.g
 			if len(args) >= 3 {
-				a.g.insetR, a.g.insetB, a.g.insetT = args[0].Float(), args[1].Float(), args[2].Float()
+				was := [4]float64{g.insetR, g.insetB, g.insetT, g.insetL}
+				g.insetR, g.insetB, g.insetT = args[0].Float(), args[1].Float(), args[2].Float()
+				g.insetL = 0
+				if len(args) >= 4 {
+					g.insetL = args[3].Float()
+				}
+				// Until the resident moves the map, the whole city stays in
+				// the part the panels leave free.
+				if was != [4]float64{g.insetR, g.insetB, g.insetT, g.insetL} && g.whole && g.w > 0 {
+					g.fit()
+				}
 			}
 			return nil
 		},
@@ -553,8 +641,13 @@ func (a *app) register() {
 		// debugView reports the view's sizes, for tests.
 		"debugView": func([]js.Value) any {
 			g := a.g
+			b := g.m.bound
+			x0, y0 := g.cam.toScreen(b.Min[0], b.Max[1], g.w, g.h)
+			x1, y1 := g.cam.toScreen(b.Max[0], b.Min[1], g.w, g.h)
 			data, _ := json.Marshal(map[string]any{"w": g.w, "h": g.h, "lw": g.layoutW, "lh": g.layoutH, "dsf": g.dsf,
-				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT}})
+				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT, g.insetL},
+				// The city's bounding box on screen, CSS px: left, top, right, bottom.
+				"city": []float64{float64(x0) / g.dsf, float64(y0) / g.dsf, float64(x1) / g.dsf, float64(y1) / g.dsf}})
 			return string(data)
 		},
 		// centreOn moves the map to a lon/lat point, zoomed to at least

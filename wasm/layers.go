@@ -60,15 +60,15 @@ var layers = []layer{
 		}
 		return r.Streets[i].CarFlow
 	}},
-	{name: "vc", unit: "", streets: true, pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+	{name: "vc", unit: "vc", streets: true, pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		if i >= len(r.Streets) {
 			return math.NaN()
 		}
 		return r.Streets[i].VC
 	}},
-	{name: "car_share", unit: "", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
-	{name: "access15", unit: "", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
-	{name: "rent_burden", unit: "", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
+	{name: "car_share", unit: "%", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
+	{name: "access15", unit: "%", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
+	{name: "rent_burden", unit: "%", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
 }
 
 // zoneValue colours each building by an indicator of its barri.
@@ -157,6 +157,7 @@ var (
 	colStreetCalm = color.RGBA{0xb9, 0xe0, 0xb0, 255}
 	colStreetPed  = color.RGBA{0xf5, 0xe6, 0xa8, 255}
 	colBikeLane   = color.RGBA{0x1a, 0x7f, 0x5a, 255}
+	colNewPark    = color.RGBA{0x9c, 0xd4, 0x8c, 255} // a park the proposal makes (legend.park's swatch is the amenity's)
 	colNoData     = color.RGBA{0xd0, 0xd0, 0xd0, 255}
 	colGreyBld    = color.RGBA{0xd9, 0xd6, 0xd0, 255}
 	colOutline    = color.RGBA{0x3a, 0x2a, 0x5c, 255}

@@ -153,7 +153,10 @@ type game struct {
 	insetR    float64 // CSS pixels of the map hidden behind the panel, right
 	insetB    float64 // and bottom
 	insetT    float64 // and top
+	insetL    float64 // and left
 	fitted    bool
+	whole     bool       // the camera is as fit left it: refit when the free part changes
+	pending   *orb.Bound // a part to frame once the screen's size is known
 	mapImg    *ebiten.Image
 	mapCam    camera // the camera mapImg was drawn with
 	stale     bool   // the camera moved since
@@ -227,9 +230,34 @@ func (g *game) LayoutF(ow, oh float64) (float64, float64) {
 
 // fit frames the whole city in the part of the screen the panel leaves.
 func (g *game) fit() {
-	b := g.m.bound
+	g.frame(g.m.bound)
+	g.whole = true
+}
+
+// fitBound frames a part of the city (at least a few blocks' worth) in the
+// free part of the screen, as for an opened proposal's edits.
+func (g *game) fitBound(b orb.Bound) {
+	const minSide = 600 // metres: a few blocks around a single street or stop
+	c := b.Center()
+	if b.Max[0]-b.Min[0] < minSide {
+		b.Min[0], b.Max[0] = c[0]-minSide/2, c[0]+minSide/2
+	}
+	if b.Max[1]-b.Min[1] < minSide {
+		b.Min[1], b.Max[1] = c[1]-minSide/2, c[1]+minSide/2
+	}
+	if g.w == 0 {
+		// Not laid out yet: the first Update fits the city; frame this then.
+		g.pending = &b
+		return
+	}
+	g.frame(b)
+	g.whole = false
+}
+
+// frame puts a bound in the part of the screen the panel leaves.
+func (g *game) frame(b orb.Bound) {
 	d := g.dsf
-	vw := float64(g.w) - g.insetR*d
+	vw := float64(g.w) - (g.insetR+g.insetL)*d
 	vh := float64(g.h) - (g.insetB+g.insetT)*d
 	if vw < 100 {
 		vw = float64(g.w)
@@ -241,7 +269,7 @@ func (g *game) fit() {
 	g.cam.scale = s
 	// Centre the city in the free part: shift the camera by half the inset.
 	c := b.Center()
-	g.cam.cx = c[0] + (g.insetR*d/2)/s
+	g.cam.cx = c[0] + ((g.insetR-g.insetL)*d/2)/s
 	g.cam.cy = c[1] - ((g.insetB-g.insetT)*d/2)/s
 	g.camChanged()
 }
@@ -277,12 +305,14 @@ func (g *game) needRender() bool {
 
 func (g *game) zoomAt(f, sx, sy float64) {
 	p := g.cam.toWorld(sx, sy, g.w, g.h)
-	ns := math.Max(0.05, math.Min(40, g.cam.scale*f))
+	// At most about 5 CSS px a metre: deeper shows a blank screen.
+	ns := math.Max(0.05, math.Min(5*g.dsf, g.cam.scale*f))
 	g.cam.scale = ns
 	q := g.cam.toWorld(sx, sy, g.w, g.h)
 	g.cam.cx += p[0] - q[0]
 	g.cam.cy += p[1] - q[1]
 	g.camChanged()
+	g.whole = false
 }
 
 // centreOn puts a point in the middle of the free part of the map.
@@ -291,12 +321,14 @@ func (g *game) centreOn(p orb.Point) {
 	g.cam.cx += p[0] - q[0]
 	g.cam.cy += p[1] - q[1]
 	g.camChanged()
+	g.whole = false
 }
 
 func (g *game) panBy(dx, dy float64) {
 	g.cam.cx -= dx / g.cam.scale
 	g.cam.cy += dy / g.cam.scale
 	g.camChanged()
+	g.whole = false
 }
 
 // frameStats keeps the last few hundred Update and Draw durations (ms), so
@@ -327,7 +359,10 @@ func (g *game) Update() error {
 		// Chromium (a phone viewport showed the bottom 430 px).
 		mx, my := w/4, h/4
 		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w+2*mx, 1), max(h+2*my, 1)), &ebiten.NewImageOptions{Unmanaged: true})
-		if !g.fitted {
+		if g.pending != nil {
+			g.frame(*g.pending)
+			g.pending, g.fitted, g.whole = nil, true, false
+		} else if !g.fitted || g.whole {
 			g.fit()
 			g.fitted = true
 		}
@@ -478,7 +513,9 @@ func (g *game) keyInput() {
 	}
 }
 
-func (g *game) centreX() float64 { return (float64(g.w) - g.insetR*g.dsf) / 2 }
+func (g *game) centreX() float64 {
+	return (float64(g.w)-(g.insetR+g.insetL)*g.dsf)/2 + g.insetL*g.dsf
+}
 func (g *game) centreY() float64 { return (float64(g.h)-(g.insetB+g.insetT)*g.dsf)/2 + g.insetT*g.dsf }
 
 func abs(v int) int {
@@ -649,8 +686,13 @@ func (g *game) renderMap() {
 			wd = max(wd, 3*d)
 		}
 		bs.line(x0, y0, x1, y1, wd, g.segCol[i])
-		if g.app.bikeLane(i) && sc > 0.25 {
-			bs.line(x0, y0, x1, y1, max(wd/5, d), colBikeLane)
+		if g.app.bikeLane(i) {
+			// At every scale: the whole street's width when it is thin.
+			bw := max(wd/5, d)
+			if sc < 0.25 {
+				bw = wd
+			}
+			bs.line(x0, y0, x1, y1, bw, colBikeLane)
 		}
 	}
 	// Buildings.
@@ -670,6 +712,16 @@ func (g *game) renderMap() {
 			x, y := g.cam.toScreen(float64(m.bldXY[2*k]), float64(m.bldXY[2*k+1]), w, h)
 			b.v = append(b.v, vtx(x, y, c))
 			b.i = append(b.i, n+uint16(k-lo))
+		}
+	}
+	// Parks the proposal makes, over what they replace.
+	for _, tri := range g.app.parkTriangles() {
+		b := bs.room(len(tri))
+		n := uint16(len(b.v))
+		for k, p := range tri {
+			x, y := g.cam.toScreen(p[0], p[1], w, h)
+			b.v = append(b.v, vtx(x, y, colNewPark))
+			b.i = append(b.i, n+uint16(k))
 		}
 	}
 	// Barri boundaries.
@@ -692,7 +744,8 @@ func (g *game) renderMap() {
 		}
 	}
 	// Stops.
-	r := max(3*d, min(7*d, 6*sc))
+	// Small at city scale, where 3 px discs covered the buildings.
+	r := max(1.5*d, min(7*d, 20*sc))
 	for _, p := range g.app.stops() {
 		x, y := g.cam.toScreen(p[0], p[1], w, h)
 		bs.disc(x, y, r+d, color.RGBA{255, 255, 255, 255})

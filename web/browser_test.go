@@ -216,36 +216,95 @@ func TestMapIsDrawn(t *testing.T) {
 	if o < 0.002 {
 		t.Errorf("barri boundaries cover %.2f%% of the map, want some", 100*o)
 	}
+	// Whole Eixample: the city lies right of the legend and below the tools.
+	cityFree(t, ctx, "desktop")
+	// A barri layer of shares says its unit, in percent.
+	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_share'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
+	if lg := eval[[]string](t, ctx, `["#legend-lo", "#legend-hi", "#legend-unit"].map(s => document.querySelector(s).textContent)`); lg[2] != "% of the barri" || mustFloat(t, lg[1]) < 1 {
+		t.Errorf("the car share layer's legend reads %q, want percentages of the barri", lg)
+	}
+	eval[any](t, ctx, `document.querySelector('#layer').value = 'plain'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	if !strings.Contains(eval[string](t, ctx, `document.querySelector("#ind-table").innerText`), "Trips by car") {
 		t.Error("the indicators panel has no row for trips by car")
 	}
 }
 
-// panel reads the indicators table: key -> [today, proposal, change] as the
-// page shows them, turned back into barri run's digits (the page groups
-// digits and uses a decimal comma in Catalan and Spanish, a true minus and
-// a plus sign on changes).
+// cityFree checks that the city's bounding box on screen is clear of the
+// panels: right of the legend (or below it, on a phone), below the tools,
+// above the tool card and the sheet, left of the panel.
+func cityFree(t *testing.T, ctx context.Context, view string) {
+	t.Helper()
+	var dv struct{ City []float64 }
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &dv); err != nil || len(dv.City) != 4 {
+		t.Fatalf("web: debugView: %v", err)
+	}
+	free := eval[[]float64](t, ctx, `(() => {
+		const r = (s) => document.querySelector(s).getBoundingClientRect();
+		const phone = matchMedia("(max-width: 700px)").matches;
+		const card = r("#tool-card"), leg = r("#legend"), panel = r("#panel");
+		const left = phone || !leg.width ? 0 : leg.right;
+		const top = Math.max(r(".tools").bottom, phone ? leg.bottom : 0);
+		const bottom = phone ? Math.min(panel.top, card.height ? card.top : innerHeight) : innerHeight;
+		return [left, top, phone ? innerWidth : panel.left, bottom]; })()`)
+	c := dv.City
+	t.Logf("%s: the city at %.0f, free map %.0f", view, c, free)
+	if c[0] < free[0]-1 || c[1] < free[1]-1 || c[2] > free[2]+1 || c[3] > free[3]+1 {
+		t.Errorf("%s: the whole city (%.0f) is not inside the free map (%.0f)", view, c, free)
+	}
+	if w, h := c[2]-c[0], c[3]-c[1]; w < 0.6*(free[2]-free[0]) && h < 0.6*(free[3]-free[1]) {
+		t.Errorf("%s: the city is %.0f×%.0f px, less than 60%% of the free map (%.0f)", view, w, h, free)
+	}
+}
+
+// panel reads the indicators table: key -> [today, proposal, change] in
+// barri run's digits, which each cell carries (data-exact, shown in its
+// title). It also checks that the number the cell shows (a share as a
+// percentage, grouped digits, a decimal comma in Catalan and Spanish, a true
+// minus) is those digits' value, rounded no further than barri run rounds.
 func panel(t *testing.T, ctx context.Context) map[string][3]string {
 	t.Helper()
-	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [
-		tr.dataset.key, tr.querySelector(".base").textContent, tr.querySelector(".prop").textContent,
-		tr.querySelector(".change .delta").textContent])`)
+	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [tr.dataset.key,
+		...[".base", ".prop", ".change"].map(s => tr.querySelector(s).dataset.exact),
+		tr.querySelector(".base").textContent, tr.querySelector(".prop").textContent, tr.querySelector(".change .delta").textContent])`)
 	lang := eval[string](t, ctx, `document.documentElement.lang`)
 	out := map[string][3]string{}
 	for _, r := range rows {
-		var v [3]string
-		for i, s := range r[1:] {
-			s = strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-").Replace(s)
+		out[r[0]] = [3]string{r[1], r[2], r[3]}
+		for i, s := range r[4:] {
+			s = strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-", " points", "", " punts", "", " puntos", "").Replace(s)
+			pct := strings.HasSuffix(s, " %")
+			s = strings.TrimSuffix(s, " %")
 			if lang == "en" {
 				s = strings.ReplaceAll(s, ",", "")
 			} else {
 				s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
 			}
-			v[i] = s
+			shown, exact := mustFloat(t, s), mustFloat(t, r[1+i])
+			if pct || strings.Contains(r[0], "share") && i == 2 && shown != 0 {
+				shown /= 100
+			}
+			// barri run's digits are rounded to at most half their last
+			// place; the page's to at most half of its.
+			tol := 0.5 * (place(r[1+i]) + place(s)*map[bool]float64{true: 0.01, false: 1}[strings.Contains(r[0], "share")])
+			if d := shown - exact; d > tol+1e-12 || d < -tol-1e-12 {
+				t.Errorf("%s: the page shows %q, which is not barri run's %s", r[0], r[4+i], r[1+i])
+			}
 		}
-		out[r[0]] = v
 	}
 	return out
+}
+
+// place is the value of the last digit of a printed number: 0.01 for "1.23".
+func place(s string) float64 {
+	i := strings.IndexByte(s, '.')
+	if i < 0 {
+		return 1
+	}
+	p := 1.0
+	for range len(s) - i - 1 {
+		p /= 10
+	}
+	return p
 }
 
 func mustFloat(t *testing.T, s string) float64 {
@@ -295,8 +354,11 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 			document.querySelector("#legend").getBoundingClientRect().bottom) + document.querySelector("#tool-card").getBoundingClientRect().top) / 2]`)
 		// Drag from the free centre (the superblock itself may lie under a
 		// panel) by the way from the superblock to the centre.
-		if err := chromedp.Do(ctx, touchDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
-			t.Fatal(err)
+		for i := 0; i < 4 && (abs(at[0]-centre[0]) > 20 || abs(at[1]-centre[1]) > 20); i++ {
+			if err := chromedp.Do(ctx, touchDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
+				t.Fatal(err)
+			}
+			at = eval[[]float64](t, ctx, fmt.Sprintf(`barriCore.toScreen(%v, %v)`, mid[0], mid[1]))
 		}
 		for range 2 {
 			if err := chromedp.Do(ctx, tap1(CSS(`[data-view="in"]`), true), chromedp.Sleep(100*time.Millisecond)); err != nil {
@@ -307,8 +369,13 @@ func drawSuperblock(t *testing.T, ctx context.Context, touch bool) {
 		// The free map: right of the legend, below the tool's card, left of the panel.
 		centre := eval[[]float64](t, ctx, `[(document.querySelector("#legend").getBoundingClientRect().right + document.querySelector("#panel").getBoundingClientRect().left) / 2,
 			(document.querySelector("#tool-card").getBoundingClientRect().bottom + innerHeight) / 2]`)
-		if err := chromedp.Do(ctx, mouseDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
-			t.Fatal(err)
+		// Drag until it is there (Ebiten may miss the last moves of a
+		// drag, as a hand falls short).
+		for i := 0; i < 4 && (abs(at[0]-centre[0]) > 20 || abs(at[1]-centre[1]) > 20); i++ {
+			if err := chromedp.Do(ctx, mouseDrag(centre[0], centre[1], 2*centre[0]-at[0], 2*centre[1]-at[1])); err != nil {
+				t.Fatal(err)
+			}
+			at = eval[[]float64](t, ctx, fmt.Sprintf(`barriCore.toScreen(%v, %v)`, mid[0], mid[1]))
 		}
 		at = centre
 		chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, at[0], at[1]), chromedp.Sleep(50*time.Millisecond))
@@ -390,6 +457,13 @@ func tap1(sel CSS, touch bool) chromedp.Action[chromedp.Void] {
 		return chromedp.Tap(sel)
 	}
 	return chromedp.Click(sel)
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // CSS is chromedp's CSS selector type.
@@ -539,7 +613,10 @@ func TestSuperblockByMouse(t *testing.T) {
 		edits := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`)
 		want := panel(t, ctx)
 		ctx2 := env.browser(t)
-		open(t, ctx2, strings.Replace(link, "?notour&lang=en", "?notour&lang=en", 1), 1280, 800)
+		if strings.Contains(link, "lang=") || strings.Contains(link, "notour") {
+			t.Errorf("the share link %q carries the sharer's settings", link)
+		}
+		open(t, ctx2, strings.Replace(link, "#p=", "?notour&lang=en#p=", 1), 1280, 800)
 		if got := eval[string](t, ctx2, `document.querySelector("#edit-list").innerText`); got != edits {
 			t.Errorf("the fresh browser lists the edits %q, want %q", got, edits)
 		}
@@ -666,6 +743,19 @@ func TestPhoneWithTouch(t *testing.T) {
 	if box[0] != 0 || box[2] < 359 || box[1] < 300 {
 		t.Errorf("on a phone the panel is at left %v, top %v, width %v; want it full width below the map", box[0], box[1], box[2])
 	}
+	cityFree(t, ctx, "phone")
+	screenshot(t, ctx, "phone-main")
+	// A drawing tool leaves most of the screen to the map, and the city fits
+	// in it.
+	if err := chromedp.Do(ctx, chromedp.Tap(CSS(`.tool[data-op="superblock"]`)), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	cityFree(t, ctx, "phone, drawing")
+	free := eval[float64](t, ctx, `document.querySelector("#tool-card").getBoundingClientRect().top - document.querySelector(".tools").getBoundingClientRect().bottom`)
+	if free < 0.5*740 {
+		t.Errorf("while drawing on a phone the free map is %.0f px high, want at least half the screen", free)
+	}
+	screenshot(t, ctx, "phone-drawing")
 	drawSuperblock(t, ctx, true)
 	after := panel(t, ctx)
 	b, a := mustFloat(t, before["mobility.share.car"][1]), mustFloat(t, after["mobility.share.car"][1])
@@ -792,6 +882,15 @@ func TestAccessibility(t *testing.T) {
 	run("indicators panel")
 	eval[any](t, ctx, `document.querySelector("#help-btn").click()`)
 	run("guide")
+
+	// The phone layout hides and moves things: check it too.
+	ctxP := env.browser(t)
+	open(t, ctxP, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ctx = ctxP
+	eval[any](t, ctx, string(axe)+";0")
+	run("phone main view")
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click()`)
+	run("phone drawing tool")
 }
 
 func TestWorksOffline(t *testing.T) {
@@ -807,5 +906,158 @@ func TestWorksOffline(t *testing.T) {
 	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
 	if got := eval[string](t, ctx, `document.querySelector("#prop-heading").textContent`); got != "La teva proposta" {
 		t.Errorf("offline, the page shows %q, want the Catalan panel", got)
+	}
+}
+
+// applyByName applies an edit to a street by name with the list editor.
+func applyByName(t *testing.T, ctx context.Context, op, street string) {
+	t.Helper()
+	n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`)
+	eval[any](t, ctx, fmt.Sprintf(`(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "street"); set("list-item", %q); set("list-op", %q);
+		document.querySelector("#list-apply").click(); return 0; })()`, street, op))
+	if got := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); got != n+1 {
+		t.Fatalf("web: %s on %s was not applied (%d edits; error %q)", op, street, got, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+}
+
+// The proposal survives a reload, also after Share link, and the page says
+// it was restored and offers to start afresh.
+func TestProposalSurvivesReload(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if !eval[bool](t, ctx, `document.querySelector("#restored").hidden`) {
+		t.Error("a first visit says a proposal was restored")
+	}
+	var dv struct{ Scale float64 }
+	json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &dv)
+	wholeScale := dv.Scale
+	panelLeft := int(eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().left`))
+	green := func(name string) float64 {
+		return share(screenshot(t, ctx, name), image.Rect(0, 140, panelLeft, 800), 12, [3]int{0x1a, 0x7f, 0x5a})
+	}
+	g0 := green("bike-lanes-before")
+	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	// The new bike lane shows at the whole-city view.
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	if g1 := green("bike-lane-whole-city"); g1 < g0+0.0005 {
+		t.Errorf("bike lanes cover %.3f%% of the whole-city map before Mallorca's, %.3f%% after: the new one cannot be seen", 100*g0, 100*g1)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#share"))); err != nil {
+		t.Fatal(err)
+	}
+	if h := eval[string](t, ctx, `location.hash`); h != "" {
+		t.Errorf("after Share link the address bar keeps the fragment %.20q…, which a reload would open over newer edits", h)
+	}
+	applyByName(t, ctx, "bike_lane", "Carrer de València")
+	want := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`)
+	wantPanel := panel(t, ctx)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if got := eval[string](t, ctx, `document.querySelector("#edit-list").innerText`); got != want {
+		t.Errorf("after a reload the proposal lists %q, want %q", got, want)
+	}
+	if got := panel(t, ctx); got["mobility.share.bike"] != wantPanel["mobility.share.bike"] {
+		t.Errorf("after a reload the bike share is %v, want %v", got["mobility.share.bike"], wantPanel["mobility.share.bike"])
+	}
+	if eval[bool](t, ctx, `document.querySelector("#restored").hidden`) {
+		t.Error("the page does not say that it restored the proposal")
+	}
+	// It opens where its edits are.
+	json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &dv)
+	if dv.Scale <= 1.05*wholeScale { // two streets across the city: a little closer than the whole
+		t.Errorf("the restored proposal opens at scale %.3f, the whole city's %.3f: want it to zoom to its edits", dv.Scale, wholeScale)
+	}
+	screenshot(t, ctx, "restored")
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#afresh"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("after Start afresh the proposal has %d edits", n)
+	}
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("after Start afresh and a reload the proposal has %d edits", n)
+	}
+}
+
+// A damaged share link says so, in a fresh browser as on a hash change.
+func TestDamagedLinkSaysSo(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#share"))); err != nil {
+		t.Fatal(err)
+	}
+	link := eval[string](t, ctx, `document.querySelector("#share-url").value`)
+	cut := link[:len(link)-40]
+	ctx2 := env.browser(t)
+	open(t, ctx2, cut, 1280, 800)
+	msg := eval[string](t, ctx2, `document.querySelector("#error").textContent`)
+	t.Logf("damaged link: %q", msg)
+	if msg == "" {
+		t.Error("a damaged share link opens with no error")
+	}
+	screenshot(t, ctx2, "damaged-link")
+
+	// An edit the core refuses: named as the list numbers it, once, with
+	// no Go package in the words, and its field marked.
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "block"); set("list-op", "add_housing");
+		document.querySelector('#list-opts [data-name="dwellings"]').value = "-5";
+		document.querySelector("#list-apply").click(); return 0; })()`)
+	msg = eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	t.Logf("refused edit: %q", msg)
+	if !strings.Contains(msg, "edit 2 (add_housing)") || strings.Count(msg, "edit ") != 1 {
+		t.Errorf("the refused second edit says %q, want it named once as edit 2", msg)
+	}
+	for _, p := range []string{"sim:", "proposal:", "scenario:", "wasm:"} {
+		if strings.Contains(msg, p) {
+			t.Errorf("the error %q shows the Go package %q", msg, p)
+		}
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#list-opts [data-name="dwellings"]').getAttribute("aria-invalid") || ""`); got != "true" {
+		t.Errorf("the refused dwellings field has aria-invalid %q, want true", got)
+	}
+}
+
+// An explanation a resident opened stays open through undo and redo.
+func TestExplanationStaysOpen(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
+	eval[any](t, ctx, `document.querySelector('tr[data-key="housing.rent_burden_share"] details').open = true`)
+	if err := chromedp.Do(ctx, chromedp.Click(CSS("#undo"))); err != nil {
+		t.Fatal(err)
+	}
+	if !eval[bool](t, ctx, `document.querySelector('tr[data-key="housing.rent_burden_share"] details').open`) {
+		t.Error("after Undo the opened explanation of rent burden is closed")
+	}
+}
+
+// A park drawn by the proposal shows on the map.
+func TestParkIsDrawn(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	panelLeft := int(eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().left`))
+	park := [3]int{0x9c, 0xd4, 0x8c}
+	g0 := share(screenshot(t, ctx, "park-before"), image.Rect(0, 140, panelLeft, 800), 4, park)
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "block"); set("list-size", "3"); set("list-op", "park");
+		document.querySelector("#list-apply").click(); return 0; })()`)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
+	g1 := share(screenshot(t, ctx, "park"), image.Rect(0, 140, panelLeft, 800), 4, park)
+	t.Logf("park green: %.3f%% before, %.3f%% after", 100*g0, 100*g1)
+	if g1 < g0+0.001 {
+		t.Errorf("the new park covers %.3f%% of the map, %.3f%% before: it cannot be seen", 100*g1, 100*g0)
 	}
 }

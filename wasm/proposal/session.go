@@ -11,6 +11,7 @@ package proposal
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/barri-city/barri/sim"
 )
@@ -46,10 +47,41 @@ func (s *Session) Result() *sim.Result { return s.ev.Result() }
 func (s *Session) Apply(e sim.Edit) error {
 	one := sim.Scenario{Version: sim.ScenarioVersion, City: s.city.Name, Edits: []sim.Edit{e}}
 	if err := one.Check(); err != nil {
-		return err
+		return s.editError(err)
 	}
 	_, err := s.ev.Apply(&e)
-	return err
+	return s.editError(err)
+}
+
+// EditError is an edit the core refused, numbered as the page's list
+// numbers it (from 1): the core's *sim.EditError counts from 0, and from 0
+// again for the one-edit scenario Apply checks first.
+type EditError struct {
+	N int // the edit's number in the list, from 1
+	*sim.EditError
+}
+
+func (e *EditError) Error() string {
+	return fmt.Sprintf("proposal: edit %d (%s): %v", e.N, e.Op, e.EditError.Err)
+}
+
+func (e *EditError) Unwrap() error { return e.EditError }
+
+// editError renumbers the core's error for the next edit, once, whatever
+// the core's wrapping.
+func (s *Session) editError(err error) error {
+	var ee *sim.EditError
+	if err == nil || !errors.As(err, &ee) {
+		return err
+	}
+	for {
+		var inner *sim.EditError
+		if !errors.As(ee.Err, &inner) {
+			break
+		}
+		ee = inner
+	}
+	return &EditError{N: len(s.ev.Edits()) + 1, EditError: ee}
 }
 
 // Undo reverts the last edit.

@@ -134,3 +134,29 @@ func FuzzUnshare(f *testing.F) {
 		}
 	})
 }
+
+func TestReadable(t *testing.T) {
+	for _, c := range []struct {
+		key        string
+		b, s, d    float64
+		wb, ws, wd string
+		wsign      int
+	}{
+		// The review's cases: a share, a bike share whose change rounded to
+		// zero, rent whose values printed the same while the change did not.
+		{"mobility.share.car", 0.19894, 0.19841, 0.19841 - 0.19894, "19.89", "19.84", "-0.05", -1},
+		{"mobility.share.bike", 0.03800, 0.03802, 0.00002, "3.800", "3.802", "0.002", 1},
+		{"housing.rent_eur_month", 1225.8, 1226.1, 0.3049, "1225.8", "1226.1", "0.3", 1},
+		{"mobility.mean_trip_min", 19.96, 19.968, 0.0082, "19.96", "19.97", "0.01", 1},
+		{"housing.dwellings", 125179, 125179, 0, "125179", "125179", "0", 0},
+		{"housing.affordable_dwellings", 0, 0, 0, "0", "0", "0", 0},
+		// A change too small to print at four more decimals is no change.
+		{"housing.rent_eur_month", 1226, 1226 + 1e-9, 1e-9, "1226.0000", "1226.0000", "0.0000", 0},
+		{"energy.co2_t_year", 5000, 4990, -10, "5000", "4990", "-10", -1},
+	} {
+		b, s, d, sign := Readable(c.key, c.b, c.s, c.d)
+		if b != c.wb || s != c.ws || d != c.wd || sign != c.wsign {
+			t.Errorf("Readable(%s, %v, %v, %v) = %q %q %q %d, want %q %q %q %d", c.key, c.b, c.s, c.d, b, s, d, sign, c.wb, c.ws, c.wd, c.wsign)
+		}
+	}
+}

@@ -14,6 +14,9 @@
   let lastInput = 0;
   let op = 'select';
   let toolInfo = { points: 0, selected: [] };
+  let autosaveOn = false;
+  let lastErrorField = ''; // the option the core refused in the last apply
+  const SAVE_KEY = 'barri.proposal';
 
   // Ops by the kind of target they take.
   const POLY_OPS = ['superblock', 'park', 'rezone', 'add_housing', 'retrofit', 'solar'];
@@ -145,15 +148,69 @@
       window.addEventListener('keydown', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
       window.addEventListener('keyup', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
       if (document.activeElement === cv) cv.blur();
+      // Ebiten sees no pointer over the panels: the hover box goes when the
+      // pointer leaves the map.
+      cv.addEventListener('mouseleave', () => hover(''));
     }
     applyStatic();
     fillLayerSelect(); fillListEditor(); fillZoneSelect();
     insets();
-    const st = JSON.parse(stateJSON);
+    let st = JSON.parse(stateJSON);
+    if (location.hash.startsWith('#p=')) {
+      // Go has opened the shared proposal (or shown why not): drop the
+      // fragment, so that a reload does not bring it back over newer edits.
+      history.replaceState(null, '', location.pathname + location.search);
+    } else {
+      const saved = restoreSaved();
+      if (saved) st = saved;
+    }
     if (!st.name) { barriCore.setName(t('prop.default')); st.name = t('prop.default'); }
+    autosaveOn = true;
     render(JSON.stringify(st), true);
     showLegend(barriCore.legend());
     showTool();
+  }
+
+  // restoreSaved opens the proposal autosaved on the last visit, if any,
+  // says so in the page, and returns its state.
+  function restoreSaved() {
+    let text = null;
+    try { text = localStorage.getItem(SAVE_KEY); } catch (e) { /* private mode */ }
+    if (!text) return null;
+    const r = barriCore.load(text);
+    if (!r.ok) {
+      console.warn('web: the autosaved proposal did not open:', r.error);
+      return null;
+    }
+    $('#restored').hidden = false;
+    return JSON.parse(r.state);
+  }
+
+  // autosave keeps the proposal in this browser after every change, so that
+  // a reload or a closed tab loses nothing.
+  function autosave() {
+    if (!autosaveOn || !state) return;
+    try {
+      if (state.edits.length || (state.name && !LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name))) {
+        localStorage.setItem(SAVE_KEY, barriCore.scenario());
+      } else {
+        localStorage.removeItem(SAVE_KEY);
+      }
+    } catch (e) { /* private mode, or storage full */ }
+  }
+
+  // afresh starts a new, empty proposal.
+  function afresh() {
+    const sc = JSON.parse(barriCore.scenario());
+    sc.edits = [];
+    sc.name = t('prop.default');
+    const r = barriCore.load(JSON.stringify(sc));
+    if (!r.ok) { showError(r.error); return; }
+    $('#restored').hidden = true;
+    showError('');
+    render(r.state, true);
+    showLegend(barriCore.legend());
+    announce(t('prop.afreshDone'));
   }
 
   function ready() {
@@ -170,8 +227,12 @@
   }
 
   function showError(msg) {
-    $('#error').textContent = msg ? t('err.prefix') + ' ' + msg : '';
-    if (msg) announce(t('err.prefix') + ' ' + msg);
+    // The Go package that speaks goes to the console; residents read the
+    // message without it.
+    if (msg) console.warn(msg);
+    const m = msg ? msg.replace(/^(?:[a-z]+: )+/, '') : '';
+    $('#error').textContent = m ? t('err.prefix') + ' ' + m : '';
+    if (m) announce(t('err.prefix') + ' ' + m);
   }
 
   function toolOptions() {
@@ -219,6 +280,10 @@
     const o = JSON.parse(j);
     const box = $('#labels');
     if (!catalog) return;
+    // Below about 0.1 CSS px a metre the barri names are wider than their
+    // barris and cover each other: the boundaries say enough.
+    box.hidden = o.scale < 0.1;
+    box.classList.toggle('small', o.scale < 0.16);
     if (box.children.length !== o.zones.length) {
       box.textContent = '';
       for (const z of catalog.zones) { const s = document.createElement('span'); s.textContent = z.name; box.appendChild(s); }
@@ -240,6 +305,9 @@
     $('#undo').disabled = !state.undo;
     $('#redo').disabled = !state.redo;
     const tb = $('#ind-table tbody');
+    // Explanations a resident opened stay open, and the focus stays put.
+    const open = new Set([...tb.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.key));
+    const focusKey = document.activeElement && tb.contains(document.activeElement) ? document.activeElement.closest('tr').dataset.key : null;
     tb.textContent = '';
     for (const r of state.city) {
       const tr = document.createElement('tr');
@@ -253,16 +321,18 @@
       const group = r.k.split('.')[0];
       p.textContent = t('help.' + r.k) + ' ' + t('help.source', { section: t('section.' + group) });
       det.append(sum, p);
+      if (open.has(r.k)) det.open = true;
       th.appendChild(det);
       tr.appendChild(th);
-      tr.appendChild(numCell(r.b, 'base'));
-      tr.appendChild(numCell(r.s, 'prop'));
-      tr.appendChild(changeCell(r.k, r.d, r.sign));
+      tr.appendChild(numCell(r.b, 'base', r, 0));
+      tr.appendChild(numCell(r.s, 'prop', r, 1));
+      tr.appendChild(changeCell(r.k, r.d, r.sign, r));
       tb.appendChild(tr);
     }
+    if (focusKey) { const s = tb.querySelector('tr[data-key="' + focusKey + '"] summary'); if (s) s.focus(); }
     renderZones();
     renderGroups();
-    showError('');
+    autosave();
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
       const end = performance.now();
       try {
@@ -272,10 +342,13 @@
     }
   }
 
-  function numCell(s, cls) {
+  // numCell shows a value; a share as a percentage. Its title carries barri
+  // run's exact digits.
+  function numCell(s, cls, r, i) {
     const td = document.createElement('td');
     td.className = 'num ' + cls;
-    td.textContent = loc(s);
+    td.textContent = loc(s) + (r && r.share ? ' %' : '');
+    if (r) { td.title = t('ind.exact', { v: loc(r.x[i]) }); td.dataset.exact = r.x[i]; }
     return td;
   }
 
@@ -286,13 +359,14 @@
     return sign * d > 0 ? ['better', t('ch.better')] : ['worse', t('ch.worse')];
   }
 
-  function changeCell(k, d, sign) {
+  function changeCell(k, d, sign, r) {
     const td = document.createElement('td');
     td.className = 'num change';
     const [cls, word] = verdict(k, sign);
     const v = document.createElement('span');
     v.className = 'delta';
-    v.textContent = sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true);
+    v.textContent = (sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true)) + (r && r.share && sign !== 0 ? ' ' + t('unit.points') : '');
+    if (r && r.x) { td.title = t('ind.exact', { v: loc(r.x[2], true) }); td.dataset.exact = r.x[2]; }
     const w = document.createElement('span');
     w.className = 'word ' + cls;
     w.textContent = word;
@@ -308,13 +382,12 @@
     const tb = $('#zone-table tbody');
     tb.textContent = '';
     for (const z of state.zones) {
-      const [b, s, d] = z.v[ki];
+      const r = z.v[ki];
       const tr = document.createElement('tr');
       const th = document.createElement('th');
       th.scope = 'row';
       th.textContent = z.name;
-      const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
-      tr.append(th, numCell(b, 'base'), numCell(s, 'prop'), changeCell(k, d, sign));
+      tr.append(th, numCell(r.b, 'base', r, 0), numCell(r.s, 'prop', r, 1), changeCell(k, r.d, r.sign, r));
       tb.appendChild(tr);
     }
   }
@@ -495,6 +568,9 @@
 
   function setOp(o) {
     op = o;
+    // On a phone a drawing tool gets the map: the sheet folds down to its
+    // heading and the layer menu steps aside (styles in app.css).
+    document.body.classList.toggle('drawing', mapTool(o) !== 'select' || o === 'param');
     for (const b of document.querySelectorAll('.tool')) b.setAttribute('aria-pressed', String(b.dataset.op === o));
     barriCore.setTool(mapTool(o));
     showTool();
@@ -530,7 +606,9 @@
 
   function applyJS(edit) {
     const r = barriCore.apply(JSON.stringify(edit));
+    lastErrorField = r.ok ? '' : (r.field || '');
     if (!r.ok) { showError(r.error); return false; }
+    showError('');
     render(r.state);
     return true;
   }
@@ -593,6 +671,7 @@
   }
 
   function listApply() {
+    for (const el of $('#list-opts').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     const kind = $('#list-kind').value;
     const o = $('#list-op').value;
     const e = readOpts($('#list-opts'), o);
@@ -603,7 +682,12 @@
       if (typeof area !== 'string') { showError(area.error); return; }
       e.area = JSON.parse(area);
     }
-    applyJS(e);
+    const r = applyJS(e);
+    // Mark the option the core refused, and take the resident to it.
+    if (!r && lastErrorField) {
+      const el = $('#list-opts').querySelector('[data-name="' + lastErrorField + '"]');
+      if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+    }
   }
 
   function fillLayerSelect() {
@@ -644,13 +728,18 @@
   function insets() {
     const phone = window.matchMedia('(max-width: 700px)').matches;
     const panel = $('#panel').getBoundingClientRect();
+    const tools = $('.tools').getBoundingClientRect();
+    const leg = $('#legend').getBoundingClientRect();
     if (phone) {
-      const top = Math.max($('.tools').getBoundingClientRect().bottom, $('#legend').getBoundingClientRect().bottom);
+      const top = Math.max(tools.bottom, leg.bottom) + 4;
       const card = $('#tool-card').getBoundingClientRect();
       const bottom = card.height ? Math.min(card.top, panel.top) : panel.top;
-      barriCore.setInsets(0, window.innerHeight - bottom, top);
+      barriCore.setInsets(0, window.innerHeight - bottom + 4, top, 0);
     } else {
-      barriCore.setInsets(window.innerWidth - panel.left, 0, $('header.top').getBoundingClientRect().height);
+      // The whole city below the tools and right of the legend (the city
+      // runs from south-west to north-east, so the tool card's corner, top
+      // left, is empty).
+      barriCore.setInsets(window.innerWidth - panel.left, 0, tools.bottom + 4, leg.width ? leg.right + 4 : 0);
     }
   }
 
@@ -673,6 +762,7 @@
     f.text().then((text) => {
       const r = barriCore.load(text);
       if (!r.ok) { showError(f.name + ': ' + r.error); return; }
+      showError('');
       render(r.state, true);
       showLegend(barriCore.legend());
       announce(t('prop.opened', { file: f.name }));
@@ -682,8 +772,10 @@
 
   function share() {
     const frag = barriCore.share();
-    const url = location.href.split('#')[0] + '#' + frag;
-    history.replaceState(null, '', '#' + frag);
+    // Not the sharer's ?lang= or ?notour: the recipient gets their own.
+    const url = location.origin + location.pathname + '#' + frag;
+    // The address bar keeps no fragment: a reload must not bring back the
+    // proposal as it was here over the edits made after sharing.
     $('#share-box').hidden = false;
     $('#share-url').value = url;
     $('#share-url').select();
@@ -726,12 +818,13 @@
     for (const b of document.querySelectorAll('[data-view]')) b.addEventListener('click', () => barriCore.view(b.dataset.view));
     $('#layer').addEventListener('change', setLayer);
     $('#layer-change').addEventListener('change', setLayer);
-    $('#undo').addEventListener('click', () => { const r = barriCore.undo(); if (r.ok) render(r.state); });
-    $('#redo').addEventListener('click', () => { const r = barriCore.redo(); if (r.ok) render(r.state); });
+    $('#undo').addEventListener('click', () => { const r = barriCore.undo(); if (r.ok) { showError(''); render(r.state); } });
+    $('#redo').addEventListener('click', () => { const r = barriCore.redo(); if (r.ok) { showError(''); render(r.state); } });
+    $('#afresh').addEventListener('click', afresh);
     $('#download').addEventListener('click', download);
     $('#upload').addEventListener('change', upload);
     $('#share').addEventListener('click', share);
-    $('#prop-name').addEventListener('change', (e) => { barriCore.setName(e.target.value); state.name = e.target.value; });
+    $('#prop-name').addEventListener('change', (e) => { barriCore.setName(e.target.value); state.name = e.target.value; autosave(); });
     $('#list-kind').addEventListener('change', () => { fillListEditor(); listHighlight(); });
     $('#list-item').addEventListener('change', listHighlight);
     $('#list-size').addEventListener('change', listHighlight);
@@ -747,7 +840,8 @@
     window.addEventListener('hashchange', () => {
       if (!location.hash.startsWith('#p=') || !catalog) return;
       const r = barriCore.openShare(location.hash);
-      if (r.ok) render(r.state, true); else showError(r.error);
+      history.replaceState(null, '', location.pathname + location.search);
+      if (r.ok) { showError(''); render(r.state, true); showLegend(barriCore.legend()); } else showError(r.error);
     });
   }
 
