@@ -60,7 +60,13 @@ CREATE TABLE IF NOT EXISTS snapshots (
 // arrived meanwhile in one transaction (group commit: one fsync for many
 // events, from any workshops); each append still succeeds or fails alone.
 type SQLite struct {
-	db       *sql.DB
+	db *sql.DB
+	// wmu is held by every write transaction of this process (the
+	// writer's group commits, Create, SaveSnapshot), so that they take
+	// turns here, in order, instead of in SQLite's busy handler: it retries
+	// with sleeps and no queue, and under a steady stream of commits a
+	// waiting Create could lose every retry for the whole busy_timeout.
+	wmu      sync.Mutex
 	reqs     chan *appendReq
 	done     chan struct{}
 	closeMu  sync.RWMutex
@@ -169,6 +175,8 @@ func (s *SQLite) commitOnce(batch []*appendReq) (again []*appendReq) {
 		}
 	}
 	ctx := context.Background()
+	s.wmu.Lock() // before taking a connection: a writer waiting here holds none
+	defer s.wmu.Unlock()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		fail(fmt.Errorf("store: %v", err))
@@ -315,6 +323,8 @@ func (s *SQLite) Create(ctx context.Context, w Workshop, first Record) error {
 	// BEGIN IMMEDIATE takes the write lock first (waiting busy_timeout
 	// for it): a deferred transaction that read first could not upgrade
 	// while the writer commits, and would fail with SQLITE_BUSY at once.
+	s.wmu.Lock() // before taking a connection: a writer waiting here holds none
+	defer s.wmu.Unlock()
 	tx, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: %v", err)
@@ -475,6 +485,8 @@ func (s *SQLite) SaveSnapshot(ctx context.Context, workshop string, seq int64, s
 		return err
 	}
 	defer s.leave()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO snapshots (workshop, seq, state) VALUES (?, ?, ?)
 		ON CONFLICT (workshop) DO UPDATE SET seq = excluded.seq, state = excluded.state WHERE excluded.seq > snapshots.seq`,
 		workshop, seq, state)
