@@ -1,0 +1,409 @@
+//go:build !js
+
+package web
+
+// Workshop browser tests (issue 14): the built page in several headless
+// Chromium browser contexts (a facilitator, two participants, a projector)
+// against the real `barri serve` binary on 127.0.0.1.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// barriServer is a `barri serve` process on a loopback port and a data
+// directory that survive a restart.
+type barriServer struct {
+	bin, addr, data string
+	cmd             *exec.Cmd
+}
+
+func startBarri(t *testing.T) *barriServer {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "barri")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/barri").CombinedOutput(); err != nil {
+		t.Fatalf("web: building barri: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &barriServer{bin: bin, addr: addr, data: t.TempDir()}
+	s.start(t)
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+func (s *barriServer) url() string { return "http://" + s.addr + "/" }
+
+func (s *barriServer) start(t *testing.T) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, "serve", "--addr", s.addr, "--data", s.data, "--log", "warn")
+	s.cmd.Stdout, s.cmd.Stderr = io.Discard, os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if r, err := http.Get(s.url() + "healthz"); err == nil {
+			r.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("web: barri serve did not answer /healthz within 10 s")
+}
+
+func (s *barriServer) stop(t *testing.T) {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+	s.cmd = nil
+}
+
+// state reads the workshop's derived state from the server.
+func (s *barriServer) state(t *testing.T, id, token string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url()+"api/workshops/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("web: GET state: %d %v", resp.StatusCode, err)
+	}
+	return v
+}
+
+// countEvents counts the events of the given types by actor in log.json.
+func (s *barriServer) countEvents(t *testing.T, id, token, actor string, types ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url()+"api/workshops/"+id+"/export/log.json", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var log struct {
+		Events []struct {
+			Event struct {
+				Type  string `json:"type"`
+				Actor string `json:"actor"`
+			} `json:"event"`
+		} `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&log); err != nil {
+		t.Fatalf("web: log.json: %v", err)
+	}
+	n := 0
+	for _, e := range log.Events {
+		for _, ty := range types {
+			if e.Event.Type == ty && e.Event.Actor == actor {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// tabs opens n more browser contexts (own storage each) in ctx's browser.
+func tabs(t *testing.T, ctx context.Context, n int) []context.Context {
+	var out []context.Context
+	for i := 0; i < n; i++ {
+		c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		if err := chromedp.Do(c); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// waitFor polls a JS condition until it holds, failing after d.
+func waitFor(t *testing.T, ctx context.Context, what, cond string, d time.Duration) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void]("("+cond+") || undefined", chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(20*time.Millisecond)))
+	if err != nil {
+		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#ws-msg")?.textContent || "") + " | " + (document.querySelector("#error")?.textContent || "") + " | badge " + (document.querySelector("#ws-badge")?.textContent || "")`))
+		t.Fatalf("web: %s: not within %v (%v; page says %q)", what, d, err, msg)
+	}
+}
+
+// wsOpen loads a workshop page and waits for it to be in sync.
+func wsOpen(t *testing.T, ctx context.Context, url string, w, h int64) {
+	t.Helper()
+	open(t, ctx, url, w, h)
+}
+
+func inSync(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	waitFor(t, ctx, what+" in sync", `document.querySelector("#ws-badge").dataset.sync === "in sync"`, 20*time.Second)
+}
+
+// propHas is the JS condition: the proposal named name is in the list, with
+// its server indicators.
+func propHas(name string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#ws-list .ws-prop")].some(li => li.querySelector("h4").textContent === %q && li.querySelector(".ws-sums li"))`, name)
+}
+
+// inProp evaluates a JS expression with li bound to the proposal named name.
+func inProp(name, expr string) string {
+	return fmt.Sprintf(`(() => { const li = [...document.querySelectorAll("#ws-list .ws-prop")].find(li => li.querySelector("h4").textContent === %q); return li ? (%s) : undefined; })()`, name, expr)
+}
+
+func click(t *testing.T, ctx context.Context, jsElem string) {
+	t.Helper()
+	eval[any](t, ctx, "(() => { const e = "+jsElem+"; if (!e) throw new Error('no element: "+strings.ReplaceAll(jsElem, "'", "\\'")+"'); e.click(); return 0; })()")
+}
+
+func TestWorkshopInBrowsers(t *testing.T) {
+	env := needBrowser(t)
+	srv := startBarri(t)
+	base := srv.url()
+	root := env.browser(t)
+	all := tabs(t, root, 3)
+	fac, pa, pb := root, all[0], all[1]
+	proj := all[2]
+
+	// The facilitator creates the workshop from the start page's form.
+	wsOpen(t, fac, base+"?notour&lang=en", 1280, 800)
+	click(t, fac, `document.querySelector("#ws-create-open")`)
+	eval[any](t, fac, `(() => { document.querySelector("#ws-create-name").value = "Taller <b>Eixample</b>";
+		document.querySelector("#ws-create-rule").value = "dots"; document.querySelector("#ws-create-dots").value = "3";
+		document.querySelector("#ws-create-form").requestSubmit(); return 0; })()`)
+	// The page goes to the facilitator's link: wait through the navigation.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		ok, err := chromedp.Run(fac, chromedp.Evaluate[bool](`location.search.startsWith("?workshop=") && performance.getEntriesByName("barri:ready").length > 0`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web: the facilitator's page did not open (%v)", err)
+		}
+	}
+	inSync(t, fac, "facilitator")
+	waitFor(t, fac, "the facilitator bar", `!document.querySelector("#ws-fac").hidden && document.querySelector("#ws-title").textContent === "Taller <b>Eixample</b>"`, 5*time.Second)
+	wid := eval[string](t, fac, `new URLSearchParams(location.search).get("workshop")`)
+	links := eval[map[string]string](t, fac, `JSON.parse(localStorage.getItem("barri.ws.links." + new URLSearchParams(location.search).get("workshop")))`)
+	facToken := eval[string](t, fac, `location.hash.slice("#token=".length)`)
+	code := links["code"]
+	if len(code) != 6 || links["projector_url"] == "" {
+		t.Fatalf("web: the created workshop's links: %v", links)
+	}
+
+	// Two participants join with the code and a display name; the projector opens its link.
+	for i, c := range []context.Context{pa, pb} {
+		lang := []string{"en", "ca"}[i]
+		wsOpen(t, c, base+"?join="+code+"&lang="+lang, 1280, 800)
+		waitFor(t, c, "the join form", `document.querySelector("#ws-join").open`, 5*time.Second)
+		eval[any](t, c, fmt.Sprintf(`(() => { document.querySelector("#ws-join-name").value = %q; document.querySelector("#ws-join-form").requestSubmit(); return 0; })()`, []string{"Ada", "Pau"}[i]))
+		inSync(t, c, "participant")
+	}
+	wsOpen(t, proj, links["projector_url"], 1280, 800)
+	inSync(t, proj, "projector")
+
+	// A participant sees no facilitator bar, and the server refuses a
+	// facilitator's command from their page.
+	if !eval[bool](t, pa, `document.querySelector("#ws-fac").hidden && !document.body.classList.contains("ws-is-fac")`) {
+		t.Error("a participant's page shows the facilitator bar")
+	}
+	eval[any](t, pa, `barriCore.wsSend(JSON.stringify({type: "phase", phase: "vote"}))`)
+	waitFor(t, pa, "the refusal of a participant's phase command", `document.querySelector("#ws-msg").textContent.includes("you may not do this")`, 5*time.Second)
+
+	// The facilitator opens the propose phase: every screen shows it.
+	click(t, fac, `document.querySelector('#ws-fac [data-phase="propose"]')`)
+	for _, c := range []context.Context{fac, pa, proj} {
+		waitFor(t, c, "the propose phase", `document.querySelector("#ws-phase").textContent === "Phase: Propose" || document.querySelector("#ws-wall-phase").textContent.endsWith("Propose")`, 3*time.Second)
+	}
+	waitFor(t, pb, "the propose phase in Catalan", `document.querySelector("#ws-phase").textContent === "Fase: Proposar"`, 3*time.Second)
+
+	// Ada draws a proposal (a bike lane by name), evaluated on her page, and
+	// sends it: within 2 s it is on every other screen with its indicators.
+	applyByName(t, pa, "bike_lane", "Carrer del Consell de Cent")
+	eval[any](t, pa, `(() => { document.querySelector("#ws-pname").value = "Bici a Consell de Cent"; document.querySelector("#ws-send").click(); return 0; })()`)
+	sent := time.Now()
+	for _, c := range []context.Context{fac, pb} {
+		waitFor(t, c, "Ada's proposal on another screen", propHas("Bici a Consell de Cent"), 2*time.Second)
+	}
+	t.Logf("proposal → the other screens with indicators: %v", time.Since(sent).Round(time.Millisecond))
+	// Her page's numbers and the server's agree bit for bit (the mark).
+	waitFor(t, pa, "the agreement mark on Ada's page", inProp("Bici a Consell de Cent", `li.querySelector(".ws-agree.yes")`), 5*time.Second)
+	// Pau opens it on his map: his page evaluates it and agrees too.
+	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector("button")`))
+	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Consell de Cent", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
+	click(t, pb, `document.querySelector("#ws-back")`)
+	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
+	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Girona per a vianants"; document.querySelector("#ws-send").click(); return 0; })()`)
+	for _, c := range []context.Context{fac, pa} {
+		waitFor(t, c, "Pau's proposal on another screen", propHas("Girona per a vianants"), 5*time.Second)
+	}
+	screenshot(t, pa, "workshop-participant")
+
+	// The facilitator compares the two: a table with both columns.
+	click(t, fac, inProp("Bici a Consell de Cent", `li.querySelectorAll("button")[1]`))
+	click(t, fac, inProp("Girona per a vianants", `li.querySelectorAll("button")[1]`))
+	waitFor(t, fac, "the comparison table", `!document.querySelector("#ws-compare").hidden && document.querySelectorAll("#ws-cmp-table tbody tr").length > 10`, 10*time.Second)
+	cells := eval[[]string](t, fac, `[...document.querySelectorAll('#ws-cmp-table tr[data-key="mobility.share.bike"] td')].map(td => td.textContent)`)
+	if len(cells) != 2 || cells[0] == cells[1] {
+		t.Errorf("the comparison's bike share cells: %q", cells)
+	}
+	click(t, fac, `document.querySelector("#ws-cmp-b")`)
+	waitFor(t, fac, "proposal B on the map", `document.querySelector("#ws-cmp-b").getAttribute("aria-pressed") === "true"`, 10*time.Second)
+	screenshot(t, fac, "workshop-comparison")
+
+	// Spotlight: every screen, the projector's map too.
+	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Bici a Consell de Cent").value; s.dispatchEvent(new Event("change")); return 0; })()`)
+	for _, c := range []context.Context{pa, pb} {
+		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Consell de Cent" && !document.querySelector("#ws-spot").hidden`, 3*time.Second)
+	}
+	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Consell de Cent") && document.querySelectorAll("#edit-list li").length === 1`, 10*time.Second)
+	waitFor(t, proj, "the join code and QR on the projector", fmt.Sprintf(`document.querySelector("#ws-wall-code").textContent === %q && document.querySelector("#ws-wall-qr").naturalWidth > 0`, code), 5*time.Second)
+
+	// A comment (shown as text, not HTML) reaches the others.
+	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector("summary")`))
+	eval[any](t, pb, inProp("Bici a Consell de Cent", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
+	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Consell de Cent", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 3*time.Second)
+
+	// Voting: a dot from Ada reaches every screen.
+	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)
+	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 3*time.Second)
+	click(t, pa, inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`))
+	for _, c := range []context.Context{fac, pb, proj} {
+		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 3*time.Second)
+	}
+
+	// Pau votes while offline: the page says so, keeps the vote, and sends
+	// it once when the network is back.
+	offline := func(c context.Context, off bool) {
+		t.Helper()
+		if _, err := chromedp.Call(c, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(c, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offline(pb, true)
+	waitFor(t, pb, "the offline badge", `document.querySelector("#ws-badge").dataset.sync === "offline"`, 5*time.Second)
+	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector('[data-key^="dp-"]')`))
+	waitFor(t, pb, "the vote waiting offline", `/1 per enviar/.test(document.querySelector("#ws-badge").textContent)`, 3*time.Second)
+	time.Sleep(700 * time.Millisecond) // a reconnect attempt fails meanwhile
+	offline(pb, false)
+	inSync(t, pb, "Pau after the network came back")
+	waitFor(t, fac, "Pau's offline dot", inProp("Bici a Consell de Cent", `li.querySelector(".ws-votes")?.textContent === "1 dot"`), 5*time.Second)
+	st := srv.state(t, wid, facToken)
+	ballots, _ := st["ballots"].(map[string]any)
+	if len(ballots) != 2 {
+		t.Errorf("the server holds %d ballots, want Ada's and Pau's: %v", len(ballots), ballots)
+	}
+	// Exactly once: one vote event of Pau's in the log.
+	pau := eval[string](t, pb, `barriWS.debug().actor`)
+	if n := srv.countEvents(t, wid, facToken, pau, "vote_cast", "vote_changed"); n != 1 {
+		t.Errorf("the log holds %d votes of Pau's, want 1", n)
+	}
+
+	// The server restarts mid-workshop: every page reconnects to the same state.
+	seq := st["seq"].(float64)
+	srv.stop(t)
+	for _, c := range []context.Context{fac, pa, pb, proj} {
+		waitFor(t, c, "the offline badge while the server is down", `document.querySelector("#ws-badge").dataset.sync === "offline"`, 5*time.Second)
+	}
+	srv.start(t)
+	for _, c := range []context.Context{fac, pa, pb, proj} {
+		inSync(t, c, "a page after the restart")
+		waitFor(t, c, "the same state after the restart", fmt.Sprintf(`document.querySelectorAll("#ws-list .ws-prop").length === 2 && barriWS.debug().seq === %v`, seq), 5*time.Second)
+	}
+
+	// Results: the projector shows the tallies.
+	click(t, fac, `document.querySelector('#ws-fac [data-phase="results"]')`)
+	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Consell de Cent: 1 dot")`, 3*time.Second)
+	screenshot(t, proj, "workshop-projector")
+	screenshot(t, fac, "workshop-facilitator")
+
+	// The Catalan page has no English workshop string left.
+	noEnglish(t, pb)
+	// axe-core: no serious or critical violation on the workshop views.
+	axe(t, map[string]context.Context{"participant": pa, "participant (ca)": pb, "facilitator": fac, "projector": proj})
+}
+
+// noEnglish checks that no English text of the workshop's strings is on a
+// Catalan page.
+func noEnglish(t *testing.T, ctx context.Context) {
+	t.Helper()
+	text := eval[string](t, ctx, `[document.body.innerText,
+		...[...document.querySelectorAll("[aria-label],[title],[alt]")].map(e => [e.getAttribute("aria-label"), e.title, e.getAttribute("alt")].join(" ")),
+		...[...document.querySelectorAll("option")].map(o => o.textContent)].join("\n")`)
+	var en, ca map[string]string
+	for l, m := range map[string]*map[string]string{"en": &en, "ca": &ca} {
+		data, err := os.ReadFile(filepath.Join("src", "i18n", l+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, e := range en {
+		if !strings.HasPrefix(k, "ws.") || e == ca[k] {
+			continue
+		}
+		if _, ok := ca[k]; !ok {
+			t.Errorf("ca.json lacks %s", k)
+		}
+		for _, part := range strings.FieldsFunc(e, func(r rune) bool { return r == '{' || r == '}' }) {
+			part = strings.TrimSpace(part)
+			if len(part) < 5 || !strings.ContainsFunc(part, unicode.IsLetter) {
+				continue
+			}
+			if containsWord(text, part) {
+				t.Errorf("English text %q (%s) is on the Catalan workshop page", part, k)
+				break
+			}
+		}
+	}
+}
+
+func axe(t *testing.T, pages map[string]context.Context) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("web: %v (npm ci --prefix web installs axe-core)", err)
+		}
+		t.Logf("web: no axe-core (%v): accessibility not checked", err)
+		return
+	}
+	for view, ctx := range pages {
+		eval[any](t, ctx, string(src)+";0")
+		res := eval[[]map[string]any](t, ctx, `axe.run(document, {resultTypes: ["violations"]}).then(r =>
+			r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
+				id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary)})))`)
+		for _, v := range res {
+			t.Errorf("%s: axe %s (%s): %s %v", view, v["id"], v["impact"], v["help"], v["nodes"])
+		}
+	}
+}
