@@ -7,16 +7,20 @@ package web
 // against the real `barri serve` binary on 127.0.0.1.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +28,9 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/coder/websocket"
+
+	"github.com/barri-city/barri/workshop"
 )
 
 // barriServer is a `barri serve` process on a loopback port and a data
@@ -282,6 +289,25 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Consell de Cent") && document.querySelectorAll("#edit-list li").length === 1`, 10*time.Second)
 	waitFor(t, proj, "the join code and QR on the projector", fmt.Sprintf(`document.querySelector("#ws-wall-code").textContent === %q && document.querySelector("#ws-wall-qr").naturalWidth > 0`, code), 5*time.Second)
 
+	// The timer runs on every screen; a locked map takes no proposals.
+	click(t, fac, `document.querySelector("#ws-fac-timer")`)
+	for _, c := range []context.Context{pa, proj} {
+		waitFor(t, c, "the timer", `/[45]:\d\d/.test(document.querySelector("#ws-timer").textContent + document.querySelector("#ws-wall-timer").textContent)`, 3*time.Second)
+	}
+	click(t, fac, `document.querySelector("#ws-fac-lock")`)
+	waitFor(t, pa, "the lock", `!document.querySelector("#ws-locked").hidden && document.querySelector("#ws-submit").hidden`, 3*time.Second)
+	waitFor(t, fac, "the lock on the facilitator's bar", `document.querySelector("#ws-fac-lock").getAttribute("aria-pressed") === "true"`, 3*time.Second)
+	click(t, fac, `document.querySelector("#ws-fac-lock")`)
+	waitFor(t, pa, "the unlock", `document.querySelector("#ws-locked").hidden`, 3*time.Second)
+
+	// A reload rejoins as the same participant, with the draft kept.
+	ada := eval[string](t, pa, `barriWS.debug().actor`)
+	wsOpen(t, pa, base+"?join="+code+"&lang=en", 1280, 800)
+	inSync(t, pa, "Ada after a reload")
+	if got := eval[string](t, pa, `barriWS.debug().actor + " " + document.querySelector("#ws-join").open + " " + document.querySelectorAll("#edit-list li").length`); got != ada+" false 1" {
+		t.Errorf("after a reload Ada's page is %q, want %q (the same participant, no join form, her one edit)", got, ada+" false 1")
+	}
+
 	// A comment (shown as text, not HTML) reaches the others.
 	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector("summary")`))
 	eval[any](t, pb, inProp("Bici a Consell de Cent", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
@@ -343,6 +369,17 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Consell de Cent: 1 dot")`, 3*time.Second)
 	screenshot(t, proj, "workshop-projector")
 	screenshot(t, fac, "workshop-facilitator")
+
+	// Erase my name: the others show the participant without it.
+	eval[any](t, pa, `window.confirm = () => true; document.querySelector("#ws-me").open = true; document.querySelector("#ws-erase").click(); 0`)
+	waitFor(t, fac, "Ada's name erased", inProp("Bici a Consell de Cent", `li.querySelector(".ws-meta").textContent.startsWith("by (name erased)")`), 5*time.Second)
+
+	// The phone layout of a participant.
+	if err := chromedp.Do(pb, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	screenshot(t, pb, "workshop-phone")
 
 	// The Catalan page has no English workshop string left.
 	noEnglish(t, pb)
@@ -407,3 +444,236 @@ func axe(t *testing.T, pages map[string]context.Context) {
 		}
 	}
 }
+
+// goParticipant is a participant driven from Go over a real WebSocket,
+// with the same workshop.Replica as the page.
+type goParticipant struct {
+	conn *websocket.Conn
+	rep  *workshop.Replica
+	mu   sync.Mutex
+	acks map[string]int64 // cid → the seq its ack named
+}
+
+func postJSON(t *testing.T, url string, body, out any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("web: POST %s: %d %s", url, resp.StatusCode, msg)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func joinGo(t *testing.T, ctx context.Context, srv *barriServer, wid, code, name string) *goParticipant {
+	t.Helper()
+	var j struct{ Token string }
+	postJSON(t, srv.url()+"api/join", map[string]string{"code": code, "name": name}, &j)
+	conn, _, err := websocket.Dial(ctx, "ws://"+srv.addr+"/ws/"+wid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(8 << 20)
+	g := &goParticipant{conn: conn, rep: workshop.NewReplica(fmt.Sprintf("g%d-%s-", time.Now().UnixNano(), name)), acks: map[string]int64{}}
+	hello, _ := json.Marshal(g.rep.Hello(j.Token))
+	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			m, err := workshop.DecodeServerMessage(data)
+			if err != nil {
+				continue
+			}
+			g.mu.Lock()
+			r, _ := g.rep.Receive(m)
+			if r.Answer != nil {
+				g.acks[r.Answer.Cid] = r.Answer.Seq
+			}
+			g.mu.Unlock()
+			for _, s := range r.Send {
+				d, _ := json.Marshal(s)
+				conn.Write(ctx, websocket.MessageText, d)
+			}
+		}
+	}()
+	return g
+}
+
+// send makes a command and returns its cid.
+func (g *goParticipant) send(ctx context.Context, m workshop.ClientMessage) string {
+	g.mu.Lock()
+	cid, out := g.rep.Send(m)
+	g.mu.Unlock()
+	for _, s := range out {
+		d, _ := json.Marshal(s)
+		g.conn.Write(ctx, websocket.MessageText, d)
+	}
+	return cid
+}
+
+func (g *goParticipant) ack(cid string) (int64, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s, ok := g.acks[cid]
+	return s, ok
+}
+
+// TestRehearsal is a 30-participant rehearsal (make rehearsal; skipped
+// unless BARRI_REHEARSAL is set): five pages in headless Chromium (the
+// facilitator, the projector, three participants) and 25 participants
+// over WebSockets from Go go through a whole workshop; every screen must
+// end with the server's tallies, and the time from a vote's sending to
+// every page having it is reported (p50, p95, max).
+func TestRehearsal(t *testing.T) {
+	if os.Getenv("BARRI_REHEARSAL") == "" {
+		t.Skip("the rehearsal runs with make rehearsal (BARRI_REHEARSAL=1)")
+	}
+	env := needBrowser(t)
+	srv := startBarri(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var cr struct {
+		ID             string `json:"id"`
+		Code           string `json:"code"`
+		FacilitatorURL string `json:"facilitator_url"`
+		ProjectorURL   string `json:"projector_url"`
+	}
+	postJSON(t, srv.url()+"api/workshops", map[string]any{"title": "Assaig", "city": "eixample", "voting": map[string]any{"rule": "approval"}}, &cr)
+	fix := func(u string) string { return strings.Replace(u, "#", "&lang=en#", 1) }
+	root := env.browser(t)
+	pages := append([]context.Context{root}, tabs(t, root, 4)...)
+	urls := []string{fix(cr.FacilitatorURL), fix(cr.ProjectorURL)}
+	for i, u := range urls {
+		wsOpen(t, pages[i], u, 1280, 800)
+	}
+	for i := 2; i < 5; i++ {
+		wsOpen(t, pages[i], srv.url()+"?join="+cr.Code+"&lang=en", 1280, 800)
+		eval[any](t, pages[i], fmt.Sprintf(`(() => { document.querySelector("#ws-join-name").value = "Veí %d"; document.querySelector("#ws-join-form").requestSubmit(); return 0; })()`, i))
+	}
+	for _, p := range pages {
+		inSync(t, p, "a rehearsal page")
+		// Note when each event reaches the page (wall clock, ms).
+		eval[any](t, p, `window.__seen = {}; { const orig = barriUI.wsState; barriUI.wsState = (j) => { orig(j); const s = barriWS.debug().seq; for (let q = s; q > 0 && !(q in __seen); q--) __seen[q] = Date.now(); }; } 0`)
+	}
+	var gos []*goParticipant
+	for i := 0; i < 25; i++ {
+		gos = append(gos, joinGo(t, ctx, srv, cr.ID, cr.Code, fmt.Sprintf("go%02d", i)))
+	}
+	fac := pages[0]
+	phase := func(p string) {
+		click(t, fac, `document.querySelector('#ws-fac [data-phase="`+p+`"]')`)
+		waitFor(t, pages[4], "phase "+p, `barriWS.debug().view.phase === "`+p+`"`, 5*time.Second)
+	}
+	phase("propose")
+	streets := eval[[]string](t, fac, `JSON.parse(barriCore.catalog()).streets.filter(s => s.startsWith("Carrer")).slice(0, 6)`)
+	var cids []string
+	for i := 0; i < 5; i++ {
+		name := "Proposta " + streets[i]
+		edits, _ := json.Marshal([]map[string]any{{"op": "bike_lane", "streets": map[string]any{"name": streets[i]}}})
+		cids = append(cids, gos[i].send(ctx, workshop.ClientMessage{Type: "propose", Name: &name, Edits: edits}))
+	}
+	for i, cid := range cids {
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if _, ok := gos[i].ack(cid); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("web: a rehearsal proposal was not acknowledged within 60 s")
+			}
+		}
+	}
+	phase("discuss")
+	props := eval[[]string](t, fac, `barriWS.debug().view.proposals.map(p => p.id)`)
+	if len(props) != 5 {
+		t.Fatalf("web: %d proposals, want 5", len(props))
+	}
+	for i, g := range gos {
+		g.send(ctx, workshop.ClientMessage{Type: "comment", Proposal: props[i%5], Text: fmt.Sprintf("comentari %d", i)})
+	}
+	phase("vote")
+	// Every Go participant approves two proposals, about 25 votes a second.
+	type sent struct {
+		g   *goParticipant
+		cid string
+		at  time.Time
+	}
+	var votes []sent
+	for round := 0; round < 2; round++ {
+		for i, g := range gos {
+			at := time.Now()
+			votes = append(votes, sent{g, g.send(ctx, workshop.ClientMessage{Type: "vote", Proposal: props[(i+round*2)%5]}), at})
+			time.Sleep(40 * time.Millisecond)
+		}
+	}
+	for i := 2; i < 5; i++ {
+		click(t, pages[i], `document.querySelector("#ws-list .ws-vote")`)
+	}
+	// Every page converges to the server's tallies.
+	time.Sleep(500 * time.Millisecond)
+	want := srv.state(t, cr.ID, jsonToken(cr.FacilitatorURL))
+	tallies := func(v map[string]any) string {
+		var b strings.Builder
+		for _, p := range v["proposals"].([]any) {
+			pm := p.(map[string]any)
+			fmt.Fprintf(&b, "%s=%v ", pm["id"], pm["votes"])
+		}
+		return b.String()
+	}
+	wantT := tallies(want)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		want = srv.state(t, cr.ID, jsonToken(cr.FacilitatorURL))
+		wantT = tallies(want)
+		same := 0
+		for _, p := range pages {
+			if got := tallies(eval[map[string]any](t, p, `barriWS.debug().view`)); got == wantT {
+				same++
+			}
+		}
+		if same == len(pages) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web: %d of %d pages show the server's tallies %s", same, len(pages), wantT)
+		}
+	}
+	// Vote → every page.
+	var lat []time.Duration
+	seen := make([]map[string]float64, len(pages))
+	for i, p := range pages {
+		seen[i] = eval[map[string]float64](t, p, `__seen`)
+	}
+	for _, v := range votes {
+		seq, ok := v.g.ack(v.cid)
+		if !ok {
+			t.Fatalf("web: a vote was not acknowledged")
+		}
+		var last float64
+		for i := range pages {
+			at, ok := seen[i][fmt.Sprint(seq)]
+			if !ok {
+				t.Fatalf("web: page %d never had event %d", i, seq)
+			}
+			last = math.Max(last, at)
+		}
+		lat = append(lat, time.Duration(last*1e6)-time.Duration(v.at.UnixNano()))
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond) }
+	t.Logf("rehearsal: 30 participants (5 pages, 25 over WebSockets), %d votes: vote → every page p50 %v, p95 %v, max %v; tallies %s",
+		len(lat), pct(0.5), pct(0.95), lat[len(lat)-1].Round(time.Millisecond), wantT)
+	phase("results")
+}
+
+// jsonToken is the token in a link's fragment.
+func jsonToken(u string) string { _, tok, _ := strings.Cut(u, "#token="); return tok }

@@ -536,7 +536,8 @@
       for (const p of v.proposals) if (!p.withdrawn) { const o = el('option', null, p.name); o.value = p.id; sel.appendChild(o); }
       sel.value = v.spotlight || '';
     }
-    $('#ws-fac-lock').checked = v.locked;
+    $('#ws-fac-lock').setAttribute('aria-pressed', String(v.locked));
+    $('#ws-fac-lock').textContent = t(v.locked ? 'ws.unlock' : 'ws.lock');
     const links = load('barri.ws.links.' + wid);
     if (links) {
       try {
@@ -614,7 +615,7 @@
     $('#ws-fac-spot').addEventListener('change', () => send({ type: 'spotlight', proposal: $('#ws-fac-spot').value }));
     $('#ws-fac-timer').addEventListener('click', () => send({ type: 'timer', seconds: Math.round(60 * (Number($('#ws-fac-min').value) || 5)) }));
     $('#ws-fac-stop').addEventListener('click', () => send({ type: 'timer', seconds: 0 }));
-    $('#ws-fac-lock').addEventListener('change', () => send({ type: 'lock', locked: $('#ws-fac-lock').checked }));
+    $('#ws-fac-lock').addEventListener('click', () => send({ type: 'lock', locked: !(ws && ws.view && ws.view.locked) }));
     for (const b of document.querySelectorAll('#ws-fac [data-export]')) b.addEventListener('click', () => exportFile(b.dataset.export));
   }
 
