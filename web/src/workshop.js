@@ -239,7 +239,15 @@
     return p.erased || !p.name ? t('ws.nameErased') : p.name;
   }
   function propName(id) { const p = ws && ws.view && ws.view.proposals.find((x) => x.id === id); return p ? p.name : id; }
-  function msg(s) { $('#ws-msg').textContent = s || ''; if (s) A().announce(s); }
+  // msg says something in the workshop section (and to screen readers);
+  // it goes after 10 s.
+  let msgTimer = null;
+  function msg(s) {
+    $('#ws-msg').textContent = s || '';
+    if (s) A().announce(s);
+    clearTimeout(msgTimer);
+    if (s) msgTimer = setTimeout(() => { $('#ws-msg').textContent = ''; }, 10000);
+  }
 
   function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
 
