@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"syscall/js"
+
+	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/sim"
 	"github.com/barri-city/barri/wasm/proposal"
@@ -377,10 +380,11 @@ func (c *wsClient) push() {
 		Head    string                    `json:"head"`
 		Pending int                       `json:"pending"`
 		Fatal   string                    `json:"fatal,omitempty"`
+		Outbox  []workshop.ClientMessage  `json:"outbox"`
 		View    *workshop.View            `json:"view"`
 		Sums    map[string][]sum          `json:"sums"`
 		Agree   map[string]map[string]any `json:"agree"`
-	}{Sync: c.rep.Sync().String(), Actor: actor, Role: role, Seq: seq, Head: head, Pending: len(c.rep.Outbox()),
+	}{Sync: c.rep.Sync().String(), Actor: actor, Role: role, Seq: seq, Head: head, Pending: len(c.rep.Outbox()), Outbox: c.rep.Outbox(),
 		Fatal: c.fatal, Sums: map[string][]sum{}, Agree: map[string]map[string]any{}}
 	if st := c.rep.State(); st != nil {
 		out.View = st.View()
@@ -537,6 +541,15 @@ func (a *app) registerWorkshop(core js.Value) {
 			if err := a.load(data); err != nil {
 				return fail(err)
 			}
+			// Comparing: the other proposal's places are outlined over
+			// this one's changes.
+			a.g.highlight = nil
+			if other := str(args, 1); other != "" {
+				if osc, _, err := c.proposalScenario(other); err == nil {
+					base, _ := c.base()
+					a.g.highlight = a.placesOf(osc.Edits[len(base.Edits):])
+				}
+			}
 			checked, equal := c.check(str(args, 0))
 			c.push()
 			return map[string]any{"ok": true, "state": a.stateJSON(), "checked": checked, "equal": equal}
@@ -587,4 +600,39 @@ func (a *app) registerWorkshop(core js.Value) {
 	for name, f := range fns {
 		core.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) }))
 	}
+}
+
+// placesOf returns the outlines, in metres, of the places edits touch:
+// areas, streets (by id or name) and buildings.
+func (a *app) placesOf(edits []sim.Edit) [][]orb.Point {
+	var out [][]orb.Point
+	for _, e := range edits {
+		if len(e.Area) > 0 {
+			if mp, err := sim.ParseArea(e.Area); err == nil {
+				for _, p := range mp {
+					if len(p) > 0 {
+						r := make([]orb.Point, len(p[0]))
+						for i, q := range p[0] {
+							r[i] = a.city.Proj.ToXY(q)
+						}
+						out = append(out, r)
+					}
+				}
+			}
+		}
+		if e.Streets != nil {
+			name := sim.FoldName(e.Streets.Name)
+			for id, sg := range a.city.Segments {
+				if (name != "" && sim.FoldName(sg.Name) == name) || slices.Contains(e.Streets.IDs, id) {
+					out = append(out, sg.Geometry)
+				}
+			}
+		}
+		if e.Building != nil && *e.Building >= 0 && *e.Building < len(a.city.Buildings) {
+			for _, r := range a.city.Buildings[*e.Building].Footprint {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }

@@ -249,18 +249,18 @@ func TestWorkshopInBrowsers(t *testing.T) {
 
 	// Ada draws a proposal (a bike lane by name), evaluated on her page, and
 	// sends it: within 2 s it is on every other screen with its indicators.
-	applyByName(t, pa, "bike_lane", "Carrer del Consell de Cent")
-	eval[any](t, pa, `(() => { document.querySelector("#ws-pname").value = "Bici a Consell de Cent"; document.querySelector("#ws-send").click(); return 0; })()`)
+	applyByName(t, pa, "bike_lane", "Carrer de Mallorca")
+	eval[any](t, pa, `(() => { document.querySelector("#ws-pname").value = "Bici a Mallorca"; document.querySelector("#ws-send").click(); return 0; })()`)
 	sent := time.Now()
 	for _, c := range []context.Context{fac, pb} {
-		waitFor(t, c, "Ada's proposal on another screen", propHas("Bici a Consell de Cent"), 2*time.Second)
+		waitFor(t, c, "Ada's proposal on another screen", propHas("Bici a Mallorca"), 2*time.Second)
 	}
 	t.Logf("proposal → the other screens with indicators: %v", time.Since(sent).Round(time.Millisecond))
 	// Her page's numbers and the server's agree bit for bit (the mark).
-	waitFor(t, pa, "the agreement mark on Ada's page", inProp("Bici a Consell de Cent", `li.querySelector(".ws-agree.yes")`), 5*time.Second)
+	waitFor(t, pa, "the agreement mark on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 5*time.Second)
 	// Pau opens it on his map: his page evaluates it and agrees too.
-	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector("button")`))
-	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Consell de Cent", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("button")`))
+	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
 	click(t, pb, `document.querySelector("#ws-back")`)
 	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
 	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Girona per a vianants"; document.querySelector("#ws-send").click(); return 0; })()`)
@@ -270,7 +270,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	screenshot(t, pa, "workshop-participant")
 
 	// The facilitator compares the two: a table with both columns.
-	click(t, fac, inProp("Bici a Consell de Cent", `li.querySelectorAll("button")[1]`))
+	click(t, fac, inProp("Bici a Mallorca", `li.querySelectorAll("button")[1]`))
 	click(t, fac, inProp("Girona per a vianants", `li.querySelectorAll("button")[1]`))
 	waitFor(t, fac, "the comparison table", `!document.querySelector("#ws-compare").hidden && document.querySelectorAll("#ws-cmp-table tbody tr").length > 10`, 10*time.Second)
 	cells := eval[[]string](t, fac, `[...document.querySelectorAll('#ws-cmp-table tr[data-key="mobility.share.bike"] td')].map(td => td.textContent)`)
@@ -279,14 +279,15 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	}
 	click(t, fac, `document.querySelector("#ws-cmp-b")`)
 	waitFor(t, fac, "proposal B on the map", `document.querySelector("#ws-cmp-b").getAttribute("aria-pressed") === "true"`, 10*time.Second)
+	eval[any](t, fac, `document.querySelector("#ws-compare").scrollIntoView(); 0`)
 	screenshot(t, fac, "workshop-comparison")
 
 	// Spotlight: every screen, the projector's map too.
-	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Bici a Consell de Cent").value; s.dispatchEvent(new Event("change")); return 0; })()`)
+	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Bici a Mallorca").value; s.dispatchEvent(new Event("change")); return 0; })()`)
 	for _, c := range []context.Context{pa, pb} {
-		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Consell de Cent" && !document.querySelector("#ws-spot").hidden`, 3*time.Second)
+		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Mallorca" && !document.querySelector("#ws-spot").hidden`, 3*time.Second)
 	}
-	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Consell de Cent") && document.querySelectorAll("#edit-list li").length === 1`, 10*time.Second)
+	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Mallorca") && document.querySelectorAll("#edit-list li").length === 1`, 10*time.Second)
 	waitFor(t, proj, "the join code and QR on the projector", fmt.Sprintf(`document.querySelector("#ws-wall-code").textContent === %q && document.querySelector("#ws-wall-qr").naturalWidth > 0`, code), 5*time.Second)
 
 	// The timer runs on every screen; a locked map takes no proposals.
@@ -309,9 +310,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	}
 
 	// A comment (shown as text, not HTML) reaches the others.
-	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector("summary")`))
-	eval[any](t, pb, inProp("Bici a Consell de Cent", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
-	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Consell de Cent", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 3*time.Second)
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
+	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
+	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 3*time.Second)
 
 	// Voting: a dot from Ada reaches every screen.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)
@@ -335,21 +336,24 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	}
 	offline(pb, true)
 	waitFor(t, pb, "the offline badge", `document.querySelector("#ws-badge").dataset.sync === "offline"`, 5*time.Second)
-	click(t, pb, inProp("Bici a Consell de Cent", `li.querySelector('[data-key^="dp-"]')`))
-	waitFor(t, pb, "the vote waiting offline", `/1 per enviar/.test(document.querySelector("#ws-badge").textContent)`, 3*time.Second)
+	// Two dots, one click each: the page shows them as its own at once.
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`))
+	waitFor(t, pb, "the first dot shown offline", inProp("Bici a Mallorca", `li.querySelector(".ws-mydots").textContent === "teus: 1"`), 3*time.Second)
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`))
+	waitFor(t, pb, "the votes waiting offline", `/2 per enviar/.test(document.querySelector("#ws-badge").textContent)`, 3*time.Second)
 	time.Sleep(700 * time.Millisecond) // a reconnect attempt fails meanwhile
 	offline(pb, false)
 	inSync(t, pb, "Pau after the network came back")
-	waitFor(t, fac, "Pau's offline dot", inProp("Bici a Consell de Cent", `li.querySelector(".ws-votes")?.textContent === "1 dot"`), 5*time.Second)
+	waitFor(t, fac, "Pau's offline dots", inProp("Bici a Mallorca", `li.querySelector(".ws-votes")?.textContent === "2 dots"`), 5*time.Second)
 	st := srv.state(t, wid, facToken)
 	ballots, _ := st["ballots"].(map[string]any)
 	if len(ballots) != 2 {
 		t.Errorf("the server holds %d ballots, want Ada's and Pau's: %v", len(ballots), ballots)
 	}
-	// Exactly once: one vote event of Pau's in the log.
+	// Exactly once: Pau's two commands are two events in the log.
 	pau := eval[string](t, pb, `barriWS.debug().actor`)
-	if n := srv.countEvents(t, wid, facToken, pau, "vote_cast", "vote_changed"); n != 1 {
-		t.Errorf("the log holds %d votes of Pau's, want 1", n)
+	if n := srv.countEvents(t, wid, facToken, pau, "vote_cast", "vote_changed"); n != 2 {
+		t.Errorf("the log holds %d votes of Pau's, want his 2", n)
 	}
 
 	// The server restarts mid-workshop: every page reconnects to the same state.
@@ -366,13 +370,13 @@ func TestWorkshopInBrowsers(t *testing.T) {
 
 	// Results: the projector shows the tallies.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="results"]')`)
-	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Consell de Cent: 1 dot")`, 3*time.Second)
+	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Mallorca: 2 dots")`, 3*time.Second)
 	screenshot(t, proj, "workshop-projector")
 	screenshot(t, fac, "workshop-facilitator")
 
 	// Erase my name: the others show the participant without it.
 	eval[any](t, pa, `window.confirm = () => true; document.querySelector("#ws-me").open = true; document.querySelector("#ws-erase").click(); 0`)
-	waitFor(t, fac, "Ada's name erased", inProp("Bici a Consell de Cent", `li.querySelector(".ws-meta").textContent.startsWith("by (name erased)")`), 5*time.Second)
+	waitFor(t, fac, "Ada's name erased", inProp("Bici a Mallorca", `li.querySelector(".ws-meta").textContent.startsWith("by (name erased)")`), 5*time.Second)
 
 	// The phone layout of a participant.
 	if err := chromedp.Do(pb, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2))); err != nil {

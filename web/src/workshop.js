@@ -198,9 +198,9 @@
   }
 
   // show puts a proposal on the map (the draft stays saved).
-  function show(id, quiet) {
+  function show(id, quiet, outline) {
     if (!viewing && loaded && mode !== 'projector') store(draftKey(), barriCore.scenario());
-    const r = barriCore.wsShow(id);
+    const r = barriCore.wsShow(id, outline || '');
     if (!r.ok) { msg(r.error); return; }
     viewing = id;
     A().render(r.state, true);
@@ -307,7 +307,7 @@
     const own = mine && v.proposals.find((p) => p.id === mine && !p.withdrawn);
     $('#ws-send').textContent = own ? t('ws.update') : t('ws.send');
     if (own && !$('#ws-pname').value) $('#ws-pname').value = own.name;
-    const me = (v.ballots && v.ballots[ws.actor]) || {};
+    const me = ballot(v);
     const voting = v.phase === 'vote' && ws.role === 'participant';
     $('#ws-vote-help').textContent = voting ? ruleHelp(v, me) : '';
     showList(v, me, voting);
@@ -325,6 +325,19 @@
   function count(v, n) {
     const dots = v.voting.rule === 'dots';
     return n === 1 ? t(dots ? 'ws.dotsOne' : 'ws.votesOne') : t(dots ? 'ws.dotsCount' : 'ws.votesCount', { n });
+  }
+
+  // ballot is this participant's ballot as it will be once the votes
+  // waiting in the outbox (made offline) are sent.
+  function ballot(v) {
+    const me = Object.assign({}, (v.ballots && v.ballots[ws.actor]) || {});
+    for (const m of ws.outbox || []) {
+      if (m.type === 'vote') {
+        if (v.voting.rule === 'single') for (const k of Object.keys(me)) delete me[k];
+        me[m.proposal] = m.dots || 1;
+      } else if (m.type === 'unvote') delete me[m.proposal];
+    }
+    return me;
   }
 
   function sumText(s) {
@@ -481,7 +494,7 @@
   function toggleCompare(id) {
     if (cmp.includes(id)) cmp = cmp.filter((x) => x !== id);
     else cmp = [...cmp.slice(-1), id];
-    if (cmp.length === 2) { cmpShown = 0; show(cmp[0], true); }
+    if (cmp.length === 2) { cmpShown = 0; show(cmp[0], true, cmp[1]); }
     showState();
     if (cmp.length === 2) $('#ws-compare-heading').scrollIntoView({ block: 'nearest' });
   }
@@ -518,7 +531,8 @@
     }
   }
 
-  function cmpShow(i) { cmpShown = i; show(cmp[i], true); }
+  // cmpShow puts one of the two on the map, the other's places outlined.
+  function cmpShow(i) { cmpShown = i; show(cmp[i], true, cmp[1 - i]); }
 
   // --- the facilitator's bar ---
   // facHeight moves the tools and the panel below the bar, however many
