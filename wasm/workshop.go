@@ -43,6 +43,7 @@ type wsClient struct {
 	agree    map[string]bool
 	funcs    []js.Func
 	lastSync workshop.Sync
+	skew     float64 // the server's clock less the page's, ms
 }
 
 // wsHeadline are the indicators the proposals list shows for each proposal.
@@ -238,6 +239,12 @@ func (c *wsClient) receive(data []byte) {
 		c.drop()
 		return
 	}
+	if m.Type == workshop.MsgEvent && m.Stored > 0 {
+		// The server's clock less this page's, from when the event was
+		// stored (a little before it arrives): the timer counts down
+		// on the server's time.
+		c.skew = float64(m.Stored)/1000 - js.Global().Get("Date").Call("now").Float()
+	}
 	if m.Type == workshop.MsgWelcome {
 		c.attempt = 0
 		c.actor, _ = c.rep.Actor()
@@ -381,10 +388,11 @@ func (c *wsClient) push() {
 		Pending int                       `json:"pending"`
 		Fatal   string                    `json:"fatal,omitempty"`
 		Outbox  []workshop.ClientMessage  `json:"outbox"`
+		Skew    float64                   `json:"skew"`
 		View    *workshop.View            `json:"view"`
 		Sums    map[string][]sum          `json:"sums"`
 		Agree   map[string]map[string]any `json:"agree"`
-	}{Sync: c.rep.Sync().String(), Actor: actor, Role: role, Seq: seq, Head: head, Pending: len(c.rep.Outbox()), Outbox: c.rep.Outbox(),
+	}{Sync: c.rep.Sync().String(), Actor: actor, Role: role, Seq: seq, Head: head, Pending: len(c.rep.Outbox()), Outbox: c.rep.Outbox(), Skew: c.skew,
 		Fatal: c.fatal, Sums: map[string][]sum{}, Agree: map[string]map[string]any{}}
 	if st := c.rep.State(); st != nil {
 		out.View = st.View()

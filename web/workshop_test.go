@@ -317,6 +317,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// Voting: a dot from Ada reaches every screen.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)
 	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 3*time.Second)
+	// Out of the propose phase a new spotlight goes on the participants' maps.
+	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Girona per a vianants").value; s.dispatchEvent(new Event("change")); return 0; })()`)
+	waitFor(t, pa, "the spotlight on Ada's map", `document.querySelector("#ws-viewing-text").textContent.includes("Girona per a vianants") && document.querySelectorAll("#edit-list li").length === 1 && document.querySelector("#edit-list li").textContent.includes("Girona")`, 10*time.Second)
 	click(t, pa, inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`))
 	for _, c := range []context.Context{fac, pb, proj} {
 		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 3*time.Second)

@@ -197,6 +197,19 @@
     }
   }
 
+  // followSpotlight shows a newly spotlighted proposal on the map, except
+  // while participants draw their own (the propose phase): then the banner
+  // offers it.
+  let lastSpot = null;
+  function followSpotlight(v) {
+    if (v.spotlight === lastSpot) return;
+    const first = lastSpot === null;
+    lastSpot = v.spotlight;
+    if (first || !v.spotlight || v.phase === 'propose' || !loaded) return;
+    show(v.spotlight, true);
+    A().announce(t('ws.spotlight') + ' ' + propName(v.spotlight));
+  }
+
   // show puts a proposal on the map (the draft stays saved).
   function show(id, quiet, outline) {
     if (!viewing && loaded && mode !== 'projector') store(draftKey(), barriCore.scenario());
@@ -265,7 +278,7 @@
     const tm = ws.view.timer;
     let text = '';
     if (tm && tm.seconds > 0) {
-      const left = Math.max(0, Math.round((tm.started_at + tm.seconds * 1000 - Date.now()) / 1000));
+      const left = Math.max(0, Math.round((tm.started_at + tm.seconds * 1000 - (Date.now() + (ws.skew || 0))) / 1000));
       text = t('ws.timeLeft', { t: Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0') });
     }
     $('#ws-timer').textContent = text;
@@ -319,6 +332,7 @@
     } else $('#ws-me').hidden = true;
     if (ws.role === 'facilitator') showFac(v);
     if (mode === 'projector') { showWall(v); showSpotlightOnWall(); }
+    else followSpotlight(v);
     if (!viewing) checkOwn();
   }
 
