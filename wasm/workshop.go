@@ -522,6 +522,11 @@ func (a *app) registerWorkshop(core js.Value) {
 			if len(all) < len(base.Edits) {
 				return fail(errors.New("wasm: the map does not hold the workshop's base scenario: open your draft first"))
 			}
+			x, _ := json.Marshal(all[:len(base.Edits)])
+			y, _ := json.Marshal(base.Edits)
+			if string(x) != string(y) {
+				return fail(errors.New("wasm: your draft undid or changed the workshop's starting point, which every proposal builds on: redo it, or start a new draft from it"))
+			}
 			own := all[len(base.Edits):]
 			if len(own) == 0 {
 				return fail(errors.New("wasm: your draft has no changes yet"))

@@ -200,6 +200,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, fac, `document.querySelector("#ws-create-open")`)
 	eval[any](t, fac, `(() => { document.querySelector("#ws-create-name").value = "Taller <b>Eixample</b>";
 		document.querySelector("#ws-create-rule").value = "dots"; document.querySelector("#ws-create-dots").value = "3";
+		document.querySelector("#ws-create-base").value = "eixos-verds";
 		document.querySelector("#ws-create-form").requestSubmit(); return 0; })()`)
 	// The page goes to the facilitator's link: wait through the navigation.
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -214,6 +215,11 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	inSync(t, fac, "facilitator")
 	waitFor(t, fac, "the facilitator bar", `!document.querySelector("#ws-fac").hidden && document.querySelector("#ws-title").textContent === "Taller <b>Eixample</b>"`, 5*time.Second)
 	wid := eval[string](t, fac, `new URLSearchParams(location.search).get("workshop")`)
+	// The base scenario's edits come first on every map (then each proposal's).
+	baseN := eval[int](t, fac, `barriCore.wsBase().edits`)
+	if baseN != 4 {
+		t.Fatalf("web: the workshop's base scenario has %d edits, want eixos-verds' 4", baseN)
+	}
 	links := eval[map[string]string](t, fac, `JSON.parse(localStorage.getItem("barri.ws.links." + new URLSearchParams(location.search).get("workshop")))`)
 	facToken := eval[string](t, fac, `location.hash.slice("#token=".length)`)
 	code := links["code"]
@@ -287,7 +293,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	for _, c := range []context.Context{pa, pb} {
 		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Mallorca" && !document.querySelector("#ws-spot").hidden`, 3*time.Second)
 	}
-	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Mallorca") && document.querySelectorAll("#edit-list li").length === 1`, 10*time.Second)
+	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Mallorca") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1), 10*time.Second)
 	waitFor(t, proj, "the join code and QR on the projector", fmt.Sprintf(`document.querySelector("#ws-wall-code").textContent === %q && document.querySelector("#ws-wall-qr").naturalWidth > 0`, code), 5*time.Second)
 
 	// The timer runs on every screen; a locked map takes no proposals.
@@ -305,8 +311,8 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	ada := eval[string](t, pa, `barriWS.debug().actor`)
 	wsOpen(t, pa, base+"?join="+code+"&lang=en", 1280, 800)
 	inSync(t, pa, "Ada after a reload")
-	if got := eval[string](t, pa, `barriWS.debug().actor + " " + document.querySelector("#ws-join").open + " " + document.querySelectorAll("#edit-list li").length`); got != ada+" false 1" {
-		t.Errorf("after a reload Ada's page is %q, want %q (the same participant, no join form, her one edit)", got, ada+" false 1")
+	if got, want := eval[string](t, pa, `barriWS.debug().actor + " " + document.querySelector("#ws-join").open + " " + document.querySelectorAll("#edit-list li").length`), fmt.Sprintf("%s false %d", ada, baseN+1); got != want {
+		t.Errorf("after a reload Ada's page is %q, want %q (the same participant, no join form, the base's edits and her one)", got, want)
 	}
 
 	// A comment (shown as text, not HTML) reaches the others.
@@ -319,7 +325,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 3*time.Second)
 	// Out of the propose phase a new spotlight goes on the participants' maps.
 	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Girona per a vianants").value; s.dispatchEvent(new Event("change")); return 0; })()`)
-	waitFor(t, pa, "the spotlight on Ada's map", `document.querySelector("#ws-viewing-text").textContent.includes("Girona per a vianants") && document.querySelectorAll("#edit-list li").length === 1 && document.querySelector("#edit-list li").textContent.includes("Girona")`, 10*time.Second)
+	waitFor(t, pa, "the spotlight on Ada's map", `document.querySelector("#ws-viewing-text").textContent.includes("Girona per a vianants") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1)+` && document.querySelector("#edit-list li:last-child").textContent.includes("Girona")`, 10*time.Second)
 	click(t, pa, inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`))
 	for _, c := range []context.Context{fac, pb, proj} {
 		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 3*time.Second)
@@ -352,6 +358,12 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	ballots, _ := st["ballots"].(map[string]any)
 	if len(ballots) != 2 {
 		t.Errorf("the server holds %d ballots, want Ada's and Pau's: %v", len(ballots), ballots)
+	}
+	// A proposal holds only its own edits: the base scenario's are not sent.
+	for _, p := range st["proposals"].([]any) {
+		if n := len(p.(map[string]any)["edits"].([]any)); n != 1 {
+			t.Errorf("proposal %v holds %d edits, want its author's 1", p.(map[string]any)["name"], n)
+		}
 	}
 	// Exactly once: Pau's two commands are two events in the log.
 	pau := eval[string](t, pb, `barriWS.debug().actor`)
