@@ -198,6 +198,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// The facilitator creates the workshop from the start page's form.
 	wsOpen(t, fac, base+"?notour&lang=en", 1280, 800)
 	click(t, fac, `document.querySelector("#ws-create-open")`)
+	axe(t, map[string]context.Context{"the create form": fac})
 	eval[any](t, fac, `(() => { document.querySelector("#ws-create-name").value = "Taller <b>Eixample</b>";
 		document.querySelector("#ws-create-rule").value = "dots"; document.querySelector("#ws-create-dots").value = "3";
 		document.querySelector("#ws-create-base").value = "eixos-verds";
@@ -232,6 +233,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 		lang := []string{"en", "ca"}[i]
 		wsOpen(t, c, base+"?join="+code+"&lang="+lang, 1280, 800)
 		waitFor(t, c, "the join form", `document.querySelector("#ws-join").open`, 5*time.Second)
+		if i == 1 {
+			axe(t, map[string]context.Context{"the join form (ca)": c})
+		}
 		eval[any](t, c, fmt.Sprintf(`(() => { document.querySelector("#ws-join-name").value = %q; document.querySelector("#ws-join-form").requestSubmit(); return 0; })()`, []string{"Ada", "Pau"}[i]))
 		inSync(t, c, "participant")
 	}
