@@ -270,6 +270,9 @@
     b.className = 'ws-badge ws-' + s.replace(' ', '-');
     b.textContent = s === 'in sync' ? t('ws.inSync') : s === 'syncing' ? t('ws.syncing') : t('ws.offline');
     if (ws.pending && s !== 'in sync') b.textContent += ' · ' + t('ws.waiting', { n: ws.pending });
+    // Screen readers hear when the page goes offline and comes back, not
+    // every command's round trip.
+    if ((s === 'offline') !== (b.dataset.sync === 'offline') && b.dataset.sync) A().announce(b.textContent);
     b.dataset.sync = s;
   }
 
@@ -410,7 +413,7 @@
         row.appendChild(c);
       }
       if (voting && !p.withdrawn) row.append(...voteControls(v, p, me));
-      if (p.author === ws.actor && !p.withdrawn && v.phase !== 'results' && mode !== 'projector') {
+      if ((p.author === ws.actor || ws.role === 'facilitator') && !p.withdrawn && v.phase !== 'results' && mode !== 'projector') {
         const w = el('button', null, t('ws.withdraw'));
         w.type = 'button'; w.dataset.key = 'wd-' + p.id;
         w.onclick = () => { if (confirm(t('ws.withdrawConfirm'))) send({ type: 'withdraw', proposal: p.id }); };
@@ -572,6 +575,8 @@
       for (const p of v.proposals) if (!p.withdrawn) { const o = el('option', null, p.name); o.value = p.id; sel.appendChild(o); }
       sel.value = v.spotlight || '';
     }
+    const people = v.participants.filter((p) => !p.left).length;
+    $('#ws-fac-people').textContent = t(people === 1 ? 'ws.peopleOne' : 'ws.people', { n: people });
     $('#ws-fac-lock').setAttribute('aria-pressed', String(v.locked));
     $('#ws-fac-lock').textContent = t(v.locked ? 'ws.unlock' : 'ws.lock');
     const links = load('barri.ws.links.' + wid);
