@@ -365,7 +365,9 @@
 
   function showList(v, me, voting) {
     const list = $('#ws-list');
-    const focus = document.activeElement && list.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    const act = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
+    const focus = act ? act.dataset.key : null;
+    const sel = act && act.tagName === 'TEXTAREA' ? [act.selectionStart, act.selectionEnd] : null;
     list.textContent = '';
     let props = v.proposals.slice();
     if (v.phase === 'results') props.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
@@ -423,7 +425,10 @@
       li.appendChild(comments(p, canComment));
       list.appendChild(li);
     }
-    if (focus) { const f = list.querySelector('[data-key="' + focus + '"]'); if (f) f.focus(); }
+    if (focus) {
+      const f = list.querySelector('[data-key="' + focus + '"]');
+      if (f) { f.focus(); if (sel) f.setSelectionRange(sel[0], sel[1]); }
+    }
   }
 
   function voteControls(v, p, me) {
@@ -641,6 +646,8 @@
   // --- wiring ---
   function wire() {
     $('#ws-join-form').addEventListener('submit', join);
+    // Joining is the way in: Escape does not leave the page without it.
+    $('#ws-join').addEventListener('cancel', (e) => { if (!token) e.preventDefault(); });
     $('#ws-create-form').addEventListener('submit', create);
     $('#ws-create-open').addEventListener('click', () => { $('#ws-create').showModal(); $('#ws-create-name').focus(); });
     $('#ws-create-cancel').addEventListener('click', () => $('#ws-create').close());
