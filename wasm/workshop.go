@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -43,7 +44,8 @@ type wsClient struct {
 	agree    map[string]bool
 	funcs    []js.Func
 	lastSync workshop.Sync
-	skew     float64 // the server's clock less the page's, ms
+	skew     float64   // the server's clock less the page's, ms
+	recvMs   []float64 // how long each server message took here (decode, apply, push), ms
 }
 
 // wsHeadline are the indicators the proposals list shows for each proposal.
@@ -211,6 +213,12 @@ func (c *wsClient) sendNow(m workshop.ClientMessage) {
 
 // receive applies one server message and tells the page.
 func (c *wsClient) receive(data []byte) {
+	start := time.Now()
+	defer func() {
+		if len(c.recvMs) < 4096 {
+			c.recvMs = append(c.recvMs, float64(time.Since(start).Microseconds())/1000)
+		}
+	}()
 	m, err := workshop.DecodeServerMessage(data)
 	if err != nil {
 		js.Global().Get("console").Call("warn", err.Error())
@@ -597,6 +605,19 @@ func (a *app) registerWorkshop(core js.Value) {
 				return fail(err)
 			}
 			return map[string]any{"ok": true, "rows": rows}
+		},
+		// wsStats returns and clears how long each server message took
+		// the page (ms), for the performance figures.
+		"wsStats": func([]js.Value) any {
+			if c == nil {
+				return []any{}
+			}
+			out := make([]any, len(c.recvMs))
+			for i, v := range c.recvMs {
+				out[i] = v
+			}
+			c.recvMs = c.recvMs[:0]
+			return out
 		},
 		"wsOnline": func(args []js.Value) any {
 			if c == nil {

@@ -474,7 +474,8 @@ type goParticipant struct {
 	conn *websocket.Conn
 	rep  *workshop.Replica
 	mu   sync.Mutex
-	acks map[string]int64 // cid → the seq its ack named
+	acks map[string]int64     // cid → the seq its ack named
+	at   map[string]time.Time // cid → when its ack came
 }
 
 func postJSON(t *testing.T, url string, body, out any) {
@@ -503,7 +504,7 @@ func joinGo(t *testing.T, ctx context.Context, srv *barriServer, wid, code, name
 		t.Fatal(err)
 	}
 	conn.SetReadLimit(8 << 20)
-	g := &goParticipant{conn: conn, rep: workshop.NewReplica(fmt.Sprintf("g%d-%s-", time.Now().UnixNano(), name)), acks: map[string]int64{}}
+	g := &goParticipant{conn: conn, rep: workshop.NewReplica(fmt.Sprintf("g%d-%s-", time.Now().UnixNano(), name)), acks: map[string]int64{}, at: map[string]time.Time{}}
 	hello, _ := json.Marshal(g.rep.Hello(j.Token))
 	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
 		t.Fatal(err)
@@ -522,6 +523,7 @@ func joinGo(t *testing.T, ctx context.Context, srv *barriServer, wid, code, name
 			r, _ := g.rep.Receive(m)
 			if r.Answer != nil {
 				g.acks[r.Answer.Cid] = r.Answer.Seq
+				g.at[r.Answer.Cid] = time.Now()
 			}
 			g.mu.Unlock()
 			for _, s := range r.Send {
@@ -587,7 +589,7 @@ func TestRehearsal(t *testing.T) {
 	for _, p := range pages {
 		inSync(t, p, "a rehearsal page")
 		// Note when each event reaches the page (wall clock, ms).
-		eval[any](t, p, `window.__seen = {}; { const orig = barriUI.wsState; barriUI.wsState = (j) => { orig(j); const s = barriWS.debug().seq; for (let q = s; q > 0 && !(q in __seen); q--) __seen[q] = Date.now(); }; } 0`)
+		eval[any](t, p, `window.__seen = {}; window.__ms = []; { const orig = barriUI.wsState; barriUI.wsState = (j) => { const t0 = performance.now(); orig(j); __ms.push(performance.now() - t0); const s = barriWS.debug().seq; for (let q = s; q > 0 && !(q in __seen); q--) __seen[q] = Date.now(); }; } 0`)
 	}
 	var gos []*goParticipant
 	for i := 0; i < 25; i++ {
@@ -691,6 +693,25 @@ func TestRehearsal(t *testing.T) {
 		}
 		lat = append(lat, time.Duration(last*1e6)-time.Duration(v.at.UnixNano()))
 	}
+	// The server's share: a vote's ack (sent once stored) to its sender.
+	var ackLat []time.Duration
+	for _, v := range votes {
+		v.g.mu.Lock()
+		ackLat = append(ackLat, v.g.at[v.cid].Sub(v.at))
+		v.g.mu.Unlock()
+	}
+	slices.Sort(ackLat)
+	t.Logf("rehearsal: vote → its ack (stored) p50 %v, p95 %v", ackLat[len(ackLat)/2].Round(time.Millisecond), ackLat[len(ackLat)*95/100].Round(time.Millisecond))
+	// The page's own share: one state update (JSON, panel), median per page.
+	var pageMs []string
+	for _, p := range pages {
+		ms := eval[[]float64](t, p, `__ms`)
+		goMs := eval[[]float64](t, p, `barriCore.wsStats()`)
+		slices.Sort(ms)
+		slices.Sort(goMs)
+		pageMs = append(pageMs, fmt.Sprintf("%.1f/%.1f", goMs[len(goMs)/2], ms[len(ms)/2]))
+	}
+	t.Logf("rehearsal: a server message takes the page %v ms (median per page, Go's whole handling / the panel's share; facilitator, projector, 3 participants)", pageMs)
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond) }
 	t.Logf("rehearsal: 30 participants (5 pages, 25 over WebSockets), %d votes: vote → every page p50 %v, p95 %v, max %v; tallies %s",
