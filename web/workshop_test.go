@@ -253,9 +253,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// The facilitator opens the propose phase: every screen shows it.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="propose"]')`)
 	for _, c := range []context.Context{fac, pa, proj} {
-		waitFor(t, c, "the propose phase", `document.querySelector("#ws-phase").textContent === "Phase: Propose" || document.querySelector("#ws-wall-phase").textContent.endsWith("Propose")`, 3*time.Second)
+		waitFor(t, c, "the propose phase", `document.querySelector("#ws-phase").textContent === "Phase: Propose" || document.querySelector("#ws-wall-phase").textContent.endsWith("Propose")`, 6*time.Second)
 	}
-	waitFor(t, pb, "the propose phase in Catalan", `document.querySelector("#ws-phase").textContent === "Fase: Proposar"`, 3*time.Second)
+	waitFor(t, pb, "the propose phase in Catalan", `document.querySelector("#ws-phase").textContent === "Fase: Proposar"`, 6*time.Second)
 
 	// Ada draws a proposal (a bike lane by name), evaluated on her page, and
 	// sends it: within 2 s it is on every other screen with its indicators.
@@ -295,7 +295,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// Spotlight: every screen, the projector's map too.
 	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Bici a Mallorca").value; s.dispatchEvent(new Event("change")); return 0; })()`)
 	for _, c := range []context.Context{pa, pb} {
-		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Mallorca" && !document.querySelector("#ws-spot").hidden`, 3*time.Second)
+		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Mallorca" && !document.querySelector("#ws-spot").hidden`, 6*time.Second)
 	}
 	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Mallorca") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1), 10*time.Second)
 	waitFor(t, proj, "the join code and QR on the projector", fmt.Sprintf(`document.querySelector("#ws-wall-code").textContent === %q && document.querySelector("#ws-wall-qr").naturalWidth > 0`, code), 5*time.Second)
@@ -303,13 +303,13 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// The timer runs on every screen; a locked map takes no proposals.
 	click(t, fac, `document.querySelector("#ws-fac-timer")`)
 	for _, c := range []context.Context{pa, proj} {
-		waitFor(t, c, "the timer", `/[45]:\d\d/.test(document.querySelector("#ws-timer").textContent + document.querySelector("#ws-wall-timer").textContent)`, 3*time.Second)
+		waitFor(t, c, "the timer", `/[45]:\d\d/.test(document.querySelector("#ws-timer").textContent + document.querySelector("#ws-wall-timer").textContent)`, 6*time.Second)
 	}
 	click(t, fac, `document.querySelector("#ws-fac-lock")`)
-	waitFor(t, pa, "the lock", `!document.querySelector("#ws-locked").hidden && document.querySelector("#ws-submit").hidden`, 3*time.Second)
-	waitFor(t, fac, "the lock on the facilitator's bar", `document.querySelector("#ws-fac-lock").getAttribute("aria-pressed") === "true"`, 3*time.Second)
+	waitFor(t, pa, "the lock", `!document.querySelector("#ws-locked").hidden && document.querySelector("#ws-submit").hidden`, 6*time.Second)
+	waitFor(t, fac, "the lock on the facilitator's bar", `document.querySelector("#ws-fac-lock").getAttribute("aria-pressed") === "true"`, 6*time.Second)
 	click(t, fac, `document.querySelector("#ws-fac-lock")`)
-	waitFor(t, pa, "the unlock", `document.querySelector("#ws-locked").hidden`, 3*time.Second)
+	waitFor(t, pa, "the unlock", `document.querySelector("#ws-locked").hidden`, 6*time.Second)
 
 	// A reload rejoins as the same participant, with the draft kept.
 	ada := eval[string](t, pa, `barriWS.debug().actor`)
@@ -322,17 +322,17 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// A comment (shown as text, not HTML) reaches the others.
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
 	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
-	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 3*time.Second)
+	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 6*time.Second)
 
 	// Voting: a dot from Ada reaches every screen.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)
-	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 3*time.Second)
+	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 6*time.Second)
 	// Out of the propose phase a new spotlight goes on the participants' maps.
 	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Girona per a vianants").value; s.dispatchEvent(new Event("change")); return 0; })()`)
 	waitFor(t, pa, "the spotlight on Ada's map", `document.querySelector("#ws-viewing-text").textContent.includes("Girona per a vianants") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1)+` && document.querySelector("#edit-list li:last-child").textContent.includes("Girona")`, 10*time.Second)
 	click(t, pa, inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`))
 	for _, c := range []context.Context{fac, pb, proj} {
-		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 3*time.Second)
+		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 6*time.Second)
 	}
 
 	// Pau votes while offline: the page says so, keeps the vote, and sends
@@ -351,9 +351,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	waitFor(t, pb, "the offline badge", `document.querySelector("#ws-badge").dataset.sync === "offline"`, 5*time.Second)
 	// Two dots, one click each: the page shows them as its own at once.
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`))
-	waitFor(t, pb, "the first dot shown offline", inProp("Bici a Mallorca", `li.querySelector(".ws-mydots").textContent === "teus: 1"`), 3*time.Second)
+	waitFor(t, pb, "the first dot shown offline", inProp("Bici a Mallorca", `li.querySelector(".ws-mydots").textContent === "teus: 1"`), 6*time.Second)
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`))
-	waitFor(t, pb, "the votes waiting offline", `/2 per enviar/.test(document.querySelector("#ws-badge").textContent)`, 3*time.Second)
+	waitFor(t, pb, "the votes waiting offline", `/2 per enviar/.test(document.querySelector("#ws-badge").textContent)`, 6*time.Second)
 	time.Sleep(700 * time.Millisecond) // a reconnect attempt fails meanwhile
 	offline(pb, false)
 	inSync(t, pb, "Pau after the network came back")
@@ -389,7 +389,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 
 	// Results: the projector shows the tallies.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="results"]')`)
-	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Mallorca: 2 dots")`, 3*time.Second)
+	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Mallorca: 2 dots")`, 6*time.Second)
 	screenshot(t, proj, "workshop-projector")
 	screenshot(t, fac, "workshop-facilitator")
 
