@@ -260,6 +260,13 @@ func (c *wsClient) receive(data []byte) {
 	for _, s := range r.Send {
 		c.sendNow(s)
 	}
+	if r.Answer != nil && r.Answer.Err != nil && transient[r.Answer.Err.Code] {
+		// Busy, unavailable or over the rate: the same command, with its
+		// cid, goes again after a while (the server applies a cid once).
+		c.retryLater(r.Answer.Command)
+		c.push()
+		return
+	}
 	if r.Answer != nil {
 		c.saveOutbox()
 		a := map[string]any{"cid": r.Answer.Cid, "type": r.Answer.Command.Type, "seq": r.Answer.Seq, "proposal": r.Answer.Proposal}
@@ -274,6 +281,21 @@ func (c *wsClient) receive(data []byte) {
 	if r.Changed || r.Answer != nil || m.Type == workshop.MsgWelcome || c.rep.Sync() != c.lastSync {
 		c.push()
 	}
+}
+
+// transient are the refusals to retry with the same cid.
+var transient = map[string]bool{"busy": true, "unavailable": true, "rate_limited": true}
+
+// retryLater sends a command refused for a while again, with its cid,
+// after a second or two (offline by then, it waits in the outbox).
+func (c *wsClient) retryLater(m workshop.ClientMessage) {
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any {
+		f.Release()
+		c.send(m)
+		return nil
+	})
+	js.Global().Call("setTimeout", f, workshop.Backoff(1, mrand.Float64()).Milliseconds())
 }
 
 func (c *wsClient) answer(v map[string]any) {

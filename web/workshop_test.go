@@ -103,6 +103,18 @@ func (s *barriServer) state(t *testing.T, id, token string) map[string]any {
 	return v
 }
 
+// metrics returns the server's /metrics text.
+func (s *barriServer) metrics(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get(s.url() + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return string(data)
+}
+
 // countEvents counts the events of the given types by actor in log.json.
 func (s *barriServer) countEvents(t *testing.T, id, token, actor string, types ...string) int {
 	t.Helper()
@@ -333,6 +345,15 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, pa, inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`))
 	for _, c := range []context.Context{fac, pb, proj} {
 		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 6*time.Second)
+	}
+
+	// 30 comments at once: over the server's rate (a burst of 20), the rest
+	// are refused for a while and sent again; all arrive, each once.
+	eval[any](t, pa, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Girona per a vianants").id;
+		for (let i = 0; i < 30; i++) barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "ràpid " + i})); return 0; })()`)
+	waitFor(t, fac, "30 quick comments", inProp("Girona per a vianants", `li.querySelectorAll(".ws-ctext").length === 30`), 15*time.Second)
+	if !strings.Contains(srv.metrics(t), `barri_commands_refused_total{code="rate_limited"}`) {
+		t.Error("web: no command was refused over the rate: the retry was not exercised")
 	}
 
 	// Pau votes while offline: the page says so, keeps the vote, and sends
