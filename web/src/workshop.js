@@ -84,6 +84,7 @@
 
   // rendered: the resident's draft is kept in this browser as they draw.
   function rendered(st) {
+    if (viewing && st.lastOp && st.lastOp !== 'load' && mode !== 'projector') msg(t('ws.editingOther', { name: propName(viewing) }));
     if (!active() || !loaded || viewing || mode === 'projector') return;
     store(draftKey(), barriCore.scenario());
     checkOwn();
