@@ -44,8 +44,9 @@ type wsClient struct {
 	agree    map[string]bool
 	funcs    []js.Func
 	lastSync workshop.Sync
-	skew     float64   // the server's clock less the page's, ms
-	recvMs   []float64 // how long each server message took here (decode, apply, push), ms
+	skew     float64                  // the server's clock less the page's, ms
+	recvMs   []float64                // how long each server message took here (decode, apply, push), ms
+	waiting  []workshop.ClientMessage // refused for a while, to go again
 }
 
 // wsHeadline are the indicators the proposals list shows for each proposal.
@@ -69,7 +70,7 @@ func (c *wsClient) saveOutbox() {
 	if !ls.Truthy() {
 		return
 	}
-	out := c.rep.Outbox()
+	out := append(c.rep.Outbox(), c.waiting...)
 	if len(out) == 0 {
 		ls.Call("removeItem", c.storeKey())
 		return
@@ -289,9 +290,17 @@ var transient = map[string]bool{"busy": true, "unavailable": true, "rate_limited
 // retryLater sends a command refused for a while again, with its cid,
 // after a second or two (offline by then, it waits in the outbox).
 func (c *wsClient) retryLater(m workshop.ClientMessage) {
+	c.waiting = append(c.waiting, m)
+	c.saveOutbox() // kept meanwhile, should the page reload
 	var f js.Func
 	f = js.FuncOf(func(js.Value, []js.Value) any {
 		f.Release()
+		for i, w := range c.waiting {
+			if w.Cid == m.Cid {
+				c.waiting = append(c.waiting[:i], c.waiting[i+1:]...)
+				break
+			}
+		}
 		c.send(m)
 		return nil
 	})
