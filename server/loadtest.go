@@ -36,6 +36,9 @@ type LoadConfig struct {
 	Kills     int
 	Seed      uint64    // of the simulated participants' choices
 	Log       io.Writer // progress lines (nil: none)
+	// SelfCPU, if set, returns the CPU time this process has used: the
+	// report gives the load generator's share of each phase.
+	SelfCPU func() time.Duration
 }
 
 // LoadReport is what Loadtest measured.
@@ -75,7 +78,27 @@ type LoadReport struct {
 	ServerCommit      BucketQuantiles
 	ServerRSS         float64
 	ServerConnections float64
-	Problems          []string
+	// CPU time used during the steady load and the burst (wall time
+	// LoadWall and BurstWall): the server's (from /metrics), and the load
+	// generator's (LoadConfig.SelfCPU); zero when not known.
+	LoadWall, BurstWall           time.Duration
+	ServerLoadCPU, ServerBurstCPU time.Duration
+	GenLoadCPU, GenBurstCPU       time.Duration
+	Problems                      []string
+}
+
+// cpuLine prints the CPU a phase used, as seconds and cores.
+func cpuLine(w io.Writer, phase string, wall, server, gen time.Duration) {
+	if wall <= 0 || (server <= 0 && gen <= 0) {
+		return
+	}
+	share := func(d time.Duration) string {
+		if d <= 0 {
+			return "unknown"
+		}
+		return fmt.Sprintf("%.1f s (%.0f%% of a core)", d.Seconds(), 100*d.Seconds()/wall.Seconds())
+	}
+	fmt.Fprintf(w, "CPU during the %s (%.1f s): server %s, load generator %s\n", phase, wall.Seconds(), share(server), share(gen))
 }
 
 // Percentiles of a set of durations.
@@ -123,6 +146,8 @@ func (r *LoadReport) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "vote burst target (all %d vote within %v, every vote acknowledged, tally exact): %s\n", r.BurstVotes, r.BurstWindow, verdict)
 	}
+	cpuLine(w, "steady load", r.LoadWall, r.ServerLoadCPU, r.GenLoadCPU)
+	cpuLine(w, "vote burst", r.BurstWall, r.ServerBurstCPU, r.GenBurstCPU)
 	if r.ServerRSS > 0 {
 		fmt.Fprintf(w, "server: RSS %.1f MB at %.0f connections\n", r.ServerRSS/(1<<20), r.ServerConnections)
 	}
@@ -352,6 +377,13 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 
 	// The steady load, and the kills.
 	before := scrape(ctx, lt.hc, cfg.URL)
+	selfCPU := func() time.Duration {
+		if cfg.SelfCPU == nil {
+			return 0
+		}
+		return cfg.SelfCPU()
+	}
+	loadStart, genStart := time.Now(), selfCPU()
 	lt.measure.Store(true)
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	var killWG sync.WaitGroup
@@ -444,16 +476,22 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 		a.fmu.Unlock()
 	}
 	rep.Fanout, rep.Ack = percentiles(lt.fanout), percentiles(lt.acks)
-	if cfg.Restart == nil { // a restarted server's histograms start again
-		after := scrape(ctx, lt.hc, cfg.URL)
+	rep.LoadWall = time.Since(loadStart)
+	if g := selfCPU(); g > 0 {
+		rep.GenLoadCPU = g - genStart
+	}
+	after := scrape(ctx, lt.hc, cfg.URL)
+	if cfg.Restart == nil { // a restarted server's histograms and CPU start again
 		rep.ServerFanout = bucketQuantiles(before.fanout, after.fanout)
 		rep.ServerCommit = bucketQuantiles(before.commit, after.commit)
+		rep.ServerLoadCPU = after.cpu - before.cpu
 	}
 
 	// The vote burst: every participant votes for a proposal it has not
 	// voted for, all within the window.
 	if cfg.VoteBurst {
 		lt.logf("vote burst: %d participants within %v", len(agents), cfg.BurstWindow)
+		burstStart, genBurst := time.Now(), selfCPU()
 		var burst []time.Duration
 		var first, lastSent, lastAck time.Time
 		var bmu sync.Mutex
@@ -502,6 +540,13 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 			}(a, p)
 		}
 		bwg.Wait() // (each goroutine records only into its own agent's votes)
+		rep.BurstWall = time.Since(burstStart)
+		if g := selfCPU(); g > 0 {
+			rep.GenBurstCPU = g - genBurst
+		}
+		if end := scrape(ctx, lt.hc, cfg.URL); cfg.Restart == nil && end.cpu > 0 {
+			rep.ServerBurstCPU = end.cpu - after.cpu
+		}
 		rep.BurstWindow = cfg.BurstWindow
 		rep.BurstSpread = lastSent.Sub(first)
 		if !lastAck.IsZero() {
@@ -666,6 +711,7 @@ func checkAcked(logData []byte, acked map[string]int64) (lost, dup int) {
 // serverMetrics is what the load test reads from the server's /metrics.
 type serverMetrics struct {
 	rss, conns float64
+	cpu        time.Duration // process_cpu_seconds_total
 	// Cumulative bucket counts by upper bound (seconds) of the fan-out
 	// and commit histograms.
 	fanout, commit map[float64]float64
@@ -693,6 +739,8 @@ func scrape(ctx context.Context, hc *http.Client, base string) serverMetrics {
 			m.rss = v
 		case "barri_connections":
 			m.conns = v
+		case "process_cpu_seconds_total":
+			m.cpu = time.Duration(v * float64(time.Second))
 		case "barri_fanout_seconds_bucket", "barri_store_commit_seconds_bucket":
 			le := strings.TrimSuffix(strings.TrimPrefix(labels, `le="`), `"}`)
 			b, err := strconv.ParseFloat(le, 64)

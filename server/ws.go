@@ -46,7 +46,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	// Origin: the server's own host, or one of the configured patterns.
 	// Accept refuses any other with 403 before upgrading.
-	cw := &corkWriter{ResponseWriter: w}
+	cw := &corkWriter{ResponseWriter: w, timeout: s.cfg.WriteTimeout}
 	conn, err := websocket.Accept(cw, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.Origins})
 	if err != nil {
 		s.metrics.dropped.WithLabelValues("handshake").Inc()
@@ -222,8 +222,8 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 //
 // On a corked connection (every served one) a batch's frames are framed
 // into the cork's buffer, which cannot block, and go out in one socket
-// write bounded by the timeout: no timer per message, one syscall per
-// batch.
+// write bounded by the cork's deadline: no timer per message, one
+// syscall per batch.
 func (s *Server) write(c *client) {
 	var buf []outMsg
 	for {
@@ -242,12 +242,12 @@ func (s *Server) write(c *client) {
 				// (the frame lock is held by other writers only for
 				// their own bounded writes).
 				if err := c.conn.Write(context.Background(), websocket.MessageText, m.data); err != nil {
-					c.cork.uncork(s.cfg.WriteTimeout)
+					c.cork.uncork()
 					c.conn.CloseNow()
 					return
 				}
 			}
-			if err := c.cork.uncork(s.cfg.WriteTimeout); err != nil {
+			if err := c.cork.uncork(); err != nil {
 				c.conn.CloseNow()
 				return
 			}
