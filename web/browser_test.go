@@ -776,6 +776,21 @@ func TestPhoneWithTouch(t *testing.T) {
 		t.Errorf("while drawing on a phone the free map is %.0f px high, want at least half the screen", free)
 	}
 	screenshot(t, ctx, "phone-drawing")
+	// Nothing of the card runs off the right edge, and the tool row, which
+	// scrolls sideways, shows that there are more tools (a shadow at its
+	// edge) (review: phone layout).
+	for _, op := range []string{"superblock", "bike_lane", "transit_stop", "rezone"} {
+		eval[any](t, ctx, `document.querySelector('.tool[data-op="`+op+`"]').click()`)
+		off := eval[[]string](t, ctx, `[...document.querySelectorAll("#tool-card button, #tool-card select, #tool-card input")].filter(e => e.offsetParent && e.getBoundingClientRect().right > innerWidth + 0.5).map(e => e.id || e.textContent)`)
+		if len(off) > 0 {
+			t.Errorf("%s on a phone: %q run off the right edge", op, off)
+		}
+	}
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click()`)
+	row := eval[[]any](t, ctx, `(r => [r.scrollWidth > r.clientWidth, getComputedStyle(r).maskImage || getComputedStyle(r).webkitMaskImage])(document.querySelector(".tools"))`)
+	if row[0] == true && !strings.Contains(row[1].(string), "gradient") {
+		t.Errorf("on a phone the tool row scrolls sideways with no hint (mask %v)", row[1])
+	}
 	drawSuperblock(t, ctx, true)
 	after := panel(t, ctx)
 	b, a := mustFloat(t, before["mobility.share.car"][1]), mustFloat(t, after["mobility.share.car"][1])

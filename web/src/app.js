@@ -229,6 +229,14 @@
   }
   let syncTools = () => {};
 
+  // moreTools marks which edges of the tool row have tools beyond them (on a
+  // phone the row scrolls sideways; the marked edge fades out).
+  function moreTools() {
+    const r = $('.tools');
+    r.classList.toggle('more-left', r.scrollLeft > 1);
+    r.classList.toggle('more-right', r.scrollLeft + r.clientWidth < r.scrollWidth - 1);
+  }
+
   // restoreSaved opens the proposal autosaved on the last visit, if any,
   // says so in the page, and returns its state.
   function restoreSaved() {
@@ -1010,6 +1018,9 @@
     $('#tool-map').addEventListener('click', () => focusMap());
     $('#skip-map').addEventListener('click', focusMap);
     syncTools = rovingTools();
+    $('.tools').addEventListener('scroll', moreTools, { passive: true });
+    window.addEventListener('resize', moreTools);
+    moreTools();
     $('#tool-cancel').addEventListener('click', () => { barriCore.cancel(); setOp('select'); });
     $('#tool-apply').addEventListener('click', () => {
       if (op === 'param') { applyJS(readOpts($('#tool-opts'), 'param')); return; }
