@@ -669,14 +669,22 @@ func (a *app) register() {
 		"legend": func([]js.Value) any { data, _ := json.Marshal(a.legend()); return string(data) },
 		"setTool": func(args []js.Value) any {
 			// Another tool: the list editor's choice goes (the outline of
-			// the edit just made stays until the next change).
-			if a.g.pickDash {
-				a.g.highlight, a.g.pickDash = nil, false
+			// the edit just made stays until the next change). A half-drawn
+			// outline or a half-made pick is kept for its kind of tool and
+			// comes back with it (the polygon ops share one outline).
+			g := a.g
+			if g.pickDash {
+				g.highlight, g.pickDash = nil, false
 			}
-			a.g.tool = str(args, 0)
-			a.g.drawPts = a.g.drawPts[:0]
-			a.g.selected = a.g.selected[:0]
-			a.g.crosshair = false
+			if next := str(args, 0); next != g.tool {
+				if g.savedPts == nil {
+					g.savedPts, g.savedSel = map[string][]orb.Point{}, map[string][]int{}
+				}
+				g.savedPts[g.tool], g.savedSel[g.tool] = g.drawPts, g.selected
+				g.tool = next
+				g.drawPts, g.selected = g.savedPts[next], g.savedSel[next]
+			}
+			g.crosshair = false
 			a.toolChanged()
 			return nil
 		},

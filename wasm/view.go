@@ -263,6 +263,10 @@ type game struct {
 	highlight [][]orb.Point // rings in metres: the list editor's choice, or the edit just made
 	pickDash  bool          // the highlight is the list editor's choice (dashed), not an edit
 	crosshair bool          // keyboard drawing: the map centre is the pen
+	// The outline and the picked sections of the other kinds of tool, kept
+	// while another is used (setTool).
+	savedPts map[string][]orb.Point
+	savedSel map[string][]int
 
 	// Frames: Update counts the changes to what is shown; Draw skips a
 	// frame with none (the screen is not cleared, so it stays).
@@ -709,6 +713,8 @@ func (g *game) finish() {
 func (g *game) cancel() {
 	g.drawPts = g.drawPts[:0]
 	g.selected = g.selected[:0]
+	clear(g.savedPts)
+	clear(g.savedSel)
 	g.highlight = nil
 	g.app.toolChanged()
 }

@@ -1239,3 +1239,39 @@ func TestListEditorWords(t *testing.T) {
 		t.Errorf("the stop's line %q has coordinates with a decimal point on a Catalan page", items[1])
 	}
 }
+
+// TestModelsExplained: an indicator's explanation links to how its model
+// works, in the page's language and bundled in the page, not to a file of
+// the source code (review F12).
+func TestModelsExplained(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=es", 1280, 800)
+	texts := eval[[]string](t, ctx, `[...document.querySelectorAll("#ind-table details p")].map(p => p.textContent)`)
+	if len(texts) < 20 {
+		t.Fatalf("the indicators table has %d explanations", len(texts))
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "docs/") || strings.Contains(s, ".md") {
+			t.Errorf("an explanation points to a file of the source code: %q", s)
+		}
+	}
+	eval[any](t, ctx, `(d => { d.open = true; d.querySelector("p button.link").click() })(document.querySelector('tr[data-key="housing.rent_eur_month"] details'))`)
+	got := eval[[]string](t, ctx, `[String(document.querySelector("#models").open), document.querySelector("#models section.here") ? document.querySelector("#models section.here").id : "",
+		document.querySelector("#model-housing p").textContent, document.activeElement.textContent]`)
+	t.Logf("models: %q", got)
+	if got[0] != "true" || got[1] != "model-housing" {
+		t.Errorf("the rent's explanation opened %v at %q, want the housing section", got[0], got[1])
+	}
+	if !strings.Contains(got[2], "alquiler") || !strings.Contains(got[3], "Vivienda") {
+		t.Errorf("the housing section reads %q (focus on %q), want it in Spanish", got[2], got[3])
+	}
+	screenshot(t, ctx, "models")
+	eval[any](t, ctx, `document.querySelector("#models-close").click()`)
+	// A half-drawn outline stays with its tool while another is used.
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click(); barriCore.clickAt(500, 400); barriCore.clickAt(560, 400)`)
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="bike_lane"]').click(); document.querySelector('.tool[data-op="park"]').click()`)
+	if n := eval[string](t, ctx, `document.querySelector("#tool-status").textContent`); !strings.HasPrefix(n, "2 ") {
+		t.Errorf("after another tool and back, the outline's status reads %q, want its 2 points kept", n)
+	}
+}

@@ -35,8 +35,6 @@
     'access.15min_share': 1, 'green.m2_per_resident': 1,
   };
   const dir = (k) => (k in DIR ? DIR[k] : (k.startsWith('access.walk_min.') ? -1 : 0));
-  // The section of docs/MODELS.md that explains each group of indicators.
-  const SOURCE = { housing: 'Housing', energy: 'Energy', mobility: 'Mobility', access: '15-minute access', green: '15-minute access' };
 
   // t translates a key, filling {name} placeholders.
   function t(key, vars) {
@@ -110,10 +108,13 @@
     let gz = true;
     if (!resp || !resp.ok) { resp = await fetch('app.wasm'); gz = false; }
     if (!resp.ok) throw new Error('app.wasm: HTTP ' + resp.status);
-    const total = Number(resp.headers.get('Content-Length')) || 0;
+    // A host that compresses on the fly (Content-Encoding) gives the
+    // compressed length, while the body arrives decompressed: the length
+    // then says nothing about progress.
+    const total = resp.headers.get('Content-Encoding') ? 0 : Number(resp.headers.get('Content-Length')) || 0;
     let got = 0;
     const counted = resp.body.pipeThrough(new TransformStream({
-      transform(chunk, ctl) { got += chunk.byteLength; if (total) progress('wasm', got / total); ctl.enqueue(chunk); },
+      transform(chunk, ctl) { got += chunk.byteLength; if (total) progress('wasm', Math.min(1, got / total)); ctl.enqueue(chunk); },
     }));
     const body = gz && resp.headers.get('Content-Encoding') !== 'gzip' ? counted.pipeThrough(new DecompressionStream('gzip')) : counted;
     return new Response(body, { headers: { 'Content-Type': 'application/wasm' } });
@@ -484,11 +485,30 @@
     $('#edit-none').hidden = state.edits.length > 0;
   }
 
-  // explanation is an indicator's plain-words explanation and its source.
+  // explanation is an indicator's plain-words explanation, and a link to
+  // how its model works (the page's own explanation, in the page's
+  // language: docs/MODELS.md is not something residents can open).
+  const MODEL_OF = { housing: 'housing', energy: 'energy', mobility: 'mobility', access: 'access', green: 'access' };
   function explanation(k) {
     const p = document.createElement('p');
-    p.textContent = t('help.' + k) + ' ' + t('help.source', { section: t('section.' + k.split('.')[0]) });
+    const group = k.split('.')[0];
+    p.textContent = t('help.' + k) + ' ';
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link';
+    b.textContent = t('help.source', { section: t('section.' + (MODEL_OF[group] || group)) });
+    b.addEventListener('click', () => showModels(MODEL_OF[group]));
+    p.appendChild(b);
     return p;
+  }
+
+  // showModels opens how Barri computes the indicators, at a section.
+  function showModels(section) {
+    const d = $('#models');
+    for (const s of d.querySelectorAll('section')) s.classList.toggle('here', s.id === 'model-' + section);
+    if (!d.open) d.showModal();
+    const s = section && $('#model-' + section);
+    if (s) { s.scrollIntoView({ block: 'start' }); s.querySelector('h3').setAttribute('tabindex', '-1'); s.querySelector('h3').focus(); }
   }
 
   // numCell makes a cell for a value, filled when r is given.
@@ -970,7 +990,7 @@
       render(r.state, true);
       showLegend(barriCore.legend());
       announce(t('prop.opened', { file: f.name }));
-    });
+    }).catch((e) => showError(f.name + ': ' + String(e && e.message ? e.message : e)));
     ev.target.value = '';
   }
 
@@ -1047,6 +1067,8 @@
     $('#tour-prev').addEventListener('click', () => { tourStep = Math.max(0, tourStep - 1); showTour(); });
     $('#tour-next').addEventListener('click', () => { tourStep = Math.min(TOUR.length - 1, tourStep + 1); showTour(); });
     $('#tour-close').addEventListener('click', closeTour);
+    $('#models-open').addEventListener('click', () => showModels(''));
+    $('#models-close').addEventListener('click', () => $('#models').close());
     $('#tour').addEventListener('cancel', closeTour);
     window.addEventListener('resize', () => { if (catalog) insets(); });
     window.addEventListener('pagehide', flushAutosave);
