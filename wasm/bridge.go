@@ -70,7 +70,9 @@ func (a *app) stateJSON() string {
 		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
 		Where   []place    `json:"where"` // where each edit is, for its line in the list
 	}{Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
-		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}, CoreMs: a.coreMs}
+		CoreMs: a.coreMs}
+	ch := a.s.Changed()
+	out.Changed = [2]int{len(ch.Buildings), len(ch.Segments)}
 	if out.Edits == nil {
 		out.Edits = []sim.Edit{}
 	}

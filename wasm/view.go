@@ -190,29 +190,31 @@ var whiteImage = func() *ebiten.Image {
 }()
 
 // game is the Ebiten map view. Update turns input into intents and builds
-// what Draw shows; Draw only reads.
+// what Draw shows: the map image (drawn again only in the parts that
+// changed), the overlay, and the screen's damage. Draw puts them on screen
+// and writes nothing but its own bookkeeping (what the screen now shows).
 type game struct {
 	app *app
 	m   *mesh
 
-	w, h      int // screen in device pixels
-	layoutW   int // the size Layout last gave
-	layoutH   int
-	dsf       float64
-	cam       camera
-	insetR    float64 // CSS pixels of the map hidden behind the panel, right
-	insetB    float64 // and bottom
-	insetT    float64 // and top
-	insetL    float64 // and left
-	fitted    bool
-	whole     bool       // the camera is as fit left it: refit when the free part changes
-	pending   *orb.Bound // a part to frame once the screen's size is known
-	mapImg    *ebiten.Image
-	mapCam    camera // the camera mapImg was drawn with
-	stale     bool   // the camera moved since
-	movedTick int
-	dirty     bool // the map image needs drawing again
-	camMove   bool
+	w, h    int // screen in device pixels
+	layoutW int // the size Layout last gave
+	layoutH int
+	dsf     float64
+	cam     camera
+	insetR  float64 // CSS pixels of the map hidden behind the panel, right
+	insetB  float64 // and bottom
+	insetT  float64 // and top
+	insetL  float64 // and left
+	fitted  bool
+	whole   bool       // the camera is as fit left it: refit when the free part changes
+	pending *orb.Bound // a part to frame once the screen's size is known
+	mapImg  *ebiten.Image
+	mapCam  camera    // the camera mapImg was drawn with
+	stale   bool      // the camera moved since
+	movedAt time.Time // when the camera last moved
+	dirty   bool      // the map image needs drawing again
+	camMove bool
 
 	// What the map image shows: the colour of each building and segment,
 	// which segments have a bike lane, the stops and the park areas. A
@@ -242,10 +244,9 @@ type game struct {
 	lastX, lastY     int
 	pressing         bool
 	dragging         bool
-	lastClickTick    int
+	lastClick        time.Time
 	lastClickX       int
 	lastClickY       int
-	tick             int
 	touches          []ebiten.TouchID
 	pinchD           float64
 	pinchCX, pinchCY float64
@@ -368,7 +369,7 @@ func (g *game) frame(b orb.Bound) {
 func (g *game) camChanged() {
 	g.camMove = true
 	g.stale = true
-	g.movedTick = g.tick
+	g.movedAt = time.Now()
 	g.drawSeq++
 	g.damageAll = true
 }
@@ -389,7 +390,7 @@ func (g *game) needRender() bool {
 	mx, my := g.mapMargin()
 	dx := math.Abs(g.cam.cx-g.mapCam.cx) * g.cam.scale
 	dy := math.Abs(g.cam.cy-g.mapCam.cy) * g.cam.scale
-	return g.tick-g.movedTick >= 8 || k < 0.6 || k > 1.7 || dx > float64(mx) || dy > float64(my)
+	return time.Since(g.movedAt) >= 130*time.Millisecond || k < 0.6 || k > 1.7 || dx > float64(mx) || dy > float64(my)
 }
 
 func (g *game) zoomAt(f, sx, sy float64) {
@@ -436,7 +437,6 @@ func (f *frameStats) add(s *[]float64, d time.Duration) {
 func (g *game) Update() error {
 	t0 := time.Now()
 	defer func() { g.stats.add(&g.stats.update, time.Since(t0)) }()
-	g.tick++
 	w, h := g.screenSize()
 	if w != g.w || h != g.h || g.mapImg == nil {
 		g.w, g.h = w, h
@@ -641,8 +641,9 @@ func abs(v int) int {
 // tap is a click or a touch tap: a second one close to the first within a
 // third of a second is a double click.
 func (g *game) tap(x, y int) {
-	double := g.tick-g.lastClickTick < 20 && abs(x-g.lastClickX) < 8 && abs(y-g.lastClickY) < 8
-	g.lastClickTick, g.lastClickX, g.lastClickY = g.tick, x, y
+	now := time.Now()
+	double := now.Sub(g.lastClick) < time.Second/3 && abs(x-g.lastClickX) < 8 && abs(y-g.lastClickY) < 8
+	g.lastClick, g.lastClickX, g.lastClickY = now, x, y
 	g.click(float64(x), float64(y), double)
 }
 
