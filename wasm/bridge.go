@@ -842,6 +842,21 @@ func (a *app) register() {
 			}
 			return nil
 		},
+		// pointerUp is the page's mouse release on the map, at CSS pixel
+		// (x, y): a press that did not drag is a click, applied at once
+		// rather than at the map engine's next frame (which then sees no
+		// press to release).
+		"pointerUp": func(args []js.Value) any {
+			g := a.g
+			if len(args) >= 2 && g.pressing && !g.dragging {
+				x, y := int(args[0].Float()*g.dsf), int(args[1].Float()*g.dsf)
+				if abs(x-g.pressX) <= 4 && abs(y-g.pressY) <= 4 {
+					g.pressing = false
+					g.tap(x, y)
+				}
+			}
+			return nil
+		},
 		// clickAt applies the current tool at CSS pixel (x, y), as a click does.
 		"clickAt": func(args []js.Value) any {
 			if len(args) >= 2 {

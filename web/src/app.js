@@ -152,6 +152,8 @@
       // Ebiten sees no pointer over the panels: the hover box goes when the
       // pointer leaves the map.
       cv.addEventListener('mouseleave', () => hover(''));
+      // A click on the map acts at once, not at the map engine's next frame.
+      cv.addEventListener('pointerup', (e) => { if (e.pointerType === 'mouse' && e.button === 0) barriCore.pointerUp(e.clientX, e.clientY); });
     }
     applyStatic();
     fillLayerSelect(); fillListEditor(); fillZoneSelect();
