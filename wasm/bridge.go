@@ -813,6 +813,9 @@ func (a *app) register() {
 			a.g.stats.update, a.g.stats.draw = a.g.stats.update[:0], a.g.stats.draw[:0]
 			return out
 		},
+		// redrawAll draws the whole map image again (tests compare it with
+		// the parts an edit drew).
+		"redrawAll": func([]js.Value) any { a.g.dirty = true; a.g.drawSeq++; return nil },
 		// debugView reports the view's sizes, for tests.
 		"debugView": func([]js.Value) any {
 			g := a.g

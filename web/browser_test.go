@@ -1275,3 +1275,71 @@ func TestModelsExplained(t *testing.T) {
 		t.Errorf("after another tool and back, the outline's status reads %q, want its 2 points kept", n)
 	}
 }
+
+// TestPartsMatchWhole: after edits, the map drawn again only where they
+// changed something (their streets, blocks, stops) shows exactly what
+// drawing the whole map shows (review F20: only what changed is drawn).
+func TestPartsMatchWhole(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	// Close enough to see streets' widths, stops and amenities.
+	eval[any](t, ctx, `for (let i = 0; i < 9; i++) barriCore.view("in"); barriCore.centreOn(2.1610, 41.3885)`)
+	chromedp.Do(ctx, chromedp.Sleep(600*time.Millisecond))
+	edits := []string{
+		`{"op":"bike_lane","streets":{"name":"Carrer de Mallorca"}}`,
+		`{"op":"pedestrianize","streets":{"name":"Carrer d'Enric Granados"}}`,
+		`{"op":"transit_stop","at":[2.1610,41.3885],"mode":"bus","headway_min":6}`,
+	}
+	for _, e := range edits {
+		n := eval[int](t, ctx, `performance.getEntriesByName("barri:edit-painted").length`)
+		eval[any](t, ctx, `(() => { const r = barriCore.apply(`+"`"+e+"`"+`); if (!r.ok) throw new Error(r.error); barriUI.render(r.state) })()`)
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`performance.getEntriesByName("barri:edit-painted").length > %d || undefined`, n),
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: %s was not drawn: %v", e, err)
+		}
+	}
+	block := eval[string](t, ctx, `barriCore.areaFor("block", 150, 3)`)
+	n := eval[int](t, ctx, `performance.getEntriesByName("barri:edit-painted").length`)
+	eval[any](t, ctx, `(() => { const r = barriCore.apply(JSON.stringify({op: "superblock", area: JSON.parse(`+"`"+block+"`"+`)})); if (!r.ok) throw new Error(r.error); barriUI.render(r.state) })()`)
+	chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`performance.getEntriesByName("barri:edit-painted").length > %d || undefined`, n), chromedp.WithPollingTimeout(10*time.Second)))
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	parts := screenshot(t, ctx, "parts")
+	// The edits show: the pedestrian street (pale yellow) and the stop.
+	ped, stop := 0, 0
+	for y := 0; y < 800; y += 2 {
+		for x := 0; x < 880; x += 2 {
+			if near(parts, x, y, [3]int{0xf5, 0xe6, 0xa8}, 6) {
+				ped++
+			}
+			if near(parts, x, y, [3]int{0xc0, 0x1f, 0x3a}, 6) {
+				stop++
+			}
+		}
+	}
+	t.Logf("pedestrian street pixels %d, stop pixels %d (every other pixel)", ped, stop)
+	if ped < 100 || stop < 20 {
+		t.Errorf("the edits do not show on the map (pedestrian street %d, stops %d pixels)", ped, stop)
+	}
+	eval[any](t, ctx, `barriCore.redrawAll()`)
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	whole := screenshot(t, ctx, "whole")
+	b := parts.Bounds()
+	diff, first := 0, image.Point{-1, -1}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r1, g1, b1, _ := parts.At(x, y).RGBA()
+			r2, g2, b2, _ := whole.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				if diff == 0 {
+					first = image.Pt(x, y)
+				}
+				diff++
+			}
+		}
+	}
+	t.Logf("%d of %d pixels differ (first at %v)", diff, b.Dx()*b.Dy(), first)
+	if diff > 0 {
+		t.Errorf("the map drawn in parts after the edits differs from the whole map drawn again in %d pixels (first at %v): see parts.png and whole.png", diff, first)
+	}
+}
