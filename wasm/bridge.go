@@ -425,7 +425,7 @@ func (a *app) applyEdit(data []byte) error {
 // outline marks on the map the area of the edit just applied (or the
 // streets it picked), so the resident sees where the change is.
 func (a *app) outline(e *sim.Edit) {
-	a.g.highlight, a.g.pickDash = nil, false
+	a.g.highlight, a.g.pickDash, a.g.highStreets = nil, false, e.Streets != nil
 	if len(e.Area) > 0 {
 		if mp, err := sim.ParseArea(e.Area); err == nil {
 			for _, p := range mp {
@@ -708,8 +708,8 @@ func (a *app) register() {
 			return string(a.lonLatJSON(polys))
 		},
 		"highlight": func(args []js.Value) any {
-			a.g.highlight, a.g.pickDash = nil, true
 			kind := str(args, 0)
+			a.g.highlight, a.g.pickDash, a.g.highStreets = nil, true, kind == "street"
 			if kind == "street" {
 				// The street, centred like a block or a barri.
 				a.g.highlight = a.streetLines(str(args, 1))

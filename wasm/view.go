@@ -97,12 +97,12 @@ type overlayKey struct {
 	nSel, selSum       int
 	nHigh              int
 	high               *orb.Point
-	dash               bool
+	dash, streets      bool
 }
 
 func (g *game) overlayNow() overlayKey {
 	k := overlayKey{cam: g.cam, w: g.w, h: g.h, hoverBld: g.hoverBld, hoverSeg: g.hoverSeg, tool: g.tool,
-		crosshair: g.crosshair, nPts: len(g.drawPts), nSel: len(g.selected), nHigh: len(g.highlight), dash: g.pickDash}
+		crosshair: g.crosshair, nPts: len(g.drawPts), nSel: len(g.selected), nHigh: len(g.highlight), dash: g.pickDash, streets: g.highStreets}
 	if n := len(g.drawPts); n > 0 {
 		k.lastPt = g.drawPts[n-1]
 	}
@@ -263,7 +263,10 @@ type game struct {
 	hoverSeg  int
 	highlight [][]orb.Point // rings in metres: the list editor's choice, or the edit just made
 	pickDash  bool          // the highlight is the list editor's choice (dashed), not an edit
-	crosshair bool          // keyboard drawing: the map centre is the pen
+	// The highlight is streets (drawn as a casing on both sides, so that the
+	// street and its change stay visible), not the rings of areas.
+	highStreets bool
+	crosshair   bool // keyboard drawing: the map centre is the pen
 	// The outline and the picked sections of the other kinds of tool, kept
 	// while another is used (setTool).
 	savedPts map[string][]orb.Point
@@ -1054,12 +1057,28 @@ func (g *game) buildOverlay() {
 			xy = append(xy, x, y)
 		}
 		for k := 0; k+3 < len(xy); k += 2 {
-			if g.pickDash {
-				// The list editor's choice: dashed, in the drawing colour,
-				// unlike picked sections and the edit just made (magenta).
-				bs.dashed(xy[k], xy[k+1], xy[k+2], xy[k+3], 3*d, 9*d, 6*d, colDraw)
-			} else {
-				bs.line(xy[k], xy[k+1], xy[k+2], xy[k+3], 3*d, colSelect)
+			x0, y0, x1, y1 := xy[k], xy[k+1], xy[k+2], xy[k+3]
+			offs := []float32{0}
+			if g.highStreets {
+				// Beside the street, not over it: a line each side, past
+				// half a street's width.
+				o := max(7*sc, 1.5*d) + 2.5*d
+				offs = []float32{-o, o}
+			}
+			l := float32(math.Hypot(float64(x1-x0), float64(y1-y0)))
+			if l == 0 {
+				continue
+			}
+			nx, ny := -(y1-y0)/l, (x1-x0)/l
+			for _, o := range offs {
+				ax, ay, bx, by := x0+nx*o, y0+ny*o, x1+nx*o, y1+ny*o
+				if g.pickDash {
+					// The list editor's choice: dashed, in the drawing colour,
+					// unlike picked sections and the edit just made (magenta).
+					bs.dashed(ax, ay, bx, by, 3*d, 9*d, 6*d, colDraw)
+				} else {
+					bs.line(ax, ay, bx, by, 2.5*d, colSelect)
+				}
 			}
 		}
 	}

@@ -975,8 +975,10 @@ func TestProposalSurvivesReload(t *testing.T) {
 	}
 	g0 := green("bike-lanes-before")
 	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
-	// The new bike lane shows at the whole-city view.
-	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	// The new bike lane shows at the whole-city view (choosing the street
+	// centred the map on it).
+	eval[any](t, ctx, `barriCore.view("fit")`)
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
 	if g1 := green("bike-lane-whole-city"); g1 < g0+0.0005 {
 		t.Errorf("bike lanes cover %.3f%% of the whole-city map before Mallorca's, %.3f%% after: the new one cannot be seen", 100*g0, 100*g1)
 	}
