@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run serve compare test bench bench-wasm wasm web perf-web lint build fuzz crash loadtest
+.PHONY: run serve compare test bench bench-wasm wasm web perf-web lint build fuzz crash loadtest rehearsal
 
 # make run: the workshop server with the web app on the built-in Eixample,
 # printing its URL and a demo workshop's facilitator link (Ctrl-C stops it).
@@ -70,6 +70,14 @@ web:
 # barri:edit per op, pan frame time, memory after 100 edits.
 perf-web: web
 	$(GO) run ./web/perf
+
+# A 30-participant workshop rehearsal: five pages in headless Chromium (the
+# facilitator, the projector, three participants) and 25 participants over
+# WebSockets from Go, through every phase against a fresh barri serve; it
+# checks that every page ends with the server's tallies and prints the time
+# from a vote to every page having it (p50, p95, max).
+rehearsal: web
+	BARRI_REHEARSAL=1 $(GO) test -count=1 -run TestRehearsal -v ./web
 
 # The core and the workshop's session model must build for the browser.
 wasm:
