@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"image/color"
@@ -28,6 +29,9 @@ type app struct {
 	g       *game
 	ui      js.Value
 	blocks  []block
+	allBlds []int // 0..len(city.Buildings)-1
+	// whereCache keeps where each edit's target is (bridge.go's where).
+	whereCache map[string]place
 
 	layerIdx int
 	change   bool
@@ -69,15 +73,58 @@ func findBlocks(c *sim.City) []block {
 				x, y := p[0]*cos-p[1]*sin, p[0]*sin+p[1]*cos
 				b.x0, b.y0, b.x1, b.y1 = math.Min(b.x0, x), math.Min(b.y0, y), math.Max(b.x1, x), math.Max(b.y1, y)
 			}
-			mx, my := (b.x0+b.x1)/2, (b.y0+b.y1)/2
-			probe := [4][2]float64{{mx, b.y0 - 10}, {b.x1 + 10, my}, {mx, b.y1 + 10}, {b.x0 - 10, my}}
-			for k, q := range probe {
-				p := orb.Point{q[0]*cos + q[1]*sin, -q[0]*sin + q[1]*cos}
-				if id, _, _ := c.NearestSegment(p); id >= 0 {
-					b.sides[k] = c.Segments[id].Name
-				}
-			}
+			b.sides = blockSides(c, b, sin, cos)
 			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// blockSides names the street along each side of a block (bottom, right,
+// top, left in grid axes): the street of the segments nearest to three
+// points just outside the side (at a quarter, half and three quarters of
+// it) that run along the side, taken when two of the three agree (else the
+// middle one's). A side with no street along it (the edge of the city,
+// where the nearest street is a cross street) stays unnamed.
+func blockSides(c *sim.City, b block, sin, cos float64) [4]string {
+	var out [4]string
+	for k := range 4 {
+		var names [3]string
+		for j, f := range [3]float64{0.25, 0.5, 0.75} {
+			x, y := b.x0+f*(b.x1-b.x0), b.y0+f*(b.y1-b.y0)
+			var dx, dy float64 // the side's direction in grid axes
+			switch k {
+			case 0:
+				y, dx = b.y0-10, 1
+			case 1:
+				x, dy = b.x1+10, 1
+			case 2:
+				y, dx = b.y1+10, 1
+			case 3:
+				x, dy = b.x0-10, 1
+			}
+			p := orb.Point{x*cos + y*sin, -x*sin + y*cos}
+			id, _, _ := c.NearestSegment(p)
+			if id < 0 {
+				continue
+			}
+			g := c.Segments[id].Geometry
+			a, z := g[0], g[len(g)-1]
+			// The segment's direction in grid axes, against the side's.
+			sx, sy := z[0]-a[0], z[1]-a[1]
+			gx, gy := sx*cos-sy*sin, sx*sin+sy*cos
+			if l := math.Hypot(gx, gy); l == 0 || math.Abs(gx*dx+gy*dy)/l < 0.8 {
+				continue
+			}
+			names[j] = c.Segments[id].Name
+		}
+		switch {
+		case names[0] != "" && names[0] == names[2]:
+			out[k] = names[0]
+		case names[1] != "":
+			out[k] = names[1]
+		default:
+			out[k] = cmp.Or(names[0], names[2])
 		}
 	}
 	return out
@@ -163,7 +210,7 @@ func (a *app) setLayer(name string, change bool) error {
 			a.sc = changeScale(a.deltas())
 		}
 	}
-	a.g.recolour(nil, nil, true)
+	a.g.recolour(nil, true)
 	return nil
 }
 
@@ -245,11 +292,19 @@ func (a *app) afterChange() {
 			all = true
 		}
 	}
+	blds := a.s.Changed().Buildings
 	if l.perZone {
-		all = true // a barri's value colours all its buildings
+		// A barri's value colours all its buildings: look at every one
+		// (only those whose colour moved are drawn again).
+		if len(a.allBlds) != len(a.city.Buildings) {
+			a.allBlds = make([]int, len(a.city.Buildings))
+			for i := range a.allBlds {
+				a.allBlds[i] = i
+			}
+		}
+		blds = a.allBlds
 	}
-	ch := a.s.Changed()
-	a.g.recolour(ch.Buildings, ch.Segments, all)
+	a.g.recolour(blds, all)
 }
 
 // legend describes the chosen layer for the page.

@@ -45,10 +45,10 @@ func (a *app) stateJSON() string {
 	// group is one group of the equity lens: the change of each headline
 	// indicator, and how many got better and worse (as barri run counts).
 	type group struct {
-		G      string   `json:"g"`
-		D      []string `json:"d"`
-		Better int      `json:"better"`
-		Worse  int      `json:"worse"`
+		G      string `json:"g"`
+		D      []row  `json:"d"`
+		Better int    `json:"better"`
+		Worse  int    `json:"worse"`
 	}
 	type zone struct {
 		Code string `json:"code"`
@@ -67,10 +67,17 @@ func (a *app) stateJSON() string {
 		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
 		Groups  []group    `json:"groups"`
-	}{Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
-		Changed: [2]int{len(a.s.Changed().Buildings), len(a.s.Changed().Segments)}, CoreMs: a.coreMs}
+		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
+		Where   []place    `json:"where"` // where each edit is, for its line in the list
+	}{Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
+		CoreMs: a.coreMs}
+	ch := a.s.Changed()
+	out.Changed = [2]int{len(ch.Buildings), len(ch.Segments)}
 	if out.Edits == nil {
 		out.Edits = []sim.Edit{}
+	}
+	for _, e := range out.Edits {
+		out.Where = append(out.Where, a.where(e))
 	}
 	for _, k := range keys {
 		out.City = append(out.City, mkRow(k, r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)))
@@ -79,7 +86,9 @@ func (a *app) stateJSON() string {
 		gr := group{G: g}
 		for _, h := range headline {
 			d := r.GroupDelta.Get(g, h.key)
-			gr.D = append(gr.D, proposal.FmtValue(d))
+			gc := mkRow(h.key, r.Baseline.Groups.Get(g, h.key), r.Scenario.Groups.Get(g, h.key), d)
+			gc.K = ""
+			gr.D = append(gr.D, gc)
 			if d != 0 && (d < 0) == h.lowerBetter {
 				gr.Better++
 			} else if d != 0 {
@@ -107,6 +116,128 @@ func (a *app) stateJSON() string {
 		return `{"error":"` + err.Error() + `"}`
 	}
 	return string(data)
+}
+
+// place says where an edit is, in words the page can build: the blocks an
+// area covers (Blocks, around Block, the block nearest its centre; Blocks 0
+// for an area within Block), the street nearest a point, the streets that
+// picked sections belong to, and the barris.
+type place struct {
+	Blocks  int      `json:"blocks"`
+	Block   int      `json:"block"` // -1: none
+	Street  string   `json:"street,omitempty"`
+	Streets []string `json:"streets,omitempty"`
+	Zones   []string `json:"zones,omitempty"`
+}
+
+// where finds an edit's place (cached by the edit's target).
+func (a *app) where(e sim.Edit) place {
+	var kb strings.Builder
+	kb.Write(e.Area)
+	fmt.Fprint(&kb, "|", e.At, "|")
+	if e.Streets != nil {
+		fmt.Fprint(&kb, e.Streets.IDs)
+	}
+	if e.Building != nil {
+		fmt.Fprint(&kb, "|b", *e.Building)
+	}
+	key := kb.String()
+	if p, ok := a.whereCache[key]; ok {
+		return p
+	}
+	p := place{Block: -1}
+	zones := map[int]bool{}
+	addZone := func(z int) {
+		if z >= 0 && z < len(a.city.Zones) {
+			zones[z] = true
+		}
+	}
+	// nearestBlock is the block whose centre is nearest a point.
+	nearestBlock := func(q orb.Point) int {
+		best, bd := -1, math.Inf(1)
+		for i, b := range a.blocks {
+			c := fromGrid((b.x0+b.x1)/2, (b.y0+b.y1)/2)
+			if d := math.Hypot(c[0]-q[0], c[1]-q[1]); d < bd {
+				best, bd = i, d
+			}
+		}
+		return best
+	}
+	switch {
+	case len(e.Area) > 0:
+		mp, err := sim.ParseArea(e.Area)
+		if err != nil {
+			break
+		}
+		var area orb.MultiPolygon
+		for _, poly := range mp {
+			var pm orb.Polygon
+			for _, r := range poly {
+				rm := make(orb.Ring, len(r))
+				for i, q := range r {
+					rm[i] = a.city.Proj.ToXY(q)
+				}
+				pm = append(pm, rm)
+			}
+			area = append(area, pm)
+		}
+		centre := area.Bound().Center()
+		best, bd := -1, math.Inf(1)
+		for i, b := range a.blocks {
+			c := fromGrid((b.x0+b.x1)/2, (b.y0+b.y1)/2)
+			inside := false
+			for _, pm := range area {
+				if sim.PolygonContains(pm, c) {
+					inside = true
+				}
+			}
+			if !inside {
+				continue
+			}
+			p.Blocks++
+			addZone(b.zone)
+			if d := math.Hypot(c[0]-centre[0], c[1]-centre[1]); d < bd {
+				best, bd = i, d
+			}
+		}
+		if best < 0 {
+			best = nearestBlock(centre)
+			if best >= 0 {
+				addZone(a.blocks[best].zone)
+			}
+		}
+		p.Block = best
+	case len(e.At) == 2:
+		q := a.city.Proj.ToXY(orb.Point{e.At[0], e.At[1]})
+		if id, _, _ := a.city.NearestSegment(q); id >= 0 {
+			p.Street = a.city.Segments[id].Name
+		}
+		if b := nearestBlock(q); b >= 0 {
+			addZone(a.blocks[b].zone)
+		}
+	case e.Streets != nil && len(e.Streets.IDs) > 0:
+		seen := map[string]bool{}
+		for _, id := range e.Streets.IDs {
+			if id >= 0 && id < len(a.city.Segments) {
+				if n := a.city.Segments[id].Name; n != "" && !seen[n] {
+					seen[n] = true
+					p.Streets = append(p.Streets, n)
+				}
+			}
+		}
+	case e.Building != nil && *e.Building >= 0 && *e.Building < len(a.city.Buildings):
+		addZone(a.city.Buildings[*e.Building].Zone)
+	}
+	for z := range a.city.Zones {
+		if zones[z] {
+			p.Zones = append(p.Zones, a.city.Zones[z].Name)
+		}
+	}
+	if a.whereCache == nil {
+		a.whereCache = map[string]place{}
+	}
+	a.whereCache[key] = p
+	return p
 }
 
 // timed runs one change of the session, noting its timing for the page.
@@ -294,7 +425,7 @@ func (a *app) applyEdit(data []byte) error {
 // outline marks on the map the area of the edit just applied (or the
 // streets it picked), so the resident sees where the change is.
 func (a *app) outline(e *sim.Edit) {
-	a.g.highlight = nil
+	a.g.highlight, a.g.pickDash, a.g.highStreets = nil, false, e.Streets != nil
 	if len(e.Area) > 0 {
 		if mp, err := sim.ParseArea(e.Area); err == nil {
 			for _, p := range mp {
@@ -314,7 +445,22 @@ func (a *app) outline(e *sim.Edit) {
 				a.g.highlight = append(a.g.highlight, a.city.Segments[id].Geometry)
 			}
 		}
+		if e.Streets.Name != "" {
+			a.g.highlight = append(a.g.highlight, a.streetLines(e.Streets.Name)...)
+		}
 	}
+}
+
+// streetLines returns the segments of a street, named as the page names it.
+func (a *app) streetLines(name string) [][]orb.Point {
+	var out [][]orb.Point
+	name = sim.FoldName(name)
+	for _, s := range a.city.Segments {
+		if sim.FoldName(s.Name) == name {
+			out = append(out, s.Geometry)
+		}
+	}
+	return out
 }
 
 // polygonDone builds the edit of the current polygon tool from the page's
@@ -524,10 +670,23 @@ func (a *app) register() {
 		},
 		"legend": func([]js.Value) any { data, _ := json.Marshal(a.legend()); return string(data) },
 		"setTool": func(args []js.Value) any {
-			a.g.tool = str(args, 0)
-			a.g.drawPts = a.g.drawPts[:0]
-			a.g.selected = a.g.selected[:0]
-			a.g.crosshair = false
+			// Another tool: the list editor's choice goes (the outline of
+			// the edit just made stays until the next change). A half-drawn
+			// outline or a half-made pick is kept for its kind of tool and
+			// comes back with it (the polygon ops share one outline).
+			g := a.g
+			if g.pickDash {
+				g.highlight, g.pickDash = nil, false
+			}
+			if next := str(args, 0); next != g.tool {
+				if g.savedPts == nil {
+					g.savedPts, g.savedSel = map[string][]orb.Point{}, map[string][]int{}
+				}
+				g.savedPts[g.tool], g.savedSel[g.tool] = g.drawPts, g.selected
+				g.tool = next
+				g.drawPts, g.selected = g.savedPts[next], g.savedSel[next]
+			}
+			g.crosshair = false
 			a.toolChanged()
 			return nil
 		},
@@ -549,14 +708,21 @@ func (a *app) register() {
 			return string(a.lonLatJSON(polys))
 		},
 		"highlight": func(args []js.Value) any {
-			a.g.highlight = nil
 			kind := str(args, 0)
+			a.g.highlight, a.g.pickDash, a.g.highStreets = nil, true, kind == "street"
 			if kind == "street" {
-				name := sim.FoldName(str(args, 1))
-				for _, s := range a.city.Segments {
-					if sim.FoldName(s.Name) == name {
-						a.g.highlight = append(a.g.highlight, s.Geometry)
+				// The street, centred like a block or a barri.
+				a.g.highlight = a.streetLines(str(args, 1))
+				var bd orb.Bound
+				for i, l := range a.g.highlight {
+					if i == 0 {
+						bd = orb.LineString(l).Bound()
+					} else {
+						bd = bd.Union(orb.LineString(l).Bound())
 					}
+				}
+				if len(a.g.highlight) > 0 {
+					a.g.centreOn(bd.Center())
 				}
 				return nil
 			}
@@ -598,6 +764,9 @@ func (a *app) register() {
 			g := a.g
 			cx, cy := g.centreX(), g.centreY()
 			step := float64(min(g.w, g.h)) / 8
+			if len(args) > 1 && args[1].Truthy() {
+				step /= 4 // Shift: a finer step
+			}
 			switch str(args, 0) {
 			case "in":
 				g.zoomAt(1.25, cx, cy)
@@ -619,6 +788,12 @@ func (a *app) register() {
 			}
 			return nil
 		},
+		// shown reports which recolouring the map on screen shows
+		// (stateJSON's seq) and the Go timing of the frame that drew it.
+		"shown": func([]js.Value) any {
+			g := a.g
+			return map[string]any{"seq": g.shownSeq, "renderMs": g.lastRender.RenderMs, "updateMs": g.lastRender.UpdateMs, "drawMs": g.lastRender.DrawMs}
+		},
 		// memStats reports the Go heap, for the performance figures.
 		"memStats": func([]js.Value) any {
 			var m runtime.MemStats
@@ -638,6 +813,9 @@ func (a *app) register() {
 			a.g.stats.update, a.g.stats.draw = a.g.stats.update[:0], a.g.stats.draw[:0]
 			return out
 		},
+		// redrawAll draws the whole map image again (tests compare it with
+		// the parts an edit drew).
+		"redrawAll": func([]js.Value) any { a.g.dirty = true; a.g.drawSeq++; return nil },
 		// debugView reports the view's sizes, for tests.
 		"debugView": func([]js.Value) any {
 			g := a.g
@@ -646,6 +824,7 @@ func (a *app) register() {
 			x1, y1 := g.cam.toScreen(b.Max[0], b.Min[1], g.w, g.h)
 			data, _ := json.Marshal(map[string]any{"w": g.w, "h": g.h, "lw": g.layoutW, "lh": g.layoutH, "dsf": g.dsf,
 				"img": g.mapImg.Bounds().String(), "scale": g.cam.scale, "insets": []float64{g.insetR, g.insetB, g.insetT, g.insetL},
+				"highlight": len(g.highlight), "pickDash": g.pickDash,
 				// The city's bounding box on screen, CSS px: left, top, right, bottom.
 				"city": []float64{float64(x0) / g.dsf, float64(y0) / g.dsf, float64(x1) / g.dsf, float64(y1) / g.dsf}})
 			return string(data)
@@ -663,6 +842,21 @@ func (a *app) register() {
 		"panPixels": func(args []js.Value) any {
 			if len(args) >= 2 {
 				a.g.panBy(args[0].Float(), args[1].Float())
+			}
+			return nil
+		},
+		// pointerUp is the page's mouse release on the map, at CSS pixel
+		// (x, y): a press that did not drag is a click, applied at once
+		// rather than at the map engine's next frame (which then sees no
+		// press to release).
+		"pointerUp": func(args []js.Value) any {
+			g := a.g
+			if len(args) >= 2 && g.pressing && !g.dragging {
+				x, y := int(args[0].Float()*g.dsf), int(args[1].Float()*g.dsf)
+				if abs(x-g.pressX) <= 4 && abs(y-g.pressY) <= 4 {
+					g.pressing = false
+					g.tap(x, y)
+				}
 			}
 			return nil
 		},

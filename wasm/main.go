@@ -54,6 +54,11 @@ func main() {
 	ui.Call("started", a.catalog(), a.stateJSON())
 	perf.Call("mark", "barri:panels")
 	ebiten.SetRunnableOnUnfocused(true)
+	// One Update per animation frame: an edit made between two frames is
+	// drawn in the next one (at a fixed 60 a second, a frame that came early
+	// had no Update, and the edit waited a frame more). Nothing in Update
+	// counts ticks as time.
+	ebiten.SetTPS(ebiten.SyncWithFPS)
 	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetWindowTitle("Barri")
 	if err := ebiten.RunGame(a.g); err != nil {

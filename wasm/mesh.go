@@ -28,6 +28,71 @@ type mesh struct {
 	zoneMid []orb.Point // a label point per zone
 	stopXY  []orb.Point
 	bound   orb.Bound
+	// Bounds of each building and segment (a segment's with half its
+	// width), and a grid of cells over the city listing the buildings and
+	// segments that reach into each, so that a part of the map can be
+	// drawn again alone.
+	bldBound, segBound []orb.Bound
+	grid               grid
+}
+
+// grid buckets elements by square cells of the city's plane.
+type grid struct {
+	x0, y0 float64
+	cell   float64
+	nx, ny int
+	bld    [][]int32 // per cell, ascending ids
+	seg    [][]int32
+	seen   []int32 // query stamps per id (shared by both kinds: the larger count)
+	stamp  int32
+}
+
+const gridCell = 100.0 // metres
+
+func newGrid(b orb.Bound, nIDs int) grid {
+	g := grid{x0: b.Min[0], y0: b.Min[1], cell: gridCell}
+	g.nx = int((b.Max[0]-b.Min[0])/gridCell) + 1
+	g.ny = int((b.Max[1]-b.Min[1])/gridCell) + 1
+	g.bld = make([][]int32, g.nx*g.ny)
+	g.seg = make([][]int32, g.nx*g.ny)
+	g.seen = make([]int32, nIDs)
+	return g
+}
+
+// cells returns the cell range a bound covers, clamped to the grid.
+func (g *grid) cells(b orb.Bound) (i0, j0, i1, j1 int) {
+	c := func(v, o float64, n int) int { return max(0, min(n-1, int(math.Floor((v-o)/g.cell)))) }
+	return c(b.Min[0], g.x0, g.nx), c(b.Min[1], g.y0, g.ny), c(b.Max[0], g.x0, g.nx), c(b.Max[1], g.y0, g.ny)
+}
+
+func (g *grid) add(cells [][]int32, id int, b orb.Bound) {
+	i0, j0, i1, j1 := g.cells(b)
+	for j := j0; j <= j1; j++ {
+		for i := i0; i <= i1; i++ {
+			cells[j*g.nx+i] = append(cells[j*g.nx+i], int32(id))
+		}
+	}
+}
+
+// query appends to out the ids in cells whose bound meets b, ascending
+// (the order the whole map draws them in).
+func (g *grid) query(cells [][]int32, bounds []orb.Bound, b orb.Bound, out []int) []int {
+	g.stamp++
+	i0, j0, i1, j1 := g.cells(b)
+	n := len(out)
+	for j := j0; j <= j1; j++ {
+		for i := i0; i <= i1; i++ {
+			for _, id := range cells[j*g.nx+i] {
+				if g.seen[id] == g.stamp || !bounds[id].Intersects(b) {
+					continue
+				}
+				g.seen[id] = g.stamp
+				out = append(out, int(id))
+			}
+		}
+	}
+	slices.Sort(out[n:])
+	return out
 }
 
 // newMesh tessellates a city.
@@ -65,6 +130,25 @@ func newMesh(c *sim.City) *mesh {
 	}
 	for _, s := range c.Stops {
 		m.stopXY = append(m.stopXY, s.P)
+	}
+	m.grid = newGrid(m.bound, max(len(c.Buildings), len(c.Segments)))
+	for i := 0; i+1 < len(m.bldStart); i++ {
+		b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+		for k := m.bldStart[i]; k < m.bldStart[i+1]; k++ {
+			b = b.Extend(orb.Point{float64(m.bldXY[2*k]), float64(m.bldXY[2*k+1])})
+		}
+		if m.bldStart[i+1] == m.bldStart[i] {
+			b = orb.Bound{} // no triangles: nothing to draw
+		} else {
+			m.grid.add(m.grid.bld, i, b)
+		}
+		m.bldBound = append(m.bldBound, b)
+	}
+	for i, s := range m.segXY {
+		b := orb.Bound{Min: orb.Point{float64(min(s[0], s[2])), float64(min(s[1], s[3]))}, Max: orb.Point{float64(max(s[0], s[2])), float64(max(s[1], s[3]))}}
+		b = b.Pad(float64(m.segWidth[i]) / 2)
+		m.segBound = append(m.segBound, b)
+		m.grid.add(m.grid.seg, i, b)
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -66,16 +67,52 @@ func (bs *batches) room(n int) *batch {
 	return &(*bs)[len(*bs)-1]
 }
 
-// signature sums the batches' vertices: it changes when what they draw does.
-func (bs batches) signature() [2]float64 {
-	var n, s float64
+// box is the screen rectangle the batches' vertices span (with a pixel's
+// margin for the rasteriser), empty when there are none.
+func (bs batches) box() image.Rectangle {
+	x0, y0 := float32(math.Inf(1)), float32(math.Inf(1))
+	x1, y1 := float32(math.Inf(-1)), float32(math.Inf(-1))
 	for _, b := range bs {
-		n += float64(len(b.v))
 		for _, v := range b.v {
-			s += float64(v.DstX) + 3*float64(v.DstY) + 7*float64(v.ColorA)
+			x0, y0, x1, y1 = min(x0, v.DstX), min(y0, v.DstY), max(x1, v.DstX), max(y1, v.DstY)
 		}
 	}
-	return [2]float64{n, s}
+	if x0 > x1 {
+		return image.Rectangle{}
+	}
+	clamp := func(v float32) int { return int(max(-1e6, min(1e6, v))) }
+	return image.Rect(clamp(x0)-2, clamp(y0)-2, clamp(x1)+3, clamp(y1)+3)
+}
+
+// overlayKey is what the overlay is built from: it is built again only
+// when this changes.
+type overlayKey struct {
+	cam                camera
+	w, h               int
+	hoverBld, hoverSeg int
+	tool               string
+	crosshair          bool
+	nPts               int
+	lastPt             orb.Point
+	nSel, selSum       int
+	nHigh              int
+	high               *orb.Point
+	dash, streets      bool
+}
+
+func (g *game) overlayNow() overlayKey {
+	k := overlayKey{cam: g.cam, w: g.w, h: g.h, hoverBld: g.hoverBld, hoverSeg: g.hoverSeg, tool: g.tool,
+		crosshair: g.crosshair, nPts: len(g.drawPts), nSel: len(g.selected), nHigh: len(g.highlight), dash: g.pickDash, streets: g.highStreets}
+	if n := len(g.drawPts); n > 0 {
+		k.lastPt = g.drawPts[n-1]
+	}
+	for _, id := range g.selected {
+		k.selSum = k.selSum*31 + id + 1
+	}
+	if len(g.highlight) > 0 && len(g.highlight[0]) > 0 {
+		k.high = &g.highlight[0][0]
+	}
+	return k
 }
 
 func vtx(x, y float32, c color.RGBA) ebiten.Vertex {
@@ -95,6 +132,19 @@ func (bs *batches) line(x0, y0, x1, y1, w float32, c color.RGBA) {
 	n := uint16(len(b.v))
 	b.v = append(b.v, vtx(x0+nx, y0+ny, c), vtx(x1+nx, y1+ny, c), vtx(x1-nx, y1-ny, c), vtx(x0-nx, y0-ny, c))
 	b.i = append(b.i, n, n+1, n+2, n, n+2, n+3)
+}
+
+// dashed appends a dashed line: dashes of on pixels, gaps of off.
+func (bs *batches) dashed(x0, y0, x1, y1, w, on, off float32, c color.RGBA) {
+	l := float32(math.Hypot(float64(x1-x0), float64(y1-y0)))
+	if l == 0 {
+		return
+	}
+	ux, uy := (x1-x0)/l, (y1-y0)/l
+	for t := float32(0); t < l && t < 1e5; t += on + off {
+		e := min(t+on, l)
+		bs.line(x0+ux*t, y0+uy*t, x0+ux*e, y0+uy*e, w, c)
+	}
 }
 
 // disc appends a filled regular polygon of radius r pixels.
@@ -140,44 +190,63 @@ var whiteImage = func() *ebiten.Image {
 }()
 
 // game is the Ebiten map view. Update turns input into intents and builds
-// what Draw shows; Draw only reads.
+// what Draw shows: the map image (drawn again only in the parts that
+// changed), the overlay, and the screen's damage. Draw puts them on screen
+// and writes nothing but its own bookkeeping (what the screen now shows).
 type game struct {
 	app *app
 	m   *mesh
 
-	w, h      int // screen in device pixels
-	layoutW   int // the size Layout last gave
-	layoutH   int
-	dsf       float64
-	cam       camera
-	insetR    float64 // CSS pixels of the map hidden behind the panel, right
-	insetB    float64 // and bottom
-	insetT    float64 // and top
-	insetL    float64 // and left
-	fitted    bool
-	whole     bool       // the camera is as fit left it: refit when the free part changes
-	pending   *orb.Bound // a part to frame once the screen's size is known
-	mapImg    *ebiten.Image
-	mapCam    camera // the camera mapImg was drawn with
-	stale     bool   // the camera moved since
-	movedTick int
-	dirty     bool // the map image needs drawing again
-	camMove   bool
+	w, h    int // screen in device pixels
+	layoutW int // the size Layout last gave
+	layoutH int
+	dsf     float64
+	cam     camera
+	insetR  float64 // CSS pixels of the map hidden behind the panel, right
+	insetB  float64 // and bottom
+	insetT  float64 // and top
+	insetL  float64 // and left
+	fitted  bool
+	whole   bool       // the camera is as fit left it: refit when the free part changes
+	pending *orb.Bound // a part to frame once the screen's size is known
+	mapImg  *ebiten.Image
+	mapCam  camera    // the camera mapImg was drawn with
+	stale   bool      // the camera moved since
+	movedAt time.Time // when the camera last moved
+	dirty   bool      // the map image needs drawing again
+	camMove bool
 
-	bldCol []color.RGBA // per building
-	segCol []color.RGBA // per segment
+	// What the map image shows: the colour of each building and segment,
+	// which segments have a bike lane, the stops and the park areas. A
+	// change redraws only the parts of the image where these changed
+	// (dirtyW, in metres), unless dirty asks for the whole image.
+	bldCol     []color.RGBA
+	segCol     []color.RGBA
+	segBike    []bool
+	shownStops []orb.Point
+	shownParks [][]orb.Point
+	dirtyW     []orb.Bound
+	// What the screen needs from the map image at the next Draw: the parts
+	// that changed (screen pixels), or all of it.
+	damage    []image.Rectangle
+	damageAll bool
+	overKey   overlayKey      // what the overlay was built from
+	overBox   image.Rectangle // where it is on screen
+	hoverAt   [2]int          // the cursor position hover last looked at
+	hoverCam  camera
+	hoverTool string
 
 	mapB, overB batches
+	ids, ids2   []int // scratch for grid queries
 
 	// Input.
 	pressX, pressY   int
 	lastX, lastY     int
 	pressing         bool
 	dragging         bool
-	lastClickTick    int
+	lastClick        time.Time
 	lastClickX       int
 	lastClickY       int
-	tick             int
 	touches          []ebiten.TouchID
 	pinchD           float64
 	pinchCX, pinchCY float64
@@ -192,8 +261,16 @@ type game struct {
 	selected  []int       // street segment ids
 	hoverBld  int
 	hoverSeg  int
-	highlight [][]orb.Point // rings in metres, from the list editor
-	crosshair bool          // keyboard drawing: the map centre is the pen
+	highlight [][]orb.Point // rings in metres: the list editor's choice, or the edit just made
+	pickDash  bool          // the highlight is the list editor's choice (dashed), not an edit
+	// The highlight is streets (drawn as a casing on both sides, so that the
+	// street and its change stay visible), not the rings of areas.
+	highStreets bool
+	crosshair   bool // keyboard drawing: the map centre is the pen
+	// The outline and the picked sections of the other kinds of tool, kept
+	// while another is used (setTool).
+	savedPts map[string][]orb.Point
+	savedSel map[string][]int
 
 	// Frames: Update counts the changes to what is shown; Draw skips a
 	// frame with none (the screen is not cleared, so it stays).
@@ -202,16 +279,31 @@ type game struct {
 	// drawnScreen and drawFrames are Draw's own bookkeeping.
 	drawnScreen *ebiten.Image
 	drawFrames  int
-	overSig     [2]float64
 	drawnOnce   bool
 	stats       frameStats
 	ready       bool
+
+	// changeSeq counts the recolourings (edits, undos, layers); renderedSeq
+	// is the one the map image shows, shownSeq the one the last Draw put on
+	// screen, so the page can tell when a change is visible (barri:edit).
+	changeSeq, renderedSeq, shownSeq int
+	// The timing of the frame that last drew the map image (ms).
+	lastRender frameTiming
+}
+
+// frameTiming is the Go share of the frame that drew the map image anew.
+type frameTiming struct {
+	RenderMs float64 `json:"renderMs"` // renderMap
+	UpdateMs float64 `json:"updateMs"` // the whole Update
+	DrawMs   float64 `json:"drawMs"`   // the Draw after it
 }
 
 func newGame(a *app) *game {
 	g := &game{app: a, m: newMesh(a.city), tool: toolSelect, hoverBld: -1, hoverSeg: -1, dirty: true}
 	g.bldCol = make([]color.RGBA, len(a.city.Buildings))
 	g.segCol = make([]color.RGBA, len(a.city.Segments))
+	g.segBike = make([]bool, len(a.city.Segments))
+	g.hoverAt = [2]int{-1 << 30, -1 << 30}
 	return g
 }
 
@@ -280,8 +372,9 @@ func (g *game) frame(b orb.Bound) {
 func (g *game) camChanged() {
 	g.camMove = true
 	g.stale = true
-	g.movedTick = g.tick
+	g.movedAt = time.Now()
 	g.drawSeq++
+	g.damageAll = true
 }
 
 // mapMargin is the margin of the map image beyond each side of the screen,
@@ -300,7 +393,7 @@ func (g *game) needRender() bool {
 	mx, my := g.mapMargin()
 	dx := math.Abs(g.cam.cx-g.mapCam.cx) * g.cam.scale
 	dy := math.Abs(g.cam.cy-g.mapCam.cy) * g.cam.scale
-	return g.tick-g.movedTick >= 8 || k < 0.6 || k > 1.7 || dx > float64(mx) || dy > float64(my)
+	return time.Since(g.movedAt) >= 130*time.Millisecond || k < 0.6 || k > 1.7 || dx > float64(mx) || dy > float64(my)
 }
 
 func (g *game) zoomAt(f, sx, sy float64) {
@@ -347,7 +440,6 @@ func (f *frameStats) add(s *[]float64, d time.Duration) {
 func (g *game) Update() error {
 	t0 := time.Now()
 	defer func() { g.stats.add(&g.stats.update, time.Since(t0)) }()
-	g.tick++
 	w, h := g.screenSize()
 	if w != g.w || h != g.h || g.mapImg == nil {
 		g.w, g.h = w, h
@@ -369,15 +461,32 @@ func (g *game) Update() error {
 		g.dirty = true
 	}
 	g.input()
+	rendered := false
 	if g.needRender() {
+		t1 := time.Now()
 		g.renderMap()
+		g.lastRender = frameTiming{RenderMs: ms(time.Since(t1))}
+		g.renderedSeq = g.changeSeq
 		g.dirty, g.stale = false, false
+		g.dirtyW = g.dirtyW[:0]
 		g.mapCam = g.cam
 		g.drawSeq++
+		g.damageAll = true
+		rendered = true
+	} else if len(g.dirtyW) > 0 || g.renderedSeq != g.changeSeq {
+		t1 := time.Now()
+		g.renderParts()
+		g.lastRender = frameTiming{RenderMs: ms(time.Since(t1))}
+		g.renderedSeq = g.changeSeq
+		g.drawSeq++
+		rendered = true
 	}
-	g.buildOverlay()
-	if sig := g.overB.signature(); sig != g.overSig {
-		g.overSig = sig
+	if k := g.overlayNow(); k != g.overKey {
+		g.overKey = k
+		g.buildOverlay()
+		box := g.overB.box()
+		g.damage = append(g.damage, g.overBox, box)
+		g.overBox = box
 		g.drawSeq++
 	}
 	if g.camMove {
@@ -388,8 +497,13 @@ func (g *game) Update() error {
 		g.ready = true
 		g.app.markReady()
 	}
+	if rendered {
+		g.lastRender.UpdateMs = ms(time.Since(t0))
+	}
 	return nil
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func (g *game) screenSize() (int, int) { return max(g.layoutW, 1), max(g.layoutH, 1) }
 
@@ -421,7 +535,9 @@ func (g *game) input() {
 			g.tap(mx, my)
 		}
 	}
-	if !g.pressing && len(g.touches) == 0 {
+	// Hover looks the cursor up only when it, the map or the tool moved.
+	if at := [2]int{mx, my}; !g.pressing && len(g.touches) == 0 && (at != g.hoverAt || g.cam != g.hoverCam || g.tool != g.hoverTool) {
+		g.hoverAt, g.hoverCam, g.hoverTool = at, g.cam, g.tool
 		g.hover(float64(mx), float64(my))
 	}
 	g.touchInput()
@@ -528,8 +644,9 @@ func abs(v int) int {
 // tap is a click or a touch tap: a second one close to the first within a
 // third of a second is a double click.
 func (g *game) tap(x, y int) {
-	double := g.tick-g.lastClickTick < 20 && abs(x-g.lastClickX) < 8 && abs(y-g.lastClickY) < 8
-	g.lastClickTick, g.lastClickX, g.lastClickY = g.tick, x, y
+	now := time.Now()
+	double := now.Sub(g.lastClick) < time.Second/3 && abs(x-g.lastClickX) < 8 && abs(y-g.lastClickY) < 8
+	g.lastClick, g.lastClickX, g.lastClickY = now, x, y
 	g.click(float64(x), float64(y), double)
 }
 
@@ -600,6 +717,8 @@ func (g *game) finish() {
 func (g *game) cancel() {
 	g.drawPts = g.drawPts[:0]
 	g.selected = g.selected[:0]
+	clear(g.savedPts)
+	clear(g.savedSel)
 	g.highlight = nil
 	g.app.toolChanged()
 }
@@ -641,52 +760,179 @@ func (g *game) hover(sx, sy float64) {
 	}
 }
 
-// recolour sets the colours of the given buildings and segments (nil: all)
-// from the app's layer and marks the map for drawing.
-func (g *game) recolour(blds, segs []int, all bool) {
+// recolour sets the colours of the given buildings and segments (all: of
+// every one) from the app's layer, and notes where the map image must be
+// drawn again: only where a colour, a bike lane, a stop or a park changed,
+// unless all changed.
+func (g *game) recolour(blds []int, all bool) {
 	a := g.app
+	g.changeSeq++
 	if all {
 		for i := range g.bldCol {
 			g.bldCol[i] = a.buildingColour(i)
 		}
 		for i := range g.segCol {
 			g.segCol[i] = a.segmentColour(i)
+			g.segBike[i] = a.bikeLane(i)
 		}
-	} else {
-		for _, i := range blds {
-			g.bldCol[i] = a.buildingColour(i)
-		}
-		for _, i := range segs {
-			g.segCol[i] = a.segmentColour(i)
+		g.shownStops = a.stops()
+		g.shownParks = a.parkTriangles()
+		g.dirty = true
+		return
+	}
+	m := g.m
+	for _, i := range blds {
+		if c := a.buildingColour(i); c != g.bldCol[i] {
+			g.bldCol[i] = c
+			g.dirtyW = append(g.dirtyW, m.bldBound[i])
 		}
 	}
-	g.dirty = true
+	// Every segment (there are few): a street's colour and bike lane
+	// follow its state, which an edit may change with no change in results.
+	for i := range g.segCol {
+		c, bike := a.segmentColour(i), a.bikeLane(i)
+		if c != g.segCol[i] || bike != g.segBike[i] {
+			g.segCol[i], g.segBike[i] = c, bike
+			g.dirtyW = append(g.dirtyW, m.segBound[i])
+		}
+	}
+	stops := a.stops()
+	for k := range max(len(stops), len(g.shownStops)) {
+		if k >= len(stops) || k >= len(g.shownStops) || stops[k] != g.shownStops[k] {
+			for _, p := range [][]orb.Point{stops, g.shownStops} {
+				if k < len(p) {
+					g.dirtyW = append(g.dirtyW, orb.Bound{Min: p[k], Max: p[k]})
+				}
+			}
+		}
+	}
+	g.shownStops = stops
+	if parks := a.parkTriangles(); !samePolys(parks, g.shownParks) {
+		for _, ps := range [][][]orb.Point{parks, g.shownParks} {
+			for _, tri := range ps {
+				g.dirtyW = append(g.dirtyW, orb.MultiPoint(tri).Bound())
+			}
+		}
+		g.shownParks = parks
+	}
 }
 
-// renderMap draws the city into the map image.
+func samePolys(a, b [][]orb.Point) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// renderMap draws the whole city into the map image, with the camera now.
 func (g *game) renderMap() {
-	g.mapImg.Fill(colBackground)
+	g.renderRect(g.cam, g.mapImg.Bounds(), true)
+}
+
+// renderParts draws again the parts of the map image where something
+// changed (recolour's dirtyW), with the camera the image was drawn with; the
+// whole image when they cover much of it.
+func (g *game) renderParts() {
+	b := g.mapImg.Bounds()
+	w, h := b.Dx(), b.Dy()
+	pad := 4 * g.dsf // pixels around each part: a street's least width, a stop's rim
+	var rects []image.Rectangle
+	area := 0
+	for _, wb := range g.dirtyW {
+		x0, y0 := g.mapCam.toScreen(wb.Min[0], wb.Max[1], w, h)
+		x1, y1 := g.mapCam.toScreen(wb.Max[0], wb.Min[1], w, h)
+		r := image.Rect(int(math.Floor(float64(x0)-pad-8*g.dsf)), int(math.Floor(float64(y0)-pad-8*g.dsf)),
+			int(math.Ceil(float64(x1)+pad+8*g.dsf)), int(math.Ceil(float64(y1)+pad+8*g.dsf))).Intersect(b)
+		if r.Empty() {
+			continue
+		}
+		rects = append(rects, r)
+		area += r.Dx() * r.Dy()
+	}
+	g.dirtyW = g.dirtyW[:0]
+	if area > b.Dx()*b.Dy()/3 || len(rects) > 200 {
+		// Much of it: the whole image, once (the camera as it was, so that
+		// the screen shows what it showed).
+		g.renderRect(g.mapCam, b, true)
+		g.damageAll = true
+		return
+	}
+	for _, r := range mergeRects(rects) {
+		g.renderRect(g.mapCam, r, false)
+		// On screen: the image is centred on the camera it was drawn with.
+		if g.cam == g.mapCam {
+			dx, dy := (b.Dx()-g.w)/2, (b.Dy()-g.h)/2
+			g.damage = append(g.damage, r.Sub(image.Pt(dx, dy)).Inset(-1))
+		} else {
+			g.damageAll = true
+		}
+	}
+}
+
+// mergeRects joins rectangles that overlap, so that no pixel is drawn twice.
+func mergeRects(rs []image.Rectangle) []image.Rectangle {
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(rs) && !merged; i++ {
+			for j := i + 1; j < len(rs); j++ {
+				if rs[i].Overlaps(rs[j]) {
+					rs[i] = rs[i].Union(rs[j])
+					rs = slices.Delete(rs, j, j+1)
+					merged = true
+					break
+				}
+			}
+		}
+	}
+	return rs
+}
+
+// renderRect draws the map into the part r of the map image, as a camera
+// sees it: the background, then streets, buildings, the proposal's parks,
+// barri boundaries, amenities and stops, each layer in the order of its
+// elements, so that a part drawn again alone matches the whole.
+func (g *game) renderRect(cam camera, r image.Rectangle, whole bool) {
+	dst := g.mapImg.SubImage(r).(*ebiten.Image)
+	dst.Fill(colBackground)
 	bs := &g.mapB
 	bs.reset()
-	// The image is the screen and its margins, centred on the camera.
 	b := g.mapImg.Bounds()
 	w, h := b.Dx(), b.Dy()
 	m := g.m
 	d := float32(g.dsf)
-	// Streets first (under the buildings' edges).
-	sc := float32(g.cam.scale)
-	for i, s := range m.segXY {
-		x0, y0 := g.cam.toScreen(float64(s[0]), float64(s[1]), w, h)
-		x1, y1 := g.cam.toScreen(float64(s[2]), float64(s[3]), w, h)
-		if offscreen(x0, y0, x1, y1, w, h) {
-			continue
+	sc := float32(cam.scale)
+	// The part in metres, with a margin for what is drawn wider than its
+	// geometry (streets and stops at their least width in pixels).
+	p0 := cam.toWorld(float64(r.Min.X), float64(r.Max.Y), w, h)
+	p1 := cam.toWorld(float64(r.Max.X), float64(r.Min.Y), w, h)
+	wb := orb.Bound{Min: p0, Max: p1}.Pad(10 * g.dsf / cam.scale)
+	in := func(p orb.Point) bool { return whole || wb.Contains(p) }
+	var segs, blds []int
+	if whole {
+		segs, blds = nil, nil
+	} else {
+		segs = m.grid.query(m.grid.seg, m.segBound, wb, g.ids[:0])
+		g.ids = segs
+	}
+	streetLayer := g.app.layer().streets
+	drawSeg := func(i int) {
+		s := m.segXY[i]
+		x0, y0 := cam.toScreen(float64(s[0]), float64(s[1]), w, h)
+		x1, y1 := cam.toScreen(float64(s[2]), float64(s[3]), w, h)
+		if whole && offscreen(x0, y0, x1, y1, w, h) {
+			return
 		}
 		wd := max(m.segWidth[i]*sc, 1.5*d)
-		if g.app.layer().streets {
+		if streetLayer {
 			wd = max(wd, 3*d)
 		}
 		bs.line(x0, y0, x1, y1, wd, g.segCol[i])
-		if g.app.bikeLane(i) {
+		if g.segBike[i] {
 			// At every scale: the whole street's width when it is thin.
 			bw := max(wd/5, d)
 			if sc < 0.25 {
@@ -695,39 +941,62 @@ func (g *game) renderMap() {
 			bs.line(x0, y0, x1, y1, bw, colBikeLane)
 		}
 	}
+	// Streets first (under the buildings' edges).
+	if whole {
+		for i := range m.segXY {
+			drawSeg(i)
+		}
+	} else {
+		for _, i := range segs {
+			drawSeg(i)
+		}
+	}
 	// Buildings.
-	for i := 0; i+1 < len(m.bldStart); i++ {
+	drawBld := func(i int) {
 		c := g.bldCol[i]
 		lo, hi := m.bldStart[i], m.bldStart[i+1]
 		if hi <= lo {
-			continue
+			return
 		}
-		bx, by := g.cam.toScreen(float64(m.bldXY[2*lo]), float64(m.bldXY[2*lo+1]), w, h)
-		if bx < -200 || by < -200 || bx > float32(w)+200 || by > float32(h)+200 {
-			continue
+		if whole {
+			bx, by := cam.toScreen(float64(m.bldXY[2*lo]), float64(m.bldXY[2*lo+1]), w, h)
+			if bx < -200 || by < -200 || bx > float32(w)+200 || by > float32(h)+200 {
+				return
+			}
 		}
 		b := bs.room(hi - lo)
 		n := uint16(len(b.v))
 		for k := lo; k < hi; k++ {
-			x, y := g.cam.toScreen(float64(m.bldXY[2*k]), float64(m.bldXY[2*k+1]), w, h)
+			x, y := cam.toScreen(float64(m.bldXY[2*k]), float64(m.bldXY[2*k+1]), w, h)
 			b.v = append(b.v, vtx(x, y, c))
 			b.i = append(b.i, n+uint16(k-lo))
 		}
 	}
+	if whole {
+		for i := 0; i+1 < len(m.bldStart); i++ {
+			drawBld(i)
+		}
+	} else {
+		blds = m.grid.query(m.grid.bld, m.bldBound, wb, g.ids2[:0])
+		g.ids2 = blds
+		for _, i := range blds {
+			drawBld(i)
+		}
+	}
 	// Parks the proposal makes, over what they replace.
-	for _, tri := range g.app.parkTriangles() {
+	for _, tri := range g.shownParks {
 		b := bs.room(len(tri))
 		n := uint16(len(b.v))
 		for k, p := range tri {
-			x, y := g.cam.toScreen(p[0], p[1], w, h)
+			x, y := cam.toScreen(p[0], p[1], w, h)
 			b.v = append(b.v, vtx(x, y, colNewPark))
 			b.i = append(b.i, n+uint16(k))
 		}
 	}
 	// Barri boundaries.
 	for _, e := range m.zoneXY {
-		x0, y0 := g.cam.toScreen(float64(e[0]), float64(e[1]), w, h)
-		x1, y1 := g.cam.toScreen(float64(e[2]), float64(e[3]), w, h)
+		x0, y0 := cam.toScreen(float64(e[0]), float64(e[1]), w, h)
+		x1, y1 := cam.toScreen(float64(e[2]), float64(e[3]), w, h)
 		bs.line(x0, y0, x1, y1, 2.5*d, colOutline)
 	}
 	// Amenities (squares, coloured by kind) once the map is close enough
@@ -735,7 +1004,10 @@ func (g *game) renderMap() {
 	if sc > 0.25*d {
 		r := max(2.5*d, min(5*d, 4*sc))
 		for _, am := range g.app.city.Amenities {
-			x, y := g.cam.toScreen(am.P[0], am.P[1], w, h)
+			if !in(am.P) {
+				continue
+			}
+			x, y := cam.toScreen(am.P[0], am.P[1], w, h)
 			if x < -10 || y < -10 || x > float32(w)+10 || y > float32(h)+10 {
 				continue
 			}
@@ -745,15 +1017,18 @@ func (g *game) renderMap() {
 	}
 	// Stops.
 	// Small at city scale, where 3 px discs covered the buildings.
-	r := max(1.5*d, min(7*d, 20*sc))
-	for _, p := range g.app.stops() {
-		x, y := g.cam.toScreen(p[0], p[1], w, h)
-		bs.disc(x, y, r+d, color.RGBA{255, 255, 255, 255})
-		bs.disc(x, y, r, colStop)
+	rad := max(1.5*d, min(7*d, 20*sc))
+	for _, p := range g.shownStops {
+		if !in(p) {
+			continue
+		}
+		x, y := cam.toScreen(p[0], p[1], w, h)
+		bs.disc(x, y, rad+d, color.RGBA{255, 255, 255, 255})
+		bs.disc(x, y, rad, colStop)
 	}
 	op := &ebiten.DrawTrianglesOptions{AntiAlias: false}
 	for _, b := range *bs {
-		g.mapImg.DrawTriangles(b.v, b.i, whiteImage, op)
+		dst.DrawTriangles(b.v, b.i, whiteImage, op)
 	}
 }
 
@@ -782,7 +1057,29 @@ func (g *game) buildOverlay() {
 			xy = append(xy, x, y)
 		}
 		for k := 0; k+3 < len(xy); k += 2 {
-			bs.line(xy[k], xy[k+1], xy[k+2], xy[k+3], 3*d, colSelect)
+			x0, y0, x1, y1 := xy[k], xy[k+1], xy[k+2], xy[k+3]
+			offs := []float32{0}
+			if g.highStreets {
+				// Beside the street, not over it: a line each side, past
+				// half a street's width.
+				o := max(7*sc, 1.5*d) + 2.5*d
+				offs = []float32{-o, o}
+			}
+			l := float32(math.Hypot(float64(x1-x0), float64(y1-y0)))
+			if l == 0 {
+				continue
+			}
+			nx, ny := -(y1-y0)/l, (x1-x0)/l
+			for _, o := range offs {
+				ax, ay, bx, by := x0+nx*o, y0+ny*o, x1+nx*o, y1+ny*o
+				if g.pickDash {
+					// The list editor's choice: dashed, in the drawing colour,
+					// unlike picked sections and the edit just made (magenta).
+					bs.dashed(ax, ay, bx, by, 3*d, 9*d, 6*d, colDraw)
+				} else {
+					bs.line(ax, ay, bx, by, 2.5*d, colSelect)
+				}
+			}
 		}
 	}
 	for _, id := range g.selected {
@@ -808,7 +1105,18 @@ func (g *game) buildOverlay() {
 			x, y := g.cam.toScreen(p[0], p[1], w, h)
 			xy = append(xy, x, y)
 		}
-		bs.poly(xy, color.RGBA{0x00, 0x5a, 0xb5, 50})
+		// Ear-clipped like the footprints: a concave outline fills right.
+		if len(g.drawPts) >= 3 {
+			ring := append(orb.Ring(slices.Clone(g.drawPts)), g.drawPts[0])
+			tri := triangulate(orb.Polygon{ring})
+			b := bs.room(len(tri))
+			n := uint16(len(b.v))
+			for k, p := range tri {
+				x, y := g.cam.toScreen(p[0], p[1], w, h)
+				b.v = append(b.v, vtx(x, y, color.RGBA{0x00, 0x5a, 0xb5, 50}))
+				b.i = append(b.i, n+uint16(k))
+			}
+		}
 		for k := 0; k+3 < len(xy); k += 2 {
 			bs.line(xy[k], xy[k+1], xy[k+2], xy[k+3], 2.5*d, colDraw)
 		}
@@ -826,19 +1134,29 @@ func (g *game) buildOverlay() {
 
 func (g *game) Draw(screen *ebiten.Image) {
 	// Skip a frame that would draw the same as the last one; the screen is
-	// not cleared, so it still shows that. Ebiten may hand over a new screen
-	// (a resize), and keeps the last one only so long: so draw when the
-	// screen changed, and at least twice a second.
+	// not cleared, so it still shows that. Otherwise put on screen only the
+	// parts of the map image that changed (Update's damage) and the
+	// overlay's place, unless the camera moved, the screen is new, or it is
+	// the first frame. Draw changes only its own bookkeeping: what it has
+	// put on screen.
 	g.drawFrames++
 	if g.mapImg == nil {
 		return
 	}
-	if g.drawnOnce && g.drawnSeq == g.drawSeq && screen == g.drawnScreen && g.drawFrames%30 != 0 {
+	if g.drawnOnce && g.drawnSeq == g.drawSeq && screen == g.drawnScreen {
 		return
 	}
+	full := !g.drawnOnce || screen != g.drawnScreen || g.damageAll || g.cam != g.mapCam
 	g.drawnSeq, g.drawnScreen = g.drawSeq, screen
 	t0 := time.Now()
-	defer func() { g.stats.add(&g.stats.draw, time.Since(t0)) }()
+	defer func() {
+		g.stats.add(&g.stats.draw, time.Since(t0))
+		if g.shownSeq != g.renderedSeq {
+			g.shownSeq = g.renderedSeq
+			g.lastRender.DrawMs = ms(time.Since(t0))
+		}
+		g.damage, g.damageAll = g.damage[:0], false
+	}()
 	// The map image as the camera sees it now: moved and scaled from the
 	// camera it was drawn with.
 	b := g.mapImg.Bounds()
@@ -850,11 +1168,20 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if k != 1 {
 		op.Filter = ebiten.FilterLinear
 	}
-	// The image covers the screen unless it shrank or moved past its margin.
-	if mx, my := g.mapMargin(); k < 1 || math.Abs(g.mapCam.cx-g.cam.cx)*g.cam.scale > float64(mx) || math.Abs(g.mapCam.cy-g.cam.cy)*g.cam.scale > float64(my) {
-		screen.Fill(colBackground)
+	if full {
+		// The image covers the screen unless it shrank or moved past its margin.
+		if mx, my := g.mapMargin(); k < 1 || math.Abs(g.mapCam.cx-g.cam.cx)*g.cam.scale > float64(mx) || math.Abs(g.mapCam.cy-g.cam.cy)*g.cam.scale > float64(my) {
+			screen.Fill(colBackground)
+		}
+		screen.DrawImage(g.mapImg, op)
+	} else {
+		sb := screen.Bounds()
+		for _, r := range mergeRects(append(g.damage, g.overBox)) {
+			if r = r.Intersect(sb); !r.Empty() {
+				screen.SubImage(r).(*ebiten.Image).DrawImage(g.mapImg, op)
+			}
+		}
 	}
-	screen.DrawImage(g.mapImg, op)
 	for _, b := range g.overB {
 		screen.DrawTriangles(b.v, b.i, whiteImage, nil)
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -503,16 +504,35 @@ func barriRun(t *testing.T, file string) (map[string][3]string, map[string][]str
 	return table, groups
 }
 
-// groupsPanel reads the page's "who gains, who loses" table like barriRun's.
+// groupsPanel reads the page's "who gains, who loses" table like barriRun's:
+// barri run's digits, which each cell carries (data-exact). It also checks
+// that each cell shows a number a resident reads like the main table's (a
+// share's change in points, not a raw fraction) that is those digits' value.
 func groupsPanel(t *testing.T, ctx context.Context) map[string][]string {
 	t.Helper()
 	rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#eq-table tbody tr")].map(tr => [tr.dataset.group,
-		...[...tr.querySelectorAll(".change .delta")].map(e => e.textContent), tr.querySelector(".count").textContent])`)
+		...[...tr.querySelectorAll(".change")].flatMap(e => [e.dataset.exact, e.querySelector(".delta").textContent]), tr.querySelector(".count").textContent])`)
+	headline := eval[[]string](t, ctx, `JSON.parse(barriCore.catalog()).headline`)
+	heads := eval[[]string](t, ctx, `[...document.querySelectorAll("#eq-table thead th")].slice(1, -1).map(th => th.textContent)`)
 	out := map[string][]string{}
 	for _, r := range rows {
 		var v []string
-		for _, s := range r[1 : len(r)-1] {
-			v = append(v, strings.ReplaceAll(strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-").Replace(s), ",", ""))
+		for i := 1; i+1 < len(r); i += 2 {
+			exact, shown := r[i], r[i+1]
+			v = append(v, exact)
+			s := strings.NewReplacer("▲ ", "", "▼ ", "", "+", "", "−", "-", ",", "").Replace(shown)
+			// A share's column says "(points)" in its heading.
+			points := strings.HasSuffix(heads[(i-1)/2], "(points)")
+			got, want := mustFloat(t, s), mustFloat(t, exact)
+			if points {
+				got /= 100
+			}
+			if share := strings.Contains(headline[(i-1)/2], "share"); share != points {
+				t.Errorf("who gains, %s, %s: the page shows %q, a raw fraction; want points", r[0], headline[(i-1)/2], shown)
+			}
+			if tol := 0.5*place(exact) + 0.5*place(s)*map[bool]float64{true: 0.01, false: 1}[points]; math.Abs(got-want) > tol+1e-12 {
+				t.Errorf("who gains, %s, %s: the page shows %q, which is not barri run's %s", r[0], headline[(i-1)/2], shown, exact)
+			}
 		}
 		var b, w int
 		fmt.Sscanf(r[len(r)-1], "%d better, %d worse", &b, &w)
@@ -756,6 +776,21 @@ func TestPhoneWithTouch(t *testing.T) {
 		t.Errorf("while drawing on a phone the free map is %.0f px high, want at least half the screen", free)
 	}
 	screenshot(t, ctx, "phone-drawing")
+	// Nothing of the card runs off the right edge, and the tool row, which
+	// scrolls sideways, shows that there are more tools (a shadow at its
+	// edge) (review: phone layout).
+	for _, op := range []string{"superblock", "bike_lane", "transit_stop", "rezone"} {
+		eval[any](t, ctx, `document.querySelector('.tool[data-op="`+op+`"]').click()`)
+		off := eval[[]string](t, ctx, `[...document.querySelectorAll("#tool-card button, #tool-card select, #tool-card input")].filter(e => e.offsetParent && e.getBoundingClientRect().right > innerWidth + 0.5).map(e => e.id || e.textContent)`)
+		if len(off) > 0 {
+			t.Errorf("%s on a phone: %q run off the right edge", op, off)
+		}
+	}
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click()`)
+	row := eval[[]any](t, ctx, `(r => [r.scrollWidth > r.clientWidth, getComputedStyle(r).maskImage || getComputedStyle(r).webkitMaskImage])(document.querySelector(".tools"))`)
+	if row[0] == true && !strings.Contains(row[1].(string), "gradient") {
+		t.Errorf("on a phone the tool row scrolls sideways with no hint (mask %v)", row[1])
+	}
 	drawSuperblock(t, ctx, true)
 	after := panel(t, ctx)
 	b, a := mustFloat(t, before["mobility.share.car"][1]), mustFloat(t, after["mobility.share.car"][1])
@@ -940,8 +975,10 @@ func TestProposalSurvivesReload(t *testing.T) {
 	}
 	g0 := green("bike-lanes-before")
 	applyByName(t, ctx, "bike_lane", "Carrer de Mallorca")
-	// The new bike lane shows at the whole-city view.
-	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	// The new bike lane shows at the whole-city view (choosing the street
+	// centred the map on it).
+	eval[any](t, ctx, `barriCore.view("fit")`)
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
 	if g1 := green("bike-lane-whole-city"); g1 < g0+0.0005 {
 		t.Errorf("bike lanes cover %.3f%% of the whole-city map before Mallorca's, %.3f%% after: the new one cannot be seen", 100*g0, 100*g1)
 	}
@@ -1059,5 +1096,252 @@ func TestParkIsDrawn(t *testing.T) {
 	t.Logf("park green: %.3f%% before, %.3f%% after", 100*g0, 100*g1)
 	if g1 < g0+0.001 {
 		t.Errorf("the new park covers %.3f%% of the map, %.3f%% before: it cannot be seen", 100*g1, 100*g0)
+	}
+}
+
+// TestMapByKeyboard: from the tools the map is a few Tab presses away (the
+// tools are one tab stop, and the tool's card has Go to the map), and the map
+// zooms by the key a keyboard types, not where the key sits: "+" on a
+// Spanish or Catalan keyboard is the key an English one calls "]"
+// (BracketRight), and "-" is "/" (Slash) (review F9).
+func TestMapByKeyboard(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=es", 1280, 800)
+	eval[any](t, ctx, `document.querySelector('.tool[aria-pressed="true"]').focus()`)
+	// Arrow keys move along the tools; Enter chooses Superblock.
+	key(t, ctx, kb.ArrowRight)
+	if got := eval[string](t, ctx, `document.activeElement.dataset.op || ""`); got != "superblock" {
+		t.Fatalf("the arrow key moved to %q, want the superblock tool", got)
+	}
+	key(t, ctx, kb.Enter)
+	presses := 0
+	for ; presses < 10 && eval[string](t, ctx, `document.activeElement.id`) != "tool-map"; presses++ {
+		key(t, ctx, kb.Tab)
+	}
+	if presses > 3 {
+		t.Fatalf("Go to the map is %d Tab presses from the superblock tool, want at most 3", presses)
+	}
+	key(t, ctx, kb.Enter)
+	if !eval[bool](t, ctx, `document.activeElement === document.querySelector('canvas')`) {
+		t.Fatal("Go to the map did not put the keyboard on the map")
+	}
+	scale := func() float64 {
+		var v struct{ Scale float64 }
+		if err := json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Scale
+	}
+	typed := func(k, code string, vk int64) {
+		t.Helper()
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			p := input.DispatchKeyEventParams{Type: typ, Key: k, Code: code, WindowsVirtualKeyCode: vk}
+			if typ == input.DispatchKeyEventTypeKeyDown {
+				p.Text = k
+			}
+			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, p)
+				return err
+			})); err != nil {
+				t.Fatal(err)
+			}
+		}
+		chromedp.Do(ctx, chromedp.Sleep(100*time.Millisecond))
+	}
+	s0 := scale()
+	typed("+", "BracketRight", 187)
+	s1 := scale()
+	typed("-", "Slash", 189)
+	typed("-", "Slash", 189)
+	s2 := scale()
+	t.Logf("scale %.4f, after + %.4f, after - - %.4f", s0, s1, s2)
+	if !(s1 > s0*1.2) {
+		t.Errorf("+ typed on a Spanish keyboard (BracketRight) zoomed from %.4f to %.4f, want in", s0, s1)
+	}
+	if !(s2 < s1*0.7) {
+		t.Errorf("- typed on a Spanish keyboard (Slash) zoomed from %.4f to %.4f, want out", s1, s2)
+	}
+	// The skip link at the top goes to the map too.
+	eval[any](t, ctx, `document.querySelector('#skip-map').focus()`)
+	key(t, ctx, kb.Enter)
+	if !eval[bool](t, ctx, `document.activeElement === document.querySelector('canvas')`) {
+		t.Error("Skip to the map did not put the keyboard on the map")
+	}
+}
+
+// TestListEditorWords: the list editor explains what a change does to the
+// chosen place (not how to draw it), names every block by the streets around
+// it without naming one twice, lets its dashed choice go when another tool
+// is taken, and the edit list then says where each edit is: the block and
+// barri of an area, the street of a stop (review F10, F18).
+func TestListEditorWords(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	eval[any](t, ctx, `(() => { const k = document.querySelector("#list-kind"); k.value = "block"; k.dispatchEvent(new Event("change")) })()`)
+	ops := eval[[][]string](t, ctx, `[...document.querySelectorAll("#list-op option")].map(o => { const s = document.querySelector("#list-op");
+		s.value = o.value; s.dispatchEvent(new Event("change")); return [o.value, document.querySelector("#list-op-help").textContent] })`)
+	for _, o := range ops {
+		if strings.Contains(o[1], "Dibuixa") || strings.Contains(o[1], "Tria trams") || o[1] == "" || strings.HasPrefix(o[1], "list.") {
+			t.Errorf("the list editor's help for %s reads %q, the map tool's drawing help (or none)", o[0], o[1])
+		}
+	}
+	names := eval[[]string](t, ctx, `[...document.querySelectorAll("#list-item option")].map(o => o.textContent)`)
+	bad := 0
+	for _, n := range names {
+		seen := map[string]bool{}
+		for _, s := range strings.FieldsFunc(n, func(r rune) bool { return r == '–' || r == '×' }) {
+			s = strings.TrimSpace(s)
+			if s == "?" || s == "" || seen[s] {
+				bad++
+				t.Logf("block named %q", n)
+				break
+			}
+			seen[s] = true
+		}
+	}
+	t.Logf("%d blocks, %d misnamed", len(names), bad)
+	if len(names) < 300 || bad > 0 {
+		t.Errorf("%d of %d blocks name a street twice or none", bad, len(names))
+	}
+	// A block, 3 × 3, as a superblock: the list says where.
+	eval[any](t, ctx, `(() => { const i = document.querySelector("#list-item"); i.selectedIndex = 120; i.dispatchEvent(new Event("change"));
+		const s = document.querySelector("#list-size"); s.value = "3"; s.dispatchEvent(new Event("change"));
+		const o = document.querySelector("#list-op"); o.value = "superblock"; o.dispatchEvent(new Event("change")) })()`)
+	view := func() map[string]any {
+		var v map[string]any
+		json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugView()`)), &v)
+		return v
+	}
+	if v := view(); v["highlight"].(float64) == 0 || v["pickDash"] != true {
+		t.Errorf("choosing a block highlights %v (dashed %v), want its outline, dashed", v["highlight"], v["pickDash"])
+	}
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="bike_lane"]').click(); document.querySelector('.tool[data-op="select"]').click()`)
+	if v := view(); v["highlight"].(float64) != 0 {
+		t.Errorf("the list editor's choice is still highlighted (%v) after another tool was taken", v["highlight"])
+	}
+	block := eval[string](t, ctx, `document.querySelector("#list-item").selectedOptions[0].textContent`)
+	zone := eval[string](t, ctx, `document.querySelector("#list-item").selectedOptions[0].parentElement.label`)
+	eval[any](t, ctx, `document.querySelector("#list-apply").click()`)
+	// A stop, as the map's tool places it.
+	eval[any](t, ctx, `(() => { const r = barriCore.apply(JSON.stringify({op: "transit_stop", at: [2.16, 41.39], mode: "bus", headway_min: 6})); barriUI.render(r.state) })()`)
+	items := eval[[]string](t, ctx, `[...document.querySelectorAll("#edit-list li")].map(li => li.textContent)`)
+	t.Logf("edit list: %q", items)
+	if len(items) != 2 {
+		t.Fatalf("the edit list has %d items, want 2", len(items))
+	}
+	if !strings.Contains(items[0], "9 illes al voltant de l'illa "+block) || !strings.Contains(items[0], zone) {
+		t.Errorf("the superblock's line %q does not name its 9 blocks around %q in %q", items[0], block, zone)
+	}
+	if !strings.Contains(items[1], " a Carrer") && !strings.Contains(items[1], " a Avinguda") && !strings.Contains(items[1], " a Gran Via") && !strings.Contains(items[1], " a Passeig") {
+		t.Errorf("the stop's line %q does not name its street", items[1])
+	}
+	if strings.Contains(items[1], "2.16") || strings.Contains(items[1], "41.39") {
+		t.Errorf("the stop's line %q has coordinates with a decimal point on a Catalan page", items[1])
+	}
+}
+
+// TestModelsExplained: an indicator's explanation links to how its model
+// works, in the page's language and bundled in the page, not to a file of
+// the source code (review F12).
+func TestModelsExplained(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=es", 1280, 800)
+	texts := eval[[]string](t, ctx, `[...document.querySelectorAll("#ind-table details p")].map(p => p.textContent)`)
+	if len(texts) < 20 {
+		t.Fatalf("the indicators table has %d explanations", len(texts))
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "docs/") || strings.Contains(s, ".md") {
+			t.Errorf("an explanation points to a file of the source code: %q", s)
+		}
+	}
+	eval[any](t, ctx, `(d => { d.open = true; d.querySelector("p button.link").click() })(document.querySelector('tr[data-key="housing.rent_eur_month"] details'))`)
+	got := eval[[]string](t, ctx, `[String(document.querySelector("#models").open), document.querySelector("#models section.here") ? document.querySelector("#models section.here").id : "",
+		document.querySelector("#model-housing p").textContent, document.activeElement.textContent]`)
+	t.Logf("models: %q", got)
+	if got[0] != "true" || got[1] != "model-housing" {
+		t.Errorf("the rent's explanation opened %v at %q, want the housing section", got[0], got[1])
+	}
+	if !strings.Contains(got[2], "alquiler") || !strings.Contains(got[3], "Vivienda") {
+		t.Errorf("the housing section reads %q (focus on %q), want it in Spanish", got[2], got[3])
+	}
+	screenshot(t, ctx, "models")
+	eval[any](t, ctx, `document.querySelector("#models-close").click()`)
+	// A half-drawn outline stays with its tool while another is used.
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click(); barriCore.clickAt(500, 400); barriCore.clickAt(560, 400)`)
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="bike_lane"]').click(); document.querySelector('.tool[data-op="park"]').click()`)
+	if n := eval[string](t, ctx, `document.querySelector("#tool-status").textContent`); !strings.HasPrefix(n, "2 ") {
+		t.Errorf("after another tool and back, the outline's status reads %q, want its 2 points kept", n)
+	}
+}
+
+// TestPartsMatchWhole: after edits, the map drawn again only where they
+// changed something (their streets, blocks, stops) shows exactly what
+// drawing the whole map shows (review F20: only what changed is drawn).
+func TestPartsMatchWhole(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	// Close enough to see streets' widths, stops and amenities.
+	eval[any](t, ctx, `for (let i = 0; i < 9; i++) barriCore.view("in"); barriCore.centreOn(2.1610, 41.3885)`)
+	chromedp.Do(ctx, chromedp.Sleep(600*time.Millisecond))
+	edits := []string{
+		`{"op":"bike_lane","streets":{"name":"Carrer de Mallorca"}}`,
+		`{"op":"pedestrianize","streets":{"name":"Carrer d'Enric Granados"}}`,
+		`{"op":"transit_stop","at":[2.1610,41.3885],"mode":"bus","headway_min":6}`,
+	}
+	for _, e := range edits {
+		n := eval[int](t, ctx, `performance.getEntriesByName("barri:edit-painted").length`)
+		eval[any](t, ctx, `(() => { const r = barriCore.apply(`+"`"+e+"`"+`); if (!r.ok) throw new Error(r.error); barriUI.render(r.state) })()`)
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`performance.getEntriesByName("barri:edit-painted").length > %d || undefined`, n),
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: %s was not drawn: %v", e, err)
+		}
+	}
+	block := eval[string](t, ctx, `barriCore.areaFor("block", 150, 3)`)
+	n := eval[int](t, ctx, `performance.getEntriesByName("barri:edit-painted").length`)
+	eval[any](t, ctx, `(() => { const r = barriCore.apply(JSON.stringify({op: "superblock", area: JSON.parse(`+"`"+block+"`"+`)})); if (!r.ok) throw new Error(r.error); barriUI.render(r.state) })()`)
+	chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`performance.getEntriesByName("barri:edit-painted").length > %d || undefined`, n), chromedp.WithPollingTimeout(10*time.Second)))
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	parts := screenshot(t, ctx, "parts")
+	// The edits show: the pedestrian street (pale yellow) and the stop.
+	ped, stop := 0, 0
+	for y := 0; y < 800; y += 2 {
+		for x := 0; x < 880; x += 2 {
+			if near(parts, x, y, [3]int{0xf5, 0xe6, 0xa8}, 6) {
+				ped++
+			}
+			if near(parts, x, y, [3]int{0xc0, 0x1f, 0x3a}, 6) {
+				stop++
+			}
+		}
+	}
+	t.Logf("pedestrian street pixels %d, stop pixels %d (every other pixel)", ped, stop)
+	if ped < 100 || stop < 20 {
+		t.Errorf("the edits do not show on the map (pedestrian street %d, stops %d pixels)", ped, stop)
+	}
+	eval[any](t, ctx, `barriCore.redrawAll()`)
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	whole := screenshot(t, ctx, "whole")
+	b := parts.Bounds()
+	diff, first := 0, image.Point{-1, -1}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r1, g1, b1, _ := parts.At(x, y).RGBA()
+			r2, g2, b2, _ := whole.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				if diff == 0 {
+					first = image.Pt(x, y)
+				}
+				diff++
+			}
+		}
+	}
+	t.Logf("%d of %d pixels differ (first at %v)", diff, b.Dx()*b.Dy(), first)
+	if diff > 0 {
+		t.Errorf("the map drawn in parts after the edits differs from the whole map drawn again in %d pixels (first at %v): see parts.png and whole.png", diff, first)
 	}
 }

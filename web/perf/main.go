@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -36,6 +37,8 @@ func run() error {
 	dist := flag.String("dist", "web/dist", "the built page")
 	runs := flag.Int("runs", 5, "page loads to time")
 	edits := flag.Int("edits", 15, "applications of each op to time")
+	rest := flag.Bool("rest", true, "also time a pan and measure the memory after 100 edits")
+	ops := flag.String("ops", "", "only these ops (comma-separated; transit_stop included), for a quick look")
 	flag.Parse()
 	for _, f := range []string{"app.wasm", "app.wasm.gz"} {
 		st, err := os.Stat(filepath.Join(*dist, f))
@@ -109,9 +112,14 @@ func run() error {
 		{"pedestrianize", street("pedestrianize")}, {"green_axis", street("green_axis")}, {"bike_lane", street("bike_lane")},
 		{"param", `(() => { document.querySelector('.tool[data-op="param"]').click(); document.querySelector("#tool-opts-value").value = "0.4"; return "#tool-apply" })()`},
 	}
+	parts := breakdown{}
 	fmt.Printf("\nbarri:edit (user's click → indicators in the panel, map recoloured), %d times each:\n", *edits)
 	fmt.Printf("%-14s %8s %8s %8s %8s %10s %10s\n", "op", "median", "p95", "undo med", "undo p95", "core med", "Go med")
+	only := func(op string) bool { return *ops == "" || slices.Contains(strings.Split(*ops, ","), op) }
 	for _, c := range cases {
+		if !only(c.op) {
+			continue
+		}
 		sel, err := chromedp.Run(ctx, chromedp.Evaluate[string](c.setup))
 		if err != nil {
 			return fmt.Errorf("%s: %v", c.op, err)
@@ -122,10 +130,11 @@ func run() error {
 			if err != nil {
 				return fmt.Errorf("%s: %v", c.op, err)
 			}
-			d, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(e => e[e.length-1].detail)(performance.getEntriesByName("barri:edit"))`))
+			d, err := lastDetail(ctx)
 			if err != nil {
 				return err
 			}
+			parts.add(c.op, d)
 			core, goMs = append(core, num(d["coreMs"])), append(goMs, num(d["goMs"]))
 			u, err := timedClick(ctx, "#undo")
 			if err != nil {
@@ -136,10 +145,14 @@ func run() error {
 		fmt.Printf("%-14s %6.1f ms %6.1f ms %6.1f ms %6.1f ms %7.1f ms %7.1f ms\n", c.op, q(apply, 0.5), q(apply, 0.95), q(undo, 0.5), q(undo, 0.95), q(core, 0.5), q(goMs, 0.5))
 	}
 	// transit_stop: the Bus stop tool, a click on the map.
+	if !only("transit_stop") {
+		parts.print()
+		return nil
+	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.tool[data-op="transit_stop"]').click()`)); err != nil {
 		return err
 	}
-	var stop []float64
+	var stop, stopCore []float64
 	for i := range *edits {
 		n := count(ctx)
 		x, y := 420.0+float64(i%5)*20, 420.0+float64(i/5)*20
@@ -153,11 +166,21 @@ func run() error {
 			return fmt.Errorf("transit_stop: %v", err)
 		}
 		stop = append(stop, v)
+		d, err := lastDetail(ctx)
+		if err != nil {
+			return err
+		}
+		parts.add("transit_stop", d)
+		stopCore = append(stopCore, num(d["coreMs"]))
 		if _, err := timedClick(ctx, "#undo"); err != nil {
 			return err
 		}
 	}
-	fmt.Printf("%-14s %6.1f ms %6.1f ms\n", "transit_stop", q(stop, 0.5), q(stop, 0.95))
+	fmt.Printf("%-14s %6.1f ms %6.1f ms %19s %7.1f ms\n", "transit_stop", q(stop, 0.5), q(stop, 0.95), "", q(stopCore, 0.5))
+	parts.print()
+	if !*rest {
+		return nil
+	}
 
 	// Frame time while panning the whole Eixample.
 	chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.tool[data-op="select"]').click(); barriCore.view("fit")`))
@@ -226,6 +249,50 @@ func run() error {
 	return nil
 }
 
+// breakdown collects where each op's barri:edit went (its detail's parts).
+type breakdown struct {
+	ops  []string
+	vals map[string]map[string][]float64
+}
+
+// breakdownParts are the detail's fields, in the order of the page's work.
+var breakdownParts = []struct{ key, head string }{
+	{"toRender", "input→panel"}, {"coreMs", "core"}, {"goMs", "Go"}, {"domMs", "panel DOM"},
+	{"renderMs", "renderMap"}, {"updateMs", "Update"}, {"drawMs", "Draw"}, {"frames", "frames"}, {"total", "barri:edit"}, {"painted", "painted"},
+}
+
+func (b *breakdown) add(op string, d map[string]any) {
+	if b.vals == nil {
+		b.vals = map[string]map[string][]float64{}
+	}
+	if b.vals[op] == nil {
+		b.ops = append(b.ops, op)
+		b.vals[op] = map[string][]float64{}
+	}
+	for _, p := range breakdownParts {
+		b.vals[op][p.key] = append(b.vals[op][p.key], num(d[p.key]))
+	}
+}
+
+func (b *breakdown) print() {
+	fmt.Printf("\nwhere an edit's time goes (medians, ms; input→panel: from the input to the panel's update starting, after the core and Go; panel DOM: the panel's update; renderMap, Update, Draw: Go's share of the frame that shows the edit; frames: animation frames waited for it; barri:edit: to that frame's content; painted: barri:edit-painted, to the end of its rendering):\n%-14s", "op")
+	for _, p := range breakdownParts {
+		fmt.Printf(" %11s", p.head)
+	}
+	fmt.Println()
+	for _, op := range b.ops {
+		fmt.Printf("%-14s", op)
+		for _, p := range breakdownParts {
+			fmt.Printf(" %11.1f", q(b.vals[op][p.key], 0.5))
+		}
+		fmt.Printf("   (p95: barri:edit %.1f, painted %.1f)\n", q(b.vals[op]["total"], 0.95), q(b.vals[op]["painted"], 0.95))
+	}
+}
+
+func lastDetail(ctx context.Context) (map[string]any, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(e => Object.assign({total: e[e.length-1].duration, painted: performance.getEntriesByName("barri:edit-painted").at(-1).duration}, e[e.length-1].detail))(performance.getEntriesByName("barri:edit"))`))
+}
+
 func browser(chrome string) (context.Context, func(), error) {
 	dir, err := os.MkdirTemp("", "barri-perf-")
 	if err != nil {
@@ -250,7 +317,7 @@ func load(ctx context.Context, url string) error {
 }
 
 func count(ctx context.Context) int {
-	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByName("barri:edit").length`))
+	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByName("barri:edit-painted").length`))
 	return n
 }
 
@@ -264,8 +331,10 @@ func timedClick(ctx context.Context, sel string) (float64, error) {
 	return lastEdit(ctx, n)
 }
 
+// lastEdit waits for the edit's barri:edit-painted measure (the later of
+// the two) and returns its barri:edit measure.
 func lastEdit(ctx context.Context, n int) (float64, error) {
-	return chromedp.Run(ctx, chromedp.Poll[float64](fmt.Sprintf(`(e => e.length > %d ? e[e.length-1].duration : undefined)(performance.getEntriesByName("barri:edit"))`, n),
+	return chromedp.Run(ctx, chromedp.Poll[float64](fmt.Sprintf(`(e => performance.getEntriesByName("barri:edit-painted").length > %d ? e[e.length-1].duration : undefined)(performance.getEntriesByName("barri:edit"))`, n),
 		chromedp.WithPollingTimeout(10*time.Second)))
 }
 

@@ -35,8 +35,6 @@
     'access.15min_share': 1, 'green.m2_per_resident': 1,
   };
   const dir = (k) => (k in DIR ? DIR[k] : (k.startsWith('access.walk_min.') ? -1 : 0));
-  // The section of docs/MODELS.md that explains each group of indicators.
-  const SOURCE = { housing: 'Housing', energy: 'Energy', mobility: 'Mobility', access: '15-minute access', green: '15-minute access' };
 
   // t translates a key, filling {name} placeholders.
   function t(key, vars) {
@@ -111,10 +109,13 @@
     let gz = true;
     if (!resp || !resp.ok) { resp = await fetch('app.wasm'); gz = false; }
     if (!resp.ok) throw new Error('app.wasm: HTTP ' + resp.status);
-    const total = Number(resp.headers.get('Content-Length')) || 0;
+    // A host that compresses on the fly (Content-Encoding) gives the
+    // compressed length, while the body arrives decompressed: the length
+    // then says nothing about progress.
+    const total = resp.headers.get('Content-Encoding') ? 0 : Number(resp.headers.get('Content-Length')) || 0;
     let got = 0;
     const counted = resp.body.pipeThrough(new TransformStream({
-      transform(chunk, ctl) { got += chunk.byteLength; if (total) progress('wasm', got / total); ctl.enqueue(chunk); },
+      transform(chunk, ctl) { got += chunk.byteLength; if (total) progress('wasm', Math.min(1, got / total)); ctl.enqueue(chunk); },
     }));
     const body = gz && resp.headers.get('Content-Encoding') !== 'gzip' ? counted.pipeThrough(new DecompressionStream('gzip')) : counted;
     return new Response(body, { headers: { 'Content-Type': 'application/wasm' } });
@@ -146,12 +147,14 @@
       // The map sits in the tab order after the tools, and gives Tab back
       // to the page (Ebiten would keep every key).
       cv.setAttribute('tabindex', '0'); cv.setAttribute('role', 'application'); cv.setAttribute('aria-describedby', 'map-keys');
-      window.addEventListener('keydown', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
-      window.addEventListener('keyup', (e) => { if (e.key === 'Tab' && e.target === cv) e.stopPropagation(); }, true);
+      window.addEventListener('keydown', (e) => { if (e.target === cv && (e.key === 'Tab' || mapKey(e, true))) e.stopPropagation(); }, true);
+      window.addEventListener('keyup', (e) => { if (e.target === cv && (e.key === 'Tab' || mapKey(e, false))) e.stopPropagation(); }, true);
       if (document.activeElement === cv) cv.blur();
       // Ebiten sees no pointer over the panels: the hover box goes when the
       // pointer leaves the map.
       cv.addEventListener('mouseleave', () => hover(''));
+      // A click on the map acts at once, not at the map engine's next frame.
+      cv.addEventListener('pointerup', (e) => { if (e.pointerType === 'mouse' && e.button === 0) barriCore.pointerUp(e.clientX, e.clientY); });
     }
     applyStatic();
     fillLayerSelect(); fillListEditor(); fillZoneSelect();
@@ -171,6 +174,72 @@
     showLegend(barriCore.legend());
     showTool();
     if (window.barriWS) barriWS.started(); // workshop hook (issue 14)
+  }
+
+  // mapKey handles a key pressed on the map by what it types (e.key), not
+  // by where it sits: the map engine reads the physical key, so "+" on a
+  // Catalan or Spanish keyboard (another key than on an English one) did
+  // not zoom. It returns whether the key was the map's; the map engine
+  // then does not see it.
+  const MAP_KEYS = {
+    ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down', a: 'left', d: 'right', w: 'up', s: 'down',
+    '+': 'in', '=': 'in', PageUp: 'in', '-': 'out', '−': 'out', _: 'out', PageDown: 'out', 0: 'fit', Home: 'fit',
+    ' ': 'pen', Enter: 'finish', Escape: 'cancel', Backspace: 'undoPoint',
+  };
+  function mapKey(e, down) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return false;
+    const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    const act = MAP_KEYS[k];
+    if (!act) return false;
+    e.preventDefault();
+    if (!down) return true;
+    if (act === 'finish') barriCore.finish();
+    else if (act === 'cancel') barriCore.cancel();
+    else if (act === 'undoPoint') barriCore.undoPoint();
+    else barriCore.view(act, e.shiftKey);
+    return true;
+  }
+
+  // focusMap puts the keyboard on the map (the map engine puts its canvas at
+  // the end of the page, far from the tools in the tab order).
+  function focusMap(e) {
+    const cv = document.querySelector('canvas');
+    if (!cv) return;
+    if (e) e.preventDefault();
+    cv.focus();
+    announce(t('map.keys'));
+  }
+
+  // The tools are one stop in the tab order (the chosen one); arrow keys
+  // move between them, Enter or Space chooses.
+  function rovingTools() {
+    const tools = [...document.querySelectorAll('.tool')];
+    const sync = () => { for (const b of tools) b.tabIndex = b.getAttribute('aria-pressed') === 'true' ? 0 : -1; };
+    sync();
+    $('.tools').addEventListener('keydown', (e) => {
+      const i = tools.indexOf(document.activeElement);
+      if (i < 0) return;
+      let j = -1;
+      if (e.key === 'ArrowRight' || e.key === 'ArrowDown') j = (i + 1) % tools.length;
+      if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') j = (i + tools.length - 1) % tools.length;
+      if (e.key === 'Home') j = 0;
+      if (e.key === 'End') j = tools.length - 1;
+      if (j < 0) return;
+      e.preventDefault();
+      for (const b of tools) b.tabIndex = -1;
+      tools[j].tabIndex = 0;
+      tools[j].focus();
+    });
+    return sync;
+  }
+  let syncTools = () => {};
+
+  // moreTools marks which edges of the tool row have tools beyond them (on a
+  // phone the row scrolls sideways; the marked edge fades out).
+  function moreTools() {
+    const r = $('.tools');
+    r.classList.toggle('more-left', r.scrollLeft > 1);
+    r.classList.toggle('more-right', r.scrollLeft + r.clientWidth < r.scrollWidth - 1);
   }
 
   // restoreSaved opens the proposal autosaved on the last visit, if any,
@@ -200,6 +269,21 @@
         localStorage.removeItem(SAVE_KEY);
       }
     } catch (e) { /* private mode, or storage full */ }
+  }
+
+  // scheduleAutosave saves once the page is idle (or within a second), not
+  // in the frame that shows the edit; a page being left saves at once.
+  let autosavePending = 0;
+  function scheduleAutosave() {
+    if (autosavePending) return;
+    const run = () => { autosavePending = 0; autosave(); };
+    autosavePending = window.requestIdleCallback ? requestIdleCallback(run, { timeout: 1000 }) : setTimeout(run, 200);
+  }
+  function flushAutosave() {
+    if (!autosavePending) return;
+    if (window.cancelIdleCallback) cancelIdleCallback(autosavePending); else clearTimeout(autosavePending);
+    autosavePending = 0;
+    autosave();
   }
 
   // afresh starts a new, empty proposal.
@@ -298,73 +382,158 @@
   // --- panels ---
   function indName(k) { return t('ind.' + k); }
 
+  // afterFrame runs f once the current frame's rendering is done: a message
+  // posted from a requestAnimationFrame callback is handled after the
+  // frame's style, layout and paint.
+  const frameChannel = new MessageChannel();
+  const afterFrameQueue = [];
+  frameChannel.port1.onmessage = () => { const f = afterFrameQueue.shift(); if (f) f(); };
+  function afterFrame(f) { afterFrameQueue.push(f); frameChannel.port2.postMessage(0); }
+
+  // measureEdit records how long the edit that render just showed took to
+  // reach the screen, from the resident's action (the input event that
+  // caused it; an input older than 2 s did not, and the measure then starts
+  // at render) to:
+  // - barri:edit, the frame whose content shows it: the map engine's Draw
+  //   has put this state's recolouring on screen (barriCore.shown) and the
+  //   panel is updated. It ends in a microtask when the edit came from the
+  //   map engine's own frame (a click on the map: Update applies the edit
+  //   and Draw follows in the same callback), else in the
+  //   requestAnimationFrame callback after the map engine's.
+  // - barri:edit-painted, the end of that frame's rendering in the page
+  //   (style, layout, paint and the hand-over to the compositor, which waits
+  //   for a slow GPU), where a message posted in that frame runs.
+  function measureEdit(renderStart) {
+    const now = performance.now();
+    const start = lastInput && now - lastInput < 2000 ? lastInput : now;
+    lastInput = 0;
+    const detail = { op: state.lastOp, coreMs: state.coreMs, goMs: state.goMs, toRender: renderStart - start, domMs: now - renderStart, frames: 0 };
+    const seq = state.seq;
+    const check = () => {
+      const sh = barriCore.shown();
+      if (sh.seq < seq && detail.frames < 60) { detail.frames++; requestAnimationFrame(check); return; }
+      const end = performance.now();
+      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs });
+      try {
+        performance.measure('barri:edit', { start, end, detail });
+      } catch (e) { /* an old browser without measure options */ }
+      afterFrame(() => {
+        try {
+          performance.measure('barri:edit-painted', { start, end: performance.now(), detail });
+        } catch (e) { /* as above */ }
+      });
+    };
+    queueMicrotask(check);
+  }
+
+  // The panel's tables are built once per language (and the barri table
+  // per indicator), and an edit then changes only the cells whose text or
+  // exact digits moved: an edit costs a few text updates, opened
+  // explanations stay open and the focus stays put.
+  const built = { ind: '', zones: '', groups: '', edits: '' };
+  function setText(el, s) { if (el.textContent !== s) el.textContent = s; }
+  function setTitle(el, s) { if (el.title !== s) el.title = s; }
+
   function render(j, quiet) {
+    const renderStart = performance.now();
     const prev = state;
     state = JSON.parse(j);
-    $('#prop-name').value = state.name;
-    const list = $('#edit-list');
-    list.textContent = '';
-    state.edits.forEach((e) => { const li = document.createElement('li'); li.textContent = editLabel(e); list.appendChild(li); });
-    $('#edit-none').hidden = state.edits.length > 0;
+    if ($('#prop-name').value !== state.name) $('#prop-name').value = state.name;
+    renderEdits();
     $('#undo').disabled = !state.undo;
     $('#redo').disabled = !state.redo;
     const tb = $('#ind-table tbody');
-    // Explanations a resident opened stay open, and the focus stays put.
-    const open = new Set([...tb.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.key));
-    const focusKey = document.activeElement && tb.contains(document.activeElement) ? document.activeElement.closest('tr').dataset.key : null;
-    tb.textContent = '';
-    for (const r of state.city) {
-      const tr = document.createElement('tr');
-      tr.dataset.key = r.k;
-      const th = document.createElement('th');
-      th.scope = 'row';
-      const det = document.createElement('details');
-      const sum = document.createElement('summary');
-      sum.textContent = indName(r.k);
-      const p = document.createElement('p');
-      const group = r.k.split('.')[0];
-      p.textContent = t('help.' + r.k) + ' ' + t('help.source', { section: t('section.' + group) });
-      det.append(sum, p);
-      if (open.has(r.k)) det.open = true;
-      th.appendChild(det);
-      tr.appendChild(th);
-      tr.appendChild(numCell(r.b, 'base', r, 0));
-      tr.appendChild(numCell(r.s, 'prop', r, 1));
-      tr.appendChild(changeCell(r.k, r.d, r.sign, r));
-      tb.appendChild(tr);
+    if (built.ind !== lang || tb.rows.length !== state.city.length) {
+      // Explanations a resident opened stay open, and the focus stays put.
+      const open = new Set([...tb.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.key));
+      const focusKey = document.activeElement && tb.contains(document.activeElement) ? document.activeElement.closest('tr').dataset.key : null;
+      tb.textContent = '';
+      for (const r of state.city) {
+        const tr = document.createElement('tr');
+        tr.dataset.key = r.k;
+        const th = document.createElement('th');
+        th.scope = 'row';
+        const det = document.createElement('details');
+        const sum = document.createElement('summary');
+        sum.textContent = indName(r.k);
+        det.append(sum, explanation(r.k));
+        if (open.has(r.k)) det.open = true;
+        th.appendChild(det);
+        tr.append(th, numCell(null, 'base'), numCell(null, 'prop'), changeCell());
+        tb.appendChild(tr);
+      }
+      built.ind = lang;
+      if (focusKey) { const s = tb.querySelector('tr[data-key="' + focusKey + '"] summary'); if (s) s.focus(); }
     }
-    if (focusKey) { const s = tb.querySelector('tr[data-key="' + focusKey + '"] summary'); if (s) s.focus(); }
+    state.city.forEach((r, i) => {
+      const c = tb.rows[i].cells;
+      fillNum(c[1], r.b, r, 0);
+      fillNum(c[2], r.s, r, 1);
+      fillChange(c[3], r.k, r.d, r.sign, r);
+    });
     renderZones();
     renderGroups();
-    autosave();
+    scheduleAutosave();
     if (window.barriWS) barriWS.rendered(state); // workshop hook (issue 14)
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
-      // barri:edit runs from the resident's action (the input event that
-      // caused it) to the recoloured map on screen: a callback asked for now
-      // runs after the map engine's own in the next animation frame, that
-      // is after the Draw that shows the edit. An input older than 2 s did
-      // not cause this edit: the measure then starts here.
-      const now = performance.now();
-      const start = lastInput && now - lastInput < 2000 ? lastInput : now;
-      lastInput = 0;
-      const detail = { op: state.lastOp, coreMs: state.coreMs, goMs: state.goMs };
-      requestAnimationFrame(() => {
-        try {
-          performance.measure('barri:edit', { start, end: performance.now(), detail });
-        } catch (e) { /* an old browser without measure options */ }
-      });
+      measureEdit(renderStart);
       announceChange(prev, state);
     }
   }
 
-  // numCell shows a value; a share as a percentage. Its title carries barri
-  // run's exact digits.
+  // renderEdits lists the edits, when they changed.
+  function renderEdits() {
+    const key = lang + JSON.stringify(state.edits) + JSON.stringify(state.where || []);
+    if (built.edits === key) return;
+    built.edits = key;
+    const list = $('#edit-list');
+    list.textContent = '';
+    state.edits.forEach((e, i) => { const li = document.createElement('li'); li.textContent = editLabel(e, (state.where || [])[i]); list.appendChild(li); });
+    $('#edit-none').hidden = state.edits.length > 0;
+  }
+
+  // explanation is an indicator's plain-words explanation, and a link to
+  // how its model works (the page's own explanation, in the page's
+  // language: docs/MODELS.md is not something residents can open).
+  const MODEL_OF = { housing: 'housing', energy: 'energy', mobility: 'mobility', access: 'access', green: 'access' };
+  function explanation(k) {
+    const p = document.createElement('p');
+    const group = k.split('.')[0];
+    p.textContent = t('help.' + k) + ' ';
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link';
+    b.textContent = t('help.source', { section: t('section.' + (MODEL_OF[group] || group)) });
+    b.addEventListener('click', () => showModels(MODEL_OF[group]));
+    p.appendChild(b);
+    return p;
+  }
+
+  // showModels opens how Barri computes the indicators, at a section.
+  function showModels(section) {
+    const d = $('#models');
+    for (const s of d.querySelectorAll('section')) s.classList.toggle('here', s.id === 'model-' + section);
+    if (!d.open) d.showModal();
+    const s = section && $('#model-' + section);
+    if (s) { s.scrollIntoView({ block: 'start' }); s.querySelector('h3').setAttribute('tabindex', '-1'); s.querySelector('h3').focus(); }
+  }
+
+  // numCell makes a cell for a value, filled when r is given.
   function numCell(s, cls, r, i) {
     const td = document.createElement('td');
     td.className = 'num ' + cls;
-    td.textContent = loc(s) + (r && r.share ? ' %' : '');
-    if (r) { td.title = t('ind.exact', { v: loc(r.x[i]) }); td.dataset.exact = r.x[i]; }
+    if (r) fillNum(td, s, r, i);
     return td;
+  }
+
+  // fillNum shows a value; a share as a percentage. Its title carries barri
+  // run's exact digits.
+  function fillNum(td, s, r, i) {
+    setText(td, loc(s) + (r && r.share ? ' %' : ''));
+    if (r) {
+      setTitle(td, t('ind.exact', { v: loc(r.x[i]) }));
+      if (td.dataset.exact !== r.x[i]) td.dataset.exact = r.x[i];
+    }
   }
 
   function verdict(k, sign) {
@@ -374,20 +543,32 @@
     return sign * d > 0 ? ['better', t('ch.better')] : ['worse', t('ch.worse')];
   }
 
-  function changeCell(k, d, sign, r) {
+  // changeCell makes a cell for a change: the value with its arrow, and a
+  // word (not colour alone); fillChange fills it.
+  function changeCell() {
     const td = document.createElement('td');
     td.className = 'num change';
-    const [cls, word] = verdict(k, sign);
     const v = document.createElement('span');
     v.className = 'delta';
-    v.textContent = (sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true)) + (r && r.share && sign !== 0 ? ' ' + t('unit.points') : '');
-    if (r && r.x) { td.title = t('ind.exact', { v: loc(r.x[2], true) }); td.dataset.exact = r.x[2]; }
     const w = document.createElement('span');
-    w.className = 'word ' + cls;
-    w.textContent = word;
-    if (cls === 'better' || cls === 'worse') td.classList.add(cls);
+    w.className = 'word';
     td.append(v, w);
     return td;
+  }
+
+  // (unitInHead: the column's heading names the unit, points.)
+  function fillChange(td, k, d, sign, r, unitInHead) {
+    const [cls, word] = verdict(k, sign);
+    setText(td.firstChild, (sign === 0 ? loc(d) : (sign > 0 ? '▲ ' : '▼ ') + loc(d, true)) + (r && r.share && sign !== 0 && !unitInHead ? ' ' + t('unit.points') : ''));
+    if (r && r.x) {
+      setTitle(td, t('ind.exact', { v: loc(r.x[2], true) }));
+      if (td.dataset.exact !== r.x[2]) td.dataset.exact = r.x[2];
+    }
+    const w = td.lastChild;
+    setText(w, word);
+    if (w.className !== 'word ' + cls) w.className = 'word ' + cls;
+    td.classList.toggle('better', cls === 'better');
+    td.classList.toggle('worse', cls === 'worse');
   }
 
   function renderZones() {
@@ -395,57 +576,72 @@
     const k = $('#zone-ind').value || 'mobility.share.car';
     const ki = catalog.indicators.indexOf(k);
     const tb = $('#zone-table tbody');
-    tb.textContent = '';
-    for (const z of state.zones) {
-      const r = z.v[ki];
-      const tr = document.createElement('tr');
-      const th = document.createElement('th');
-      th.scope = 'row';
-      th.textContent = z.name;
-      tr.append(th, numCell(r.b, 'base', r, 0), numCell(r.s, 'prop', r, 1), changeCell(k, r.d, r.sign, r));
-      tb.appendChild(tr);
+    if (built.zones !== lang + k || tb.rows.length !== state.zones.length) {
+      tb.textContent = '';
+      for (const z of state.zones) {
+        const tr = document.createElement('tr');
+        const th = document.createElement('th');
+        th.scope = 'row';
+        th.textContent = z.name;
+        tr.append(th, numCell(null, 'base'), numCell(null, 'prop'), changeCell());
+        tb.appendChild(tr);
+      }
+      built.zones = lang + k;
     }
+    state.zones.forEach((z, i) => {
+      const r = z.v[ki];
+      const c = tb.rows[i].cells;
+      fillNum(c[1], r.b, r, 0);
+      fillNum(c[2], r.s, r, 1);
+      fillChange(c[3], k, r.d, r.sign, r);
+    });
   }
 
   // renderGroups fills "who gains, who loses": a row per group, the change of
-  // each headline indicator (with its word), and the count of better / worse.
+  // each headline indicator as the main table shows it (shares in points,
+  // with the word), and the count of better / worse as barri run counts.
   function renderGroups() {
     if (!state || !catalog || !state.groups) return;
-    const head = $('#eq-table thead tr');
-    head.textContent = '';
-    const th0 = document.createElement('th');
-    th0.scope = 'col';
-    th0.textContent = t('eq.group');
-    head.appendChild(th0);
-    for (const k of catalog.headline) {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = t('eq.col.' + k);
-      head.appendChild(th);
-    }
-    const thc = document.createElement('th');
-    thc.scope = 'col';
-    thc.textContent = t('eq.count');
-    head.appendChild(thc);
     const tb = $('#eq-table tbody');
-    tb.textContent = '';
-    for (const g of state.groups) {
-      const tr = document.createElement('tr');
-      tr.dataset.group = g.g;
-      const th = document.createElement('th');
-      th.scope = 'row';
-      th.textContent = t('group.' + g.g);
-      tr.appendChild(th);
-      g.d.forEach((d, i) => {
-        const sign = d.replace(/[-0.]/g, '') === '' ? 0 : (d.startsWith('-') ? -1 : 1);
-        tr.appendChild(changeCell(catalog.headline[i], d, sign));
-      });
-      const td = document.createElement('td');
-      td.className = 'num count';
-      td.textContent = t('eq.countValue', { b: g.better, w: g.worse });
-      tr.appendChild(td);
-      tb.appendChild(tr);
+    if (built.groups !== lang || tb.rows.length !== state.groups.length) {
+      const head = $('#eq-table thead tr');
+      head.textContent = '';
+      const th0 = document.createElement('th');
+      th0.scope = 'col';
+      th0.textContent = t('eq.group');
+      head.appendChild(th0);
+      for (const k of catalog.headline) {
+        const th = document.createElement('th');
+        th.scope = 'col';
+        // A share's change in points, said once in its heading.
+        th.textContent = t('eq.col.' + k) + (k.includes('share') ? ' (' + t('unit.points') + ')' : '');
+        head.appendChild(th);
+      }
+      const thc = document.createElement('th');
+      thc.scope = 'col';
+      thc.textContent = t('eq.count');
+      head.appendChild(thc);
+      tb.textContent = '';
+      for (const g of state.groups) {
+        const tr = document.createElement('tr');
+        tr.dataset.group = g.g;
+        const th = document.createElement('th');
+        th.scope = 'row';
+        th.textContent = t('group.' + g.g);
+        tr.appendChild(th);
+        for (let i = 0; i < catalog.headline.length; i++) tr.appendChild(changeCell());
+        const td = document.createElement('td');
+        td.className = 'num count';
+        tr.appendChild(td);
+        tb.appendChild(tr);
+      }
+      built.groups = lang;
     }
+    state.groups.forEach((g, gi) => {
+      const c = tb.rows[gi].cells;
+      g.d.forEach((r, i) => fillChange(c[1 + i], catalog.headline[i], r.d, r.sign, r, true));
+      setText(c[c.length - 1], t('eq.countValue', { b: g.better, w: g.worse }));
+    });
   }
 
   function announceChange(prev, cur) {
@@ -462,12 +658,26 @@
     setTimeout(() => { live.textContent = msg; }, 30);
   }
 
-  function editLabel(e) {
+  // editLabel names an edit as the list shows it: what, where (w, the
+  // place Go found: the blocks and barri of an area, the street of a stop),
+  // and its options.
+  function editLabel(e, w) {
     let where = '';
-    if (e.streets) where = e.streets.name ? e.streets.name : t('edit.streets', { n: (e.streets.ids || []).length });
-    else if (e.area) where = t('edit.area');
-    else if (e.at) where = t('edit.at', { lon: e.at[0].toFixed(5), lat: e.at[1].toFixed(5) });
-    else if (e.building !== undefined) where = t('edit.building', { id: e.building });
+    w = w || { block: -1 };
+    const zones = (w.zones || []).join(', ');
+    const block = w.block >= 0 && catalog && catalog.blocks[w.block] ? blockName(catalog.blocks[w.block]) : '';
+    if (e.streets) {
+      if (e.streets.name) where = e.streets.name;
+      else if (w.streets && w.streets.length) where = t('edit.streetsOf', { n: (e.streets.ids || []).length, names: w.streets.join(', ') });
+      else where = t('edit.streets', { n: (e.streets.ids || []).length });
+    } else if (e.area) {
+      if (!block) where = t('edit.area');
+      else if (w.blocks > 1) where = t('edit.areaBlocks', { n: w.blocks, name: block, zone: zones });
+      else where = t(w.blocks === 1 ? 'edit.areaBlock' : 'edit.areaIn', { name: block, zone: zones });
+    } else if (e.at) {
+      where = w.street ? t('edit.atStreet', { street: w.street, zone: zones })
+        : t('edit.at', { lon: loc(e.at[0].toFixed(5)), lat: loc(e.at[1].toFixed(5)) });
+    } else if (e.building !== undefined) where = t('edit.building', { id: e.building }) + (zones ? ' (' + zones + ')' : '');
     let extra = '';
     if (e.op === 'param') extra = t('param.' + e.name) + ' = ' + loc(String(e.value));
     if (e.op === 'rezone') extra = [e.use ? t('use.' + e.use) : '', e.add_floors ? t('edit.floors', { n: e.add_floors }) : ''].filter(Boolean).join(', ');
@@ -587,6 +797,7 @@
     // heading and the layer menu steps aside (styles in app.css).
     document.body.classList.toggle('drawing', mapTool(o) !== 'select' || o === 'param');
     for (const b of document.querySelectorAll('.tool')) b.setAttribute('aria-pressed', String(b.dataset.op === o));
+    syncTools();
     barriCore.setTool(mapTool(o));
     showTool();
     insets();
@@ -606,6 +817,7 @@
     show('#tool-pen', kind === 'polygon' || kind === 'point');
     show('#tool-apply', kind === 'streets' || op === 'param');
     show('#tool-cancel', kind !== 'select');
+    show('#tool-map', kind !== 'select');
     $('#tool-finish').disabled = toolInfo.points < 3;
     $('#tool-undo-point').disabled = toolInfo.points < 1;
     let s = '';
@@ -636,11 +848,13 @@
   }
 
   // blockName names a block by its two pairs of streets, each pair and the
-  // pairs in alphabetical order, so that it reads the same from any side.
+  // pairs in alphabetical order, so that it reads the same from any side. A
+  // side with no street (the edge of the city) is left out.
   function blockName(b) {
-    const s = b.sides.map(shortStreet);
-    const p = [[s[0], s[2]].sort(), [s[1], s[3]].sort()].sort((x, y) => x[0].localeCompare(y[0], lang));
-    return t('block.name', { a: p[0][0], b: p[0][1], c: p[1][0], d: p[1][1] });
+    const s = b.sides.map((n) => (n ? shortStreet(n) : ''));
+    const pair = (x, y) => [...new Set([x, y].filter(Boolean))].sort((p, q) => p.localeCompare(q, lang)).join('–');
+    const p = [pair(s[0], s[2]), pair(s[1], s[3])].filter(Boolean).sort((x, y) => x.localeCompare(y, lang));
+    return p.join(' × ') || '?';
   }
 
   function fillListEditor() {
@@ -675,7 +889,9 @@
 
   function listOpChanged(quiet) {
     const o = $('#list-op').value;
-    $('#list-op-help').textContent = t('tool.' + o + '.help');
+    // What the change does to the chosen place (not the map tool's drawing
+    // help: the resident chooses by name here).
+    $('#list-op-help').textContent = t('list.' + o + '.help');
     renderOpts($('#list-opts'), o);
     if (quiet !== true) listHighlight();
   }
@@ -781,7 +997,7 @@
       render(r.state, true);
       showLegend(barriCore.legend());
       announce(t('prop.opened', { file: f.name }));
-    });
+    }).catch((e) => showError(f.name + ': ' + String(e && e.message ? e.message : e)));
     ev.target.value = '';
   }
 
@@ -817,13 +1033,21 @@
 
   function wire() {
     for (const ev of ['pointerdown', 'pointerup', 'keydown', 'touchend', 'click', 'change']) {
-      window.addEventListener(ev, () => { lastInput = performance.now(); }, true);
+      // The event's own time stamp: when the input happened, not when the
+      // page got round to it.
+      window.addEventListener(ev, (e) => { lastInput = e.timeStamp || performance.now(); }, true);
     }
     $('#lang').addEventListener('change', (e) => setLang(e.target.value));
     for (const b of document.querySelectorAll('.tool')) b.addEventListener('click', () => setOp(b.dataset.op));
     $('#tool-finish').addEventListener('click', () => barriCore.finish());
     $('#tool-undo-point').addEventListener('click', () => barriCore.undoPoint());
     $('#tool-pen').addEventListener('click', () => barriCore.view('pen'));
+    $('#tool-map').addEventListener('click', () => focusMap());
+    $('#skip-map').addEventListener('click', focusMap);
+    syncTools = rovingTools();
+    $('.tools').addEventListener('scroll', moreTools, { passive: true });
+    window.addEventListener('resize', moreTools);
+    moreTools();
     $('#tool-cancel').addEventListener('click', () => { barriCore.cancel(); setOp('select'); });
     $('#tool-apply').addEventListener('click', () => {
       if (op === 'param') { applyJS(readOpts($('#tool-opts'), 'param')); return; }
@@ -850,8 +1074,12 @@
     $('#tour-prev').addEventListener('click', () => { tourStep = Math.max(0, tourStep - 1); showTour(); });
     $('#tour-next').addEventListener('click', () => { tourStep = Math.min(TOUR.length - 1, tourStep + 1); showTour(); });
     $('#tour-close').addEventListener('click', closeTour);
+    $('#models-open').addEventListener('click', () => showModels(''));
+    $('#models-close').addEventListener('click', () => $('#models').close());
     $('#tour').addEventListener('cancel', closeTour);
     window.addEventListener('resize', () => { if (catalog) insets(); });
+    window.addEventListener('pagehide', flushAutosave);
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') flushAutosave(); });
     window.addEventListener('hashchange', () => {
       if (!location.hash.startsWith('#p=') || !catalog) return;
       const r = barriCore.openShare(location.hash);
