@@ -285,7 +285,11 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
 	click(t, pb, `document.querySelector("#ws-back")`)
 	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
-	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Girona per a vianants"; document.querySelector("#ws-send").click(); return 0; })()`)
+	// By keyboard: the name, then Enter sends it.
+	eval[any](t, pb, `document.querySelector("#ws-pname").focus(); 0`)
+	if err := chromedp.Do(pb, chromedp.KeyEvent("Girona per a vianants"), chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []context.Context{fac, pa} {
 		waitFor(t, c, "Pau's proposal on another screen", propHas("Girona per a vianants"), 5*time.Second)
 	}

@@ -654,6 +654,7 @@
     $('#ws-create-cancel').addEventListener('click', () => $('#ws-create').close());
     $('#ws-create-rule').addEventListener('change', () => { $('#ws-create-dots').disabled = $('#ws-create-rule').value !== 'dots'; });
     $('#ws-send').addEventListener('click', submit);
+    $('#ws-pname').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); submit(); } });
     $('#ws-back').addEventListener('click', backToDraft);
     $('#ws-spot-show').addEventListener('click', () => { if (ws && ws.view.spotlight) show(ws.view.spotlight); });
     $('#ws-erase').addEventListener('click', eraseName);
