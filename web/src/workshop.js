@@ -17,7 +17,7 @@
   let mode = 'solo'; // solo | participant | facilitator | projector
   let wid = q.get('workshop') || '';
   let token = '';
-  const code = (q.get('join') || '').toUpperCase();
+  let code = (q.get('join') || '').toUpperCase();
   if (code) mode = 'participant';
   else if (wid) mode = q.get('view') === 'projector' ? 'projector' : 'facilitator';
 
@@ -30,6 +30,8 @@
   const commentText = {}; // comments being written, by proposal
   const openComments = new Set();
   let timerTick = null;
+  let connected = false; // wsStart was called (the wasm takes one workshop a page)
+  let busy = false; // a join or create is on its way: a second tap is ignored
 
   function store(k, v) { try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
   function load(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
@@ -59,6 +61,9 @@
       const b = $('#ws-create-open');
       b.hidden = false;
       bar.prepend(b);
+      const j = $('#ws-join-open');
+      j.hidden = false;
+      bar.prepend(j);
       return;
     }
     bar.prepend($('#ws-badge'));
@@ -68,13 +73,14 @@
     A().insets();
     window.dispatchEvent(new Event('resize'));
     if (!token) {
-      if (mode === 'participant') { $('#ws-join').showModal(); $('#ws-join-name').focus(); } else msg(t('ws.noToken'));
+      if (mode === 'participant') openJoin(!/^[A-Z0-9]{6}$/.test(code)); else alertBox(t('ws.noToken'));
       return;
     }
     connect();
   }
 
   function connect() {
+    connected = true;
     const r = barriCore.wsStart(wid, token);
     if (!r.ok) msg(r.error);
     window.addEventListener('online', () => barriCore.wsOnline(true));
@@ -93,22 +99,66 @@
   function onLang() { if (ws) showState(); }
 
   // --- join and create ---
+  // openJoin opens the join dialog; withCode shows the code field (from
+  // the start page, or when the link's code is missing or wrong).
+  function openJoin(withCode, why) {
+    $('#ws-join-code-box').hidden = !withCode;
+    $('#ws-join-code').required = withCode;
+    if (withCode && !$('#ws-join-code').value) $('#ws-join-code').value = code;
+    $('#ws-join-cancel').hidden = mode !== 'solo';
+    $('#ws-join-err').textContent = why || '';
+    if (!$('#ws-join').open) $('#ws-join').showModal();
+    (withCode && !/^[A-Z0-9]{6}$/.test($('#ws-join-code').value) ? $('#ws-join-code') : $('#ws-join-name')).focus();
+  }
+
   async function join(ev) {
     ev.preventDefault();
-    const name = $('#ws-join-name').value.trim();
+    if (busy) return;
+    const name = clean($('#ws-join-name').value);
+    const typed = $('#ws-join-code-box').hidden ? code : $('#ws-join-code').value.replace(/\s+/g, '').toUpperCase();
     $('#ws-join-err').textContent = '';
-    if (!name) { $('#ws-join-err').textContent = t('ws.nameNeeded'); return; }
+    if (!/^[A-Z0-9]{6}$/.test(typed)) { $('#ws-join-err').textContent = t('ws.codeNeeded'); $('#ws-join-code').focus(); return; }
+    if (!name) { $('#ws-join-err').textContent = t('ws.nameNeeded'); $('#ws-join-name').focus(); return; }
+    busy = true;
+    $('#ws-join-go').disabled = true;
     try {
-      const resp = await fetch('/api/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code, name }) });
+      const resp = await fetch('/api/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: typed, name }) });
       const body = await resp.json();
-      if (!resp.ok) { $('#ws-join-err').textContent = t('ws.joinFailed', { why: errText(body) }); return; }
+      if (!resp.ok) {
+        const e = body && body.error;
+        if (e && e.code === 'not_found') { openJoin(true, t('ws.noSuchCode', { code: typed })); $('#ws-join-code').select(); } else $('#ws-join-err').textContent = t('ws.joinFailed', { why: errText(body) });
+        return;
+      }
+      store('barri.ws.join.' + typed, JSON.stringify({ workshop: body.workshop, token: body.token, participant: body.participant }));
+      if (connected || typed !== code || mode !== 'participant') {
+        // The page's link is the workshop's: ?join=CODE rejoins with the
+        // stored token (and a page that was refused starts over).
+        const u = new URLSearchParams({ join: typed });
+        if (q.get('lang')) u.set('lang', q.get('lang'));
+        location.href = location.pathname + '?' + u;
+        return;
+      }
       wid = body.workshop; token = body.token;
-      store('barri.ws.join.' + code, JSON.stringify({ workshop: wid, token, participant: body.participant }));
       $('#ws-join').close();
       connect();
     } catch (e) {
       $('#ws-join-err').textContent = t('ws.joinFailed', { why: t('ws.noNetwork') });
+    } finally {
+      busy = false;
+      $('#ws-join-go').disabled = false;
     }
+  }
+
+  // clean turns tabs, line breaks and other control characters into spaces
+  // (the server refuses them in a name) and trims.
+  function clean(s) { return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/ {2,}/g, ' ').trim(); }
+
+  // alertBox says, until the page is reloaded, why this page is not in
+  // the workshop (the facilitator's and projector's links).
+  function alertBox(s) {
+    $('#ws-alert').textContent = s;
+    $('#ws-alert').hidden = false;
+    $('#ws-submit').hidden = true;
   }
 
   function errText(body) {
@@ -121,6 +171,7 @@
 
   async function create(ev) {
     ev.preventDefault();
+    if (busy) return;
     $('#ws-create-err').textContent = '';
     const title = $('#ws-create-name').value.trim();
     if (!title) { $('#ws-create-err').textContent = t('ws.titleNeeded'); return; }
@@ -129,14 +180,21 @@
     if (rule === 'dots') voting.dots = Number($('#ws-create-dots').value) || 3;
     const body = { title, city: 'eixample', voting };
     if ($('#ws-create-base').value) body.scenario = $('#ws-create-base').value;
+    busy = true;
+    const go = $('#ws-create-form button[type=submit]');
+    go.disabled = true;
+    let leaving = false;
     try {
       const resp = await fetch('/api/workshops', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       const out = await resp.json();
       if (!resp.ok) { $('#ws-create-err').textContent = errText(out); return; }
       store('barri.ws.links.' + out.id, JSON.stringify({ code: out.code, join_url: out.join_url, projector_url: out.projector_url }));
+      leaving = true; // still guarded while the page goes
       location.href = out.facilitator_url;
     } catch (e) {
       $('#ws-create-err').textContent = t('ws.noNetwork');
+    } finally {
+      if (!leaving) { busy = false; go.disabled = false; }
     }
   }
 
@@ -158,7 +216,18 @@
 
   function wsAnswer(j) {
     const a = JSON.parse(j);
-    if (a.fatal) { msg(t('ws.fatal', { why: errText({ error: a }) })); return; }
+    if (a.fatal) {
+      const why = errText({ error: a });
+      $('#ws-submit').hidden = true;
+      if (mode === 'participant' && (a.code === 'unauthorized' || a.code === 'forbidden' || a.code === 'not_found')) {
+        // The stored key is dead (left, or the server's data was reset):
+        // forget it and ask again.
+        store('barri.ws.join.' + code, null);
+        token = '';
+        openJoin(a.code === 'not_found', t('ws.fatal', { why }));
+      } else alertBox(t('ws.fatal', { why }) + (a.code === 'unauthorized' ? ' ' + t('ws.openWhole') : ''));
+      return;
+    }
     if (a.code) {
       msg(t('ws.refused', { why: errText({ error: a }) }));
       return;
@@ -319,7 +388,7 @@
     $('#ws-viewing').hidden = !viewing || mode === 'projector';
     if (viewing) $('#ws-viewing-text').textContent = t('ws.viewing', { name: propName(viewing) });
     const canPropose = mode !== 'projector' && (v.phase === 'propose' || (v.phase === 'discuss' && load(ownKey()))) && !v.locked;
-    $('#ws-submit').hidden = !canPropose || !!viewing;
+    $('#ws-submit').hidden = !canPropose || !!viewing || !!ws.fatal;
     const mine = load(ownKey());
     const own = mine && v.proposals.find((p) => p.id === mine && !p.withdrawn);
     $('#ws-send').textContent = own ? t('ws.update') : t('ws.send');
@@ -651,7 +720,9 @@
   function wire() {
     $('#ws-join-form').addEventListener('submit', join);
     // Joining is the way in: Escape does not leave the page without it.
-    $('#ws-join').addEventListener('cancel', (e) => { if (!token) e.preventDefault(); });
+    $('#ws-join').addEventListener('cancel', (e) => { if (!token && mode !== 'solo') e.preventDefault(); });
+    $('#ws-join-cancel').addEventListener('click', () => $('#ws-join').close());
+    $('#ws-join-open').addEventListener('click', () => openJoin(true));
     $('#ws-create-form').addEventListener('submit', create);
     $('#ws-create-open').addEventListener('click', () => { $('#ws-create').showModal(); $('#ws-create-name').focus(); });
     $('#ws-create-cancel').addEventListener('click', () => $('#ws-create').close());
