@@ -311,6 +311,13 @@ func (c *wsClient) receive(data []byte) {
 		a := map[string]any{"cid": r.Answer.Cid, "type": r.Answer.Command.Type, "seq": r.Answer.Seq, "proposal": r.Answer.Proposal}
 		if r.Answer.Err != nil {
 			a["code"], a["message"] = r.Answer.Err.Code, r.Answer.Err.Message
+			if r.Answer.Err.Field != "" {
+				a["field"] = r.Answer.Err.Field
+			}
+			if r.Answer.Command.Type == "comment" {
+				a["proposal"] = r.Answer.Command.Proposal
+				a["text"] = r.Answer.Command.Text // put back in its box
+			}
 			if r.Answer.Err.Edit >= 0 {
 				a["edit"] = r.Answer.Err.Edit
 			}
@@ -321,6 +328,12 @@ func (c *wsClient) receive(data []byte) {
 		c.push()
 	}
 }
+
+// codeErr is an error of this page's workshop client with a code that the
+// page translates (workshop.js: ws.wasm.CODE).
+type codeErr struct{ code, msg string }
+
+func (e codeErr) Error() string { return e.msg }
 
 // transient are the refusals to retry with the same cid.
 var transient = map[string]bool{"busy": true, "unavailable": true, "rate_limited": true}
@@ -384,7 +397,7 @@ func (c *wsClient) base() (*sim.Scenario, error) {
 func (c *wsClient) proposalScenario(id string) (*sim.Scenario, *workshop.ProposalView, error) {
 	st := c.rep.State()
 	if st == nil {
-		return nil, nil, errors.New("wasm: the workshop has not arrived yet")
+		return nil, nil, codeErr{"not_arrived", "wasm: the workshop has not arrived yet"}
 	}
 	p := findProposal(st.View(), id)
 	if p == nil {
@@ -500,7 +513,7 @@ func (c *wsClient) push() {
 func (c *wsClient) compare(ids []string) (string, error) {
 	st := c.rep.State()
 	if st == nil {
-		return "", errors.New("wasm: the workshop has not arrived yet")
+		return "", codeErr{"not_arrived", "wasm: the workshop has not arrived yet"}
 	}
 	v := st.View()
 	type cell struct {
@@ -550,10 +563,17 @@ func (a *app) registerWorkshop(core js.Value) {
 		}
 		return ""
 	}
-	fail := func(err error) any { return map[string]any{"ok": false, "error": err.Error()} }
+	fail := func(err error) any {
+		out := map[string]any{"ok": false, "error": err.Error()}
+		var ce codeErr
+		if errors.As(err, &ce) {
+			out["code"] = ce.code
+		}
+		return out
+	}
 	need := func() error {
 		if c == nil {
-			return errors.New("wasm: no workshop: call wsStart first")
+			return codeErr{"no_workshop", "wasm: no workshop: call wsStart first"}
 		}
 		return nil
 	}
@@ -564,7 +584,7 @@ func (a *app) registerWorkshop(core js.Value) {
 				return fail(errors.New("wasm: wsStart needs the workshop id and a token"))
 			}
 			if c != nil {
-				return fail(errors.New("wasm: this page is already in a workshop"))
+				return fail(codeErr{"already_in", "wasm: this page is already in a workshop"})
 			}
 			actor, _, _ := strings.Cut(token, ".")
 			c = &wsClient{a: a, id: id, token: token, actor: actor, rep: workshop.NewReplica(newCidPrefix()),
@@ -598,16 +618,16 @@ func (a *app) registerWorkshop(core js.Value) {
 			}
 			all := a.s.Edits()
 			if len(all) < len(base.Edits) {
-				return fail(errors.New("wasm: the map does not hold the workshop's base scenario: open your draft first"))
+				return fail(codeErr{"no_base", "wasm: the map does not hold the workshop's base scenario: open your draft first"})
 			}
 			x, _ := json.Marshal(all[:len(base.Edits)])
 			y, _ := json.Marshal(base.Edits)
 			if string(x) != string(y) {
-				return fail(errors.New("wasm: your draft undid or changed the workshop's starting point, which every proposal builds on: redo it, or start a new draft from it"))
+				return fail(codeErr{"base_changed", "wasm: your draft undid or changed the workshop's starting point, which every proposal builds on: redo it, or start a new draft from it"})
 			}
 			own := all[len(base.Edits):]
 			if len(own) == 0 {
-				return fail(errors.New("wasm: your draft has no changes yet"))
+				return fail(codeErr{"draft_empty", "wasm: your draft has no changes yet"})
 			}
 			edits, _ := json.Marshal(own)
 			name, desc, id := str(args, 0), str(args, 1), str(args, 2)

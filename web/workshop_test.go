@@ -311,6 +311,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("button")`))
 	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
 	click(t, pb, `document.querySelector("#ws-back")`)
+	// Sending before drawing: the page says so in Catalan.
+	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Res"; document.querySelector("#ws-send").click(); document.querySelector("#ws-pname").value = ""; return 0; })()`)
+	waitFor(t, pb, "an empty draft refused in Catalan", `document.querySelector("#ws-msg").textContent === "el teu esborrany encara no té cap canvi: dibuixa'n un al mapa"`, 3*time.Second)
 	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
 	// By keyboard: the name, then Enter sends it.
 	eval[any](t, pb, `document.querySelector("#ws-pname").focus(); 0`)
@@ -364,7 +367,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 
 	// A comment (shown as text, not HTML) reaches the others.
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
-	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
+	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>,\tperò amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
 	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 6*time.Second)
 
 	// Voting: a dot from Ada reaches every screen.

@@ -28,6 +28,7 @@
   let cmp = []; // the two proposals compared
   let cmpShown = 0; // which of them is on the map
   const commentText = {}; // comments being written, by proposal
+  const commentErr = {}; // why the server refused a proposal's last comment
   const openComments = new Set();
   let timerTick = null;
   let connected = false; // wsStart was called (the wasm takes one workshop a page)
@@ -82,7 +83,7 @@
   function connect() {
     connected = true;
     const r = barriCore.wsStart(wid, token);
-    if (!r.ok) msg(r.error);
+    if (!r.ok) msg(wasmErr(r));
     window.addEventListener('online', () => barriCore.wsOnline(true));
     window.addEventListener('offline', () => barriCore.wsOnline(false));
     if (!timerTick) timerTick = setInterval(showTimer, 1000);
@@ -151,6 +152,9 @@
 
   // clean turns tabs, line breaks and other control characters into spaces
   // (the server refuses them in a name) and trims.
+  // cleanText keeps a text's line breaks, turns tabs into spaces and drops
+  // the other control characters (pasted from a word processor).
+  function cleanText(s) { return s.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim(); }
   function clean(s) { return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/ {2,}/g, ' ').trim(); }
 
   // alertBox says, until the page is reloaded, why this page is not in
@@ -161,12 +165,28 @@
     $('#ws-submit').hidden = true;
   }
 
+  // errText is a refusal in the page's language: the code's text, with
+  // the change or field it names; on English pages the server's own
+  // words too when the code's text says less.
   function errText(body) {
     const e = body && body.error;
     if (!e) return '';
     const k = 'ws.err.' + e.code;
-    const s = t(k);
-    return s !== k ? s : (e.message || e.code).replace(/^(?:[a-z]+: )+/, '');
+    let s = t(k);
+    const detail = (e.message || '').replace(/^(?:[a-z]+: )+/, '');
+    if (s === k) return detail || e.code;
+    if (e.edit != null) s = t('ws.err.editN', { n: e.edit + 1, why: s });
+    const fk = 'ws.field.' + (e.field || '');
+    if (e.field && t(fk) !== fk) s += ' (' + t(fk) + ')';
+    if (detail && (e.code === 'invalid' || e.code === 'invalid_edit' || e.code === 'too_large') && A().lang() === 'en') s += ': ' + detail;
+    return s;
+  }
+
+  // wasmErr is one of this page's own refusals (barriCore.ws*) in the
+  // page's language.
+  function wasmErr(r) {
+    const k = 'ws.wasm.' + (r.code || '');
+    return r.code && t(k) !== k ? t(k) : t('ws.wasm.other');
   }
 
   async function create(ev) {
@@ -229,9 +249,20 @@
       return;
     }
     if (a.code) {
-      msg(t('ws.refused', { why: errText({ error: a }) }));
+      const why = errText({ error: a });
+      if (a.type === 'comment' && a.proposal) {
+        // The text is not lost: back in its box, the reason beside it.
+        commentText[a.proposal] = a.text || commentText[a.proposal] || '';
+        commentErr[a.proposal] = why;
+        openComments.add(a.proposal);
+        if (ws) showState();
+        const ta = document.getElementById('ws-c-' + a.proposal);
+        if (ta) ta.focus();
+      }
+      msg(t('ws.refused', { why }));
       return;
     }
+    if (a.type === 'comment' && a.proposal) delete commentErr[a.proposal];
     if (a.type === 'propose' && a.proposal) { store(ownKey(), a.proposal); msg(t('ws.sent')); }
     if (a.type === 'update') msg(t('ws.updated'));
   }
@@ -247,7 +278,7 @@
       const b = barriCore.wsBase();
       r = b.ok ? barriCore.load(b.scenario) : b;
     }
-    if (!r.ok) { msg(r.error); return; }
+    if (!r.ok) { msg(wasmErr(r)); return; }
     A().render(r.state, true);
     A().showLegend(barriCore.legend());
   }
@@ -284,7 +315,7 @@
   function show(id, quiet, outline) {
     if (!viewing && loaded && mode !== 'projector') store(draftKey(), barriCore.scenario());
     const r = barriCore.wsShow(id, outline || '');
-    if (!r.ok) { msg(r.error); return; }
+    if (!r.ok) { msg(wasmErr(r)); return; }
     viewing = id;
     A().render(r.state, true);
     A().showLegend(barriCore.legend());
@@ -298,7 +329,7 @@
     const saved = load(draftKey());
     let r = saved ? barriCore.load(saved) : null;
     if (!r || !r.ok) { const b = barriCore.wsBase(); r = b.ok ? barriCore.load(b.scenario) : b; }
-    if (!r.ok) { msg(r.error); return; }
+    if (!r.ok) { msg(wasmErr(r)); return; }
     A().render(r.state, true);
     A().showLegend(barriCore.legend());
     showState();
@@ -553,15 +584,21 @@
       ta.id = id; ta.maxLength = MAX_COMMENT; ta.rows = 2; ta.dataset.key = 'ct-' + p.id;
       ta.value = commentText[p.id] || '';
       ta.oninput = () => { commentText[p.id] = ta.value; };
+      if (commentErr[p.id]) {
+        const er = el('p', 'ws-cerr', commentErr[p.id]);
+        er.id = id + '-err';
+        ta.setAttribute('aria-describedby', er.id);
+        d.append(lab, ta, er, el('div', 'row'));
+      }
       const b = el('button', null, t('ws.commentSend'));
       b.type = 'button'; b.dataset.key = 'cb-' + p.id;
       b.onclick = () => {
-        const text = ta.value.trim();
+        const text = cleanText(ta.value);
         if (!text) return;
         commentText[p.id] = '';
         send({ type: 'comment', proposal: p.id, text });
       };
-      d.append(lab, ta, el('div', 'row'));
+      if (!commentErr[p.id]) d.append(lab, ta, el('div', 'row'));
       d.lastChild.appendChild(b);
     }
     return d;
@@ -569,19 +606,19 @@
 
   function send(cmd) {
     const r = barriCore.wsSend(JSON.stringify(cmd));
-    if (!r.ok) msg(r.error);
+    if (!r.ok) msg(wasmErr(r));
     return r;
   }
 
   // submit sends the draft: an update of the resident's last proposal, or
   // (asNew, or none yet) a new one.
   function submit(asNew) {
-    const nm = $('#ws-pname').value.trim();
+    const nm = clean($('#ws-pname').value);
     if (!nm) { msg(t('ws.pnameNeeded')); $('#ws-pname').focus(); return; }
     const mine = asNew === true ? null : load(ownKey());
     const own = mine && ws.view.proposals.find((p) => p.id === mine && !p.withdrawn);
-    const r = barriCore.wsSubmit(nm, $('#ws-pdesc').value.trim(), own ? own.id : '');
-    if (!r.ok) msg(r.error.replace(/^(?:[a-z]+: )+/, ''));
+    const r = barriCore.wsSubmit(nm, cleanText($('#ws-pdesc').value), own ? own.id : '');
+    if (!r.ok) msg(wasmErr(r));
     else msg(t('ws.sending'));
   }
 
@@ -600,7 +637,7 @@
     box.hidden = !ok;
     if (!ok) return;
     const r = barriCore.wsCompare(cmp[0], cmp[1]);
-    if (!r.ok) { box.hidden = true; msg(r.error); return; }
+    if (!r.ok) { box.hidden = true; msg(wasmErr(r)); return; }
     const [na, nb] = cmp.map(propName);
     $('#ws-cmp-a').textContent = 'A: ' + na; $('#ws-cmp-b').textContent = 'B: ' + nb;
     $('#ws-cmp-a').setAttribute('aria-pressed', String(cmpShown === 0));
@@ -738,7 +775,11 @@
     $('#ws-cmp-close').addEventListener('click', () => { cmp = []; showState(); });
     for (const b of document.querySelectorAll('#ws-fac [data-phase]')) b.addEventListener('click', () => send({ type: 'phase', phase: b.dataset.phase }));
     $('#ws-fac-spot').addEventListener('change', () => send({ type: 'spotlight', proposal: $('#ws-fac-spot').value }));
-    $('#ws-fac-timer').addEventListener('click', () => send({ type: 'timer', seconds: Math.round(60 * (Number($('#ws-fac-min').value) || 5)) }));
+    $('#ws-fac-timer').addEventListener('click', () => {
+      const m = Number($('#ws-fac-min').value);
+      if (!(m >= 1 && m <= 120)) { msg(t('ws.minutesRange')); $('#ws-fac-min').focus(); return; }
+      send({ type: 'timer', seconds: Math.round(60 * m) });
+    });
     $('#ws-fac-stop').addEventListener('click', () => send({ type: 'timer', seconds: 0 }));
     $('#ws-fac-lock').addEventListener('click', () => send({ type: 'lock', locked: !(ws && ws.view && ws.view.locked) }));
     for (const b of document.querySelectorAll('#ws-fac [data-export]')) b.addEventListener('click', () => exportFile(b.dataset.export));
