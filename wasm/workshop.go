@@ -49,6 +49,46 @@ type wsClient struct {
 	waiting  []workshop.ClientMessage // refused for a while, to go again
 	lastRecv float64                  // when the server last sent anything (ms, page clock)
 	pinged   float64                  // when a ping went unanswered so far (0: none)
+	baseInd  *sim.Indicators          // the base scenario's indicators, evaluated once here (nil: none)
+	baseOf   string                   // the base scenario they are of
+}
+
+// baseIndicators are the indicators of the workshop's starting point (its
+// base scenario), evaluated once on this page: a proposal's change is
+// shown from them, not from today's city. Nil when the workshop has no
+// base scenario (the server's delta is then from the same point).
+func (c *wsClient) baseIndicators() *sim.Indicators {
+	st := c.rep.State()
+	if st == nil || len(st.Scenario) == 0 {
+		return nil
+	}
+	if c.baseInd != nil && c.baseOf == string(st.Scenario) {
+		return c.baseInd
+	}
+	sc, err := c.base()
+	if err != nil {
+		return nil
+	}
+	res, err := sim.Evaluate(c.a.city, sc)
+	if err != nil {
+		js.Global().Get("console").Call("warn", "wasm: the workshop's base scenario: "+err.Error())
+		return nil
+	}
+	ind := res.Scenario.City
+	c.baseInd, c.baseOf = &ind, string(st.Scenario)
+	return c.baseInd
+}
+
+// change is an indicator of a proposal as residents read it: from the
+// workshop's starting point when it has a base scenario, else the server's
+// delta from today's city.
+func (c *wsClient) change(p *workshop.ProposalView, k string) (rs, rd string, sign int) {
+	v, d := p.Indicators.Get(k), p.Delta.Get(k)
+	if b := c.baseIndicators(); b != nil {
+		d = v - b.Get(k)
+	}
+	_, rs, rd, sign = proposal.Readable(k, v-d, v, d)
+	return rs, rd, sign
 }
 
 func nowMs() float64 { return js.Global().Get("Date").Call("now").Float() }
@@ -470,29 +510,30 @@ func (c *wsClient) push() {
 		Sign int    `json:"sign"`
 	}
 	out := struct {
-		Sync    string                    `json:"sync"`
-		Actor   string                    `json:"actor"`
-		Role    string                    `json:"role"`
-		Seq     int64                     `json:"seq"`
-		Head    string                    `json:"head"`
-		Pending int                       `json:"pending"`
-		Fatal   string                    `json:"fatal,omitempty"`
-		Outbox  []workshop.ClientMessage  `json:"outbox"`
-		Skew    float64                   `json:"skew"`
-		View    *workshop.View            `json:"view"`
-		Sums    map[string][]sum          `json:"sums"`
-		Agree   map[string]map[string]any `json:"agree"`
+		Sync     string                    `json:"sync"`
+		Actor    string                    `json:"actor"`
+		Role     string                    `json:"role"`
+		Seq      int64                     `json:"seq"`
+		Head     string                    `json:"head"`
+		Pending  int                       `json:"pending"`
+		Fatal    string                    `json:"fatal,omitempty"`
+		Outbox   []workshop.ClientMessage  `json:"outbox"`
+		Skew     float64                   `json:"skew"`
+		View     *workshop.View            `json:"view"`
+		Sums     map[string][]sum          `json:"sums"`
+		Agree    map[string]map[string]any `json:"agree"`
+		FromBase bool                      `json:"fromBase"`
 	}{Sync: c.rep.Sync().String(), Actor: actor, Role: role, Seq: seq, Head: head, Pending: len(c.rep.Outbox()), Outbox: c.rep.Outbox(), Skew: c.skew,
 		Fatal: c.fatal, Sums: map[string][]sum{}, Agree: map[string]map[string]any{}}
 	if st := c.rep.State(); st != nil {
 		out.View = st.View()
+		out.FromBase = len(st.Scenario) > 0
 		for _, p := range out.View.Proposals {
 			if p.Indicators == nil || p.Delta == nil {
 				continue
 			}
 			for _, k := range wsHeadline {
-				v, d := p.Indicators.Get(k), p.Delta.Get(k)
-				_, rs, rd, sign := proposal.Readable(k, v-d, v, d)
+				rs, rd, sign := c.change(&p, k)
 				out.Sums[p.ID] = append(out.Sums[p.ID], sum{k, rs, rd, sign})
 			}
 			if eq, ok := c.agree[fmt.Sprintf("%s@%d", p.ID, p.Version)]; ok {
@@ -538,8 +579,7 @@ func (c *wsClient) compare(ids []string) (string, error) {
 	for _, k := range sim.IndicatorKeys() {
 		r := row{K: k, Share: proposal.IsShare(k)}
 		for _, p := range props {
-			x, d := p.Indicators.Get(k), p.Delta.Get(k)
-			_, rs, rd, sign := proposal.Readable(k, x-d, x, d)
+			rs, rd, sign := c.change(p, k)
 			r.Cells = append(r.Cells, cell{rs, rd, sign})
 		}
 		rows = append(rows, r)

@@ -428,6 +428,10 @@
     const me = ballot(v);
     const voting = v.phase === 'vote' && ws.role === 'participant';
     $('#ws-vote-help').textContent = voting ? ruleHelp(v, me) : '';
+    // A proposal's numbers change from the workshop's starting point (its
+    // base scenario), evaluated on this page, not from today's city.
+    $('#ws-delta-note').textContent = ws.fromBase ? t('ws.fromBase') : t('ws.fromToday');
+    $('#ws-cmp-note').textContent = $('#ws-delta-note').textContent;
     showList(v, me, voting);
     showCompare();
     if (ws.role === 'participant') {
