@@ -51,6 +51,7 @@ type wsClient struct {
 	pinged   float64                  // when a ping went unanswered so far (0: none)
 	baseInd  *sim.Indicators          // the base scenario's indicators, evaluated once here (nil: none)
 	baseOf   string                   // the base scenario they are of
+	retryFn  js.Func                  // the pending reconnect's callback, released when it runs or is cleared
 }
 
 // baseIndicators are the indicators of the workshop's starting point (its
@@ -247,16 +248,16 @@ func (c *wsClient) schedule() {
 	}
 	d := workshop.Backoff(c.attempt, mrand.Float64())
 	c.attempt++
-	var f js.Func
-	f = js.FuncOf(func(js.Value, []js.Value) any {
-		f.Release()
+	c.retryFn = js.FuncOf(func(js.Value, []js.Value) any {
+		c.retryFn.Release()
+		c.retryFn = js.Func{}
 		if c.retry.Truthy() {
 			c.retry = js.Undefined()
 			c.connect()
 		}
 		return nil
 	})
-	c.retry = js.Global().Call("setTimeout", f, d.Milliseconds())
+	c.retry = js.Global().Call("setTimeout", c.retryFn, d.Milliseconds())
 }
 
 // now reconnects at once (the browser says it is online again).
@@ -264,6 +265,10 @@ func (c *wsClient) now() {
 	if c.retry.Truthy() {
 		js.Global().Call("clearTimeout", c.retry)
 		c.retry = js.Undefined()
+		if c.retryFn.Truthy() {
+			c.retryFn.Release() // its timer will not run
+			c.retryFn = js.Func{}
+		}
 		c.attempt = 0
 		c.connect()
 	}
@@ -465,14 +470,32 @@ func findProposal(v *workshop.View, id string) *workshop.ProposalView {
 	return nil
 }
 
-// sameEdits reports whether the session holds exactly the scenario's edits.
+// sameEdits reports whether the session holds exactly the scenario: its
+// seed, parameters and edits.
 func (c *wsClient) sameEdits(sc *sim.Scenario) bool {
+	if !sameSeedParams(c.a.s.Scenario(), sc) {
+		return false
+	}
 	x, _ := json.Marshal(c.a.s.Edits())
 	y, _ := json.Marshal(sc.Edits)
 	if len(c.a.s.Edits()) == 0 && len(sc.Edits) == 0 {
 		return true
 	}
 	return string(x) == string(y)
+}
+
+// sameSeedParams reports whether two scenarios have the same seed and
+// parameters (a draft opened from a file may have others).
+func sameSeedParams(a, b *sim.Scenario) bool {
+	if a.Seed != b.Seed || len(a.Params) != len(b.Params) {
+		return false
+	}
+	for k, v := range a.Params {
+		if w, ok := b.Params[k]; !ok || math.Float64bits(v) != math.Float64bits(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // check compares, bit for bit, the server's indicators of a proposal with
@@ -655,6 +678,9 @@ func (a *app) registerWorkshop(core js.Value) {
 			base, err := c.base()
 			if err != nil {
 				return fail(err)
+			}
+			if !sameSeedParams(a.s.Scenario(), base) {
+				return fail(codeErr{"base_seed", "wasm: your draft has another seed or parameters than the workshop's starting point (opened from a file?): start a new draft from it"})
 			}
 			all := a.s.Edits()
 			if len(all) < len(base.Edits) {

@@ -357,10 +357,10 @@ func TestWorkshopInBrowsers(t *testing.T) {
 		waitFor(t, c, "the timer", `/[45]:\d\d/.test(document.querySelector("#ws-timer").textContent + document.querySelector("#ws-wall-timer").textContent)`, 6*time.Second)
 	}
 	click(t, fac, `document.querySelector("#ws-fac-lock")`)
-	waitFor(t, pa, "the lock", `!document.querySelector("#ws-locked").hidden && document.querySelector("#ws-submit").hidden`, 6*time.Second)
+	waitFor(t, pa, "the lock", `!document.querySelector("#ws-locked").hidden && document.querySelector("#ws-submit").hidden && document.querySelector("#toolbar").inert`, 6*time.Second)
 	waitFor(t, fac, "the lock on the facilitator's bar", `document.querySelector("#ws-fac-lock").getAttribute("aria-pressed") === "true"`, 6*time.Second)
 	click(t, fac, `document.querySelector("#ws-fac-lock")`)
-	waitFor(t, pa, "the unlock", `document.querySelector("#ws-locked").hidden`, 6*time.Second)
+	waitFor(t, pa, "the unlock", `document.querySelector("#ws-locked").hidden && !document.querySelector("#toolbar").inert`, 6*time.Second)
 
 	// A reload rejoins as the same participant, with the draft kept.
 	ada := eval[string](t, pa, `barriWS.debug().actor`)
@@ -450,6 +450,10 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// Results: the projector shows the tallies.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="results"]')`)
 	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Mallorca: 2 dots")`, 6*time.Second)
+	// The wall fits the projector's 1280×800: the tallies are above the fold.
+	if b := eval[float64](t, proj, `document.querySelector("#ws-wall-tally").getBoundingClientRect().bottom - innerHeight`); b > 0 {
+		t.Errorf("the projector's tallies end %v px below the fold", b)
+	}
 	// The bar's downloads: each export is fetched with the facilitator's
 	// token and handed to the browser as a file.
 	got := eval[[]string](t, fac, `(async () => {

@@ -377,6 +377,7 @@
     b.dataset.sync = s;
   }
 
+  let timeUpSaid = '';
   function showTimer() {
     if (!ws || !ws.view) return;
     const tm = ws.view.timer;
@@ -384,7 +385,14 @@
     if (tm && tm.seconds > 0) {
       const left = Math.max(0, Math.round((tm.started_at + tm.seconds * 1000 - (Date.now() + (ws.skew || 0))) / 1000));
       text = t('ws.timeLeft', { t: Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0') });
+      if (left === 0) {
+        text = t('ws.timeUp');
+        // Said once, when this timer reaches 0.
+        const k = tm.started_at + ':' + tm.seconds;
+        if (timeUpSaid !== k) { timeUpSaid = k; A().announce(text); }
+      }
     }
+    document.body.classList.toggle('ws-time-up', text === t('ws.timeUp'));
     $('#ws-timer').textContent = text;
     $('#ws-wall-timer').textContent = text;
   }
@@ -411,6 +419,10 @@
     $('#ws-title').textContent = v.title;
     $('#ws-phase').textContent = t('ws.phaseNow', { phase: t('ws.phase.' + v.phase) });
     $('#ws-locked').hidden = !v.locked;
+    // Locked: the facilitator has paused new proposals, and a participant's
+    // map tools are off meanwhile (drawing could not be sent).
+    const toolsOff = v.locked && ws.role === 'participant';
+    if ($('#toolbar').inert !== toolsOff) { $('#toolbar').inert = toolsOff; document.body.classList.toggle('ws-tools-off', toolsOff); }
     showTimer();
     const spot = v.proposals.find((p) => p.id === v.spotlight);
     $('#ws-spot').hidden = !spot;
@@ -742,6 +754,7 @@
     const ol = $('#ws-wall-tally');
     ol.textContent = '';
     ol.hidden = v.phase !== 'results' && v.phase !== 'vote';
+    document.body.classList.toggle('ws-wall-tallies', !ol.hidden);
     const ranked = v.proposals.filter((p) => !p.withdrawn).sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
     for (const p of ranked) ol.appendChild(el('li', null, p.name + ': ' + count(v, p.votes)));
     if (!qrShown) {
