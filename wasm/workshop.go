@@ -507,13 +507,11 @@ func (c *wsClient) check(id string) (checked, equal bool) {
 		return false, false
 	}
 	local := c.a.s.Result().Scenario.City
-	equal = true
-	for i := range local {
-		if math.Float64bits(local[i]) != math.Float64bits(p.Indicators[i]) {
-			equal = false
-			js.Global().Get("console").Call("warn", fmt.Sprintf("wasm: proposal %s: %s is %v here, %v on the server",
-				id, sim.IndicatorKeys()[i], local[i], p.Indicators[i]))
-		}
+	diff := workshop.DifferentNumbers(&local, p.Indicators)
+	equal = len(diff) == 0
+	for _, k := range diff {
+		js.Global().Get("console").Call("warn", fmt.Sprintf("wasm: proposal %s: %s is %v here, %v on the server",
+			id, k, local.Get(k), p.Indicators.Get(k)))
 	}
 	c.agree[fmt.Sprintf("%s@%d", id, p.Version)] = equal
 	return true, equal

@@ -310,6 +310,12 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// Pau opens it on his map: his page evaluates it and agrees too.
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("button")`))
 	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
+	// The mark can fail: once his map differs from the proposal (one more
+	// change), the page no longer takes it for Ada's numbers.
+	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
+	if got := eval[string](t, pb, inProp("Bici a Mallorca", `(r => r.ok + " " + r.checked)(barriCore.wsCheck(li.dataset.id))`)); got != "true false" {
+		t.Errorf("wsCheck of a proposal the map no longer holds: %s", got)
+	}
 	click(t, pb, `document.querySelector("#ws-back")`)
 	// Sending before drawing: the page says so in Catalan.
 	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Res"; document.querySelector("#ws-send").click(); document.querySelector("#ws-pname").value = ""; return 0; })()`)
@@ -385,6 +391,17 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	for _, c := range []context.Context{fac, pb, proj} {
 		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 6*time.Second)
 	}
+
+	// Pau's Catalan page in the vote phase, with a comment box open and a
+	// comparison shown: no English, and no serious accessibility fault.
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="cmp-"]')`))
+	click(t, pb, inProp("Girona per a vianants", `li.querySelector('[data-key^="cmp-"]')`))
+	waitFor(t, pb, "the comparison and a comment box while voting", `!document.querySelector("#ws-compare").hidden && document.querySelector("#ws-list textarea") && document.querySelector('[data-key^="dp-"]')`, 10*time.Second)
+	noEnglish(t, pb)
+	axe(t, map[string]context.Context{"participant (ca) voting": pb})
+	click(t, pb, `document.querySelector("#ws-cmp-close")`)
+	click(t, pb, `document.querySelector("#ws-back")`)
 
 	// 30 comments at once: over the server's rate (a burst of 20), the rest
 	// are refused for a while and sent again; all arrive, each once.

@@ -3,8 +3,11 @@ package workshop
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
+
+	"github.com/barri-city/barri/sim"
 )
 
 // Replica is a client's copy of a workshop: the state derived from the
@@ -284,4 +287,19 @@ func Backoff(attempt int, jitter float64) time.Duration {
 	}
 	d = min(d, 30*time.Second)
 	return d + time.Duration(float64(d)*0.5*min(max(jitter, 0), 1))
+}
+
+// DifferentNumbers lists the indicators (by key, in sim.IndicatorKeys'
+// order) whose values in a and b differ bit for bit: the page's check that
+// its numbers are the server's (the same-numbers mark holds when it is
+// empty). NaNs with the same bits count as equal.
+func DifferentNumbers(a, b *sim.Indicators) []string {
+	var out []string
+	keys := sim.IndicatorKeys()
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			out = append(out, keys[i])
+		}
+	}
+	return out
 }

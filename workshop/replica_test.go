@@ -3,11 +3,14 @@ package workshop
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/barri-city/barri/sim"
 )
 
 // lossyServer is the authority of a workshop as the server is, without the
@@ -333,5 +336,26 @@ func TestReplicaKeepsItsConnectionOnATransientRefusal(t *testing.T) {
 	}
 	if _, err := r.Receive(&ServerMessage{Type: MsgError, Code: "forbidden", Message: "the token is not valid"}); err == nil {
 		t.Fatal("a forbidden error without a cid was taken for nothing")
+	}
+}
+
+func TestDifferentNumbers(t *testing.T) {
+	var a sim.Indicators
+	for i := range a {
+		a[i] = float64(i) + 0.1
+	}
+	b := a
+	if d := DifferentNumbers(&a, &b); len(d) != 0 {
+		t.Fatalf("DifferentNumbers of equal indicators: %v", d)
+	}
+	k := sim.IndicatorKeys()[3]
+	b[3] = math.Nextafter(b[3], math.Inf(1)) // one ULP
+	if d := DifferentNumbers(&a, &b); len(d) != 1 || d[0] != k {
+		t.Fatalf("DifferentNumbers with one ULP off in %s: %v", k, d)
+	}
+	b = a
+	a[0], b[0] = 0, math.Copysign(0, -1) // 0 == -0, but not the same bits
+	if d := DifferentNumbers(&a, &b); len(d) != 1 {
+		t.Fatalf("DifferentNumbers of 0 and -0: %v", d)
 	}
 }
