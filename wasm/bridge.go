@@ -798,7 +798,8 @@ func (a *app) register() {
 		"memStats": func([]js.Value) any {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
-			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC)}
+			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC),
+				"totalAlloc": float64(m.TotalAlloc), "mallocs": float64(m.Mallocs)}
 		},
 		// frameStats returns and clears the recent Update and Draw times (ms).
 		"frameStats": func([]js.Value) any {
