@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
-.PHONY: run serve compare test bench bench-wasm wasm web perf-web lint build fuzz crash loadtest
+.PHONY: run serve compare test bench bench-wasm wasm web perf-web lint build fuzz crash loadtest rehearsal
 
 # make run: the workshop server with the web app on the built-in Eixample,
 # printing its URL and a demo workshop's facilitator link (Ctrl-C stops it).
@@ -71,6 +71,14 @@ web:
 perf-web: web
 	$(GO) run ./web/perf
 
+# A 30-participant workshop rehearsal: five pages in headless Chromium (the
+# facilitator, the projector, three participants) and 25 participants over
+# WebSockets from Go, through every phase against a fresh barri serve; it
+# checks that every page ends with the server's tallies and prints the time
+# from a vote to every page having it (p50, p95, max).
+rehearsal: web
+	BARRI_REHEARSAL=1 $(GO) test -count=1 -run TestRehearsal -v ./web
+
 # The core and the workshop's session model must build for the browser.
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build ./sim/... ./maps/... ./scenarios/... ./workshop/...
@@ -107,9 +115,14 @@ crash: build
 
 # The load test of the issue: 1,000 participants at 10 commands/s for 60 s,
 # then a vote burst of all of them within 10 s, against a fresh barri serve.
+# The machine's load average is printed before and after (the figures
+# depend on what else runs); PROFILE=1 writes the CPU profiles of both
+# sides to bin/serve.prof and bin/loadtest.prof (go tool pprof bin/barri FILE).
 PARTICIPANTS ?= 1000
 loadtest: build
 	rm -rf bin/load-data
-	bin/barri serve --addr 127.0.0.1:18182 --data bin/load-data --log warn & pid=$$!; \
+	@echo "load average before: $$(cat /proc/loadavg 2>/dev/null || uptime)"
+	bin/barri serve --addr 127.0.0.1:18182 --data bin/load-data --log warn $(if $(PROFILE),--cpuprofile bin/serve.prof) & pid=$$!; \
 	sleep 2; bin/barri loadtest --participants $(PARTICIPANTS) --rate 10 --duration 60s \
-		--vote-burst --burst-window 10s http://127.0.0.1:18182; status=$$?; kill $$pid; wait $$pid; exit $$status
+		--vote-burst --burst-window 10s $(if $(PROFILE),--cpuprofile bin/loadtest.prof) http://127.0.0.1:18182; status=$$?; \
+	kill $$pid; wait $$pid; echo "load average after: $$(cat /proc/loadavg 2>/dev/null || uptime)"; exit $$status

@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/workshops/{id}", s.serveState)
 	m.HandleFunc("GET /api/workshops/{id}/export/{file}", s.serveExport)
 	m.HandleFunc("POST /api/workshops/{id}/erase_name", s.serveEraseName)
+	m.HandleFunc("GET /api/workshops/{id}/join", s.serveJoinInfo)
 	m.HandleFunc("GET /ws/{id}", s.serveWS)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

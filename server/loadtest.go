@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +36,9 @@ type LoadConfig struct {
 	Kills     int
 	Seed      uint64    // of the simulated participants' choices
 	Log       io.Writer // progress lines (nil: none)
+	// SelfCPU, if set, returns the CPU time this process has used: the
+	// report gives the load generator's share of each phase.
+	SelfCPU func() time.Duration
 }
 
 // LoadReport is what Loadtest measured.
@@ -55,19 +57,48 @@ type LoadReport struct {
 	Snapshots    int
 	Kills        int
 	Converged    int // clients whose final state equals the server's
-	// The vote burst.
-	BurstVotes    int
-	BurstAcked    int
-	BurstDuration time.Duration
-	BurstAck      Percentiles
-	TallyExact    bool
+	// Distinct event messages, each decoded and hashed once for all the
+	// participants; Variants of them repeat a seq with other bytes.
+	Distinct, Variants int
+	// The vote burst: BurstVotes votes, each sent at a random moment of
+	// BurstWindow after the burst starts (BurstSpread from the first sent
+	// to the last); BurstAcked of them acknowledged, the last BurstLastAck
+	// after the first was sent; BurstAck from each vote's sending to its
+	// ack.
+	BurstVotes   int
+	BurstAcked   int
+	BurstWindow  time.Duration
+	BurstSpread  time.Duration
+	BurstLastAck time.Duration
+	BurstAck     Percentiles
+	TallyExact   bool
 	// From the server's /metrics: its own fan-out (stored to written to
 	// the socket) and group-commit durations during the steady load.
 	ServerFanout      BucketQuantiles
 	ServerCommit      BucketQuantiles
 	ServerRSS         float64
 	ServerConnections float64
-	Problems          []string
+	// CPU time used during the steady load and the burst (wall time
+	// LoadWall and BurstWall): the server's (from /metrics), and the load
+	// generator's (LoadConfig.SelfCPU); zero when not known.
+	LoadWall, BurstWall           time.Duration
+	ServerLoadCPU, ServerBurstCPU time.Duration
+	GenLoadCPU, GenBurstCPU       time.Duration
+	Problems                      []string
+}
+
+// cpuLine prints the CPU a phase used, as seconds and cores.
+func cpuLine(w io.Writer, phase string, wall, server, gen time.Duration) {
+	if wall <= 0 || (server <= 0 && gen <= 0) {
+		return
+	}
+	share := func(d time.Duration) string {
+		if d <= 0 {
+			return "unknown"
+		}
+		return fmt.Sprintf("%.1f s (%.0f%% of a core)", d.Seconds(), 100*d.Seconds()/wall.Seconds())
+	}
+	fmt.Fprintf(w, "CPU during the %s (%.1f s): server %s, load generator %s\n", phase, wall.Seconds(), share(server), share(gen))
 }
 
 // Percentiles of a set of durations.
@@ -103,10 +134,20 @@ func (r *LoadReport) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "lost: %d, duplicates: %d, reconnects: %d, snapshots: %d, kills: %d\n", r.Lost, r.Duplicates, r.Reconnects, r.Snapshots, r.Kills)
 	fmt.Fprintf(w, "converged: %d of %d clients equal the server's state\n", r.Converged, r.Participants+1)
-	if r.BurstVotes > 0 {
-		fmt.Fprintf(w, "vote burst: %d of %d votes acked in %.2f s, ack %s, tally exact: %v\n",
-			r.BurstAcked, r.BurstVotes, r.BurstDuration.Seconds(), r.BurstAck, r.TallyExact)
+	if r.Distinct > 0 {
+		fmt.Fprintf(w, "events: %d distinct messages, each decoded and hashed once for all participants (%d repeat a seq in other bytes)\n", r.Distinct, r.Variants)
 	}
+	if r.BurstVotes > 0 {
+		fmt.Fprintf(w, "vote burst: %d votes sent over %.2f s (each at a random moment of a %v window); %d of them acked, the last %.2f s after the first vote was sent (%.2f s after the last); ack %s; tally exact: %v\n",
+			r.BurstVotes, r.BurstSpread.Seconds(), r.BurstWindow, r.BurstAcked, r.BurstLastAck.Seconds(), (r.BurstLastAck - r.BurstSpread).Seconds(), r.BurstAck, r.TallyExact)
+		verdict := "met"
+		if r.BurstAcked < r.BurstVotes || r.BurstSpread > r.BurstWindow || !r.TallyExact {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "vote burst target (all %d vote within %v, every vote acknowledged, tally exact): %s\n", r.BurstVotes, r.BurstWindow, verdict)
+	}
+	cpuLine(w, "steady load", r.LoadWall, r.ServerLoadCPU, r.GenLoadCPU)
+	cpuLine(w, "vote burst", r.BurstWall, r.ServerBurstCPU, r.GenBurstCPU)
 	if r.ServerRSS > 0 {
 		fmt.Fprintf(w, "server: RSS %.1f MB at %.0f connections\n", r.ServerRSS/(1<<20), r.ServerConnections)
 	}
@@ -121,8 +162,8 @@ type agent struct {
 	id      string
 	token   string
 	mu      sync.Mutex
-	c       *Client
-	state   *workshop.State
+	c       *feedClient
+	head    replicaHead  // of the last connection, to resume from
 	since   atomic.Int64 // ms of the current connection: fan-out counts live events only
 	n       int          // cid counter
 	votes   map[string]bool
@@ -137,6 +178,7 @@ type agent struct {
 type loadtest struct {
 	cfg     LoadConfig
 	hc      *http.Client
+	feed    *feed
 	ws      string
 	ctx     context.Context
 	measure atomic.Bool
@@ -158,13 +200,13 @@ func (lt *loadtest) logf(format string, a ...any) {
 }
 
 // conn returns a live connection, redialling (and resuming) as needed.
-func (a *agent) conn(ctx context.Context) (*Client, error) {
+func (a *agent) conn(ctx context.Context) (*feedClient, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.c != nil {
 		select {
 		case <-a.c.Done():
-			a.state = a.c.State()
+			a.head = a.c.Head()
 			d, g, s := a.c.Stats()
 			a.dups, a.gaps, a.snaps = a.dups+d, a.gaps+g, a.snaps+s
 			a.c = nil
@@ -178,7 +220,7 @@ func (a *agent) conn(ctx context.Context) (*Client, error) {
 		// Events stored from now on are live for this connection (its
 		// backlog may arrive before Dial returns).
 		a.since.Store(time.Now().UnixMilli())
-		c, err := Dial(ctx, a.lt.cfg.URL, a.lt.ws, a.token, DialOptions{State: a.state, HTTPClient: a.lt.hc, OnEvent: a.onEvent})
+		c, err := dialFeed(ctx, a.lt.feed, a.lt.hc, a.lt.cfg.URL, a.lt.ws, a.token, a.head, a.onEvent)
 		if err == nil {
 			a.c = c
 			return c, nil
@@ -195,8 +237,8 @@ func (a *agent) conn(ctx context.Context) (*Client, error) {
 
 // onEvent measures fan-out: from the moment the server stored an event
 // (durable) to its arrival here.
-func (a *agent) onEvent(e *workshop.Event, stored, now time.Time) {
-	if !a.lt.measure.Load() || stored.IsZero() {
+func (a *agent) onEvent(stored, now time.Time) {
+	if !a.lt.measure.Load() {
 		return
 	}
 	if stored.UnixMilli() < a.since.Load() {
@@ -273,7 +315,7 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	cfg.URL = strings.TrimRight(cfg.URL, "/")
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 0}
 	defer tr.CloseIdleConnections()
-	lt := &loadtest{cfg: cfg, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, ctx: ctx,
+	lt := &loadtest{cfg: cfg, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, ctx: ctx, feed: newFeed(),
 		acked: map[string]int64{}, tally: map[string]int{}}
 	rep := &LoadReport{Participants: cfg.Participants}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c74))
@@ -335,6 +377,13 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 
 	// The steady load, and the kills.
 	before := scrape(ctx, lt.hc, cfg.URL)
+	selfCPU := func() time.Duration {
+		if cfg.SelfCPU == nil {
+			return 0
+		}
+		return cfg.SelfCPU()
+	}
+	loadStart, genStart := time.Now(), selfCPU()
 	lt.measure.Store(true)
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	var killWG sync.WaitGroup
@@ -427,20 +476,26 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 		a.fmu.Unlock()
 	}
 	rep.Fanout, rep.Ack = percentiles(lt.fanout), percentiles(lt.acks)
-	if cfg.Restart == nil { // a restarted server's histograms start again
-		after := scrape(ctx, lt.hc, cfg.URL)
+	rep.LoadWall = time.Since(loadStart)
+	if g := selfCPU(); g > 0 {
+		rep.GenLoadCPU = g - genStart
+	}
+	after := scrape(ctx, lt.hc, cfg.URL)
+	if cfg.Restart == nil { // a restarted server's histograms and CPU start again
 		rep.ServerFanout = bucketQuantiles(before.fanout, after.fanout)
 		rep.ServerCommit = bucketQuantiles(before.commit, after.commit)
+		rep.ServerLoadCPU = after.cpu - before.cpu
 	}
 
 	// The vote burst: every participant votes for a proposal it has not
 	// voted for, all within the window.
 	if cfg.VoteBurst {
 		lt.logf("vote burst: %d participants within %v", len(agents), cfg.BurstWindow)
+		burstStart, genBurst := time.Now(), selfCPU()
 		var burst []time.Duration
+		var first, lastSent, lastAck time.Time
 		var bmu sync.Mutex
 		var bwg sync.WaitGroup
-		start := time.Now()
 		for i, a := range agents {
 			var p string
 			for k := 0; k < len(props); k++ {
@@ -459,33 +514,85 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 				defer bwg.Done()
 				time.Sleep(delay)
 				m := workshop.ClientMessage{Type: "vote", Proposal: p, Cid: a.cid()}
+				sent := time.Now()
+				bmu.Lock()
+				if first.IsZero() || sent.Before(first) {
+					first = sent
+				}
+				if sent.After(lastSent) {
+					lastSent = sent
+				}
+				bmu.Unlock()
 				r, d, err := a.do(ctx, &m)
 				if err != nil {
 					return
 				}
+				acked := time.Now()
 				lt.record(a, &m, r, d)
 				if r.Type == workshop.MsgAck {
 					bmu.Lock()
 					burst = append(burst, d)
+					if acked.After(lastAck) {
+						lastAck = acked
+					}
 					bmu.Unlock()
 				}
 			}(a, p)
 		}
-		bwg.Wait()
-		rep.BurstDuration = time.Since(start)
+		bwg.Wait() // (each goroutine records only into its own agent's votes)
+		rep.BurstWall = time.Since(burstStart)
+		if g := selfCPU(); g > 0 {
+			rep.GenBurstCPU = g - genBurst
+		}
+		if end := scrape(ctx, lt.hc, cfg.URL); cfg.Restart == nil && end.cpu > 0 {
+			rep.ServerBurstCPU = end.cpu - after.cpu
+		}
+		rep.BurstWindow = cfg.BurstWindow
+		rep.BurstSpread = lastSent.Sub(first)
+		if !lastAck.IsZero() {
+			rep.BurstLastAck = lastAck.Sub(first)
+		}
 		rep.BurstAcked = len(burst)
 		rep.BurstAck = percentiles(burst)
 	}
 	rep.Commands, rep.Refused = lt.commands.Load(), lt.refused.Load()
 	rep.Acked = int64(len(lt.acked))
 
-	// Convergence: every client reaches the server's last event with the
-	// same state.
+	// Convergence: every client reaches the server's last event, with its
+	// chain hash, from checked starting points; the events they received
+	// build the server's state (feed.verify).
 	final, err := GetState(ctx, lt.hc, cfg.URL, w.ID, w.FacilitatorToken)
 	if err != nil {
 		return rep, fmt.Errorf("server: loadtest: final state: %w", err)
 	}
 	rep.Events = final.Seq
+	// Every acked command is in the exported log exactly once, at its
+	// acked sequence number; the log verifies and its tallies are exact.
+	logData, err := GetExport(ctx, lt.hc, cfg.URL, w.ID, w.FacilitatorToken, "log.json")
+	if err != nil {
+		return rep, fmt.Errorf("server: loadtest: exporting the log: %w", err)
+	}
+	var entries []workshop.LogEntry
+	_, replay, err := workshop.VerifyLog(logData)
+	if err != nil {
+		rep.Problems = append(rep.Problems, "the exported log does not verify: "+err.Error())
+	} else {
+		var l struct {
+			Events []workshop.LogEntry `json:"events"`
+		}
+		json.Unmarshal(logData, &l) // VerifyLog read it
+		entries = l.Events
+		lost, dup := checkAcked(logData, lt.acked)
+		rep.Lost += lost
+		rep.Duplicates += dup
+		rep.TallyExact = true
+		for _, p := range final.Proposals {
+			if p.Votes != replay.Tally(p.ID) || p.Votes != lt.tally[p.ID] {
+				rep.TallyExact = false
+				rep.Problems = append(rep.Problems, fmt.Sprintf("tally of %s: state %d, log %d, acked votes %d", p.ID, p.Votes, replay.Tally(p.ID), lt.tally[p.ID]))
+			}
+		}
+	}
 	parallel(ctx, len(all), 64, func(i int) error {
 		a := all[i]
 		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -496,16 +603,34 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 				return nil
 			}
 			if c.WaitSeq(wctx, final.Seq) == nil {
-				if reflect.DeepEqual(c.View(), final) {
-					lt.mu.Lock()
-					rep.Converged++
-					lt.mu.Unlock()
-				}
+				a.mu.Lock()
+				a.head = c.Head()
+				a.mu.Unlock()
 				return nil
 			}
 		}
 		return nil
 	})
+	rep.Problems = append(rep.Problems, lt.feed.Problems()...)
+	if entries != nil {
+		head, equal, problems := lt.feed.verify(final, entries)
+		rep.Problems = append(rep.Problems, problems...)
+		if equal {
+			for _, a := range all {
+				a.mu.Lock()
+				if a.head.converged(final.Seq, head) {
+					rep.Converged++
+				}
+				a.mu.Unlock()
+			}
+		}
+	}
+	rep.Distinct, rep.Variants = lt.feed.counts()
+	if cfg.Restart == nil && rep.Variants > 0 {
+		// One server, never restarted: it encodes each event once and
+		// sends every client the same bytes.
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d events reached participants as different bytes", rep.Variants))
+	}
 	for _, a := range all {
 		a.mu.Lock()
 		if a.c != nil {
@@ -520,28 +645,6 @@ func Loadtest(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	}
 	if rep.Converged != len(all) {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%d clients did not converge to the server's state", len(all)-rep.Converged))
-	}
-
-	// Every acked command is in the exported log exactly once, at its
-	// acked sequence number; the log verifies and its tallies are exact.
-	logData, err := GetExport(ctx, lt.hc, cfg.URL, w.ID, w.FacilitatorToken, "log.json")
-	if err != nil {
-		return rep, fmt.Errorf("server: loadtest: exporting the log: %w", err)
-	}
-	_, replay, err := workshop.VerifyLog(logData)
-	if err != nil {
-		rep.Problems = append(rep.Problems, "the exported log does not verify: "+err.Error())
-	} else {
-		lost, dup := checkAcked(logData, lt.acked)
-		rep.Lost += lost
-		rep.Duplicates += dup
-		rep.TallyExact = true
-		for _, p := range final.Proposals {
-			if p.Votes != replay.Tally(p.ID) || p.Votes != lt.tally[p.ID] {
-				rep.TallyExact = false
-				rep.Problems = append(rep.Problems, fmt.Sprintf("tally of %s: state %d, log %d, acked votes %d", p.ID, p.Votes, replay.Tally(p.ID), lt.tally[p.ID]))
-			}
-		}
 	}
 	last := scrape(ctx, lt.hc, cfg.URL)
 	rep.ServerRSS, rep.ServerConnections = last.rss, last.conns
@@ -608,6 +711,7 @@ func checkAcked(logData []byte, acked map[string]int64) (lost, dup int) {
 // serverMetrics is what the load test reads from the server's /metrics.
 type serverMetrics struct {
 	rss, conns float64
+	cpu        time.Duration // process_cpu_seconds_total
 	// Cumulative bucket counts by upper bound (seconds) of the fan-out
 	// and commit histograms.
 	fanout, commit map[float64]float64
@@ -635,6 +739,8 @@ func scrape(ctx context.Context, hc *http.Client, base string) serverMetrics {
 			m.rss = v
 		case "barri_connections":
 			m.conns = v
+		case "process_cpu_seconds_total":
+			m.cpu = time.Duration(v * float64(time.Second))
 		case "barri_fanout_seconds_bucket", "barri_store_commit_seconds_bucket":
 			le := strings.TrimSuffix(strings.TrimPrefix(labels, `le="`), `"}`)
 			b, err := strconv.ParseFloat(le, 64)

@@ -46,7 +46,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	// Origin: the server's own host, or one of the configured patterns.
 	// Accept refuses any other with 403 before upgrading.
-	cw := &corkWriter{ResponseWriter: w}
+	cw := &corkWriter{ResponseWriter: w, timeout: s.cfg.WriteTimeout}
 	conn, err := websocket.Accept(cw, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.Origins})
 	if err != nil {
 		s.metrics.dropped.WithLabelValues("handshake").Inc()
@@ -219,6 +219,11 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 // write sends a client its queue, each write with a timeout; when the hub
 // shuts the client it closes the connection with the hub's reason. A
 // failed write closes the connection: the reader then tells the hub.
+//
+// On a corked connection (every served one) a batch's frames are framed
+// into the cork's buffer, which cannot block, and go out in one socket
+// write bounded by the cork's deadline: no timer per message, one
+// syscall per batch.
 func (s *Server) write(c *client) {
 	var buf []outMsg
 	for {
@@ -230,24 +235,31 @@ func (s *Server) write(c *client) {
 			c.conn.Close(code, reason)
 			return
 		}
-		// Several messages go out in one write to the socket.
-		corked := len(batch) > 1 && c.cork != nil
-		if corked {
+		if c.cork != nil && len(batch) > 0 {
 			c.cork.cork()
-		}
-		for _, m := range batch {
-			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
-			err := c.conn.Write(ctx, websocket.MessageText, m.data)
-			cancel()
-			if err != nil {
+			for _, m := range batch {
+				// No deadline: the frames only fill the cork's buffer
+				// (the frame lock is held by other writers only for
+				// their own bounded writes).
+				if err := c.conn.Write(context.Background(), websocket.MessageText, m.data); err != nil {
+					c.cork.uncork()
+					c.conn.CloseNow()
+					return
+				}
+			}
+			if err := c.cork.uncork(); err != nil {
 				c.conn.CloseNow()
 				return
 			}
-		}
-		if corked {
-			if err := c.cork.uncork(s.cfg.WriteTimeout); err != nil {
-				c.conn.CloseNow()
-				return
+		} else {
+			for _, m := range batch {
+				ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+				err := c.conn.Write(ctx, websocket.MessageText, m.data)
+				cancel()
+				if err != nil {
+					c.conn.CloseNow()
+					return
+				}
 			}
 		}
 		now := time.Now()

@@ -882,6 +882,7 @@ func (a *app) register() {
 	for name, f := range fns {
 		core.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) }))
 	}
+	a.registerWorkshop(core) // workshop.go
 	js.Global().Set("barriCore", core)
 }
 

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"strings"
 	"syscall/js"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -37,7 +38,8 @@ func main() {
 	perf.Call("mark", "barri:baseline")
 	a.g = newGame(a)
 	a.register()
-	if frag := js.Global().Get("location").Get("hash").String(); len(frag) > 1 {
+	// A share link's proposal (a workshop link's fragment holds a token instead).
+	if frag := js.Global().Get("location").Get("hash").String(); len(frag) > 1 && !strings.HasPrefix(frag, "#token=") {
 		data, err := proposal.Unshare(frag)
 		if err == nil {
 			err = a.load(data)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -38,6 +39,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	workers := fs.Int("workers", 2, "proposal evaluation workers")
 	logLevel := fs.String("log", "info", "log level: debug, info, warn, error")
 	demo := fs.Bool("demo", false, "create a demo workshop and print its facilitator link")
+	cpuProfile := fs.String("cpuprofile", "", "write the server's CPU profile to this file (from start to shutdown by SIGTERM or SIGINT)")
 	var origins stringList
 	fs.Var(&origins, "origin", "extra allowed WebSocket Origin host pattern (repeatable), e.g. barri.example.org")
 	pos, err := parseFlags(fs, args)
@@ -52,6 +54,17 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return badInput("serve: --log %q: use debug, info, warn or error", *logLevel)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return badInput("serve: --cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return badInput("serve: --cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

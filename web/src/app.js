@@ -91,6 +91,7 @@
     if (catalog) { fillLayerSelect(); fillListEditor(); fillZoneSelect(); showTool(); showLegend(); }
     if (state) render(JSON.stringify(state), true);
     if (tourOpen()) showTour();
+    if (window.barriWS) barriWS.lang(); // workshop hook (issue 14)
   }
 
   // --- loading ---
@@ -172,6 +173,7 @@
     render(JSON.stringify(st), true);
     showLegend(barriCore.legend());
     showTool();
+    if (window.barriWS) barriWS.started(); // workshop hook (issue 14)
   }
 
   // mapKey handles a key pressed on the map by what it types (e.key), not
@@ -243,6 +245,7 @@
   // restoreSaved opens the proposal autosaved on the last visit, if any,
   // says so in the page, and returns its state.
   function restoreSaved() {
+    if (window.barriWS && barriWS.active()) return null; // workshop hook (issue 14): a workshop keeps its own draft
     let text = null;
     try { text = localStorage.getItem(SAVE_KEY); } catch (e) { /* private mode */ }
     if (!text) return null;
@@ -258,7 +261,7 @@
   // autosave keeps the proposal in this browser after every change, so that
   // a reload or a closed tab loses nothing.
   function autosave() {
-    if (!autosaveOn || !state) return;
+    if (!autosaveOn || !state || (window.barriWS && barriWS.active())) return; // workshop hook (issue 14)
     try {
       if (state.edits.length || (state.name && !LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name))) {
         localStorage.setItem(SAVE_KEY, barriCore.scenario());
@@ -305,7 +308,8 @@
     const q = new URLSearchParams(location.search);
     let seen = false;
     try { seen = localStorage.getItem('barri.tour') === 'done'; } catch (e) { /* private mode */ }
-    if (!seen && !q.has('notour')) { tourStep = 0; $('#tour').showModal(); showTour(); }
+    // workshop hook (issue 14): no guide over a workshop.
+    if (!seen && !q.has('notour') && !(window.barriWS && barriWS.active())) { tourStep = 0; $('#tour').showModal(); showTour(); }
     // Offline from the next visit on (a service worker needs http(s)).
     if ('serviceWorker' in navigator && location.protocol.startsWith('http')) navigator.serviceWorker.register('sw.js').catch(() => {});
   }
@@ -470,6 +474,7 @@
     renderZones();
     renderGroups();
     scheduleAutosave();
+    if (window.barriWS) barriWS.rendered(state); // workshop hook (issue 14)
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
       measureEdit(renderStart);
       announceChange(prev, state);
@@ -1084,6 +1089,8 @@
   }
 
   window.barriUI = { progress, ready, started, render, showError, toolOptions, toolChanged, hover, inspect, labels };
+  // workshop hook (issue 14): what web/src/workshop.js uses of this page.
+  window.barriApp = { t, loc, verdict, render, showLegend, showError, announce, insets, lang: () => lang };
   wire();
   boot().catch((e) => { progress('failed'); showError(String(e)); console.error(e); });
 })();

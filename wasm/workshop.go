@@ -1,0 +1,694 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"slices"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/proposal"
+	"github.com/barri-city/barri/workshop"
+)
+
+// wsClient is the page's live connection to a workshop: the browser's
+// WebSocket (through syscall/js, which adds nothing to the wasm) driving a
+// workshop.Replica, the same pure session model the server decides with.
+// Everything runs in the browser's event loop (WebSocket and timer
+// callbacks), so the replica is used by one caller at a time. The outbox
+// (commands made and not yet answered) is kept in localStorage after every
+// change, so a vote or a proposal made offline survives a reload and goes
+// once, with its cid, on the next connection.
+type wsClient struct {
+	a        *app
+	id       string // the workshop
+	token    string
+	actor    string // from the token, before the server says
+	rep      *workshop.Replica
+	sock     js.Value
+	attempt  int // failed connections since the last welcome
+	retry    js.Value
+	stopped  bool   // the server refused the token: no more reconnects
+	fatal    string // why
+	agree    map[string]bool
+	funcs    []js.Func
+	lastSync workshop.Sync
+	skew     float64   // the server's clock less the page's, ms
+	recvMs   []float64 // how long each server message took here (decode, apply, push), ms
+}
+
+// wsHeadline are the indicators the proposals list shows for each proposal.
+var wsHeadline = []string{"mobility.share.car", "mobility.share.bike", "mobility.co2_t_year", "access.15min_share", "housing.rent_burden_share"}
+
+// newCidPrefix draws the per-tab, per-load prefix of the cids this page
+// makes: 96 random bits.
+func newCidPrefix() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "t" + base64.RawURLEncoding.EncodeToString(b) + "-"
+}
+
+func (c *wsClient) storeKey() string { return "barri.ws." + c.id + "." + c.actor + ".outbox" }
+
+func storage() js.Value { return js.Global().Get("localStorage") }
+
+// saveOutbox keeps the unanswered commands in this browser.
+func (c *wsClient) saveOutbox() {
+	ls := storage()
+	if !ls.Truthy() {
+		return
+	}
+	out := c.rep.Outbox()
+	if len(out) == 0 {
+		ls.Call("removeItem", c.storeKey())
+		return
+	}
+	data, _ := json.Marshal(out)
+	ls.Call("setItem", c.storeKey(), string(data))
+}
+
+// restoreOutbox puts back the commands a previous page load left unanswered.
+func (c *wsClient) restoreOutbox() {
+	ls := storage()
+	if !ls.Truthy() {
+		return
+	}
+	v := ls.Call("getItem", c.storeKey())
+	if v.Type() != js.TypeString {
+		return
+	}
+	var saved []workshop.ClientMessage
+	if err := json.Unmarshal([]byte(v.String()), &saved); err != nil {
+		js.Global().Get("console").Call("warn", "wasm: the saved workshop outbox is damaged and was dropped: "+err.Error())
+		return
+	}
+	c.rep.Restore(saved, 0)
+}
+
+func (c *wsClient) fn(f func(this js.Value, args []js.Value) any) js.Func {
+	jf := js.FuncOf(f)
+	c.funcs = append(c.funcs, jf)
+	return jf
+}
+
+// connect opens a WebSocket to the workshop and says hello with the last
+// sequence number held.
+func (c *wsClient) connect() {
+	if c.stopped {
+		return
+	}
+	c.retry = js.Undefined()
+	loc := js.Global().Get("location")
+	scheme := "ws://"
+	if loc.Get("protocol").String() == "https:" {
+		scheme = "wss://"
+	}
+	url := scheme + loc.Get("host").String() + "/ws/" + c.id
+	sock := js.Global().Get("WebSocket").New(url)
+	c.sock = sock
+	var onOpen, onMsg, onClose js.Func
+	onOpen = c.fn(func(js.Value, []js.Value) any {
+		if !c.sock.Equal(sock) {
+			return nil
+		}
+		c.sendNow(c.rep.Hello(c.token))
+		c.push()
+		return nil
+	})
+	onMsg = c.fn(func(_ js.Value, args []js.Value) any {
+		if !c.sock.Equal(sock) || len(args) == 0 {
+			return nil
+		}
+		data := args[0].Get("data")
+		if data.Type() != js.TypeString {
+			return nil
+		}
+		c.receive([]byte(data.String()))
+		return nil
+	})
+	onClose = c.fn(func(js.Value, []js.Value) any {
+		if !c.sock.Equal(sock) {
+			return nil
+		}
+		c.sock = js.Undefined()
+		c.rep.Disconnected()
+		c.push()
+		for _, f := range []js.Func{onOpen, onMsg, onClose} {
+			c.release(f)
+		}
+		c.schedule()
+		return nil
+	})
+	sock.Set("onopen", onOpen)
+	sock.Set("onmessage", onMsg)
+	sock.Set("onclose", onClose)
+}
+
+// release frees a callback of a closed socket.
+func (c *wsClient) release(f js.Func) {
+	for i, g := range c.funcs {
+		if g.Value.Equal(f.Value) {
+			c.funcs = append(c.funcs[:i], c.funcs[i+1:]...)
+			break
+		}
+	}
+	f.Release()
+}
+
+// schedule reconnects after the replica's backoff.
+func (c *wsClient) schedule() {
+	if c.stopped || c.retry.Truthy() {
+		return
+	}
+	d := workshop.Backoff(c.attempt, mrand.Float64())
+	c.attempt++
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any {
+		f.Release()
+		if c.retry.Truthy() {
+			c.retry = js.Undefined()
+			c.connect()
+		}
+		return nil
+	})
+	c.retry = js.Global().Call("setTimeout", f, d.Milliseconds())
+}
+
+// now reconnects at once (the browser says it is online again).
+func (c *wsClient) now() {
+	if c.retry.Truthy() {
+		js.Global().Call("clearTimeout", c.retry)
+		c.retry = js.Undefined()
+		c.attempt = 0
+		c.connect()
+	}
+}
+
+// drop closes the connection (the browser says it is offline): commands
+// wait in the outbox until it is back.
+func (c *wsClient) drop() {
+	if c.sock.Truthy() {
+		c.sock.Call("close")
+	}
+}
+
+func (c *wsClient) sendNow(m workshop.ClientMessage) {
+	if !c.sock.Truthy() || c.sock.Get("readyState").Int() != 1 {
+		return
+	}
+	data, _ := json.Marshal(m)
+	c.sock.Call("send", string(data))
+}
+
+// receive applies one server message and tells the page.
+func (c *wsClient) receive(data []byte) {
+	start := time.Now()
+	defer func() {
+		if len(c.recvMs) < 4096 {
+			c.recvMs = append(c.recvMs, float64(time.Since(start).Microseconds())/1000)
+		}
+	}()
+	m, err := workshop.DecodeServerMessage(data)
+	if err != nil {
+		js.Global().Get("console").Call("warn", err.Error())
+		return
+	}
+	r, err := c.rep.Receive(m)
+	switch {
+	case errors.Is(err, workshop.ErrResync):
+		c.drop()
+		return
+	case err != nil && m.Type == workshop.MsgError:
+		// The server refused the connection itself (a bad or revoked
+		// token, no such workshop): reconnecting will not help.
+		c.stopped, c.fatal = true, m.Code
+		c.drop()
+		c.answer(map[string]any{"fatal": true, "code": m.Code, "message": m.Message})
+		c.push()
+		return
+	case err != nil:
+		// The server's events break the rules as this page knows them, or
+		// its chain of hashes: start again from the server's state.
+		js.Global().Get("console").Call("warn", err.Error())
+		out := c.rep.Outbox()
+		c.rep = workshop.NewReplica(newCidPrefix())
+		c.rep.Restore(out, 0)
+		c.drop()
+		return
+	}
+	if m.Type == workshop.MsgEvent && m.Stored > 0 {
+		// The server's clock less this page's, from when the event was
+		// stored (a little before it arrives): the timer counts down
+		// on the server's time.
+		c.skew = float64(m.Stored)/1000 - js.Global().Get("Date").Call("now").Float()
+	}
+	if m.Type == workshop.MsgWelcome {
+		c.attempt = 0
+		c.actor, _ = c.rep.Actor()
+	}
+	for _, s := range r.Send {
+		c.sendNow(s)
+	}
+	if r.Answer != nil && r.Answer.Err != nil && transient[r.Answer.Err.Code] {
+		// Busy, unavailable or over the rate: the same command, with its
+		// cid, goes again after a while (the server applies a cid once).
+		c.retryLater(r.Answer.Command)
+		c.push()
+		return
+	}
+	if r.Answer != nil {
+		c.saveOutbox()
+		a := map[string]any{"cid": r.Answer.Cid, "type": r.Answer.Command.Type, "seq": r.Answer.Seq, "proposal": r.Answer.Proposal}
+		if r.Answer.Err != nil {
+			a["code"], a["message"] = r.Answer.Err.Code, r.Answer.Err.Message
+			if r.Answer.Err.Edit >= 0 {
+				a["edit"] = r.Answer.Err.Edit
+			}
+		}
+		c.answer(a)
+	}
+	if r.Changed || r.Answer != nil || m.Type == workshop.MsgWelcome || c.rep.Sync() != c.lastSync {
+		c.push()
+	}
+}
+
+// transient are the refusals to retry with the same cid.
+var transient = map[string]bool{"busy": true, "unavailable": true, "rate_limited": true}
+
+// retryLater sends a command refused for a while again, with its cid,
+// after a second or two (offline by then, it waits in the outbox).
+func (c *wsClient) retryLater(m workshop.ClientMessage) {
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any {
+		f.Release()
+		c.send(m)
+		return nil
+	})
+	js.Global().Call("setTimeout", f, workshop.Backoff(1, mrand.Float64()).Milliseconds())
+}
+
+func (c *wsClient) answer(v map[string]any) {
+	data, _ := json.Marshal(v)
+	c.a.ui.Call("wsAnswer", string(data))
+}
+
+// send makes a command: it goes now when connected, else waits in the
+// (saved) outbox.
+func (c *wsClient) send(m workshop.ClientMessage) string {
+	cid, out := c.rep.Send(m)
+	c.saveOutbox()
+	for _, s := range out {
+		c.sendNow(s)
+	}
+	c.push()
+	return cid
+}
+
+// base is the workshop's base scenario (seed, params and edits before
+// every proposal's), or the city with seed 0 when it has none: what the
+// server evaluates a proposal on (docs/WORKSHOPS.md).
+func (c *wsClient) base() (*sim.Scenario, error) {
+	sc := &sim.Scenario{Version: sim.ScenarioVersion, Name: "proposal", City: c.a.city.Name, Edits: []sim.Edit{}}
+	st := c.rep.State()
+	if st == nil || len(st.Scenario) == 0 {
+		return sc, nil
+	}
+	b, err := sim.ParseScenario(st.Scenario)
+	if err != nil {
+		return nil, fmt.Errorf("wasm: the workshop's base scenario: %v", err)
+	}
+	sc.Seed, sc.Params = b.Seed, b.Params
+	sc.Edits = append(sc.Edits, b.Edits...)
+	return sc, nil
+}
+
+// proposalScenario is the base scenario followed by a proposal's edits.
+func (c *wsClient) proposalScenario(id string) (*sim.Scenario, *workshop.ProposalView, error) {
+	st := c.rep.State()
+	if st == nil {
+		return nil, nil, errors.New("wasm: the workshop has not arrived yet")
+	}
+	p := findProposal(st.View(), id)
+	if p == nil {
+		return nil, nil, fmt.Errorf("wasm: no proposal %q in this workshop", id)
+	}
+	sc, err := c.base()
+	if err != nil {
+		return nil, nil, err
+	}
+	var edits []sim.Edit
+	if err := json.Unmarshal(p.Edits, &edits); err != nil {
+		return nil, nil, fmt.Errorf("wasm: proposal %s: %v", id, err)
+	}
+	sc.Name = p.Name
+	sc.Edits = append(sc.Edits, edits...)
+	return sc, p, nil
+}
+
+func findProposal(v *workshop.View, id string) *workshop.ProposalView {
+	for i := range v.Proposals {
+		if v.Proposals[i].ID == id {
+			return &v.Proposals[i]
+		}
+	}
+	return nil
+}
+
+// sameEdits reports whether the session holds exactly the scenario's edits.
+func (c *wsClient) sameEdits(sc *sim.Scenario) bool {
+	x, _ := json.Marshal(c.a.s.Edits())
+	y, _ := json.Marshal(sc.Edits)
+	if len(c.a.s.Edits()) == 0 && len(sc.Edits) == 0 {
+		return true
+	}
+	return string(x) == string(y)
+}
+
+// check compares, bit for bit, the server's indicators of a proposal with
+// the ones this page computed, when the session holds the proposal's
+// scenario; it notes the answer per proposal version.
+func (c *wsClient) check(id string) (checked, equal bool) {
+	sc, p, err := c.proposalScenario(id)
+	if err != nil || p.Indicators == nil || !c.sameEdits(sc) {
+		return false, false
+	}
+	local := c.a.s.Result().Scenario.City
+	equal = true
+	for i := range local {
+		if math.Float64bits(local[i]) != math.Float64bits(p.Indicators[i]) {
+			equal = false
+			js.Global().Get("console").Call("warn", fmt.Sprintf("wasm: proposal %s: %s is %v here, %v on the server",
+				id, sim.IndicatorKeys()[i], local[i], p.Indicators[i]))
+		}
+	}
+	c.agree[fmt.Sprintf("%s@%d", id, p.Version)] = equal
+	return true, equal
+}
+
+// push sends the page the workshop as it stands: the connection's state,
+// who this page is, and the derived view, with each proposal's headline
+// indicators as residents read them and whether they were checked.
+func (c *wsClient) push() {
+	c.lastSync = c.rep.Sync()
+	actor, role := c.rep.Actor()
+	seq, head := c.rep.Head()
+	type sum struct {
+		K    string `json:"k"`
+		V    string `json:"v"`
+		D    string `json:"d"`
+		Sign int    `json:"sign"`
+	}
+	out := struct {
+		Sync    string                    `json:"sync"`
+		Actor   string                    `json:"actor"`
+		Role    string                    `json:"role"`
+		Seq     int64                     `json:"seq"`
+		Head    string                    `json:"head"`
+		Pending int                       `json:"pending"`
+		Fatal   string                    `json:"fatal,omitempty"`
+		Outbox  []workshop.ClientMessage  `json:"outbox"`
+		Skew    float64                   `json:"skew"`
+		View    *workshop.View            `json:"view"`
+		Sums    map[string][]sum          `json:"sums"`
+		Agree   map[string]map[string]any `json:"agree"`
+	}{Sync: c.rep.Sync().String(), Actor: actor, Role: role, Seq: seq, Head: head, Pending: len(c.rep.Outbox()), Outbox: c.rep.Outbox(), Skew: c.skew,
+		Fatal: c.fatal, Sums: map[string][]sum{}, Agree: map[string]map[string]any{}}
+	if st := c.rep.State(); st != nil {
+		out.View = st.View()
+		for _, p := range out.View.Proposals {
+			if p.Indicators == nil || p.Delta == nil {
+				continue
+			}
+			for _, k := range wsHeadline {
+				v, d := p.Indicators.Get(k), p.Delta.Get(k)
+				_, rs, rd, sign := proposal.Readable(k, v-d, v, d)
+				out.Sums[p.ID] = append(out.Sums[p.ID], sum{k, rs, rd, sign})
+			}
+			if eq, ok := c.agree[fmt.Sprintf("%s@%d", p.ID, p.Version)]; ok {
+				out.Agree[p.ID] = map[string]any{"equal": eq, "version": p.Version}
+			}
+		}
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		c.a.ui.Call("showError", "wasm: workshop state: "+err.Error())
+		return
+	}
+	c.a.ui.Call("wsState", string(data))
+}
+
+// compare returns the indicator table of two proposals, the server's
+// numbers side by side as residents read them.
+func (c *wsClient) compare(ids []string) (string, error) {
+	st := c.rep.State()
+	if st == nil {
+		return "", errors.New("wasm: the workshop has not arrived yet")
+	}
+	v := st.View()
+	type cell struct {
+		V    string `json:"v"`
+		D    string `json:"d"`
+		Sign int    `json:"sign"`
+	}
+	type row struct {
+		K     string `json:"k"`
+		Share bool   `json:"share"`
+		Cells []cell `json:"cells"`
+	}
+	var rows []row
+	var props []*workshop.ProposalView
+	for _, id := range ids {
+		p := findProposal(v, id)
+		if p == nil || p.Indicators == nil || p.Delta == nil {
+			return "", fmt.Errorf("wasm: proposal %q has no indicators yet", id)
+		}
+		props = append(props, p)
+	}
+	for _, k := range sim.IndicatorKeys() {
+		r := row{K: k, Share: proposal.IsShare(k)}
+		for _, p := range props {
+			x, d := p.Indicators.Get(k), p.Delta.Get(k)
+			_, rs, rd, sign := proposal.Readable(k, x-d, x, d)
+			r.Cells = append(r.Cells, cell{rs, rd, sign})
+		}
+		rows = append(rows, r)
+	}
+	data, err := json.Marshal(rows)
+	return string(data), err
+}
+
+// registerWorkshop adds the workshop client's functions to barriCore:
+// wsStart(id, token), wsSend(command JSON) → cid, wsSubmit(name,
+// description, proposal) (the draft's edits beyond the base scenario's:
+// propose, or update when proposal is given), wsShow(proposal) (its
+// scenario into the session; the state and whether the numbers agree),
+// wsBase() (the base scenario, for a new draft), wsCheck(proposal),
+// wsCompare(a, b), wsOnline(bool).
+func (a *app) registerWorkshop(core js.Value) {
+	var c *wsClient
+	str := func(args []js.Value, i int) string {
+		if i < len(args) && args[i].Type() == js.TypeString {
+			return args[i].String()
+		}
+		return ""
+	}
+	fail := func(err error) any { return map[string]any{"ok": false, "error": err.Error()} }
+	need := func() error {
+		if c == nil {
+			return errors.New("wasm: no workshop: call wsStart first")
+		}
+		return nil
+	}
+	fns := map[string]func(args []js.Value) any{
+		"wsStart": func(args []js.Value) any {
+			id, token := str(args, 0), str(args, 1)
+			if id == "" || token == "" {
+				return fail(errors.New("wasm: wsStart needs the workshop id and a token"))
+			}
+			if c != nil {
+				return fail(errors.New("wasm: this page is already in a workshop"))
+			}
+			actor, _, _ := strings.Cut(token, ".")
+			c = &wsClient{a: a, id: id, token: token, actor: actor, rep: workshop.NewReplica(newCidPrefix()),
+				agree: map[string]bool{}, sock: js.Undefined(), retry: js.Undefined()}
+			c.restoreOutbox()
+			c.connect()
+			c.push()
+			return map[string]any{"ok": true}
+		},
+		"wsSend": func(args []js.Value) any {
+			if err := need(); err != nil {
+				return fail(err)
+			}
+			var m workshop.ClientMessage
+			if err := json.Unmarshal([]byte(str(args, 0)), &m); err != nil {
+				return fail(fmt.Errorf("wasm: command: %v", err))
+			}
+			if m.Type == "hello" || m.Token != "" || m.Since != nil {
+				return fail(errors.New("wasm: a command cannot be a hello"))
+			}
+			return map[string]any{"ok": true, "cid": c.send(m)}
+		},
+		"wsSubmit": func(args []js.Value) any {
+			if err := need(); err != nil {
+				return fail(err)
+			}
+			base, err := c.base()
+			if err != nil {
+				return fail(err)
+			}
+			all := a.s.Edits()
+			if len(all) < len(base.Edits) {
+				return fail(errors.New("wasm: the map does not hold the workshop's base scenario: open your draft first"))
+			}
+			x, _ := json.Marshal(all[:len(base.Edits)])
+			y, _ := json.Marshal(base.Edits)
+			if string(x) != string(y) {
+				return fail(errors.New("wasm: your draft undid or changed the workshop's starting point, which every proposal builds on: redo it, or start a new draft from it"))
+			}
+			own := all[len(base.Edits):]
+			if len(own) == 0 {
+				return fail(errors.New("wasm: your draft has no changes yet"))
+			}
+			edits, _ := json.Marshal(own)
+			name, desc, id := str(args, 0), str(args, 1), str(args, 2)
+			m := workshop.ClientMessage{Type: "propose", Name: &name, Edits: edits}
+			if desc != "" {
+				m.Description = &desc
+			}
+			if id != "" {
+				m.Type, m.Proposal = "update", id
+			}
+			return map[string]any{"ok": true, "cid": c.send(m)}
+		},
+		"wsShow": func(args []js.Value) any {
+			if err := need(); err != nil {
+				return fail(err)
+			}
+			sc, _, err := c.proposalScenario(str(args, 0))
+			if err != nil {
+				return fail(err)
+			}
+			data, _ := json.Marshal(sc)
+			if err := a.load(data); err != nil {
+				return fail(err)
+			}
+			// Comparing: the other proposal's places are outlined over
+			// this one's changes.
+			a.g.highlight = nil
+			if other := str(args, 1); other != "" {
+				if osc, _, err := c.proposalScenario(other); err == nil {
+					base, _ := c.base()
+					a.g.highlight = a.placesOf(osc.Edits[len(base.Edits):])
+				}
+			}
+			checked, equal := c.check(str(args, 0))
+			c.push()
+			return map[string]any{"ok": true, "state": a.stateJSON(), "checked": checked, "equal": equal}
+		},
+		"wsCheck": func(args []js.Value) any {
+			if err := need(); err != nil {
+				return fail(err)
+			}
+			checked, equal := c.check(str(args, 0))
+			if checked {
+				c.push()
+			}
+			return map[string]any{"ok": true, "checked": checked, "equal": equal}
+		},
+		"wsBase": func([]js.Value) any {
+			if err := need(); err != nil {
+				return fail(err)
+			}
+			sc, err := c.base()
+			if err != nil {
+				return fail(err)
+			}
+			data, _ := json.Marshal(sc)
+			return map[string]any{"ok": true, "scenario": string(data), "edits": len(sc.Edits)}
+		},
+		"wsCompare": func(args []js.Value) any {
+			if err := need(); err != nil {
+				return fail(err)
+			}
+			rows, err := c.compare([]string{str(args, 0), str(args, 1)})
+			if err != nil {
+				return fail(err)
+			}
+			return map[string]any{"ok": true, "rows": rows}
+		},
+		// wsStats returns and clears how long each server message took
+		// the page (ms), for the performance figures.
+		"wsStats": func([]js.Value) any {
+			if c == nil {
+				return []any{}
+			}
+			out := make([]any, len(c.recvMs))
+			for i, v := range c.recvMs {
+				out[i] = v
+			}
+			c.recvMs = c.recvMs[:0]
+			return out
+		},
+		"wsOnline": func(args []js.Value) any {
+			if c == nil {
+				return nil
+			}
+			if len(args) > 0 && args[0].Truthy() {
+				c.now()
+			} else {
+				c.drop()
+			}
+			return nil
+		},
+	}
+	for name, f := range fns {
+		core.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any { return f(args) }))
+	}
+}
+
+// placesOf returns the outlines, in metres, of the places edits touch:
+// areas, streets (by id or name) and buildings.
+func (a *app) placesOf(edits []sim.Edit) [][]orb.Point {
+	var out [][]orb.Point
+	for _, e := range edits {
+		if len(e.Area) > 0 {
+			if mp, err := sim.ParseArea(e.Area); err == nil {
+				for _, p := range mp {
+					if len(p) > 0 {
+						r := make([]orb.Point, len(p[0]))
+						for i, q := range p[0] {
+							r[i] = a.city.Proj.ToXY(q)
+						}
+						out = append(out, r)
+					}
+				}
+			}
+		}
+		if e.Streets != nil {
+			name := sim.FoldName(e.Streets.Name)
+			for id, sg := range a.city.Segments {
+				if (name != "" && sim.FoldName(sg.Name) == name) || slices.Contains(e.Streets.IDs, id) {
+					out = append(out, sg.Geometry)
+				}
+			}
+		}
+		if e.Building != nil && *e.Building >= 0 && *e.Building < len(a.city.Buildings) {
+			for _, r := range a.city.Buildings[*e.Building].Footprint {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}

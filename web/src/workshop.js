@@ -1,0 +1,675 @@
+// Barri in a workshop (issue 14): joining with a code, the live proposals,
+// comments and votes, the facilitator's bar and the projector's wall. The
+// connection, the replica of the workshop and the numbers are Go's
+// (wasm/workshop.go: barriCore.ws*); Go pushes the workshop's state with
+// barriUI.wsState and answers with barriUI.wsAnswer. Participants' text is
+// always set as text (textContent), never as HTML.
+'use strict';
+(() => {
+  const $ = (s) => document.querySelector(s);
+  const A = () => window.barriApp;
+  const t = (k, v) => A().t(k, v);
+  const q = new URLSearchParams(location.search);
+  const PHASES = ['explore', 'propose', 'discuss', 'vote', 'results'];
+  const MAX_COMMENT = 1000;
+
+  // The page's part in a workshop, from its link.
+  let mode = 'solo'; // solo | participant | facilitator | projector
+  let wid = q.get('workshop') || '';
+  let token = '';
+  const code = (q.get('join') || '').toUpperCase();
+  if (code) mode = 'participant';
+  else if (wid) mode = q.get('view') === 'projector' ? 'projector' : 'facilitator';
+
+  let ws = null; // the last state Go pushed
+  let started = false; // the wasm is up
+  let loaded = false; // the first state has put a draft (or the spotlight) on the map
+  let viewing = ''; // the proposal on the map, '' for the resident's draft
+  let cmp = []; // the two proposals compared
+  let cmpShown = 0; // which of them is on the map
+  const commentText = {}; // comments being written, by proposal
+  const openComments = new Set();
+  let timerTick = null;
+
+  function store(k, v) { try { if (v == null) localStorage.removeItem(k); else localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
+  function load(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+
+  // The token: in the link's fragment (the facilitator's and projector's
+  // links), else kept in this browser since joining.
+  if (mode === 'participant') {
+    const saved = load('barri.ws.join.' + code);
+    if (saved) { try { const o = JSON.parse(saved); wid = o.workshop; token = o.token; } catch (e) { /* damaged */ } }
+  } else if (mode !== 'solo') {
+    const m = location.hash.match(/^#token=([A-Za-z0-9_.-]+)$/);
+    const key = 'barri.ws.tok.' + wid + (mode === 'projector' ? '.projector' : '');
+    if (m) { token = m[1]; store(key, token); } else token = load(key) || '';
+  }
+
+  function draftKey() { return 'barri.ws.' + wid + '.' + (ws && ws.actor ? ws.actor : 'me') + '.draft'; }
+  function ownKey() { return 'barri.ws.' + wid + '.' + (ws && ws.actor ? ws.actor : 'me') + '.mine'; }
+
+  // --- called by app.js ---
+  function active() { return mode !== 'solo'; }
+
+  function onStarted() {
+    started = true;
+    document.body.classList.add('ws-' + mode);
+    const bar = $('.top-actions');
+    if (mode === 'solo') {
+      const b = $('#ws-create-open');
+      b.hidden = false;
+      bar.prepend(b);
+      return;
+    }
+    bar.prepend($('#ws-badge'));
+    $('#ws-badge').hidden = false;
+    $('#ws').hidden = false;
+    if (mode === 'projector') { $('#ws-wall').hidden = false; $('#panel').prepend($('#ws-wall')); $('#panel').tabIndex = 0; }
+    A().insets();
+    window.dispatchEvent(new Event('resize'));
+    if (!token) {
+      if (mode === 'participant') { $('#ws-join').showModal(); $('#ws-join-name').focus(); } else msg(t('ws.noToken'));
+      return;
+    }
+    connect();
+  }
+
+  function connect() {
+    const r = barriCore.wsStart(wid, token);
+    if (!r.ok) msg(r.error);
+    window.addEventListener('online', () => barriCore.wsOnline(true));
+    window.addEventListener('offline', () => barriCore.wsOnline(false));
+    if (!timerTick) timerTick = setInterval(showTimer, 1000);
+  }
+
+  // rendered: the resident's draft is kept in this browser as they draw.
+  function rendered(st) {
+    if (viewing && st.lastOp && st.lastOp !== 'load' && mode !== 'projector') msg(t('ws.editingOther', { name: propName(viewing) }));
+    if (!active() || !loaded || viewing || mode === 'projector') return;
+    store(draftKey(), barriCore.scenario());
+    checkOwn();
+  }
+
+  function onLang() { if (ws) showState(); }
+
+  // --- join and create ---
+  async function join(ev) {
+    ev.preventDefault();
+    const name = $('#ws-join-name').value.trim();
+    $('#ws-join-err').textContent = '';
+    if (!name) { $('#ws-join-err').textContent = t('ws.nameNeeded'); return; }
+    try {
+      const resp = await fetch('/api/join', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code, name }) });
+      const body = await resp.json();
+      if (!resp.ok) { $('#ws-join-err').textContent = t('ws.joinFailed', { why: errText(body) }); return; }
+      wid = body.workshop; token = body.token;
+      store('barri.ws.join.' + code, JSON.stringify({ workshop: wid, token, participant: body.participant }));
+      $('#ws-join').close();
+      connect();
+    } catch (e) {
+      $('#ws-join-err').textContent = t('ws.joinFailed', { why: t('ws.noNetwork') });
+    }
+  }
+
+  function errText(body) {
+    const e = body && body.error;
+    if (!e) return '';
+    const k = 'ws.err.' + e.code;
+    const s = t(k);
+    return s !== k ? s : (e.message || e.code).replace(/^(?:[a-z]+: )+/, '');
+  }
+
+  async function create(ev) {
+    ev.preventDefault();
+    $('#ws-create-err').textContent = '';
+    const title = $('#ws-create-name').value.trim();
+    if (!title) { $('#ws-create-err').textContent = t('ws.titleNeeded'); return; }
+    const rule = $('#ws-create-rule').value;
+    const voting = { rule };
+    if (rule === 'dots') voting.dots = Number($('#ws-create-dots').value) || 3;
+    const body = { title, city: 'eixample', voting };
+    if ($('#ws-create-base').value) body.scenario = $('#ws-create-base').value;
+    try {
+      const resp = await fetch('/api/workshops', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const out = await resp.json();
+      if (!resp.ok) { $('#ws-create-err').textContent = errText(out); return; }
+      store('barri.ws.links.' + out.id, JSON.stringify({ code: out.code, join_url: out.join_url, projector_url: out.projector_url }));
+      location.href = out.facilitator_url;
+    } catch (e) {
+      $('#ws-create-err').textContent = t('ws.noNetwork');
+    }
+  }
+
+  async function eraseName() {
+    if (!confirm(t('ws.eraseConfirm'))) return;
+    try {
+      const resp = await fetch('/api/workshops/' + encodeURIComponent(wid) + '/erase_name', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+      if (resp.ok || resp.status === 409) msg(t('ws.erased'));
+      else msg(errText(await resp.json()));
+    } catch (e) { msg(t('ws.noNetwork')); }
+  }
+
+  // --- from Go ---
+  function wsState(j) {
+    ws = JSON.parse(j);
+    if (ws.view && !loaded) firstLoad();
+    showState();
+  }
+
+  function wsAnswer(j) {
+    const a = JSON.parse(j);
+    if (a.fatal) { msg(t('ws.fatal', { why: errText({ error: a }) })); return; }
+    if (a.code) {
+      msg(t('ws.refused', { why: errText({ error: a }) }));
+      return;
+    }
+    if (a.type === 'propose' && a.proposal) { store(ownKey(), a.proposal); msg(t('ws.sent')); }
+    if (a.type === 'update') msg(t('ws.updated'));
+  }
+
+  // firstLoad puts the resident's draft (or the workshop's base scenario)
+  // on the map; on the projector the spotlighted proposal.
+  function firstLoad() {
+    loaded = true;
+    if (mode === 'projector') { showSpotlightOnWall(); return; }
+    const saved = load(draftKey());
+    let r = saved ? barriCore.load(saved) : null;
+    if (!r || !r.ok) {
+      const b = barriCore.wsBase();
+      r = b.ok ? barriCore.load(b.scenario) : b;
+    }
+    if (!r.ok) { msg(r.error); return; }
+    A().render(r.state, true);
+    A().showLegend(barriCore.legend());
+  }
+
+  let wallShown = null;
+  function showSpotlightOnWall() {
+    const v = ws && ws.view;
+    if (!v) return;
+    const id = v.spotlight || '';
+    if (id === wallShown) return;
+    wallShown = id;
+    if (id) show(id, true);
+    else {
+      const b = barriCore.wsBase();
+      if (b.ok) { const r = barriCore.load(b.scenario); if (r.ok) { A().render(r.state, true); A().showLegend(barriCore.legend()); } }
+      viewing = '';
+    }
+  }
+
+  // followSpotlight shows a newly spotlighted proposal on the map, except
+  // while participants draw their own (the propose phase): then the banner
+  // offers it.
+  let lastSpot = null;
+  function followSpotlight(v) {
+    if (v.spotlight === lastSpot) return;
+    const first = lastSpot === null;
+    lastSpot = v.spotlight;
+    if (first || !v.spotlight || v.phase === 'propose' || !loaded) return;
+    show(v.spotlight, true);
+    A().announce(t('ws.spotlight') + ' ' + propName(v.spotlight));
+  }
+
+  // show puts a proposal on the map (the draft stays saved).
+  function show(id, quiet, outline) {
+    if (!viewing && loaded && mode !== 'projector') store(draftKey(), barriCore.scenario());
+    const r = barriCore.wsShow(id, outline || '');
+    if (!r.ok) { msg(r.error); return; }
+    viewing = id;
+    A().render(r.state, true);
+    A().showLegend(barriCore.legend());
+    if (!quiet) A().announce(t('ws.showing', { name: propName(id) }));
+    showState();
+  }
+
+  function backToDraft() {
+    viewing = '';
+    cmp = [];
+    const saved = load(draftKey());
+    let r = saved ? barriCore.load(saved) : null;
+    if (!r || !r.ok) { const b = barriCore.wsBase(); r = b.ok ? barriCore.load(b.scenario) : b; }
+    if (!r.ok) { msg(r.error); return; }
+    A().render(r.state, true);
+    A().showLegend(barriCore.legend());
+    showState();
+    $('#ws-pname').focus();
+  }
+
+  // checkOwn compares the server's numbers of the resident's own proposal
+  // with the page's, when the map holds it.
+  function checkOwn() {
+    if (!ws || !ws.view || viewing) return;
+    const mine = load(ownKey());
+    const p = mine && ws.view.proposals.find((x) => x.id === mine);
+    if (p && p.indicators && !(ws.agree[p.id] && ws.agree[p.id].version === p.version)) barriCore.wsCheck(p.id);
+  }
+
+  // --- drawing the state ---
+  function name(actor) {
+    if (actor === 'facilitator') return t('ws.facilitator');
+    const p = ws.view.participants.find((x) => x.id === actor);
+    if (!p) return actor;
+    return p.erased || !p.name ? t('ws.nameErased') : p.name;
+  }
+  function propName(id) { const p = ws && ws.view && ws.view.proposals.find((x) => x.id === id); return p ? p.name : id; }
+  // msg says something in the workshop section (and to screen readers);
+  // it goes after 10 s.
+  let msgTimer = null;
+  function msg(s) {
+    $('#ws-msg').textContent = s || '';
+    if (s) A().announce(s);
+    clearTimeout(msgTimer);
+    if (s) msgTimer = setTimeout(() => { $('#ws-msg').textContent = ''; }, 10000);
+  }
+
+  function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+
+  function showBadge() {
+    const b = $('#ws-badge');
+    const s = ws.fatal ? 'offline' : ws.sync;
+    b.className = 'ws-badge ws-' + s.replace(' ', '-');
+    b.textContent = s === 'in sync' ? t('ws.inSync') : s === 'syncing' ? t('ws.syncing') : t('ws.offline');
+    if (ws.pending && s !== 'in sync') b.textContent += ' · ' + t('ws.waiting', { n: ws.pending });
+    // Screen readers hear when the page goes offline and comes back, not
+    // every command's round trip.
+    if ((s === 'offline') !== (b.dataset.sync === 'offline') && b.dataset.sync) A().announce(b.textContent);
+    b.dataset.sync = s;
+  }
+
+  function showTimer() {
+    if (!ws || !ws.view) return;
+    const tm = ws.view.timer;
+    let text = '';
+    if (tm && tm.seconds > 0) {
+      const left = Math.max(0, Math.round((tm.started_at + tm.seconds * 1000 - (Date.now() + (ws.skew || 0))) / 1000));
+      text = t('ws.timeLeft', { t: Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0') });
+    }
+    $('#ws-timer').textContent = text;
+    $('#ws-wall-timer').textContent = text;
+  }
+
+  function ruleHelp(v, me) {
+    const r = v.voting.rule;
+    if (r === 'dots') {
+      const used = Object.values(me).reduce((a, b) => a + b, 0);
+      return t('ws.ruleDotsHelp', { n: v.voting.dots, left: v.voting.dots - used });
+    }
+    return t(r === 'single' ? 'ws.ruleSingleHelp' : 'ws.ruleApprovalHelp');
+  }
+
+  function showState() {
+    if (!started) return;
+    showBadge();
+    const v = ws.view;
+    document.body.classList.toggle('ws-is-fac', ws.role === 'facilitator');
+    if ($('#ws-fac').hidden !== (ws.role !== 'facilitator')) {
+      $('#ws-fac').hidden = ws.role !== 'facilitator';
+      facHeight();
+    }
+    if (!v) return;
+    $('#ws-title').textContent = v.title;
+    $('#ws-phase').textContent = t('ws.phaseNow', { phase: t('ws.phase.' + v.phase) });
+    $('#ws-locked').hidden = !v.locked;
+    showTimer();
+    const spot = v.proposals.find((p) => p.id === v.spotlight);
+    $('#ws-spot').hidden = !spot;
+    if (spot) $('#ws-spot-name').textContent = spot.name;
+    $('#ws-spot-show').hidden = mode === 'projector';
+    $('#ws-viewing').hidden = !viewing || mode === 'projector';
+    if (viewing) $('#ws-viewing-text').textContent = t('ws.viewing', { name: propName(viewing) });
+    const canPropose = mode !== 'projector' && (v.phase === 'propose' || (v.phase === 'discuss' && load(ownKey()))) && !v.locked;
+    $('#ws-submit').hidden = !canPropose || !!viewing;
+    const mine = load(ownKey());
+    const own = mine && v.proposals.find((p) => p.id === mine && !p.withdrawn);
+    $('#ws-send').textContent = own ? t('ws.update') : t('ws.send');
+    if (own && !$('#ws-pname').value) $('#ws-pname').value = own.name;
+    const me = ballot(v);
+    const voting = v.phase === 'vote' && ws.role === 'participant';
+    $('#ws-vote-help').textContent = voting ? ruleHelp(v, me) : '';
+    showList(v, me, voting);
+    showCompare();
+    if (ws.role === 'participant') {
+      const p = v.participants.find((x) => x.id === ws.actor);
+      $('#ws-me-text').textContent = p ? t('ws.youAre', { name: p.erased || !p.name ? t('ws.nameErased') : p.name }) : '';
+      $('#ws-me').hidden = false;
+    } else $('#ws-me').hidden = true;
+    if (ws.role === 'facilitator') showFac(v);
+    if (mode === 'projector') { showWall(v); showSpotlightOnWall(); }
+    else followSpotlight(v);
+    if (!viewing) checkOwn();
+  }
+
+  function count(v, n) {
+    const dots = v.voting.rule === 'dots';
+    return n === 1 ? t(dots ? 'ws.dotsOne' : 'ws.votesOne') : t(dots ? 'ws.dotsCount' : 'ws.votesCount', { n });
+  }
+
+  // ballot is this participant's ballot as it will be once the votes
+  // waiting in the outbox (made offline) are sent.
+  function ballot(v) {
+    const me = Object.assign({}, (v.ballots && v.ballots[ws.actor]) || {});
+    for (const m of ws.outbox || []) {
+      if (m.type === 'vote') {
+        if (v.voting.rule === 'single') for (const k of Object.keys(me)) delete me[k];
+        me[m.proposal] = m.dots || 1;
+      } else if (m.type === 'unvote') delete me[m.proposal];
+    }
+    return me;
+  }
+
+  function sumText(s) {
+    const word = A().verdict(s.k, s.sign)[1];
+    const unit = s.k.includes('share') && s.sign !== 0 ? ' ' + t('unit.points') : '';
+    return t('ind.' + s.k) + ': ' + (s.sign === 0 ? A().loc(s.d) : (s.sign > 0 ? '▲ ' : '▼ ') + A().loc(s.d, true)) + unit + ' (' + word + ')';
+  }
+
+  function showList(v, me, voting) {
+    const list = $('#ws-list');
+    const act = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
+    const focus = act ? act.dataset.key : null;
+    const sel = act && act.tagName === 'TEXTAREA' ? [act.selectionStart, act.selectionEnd] : null;
+    list.textContent = '';
+    let props = v.proposals.slice();
+    if (v.phase === 'results') props.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
+    $('#ws-none').hidden = props.length > 0;
+    const canComment = ['propose', 'discuss', 'vote'].includes(v.phase) && mode !== 'projector';
+    for (const p of props) {
+      const li = el('li', 'ws-prop' + (p.withdrawn ? ' withdrawn' : '') + (p.id === v.spotlight ? ' spot' : '') + (p.id === viewing ? ' viewing' : ''));
+      li.dataset.id = p.id;
+      const h = el('h4', null, p.name);
+      li.appendChild(h);
+      const meta = [t('ws.by', { name: name(p.author) })];
+      if (p.version > 1) meta.push(t('ws.version', { n: p.version }));
+      if (p.withdrawn) meta.push(t('ws.withdrawn'));
+      if (p.id === v.spotlight) meta.push(t('ws.inSpotlight'));
+      li.appendChild(el('p', 'small ws-meta', meta.join(' · ')));
+      if (p.description) li.appendChild(el('p', 'ws-desc', p.description));
+      const ag = ws.agree[p.id];
+      if (ag) {
+        const m = el('p', 'ws-agree ' + (ag.equal ? 'yes' : 'no'), ag.equal ? '✓ ' + t('ws.agree') : '✗ ' + t('ws.disagree'));
+        li.appendChild(m);
+      }
+      const sums = ws.sums[p.id];
+      if (sums) {
+        const ul = el('ul', 'ws-sums small');
+        for (const s of sums) ul.appendChild(el('li', null, sumText(s)));
+        li.appendChild(ul);
+      }
+      if (v.phase === 'vote' || v.phase === 'results') {
+        li.appendChild(el('p', 'ws-votes', count(v, p.votes)));
+      }
+      const row = el('div', 'row');
+      if (mode !== 'projector') {
+        const b = el('button', null, t('ws.show'));
+        b.type = 'button'; b.dataset.key = 'show-' + p.id;
+        b.setAttribute('aria-pressed', String(p.id === viewing));
+        b.setAttribute('aria-label', t('ws.showNamed', { name: p.name }));
+        b.onclick = () => show(p.id);
+        row.appendChild(b);
+        const c = el('button', null, t('ws.compareWith'));
+        c.type = 'button'; c.dataset.key = 'cmp-' + p.id;
+        c.setAttribute('aria-pressed', String(cmp.includes(p.id)));
+        c.setAttribute('aria-label', t('ws.compareNamed', { name: p.name }));
+        c.onclick = () => toggleCompare(p.id);
+        c.disabled = !p.indicators;
+        row.appendChild(c);
+      }
+      if (voting && !p.withdrawn) row.append(...voteControls(v, p, me));
+      if ((p.author === ws.actor || ws.role === 'facilitator') && !p.withdrawn && v.phase !== 'results' && mode !== 'projector') {
+        const w = el('button', null, t('ws.withdraw'));
+        w.type = 'button'; w.dataset.key = 'wd-' + p.id;
+        w.onclick = () => { if (confirm(t('ws.withdrawConfirm'))) send({ type: 'withdraw', proposal: p.id }); };
+        row.appendChild(w);
+      }
+      li.appendChild(row);
+      li.appendChild(comments(p, canComment));
+      list.appendChild(li);
+    }
+    if (focus) {
+      const f = list.querySelector('[data-key="' + focus + '"]');
+      if (f) { f.focus(); if (sel) f.setSelectionRange(sel[0], sel[1]); }
+    }
+  }
+
+  function voteControls(v, p, me) {
+    const mine = me[p.id] || 0;
+    const out = [];
+    if (v.voting.rule === 'dots') {
+      const minus = el('button', null, '−');
+      minus.type = 'button'; minus.dataset.key = 'dm-' + p.id;
+      minus.setAttribute('aria-label', t('ws.dotLess', { name: p.name }));
+      minus.disabled = mine === 0;
+      minus.onclick = () => send(mine - 1 > 0 ? { type: 'vote', proposal: p.id, dots: mine - 1 } : { type: 'unvote', proposal: p.id });
+      const n = el('span', 'ws-mydots', t('ws.myDots', { n: mine }));
+      const plus = el('button', null, '+');
+      plus.type = 'button'; plus.dataset.key = 'dp-' + p.id;
+      plus.setAttribute('aria-label', t('ws.dotMore', { name: p.name }));
+      const used = Object.values(me).reduce((a, b) => a + b, 0);
+      plus.disabled = used >= v.voting.dots;
+      plus.onclick = () => send({ type: 'vote', proposal: p.id, dots: mine + 1 });
+      out.push(minus, n, plus);
+    } else {
+      const b = el('button', 'ws-vote', mine ? t('ws.voted') : t('ws.vote'));
+      b.type = 'button'; b.dataset.key = 'vote-' + p.id;
+      b.setAttribute('aria-pressed', String(!!mine));
+      b.setAttribute('aria-label', (mine ? t('ws.voted') : t('ws.vote')) + ': ' + p.name);
+      b.onclick = () => send(mine ? { type: 'unvote', proposal: p.id } : { type: 'vote', proposal: p.id });
+      out.push(b);
+    }
+    return out;
+  }
+
+  function comments(p, canComment) {
+    const d = el('details', 'ws-comments');
+    d.open = openComments.has(p.id);
+    d.addEventListener('toggle', () => { if (d.open) openComments.add(p.id); else openComments.delete(p.id); });
+    const s = el('summary', null, t('ws.comments', { n: p.comments.length }));
+    s.dataset.key = 'cs-' + p.id;
+    d.appendChild(s);
+    const ol = el('ol', 'ws-clist');
+    for (const c of p.comments) {
+      const li = el('li');
+      li.appendChild(el('strong', null, name(c.author) + ': '));
+      li.appendChild(el('span', 'ws-ctext', c.text));
+      ol.appendChild(li);
+    }
+    d.appendChild(ol);
+    if (canComment) {
+      const id = 'ws-c-' + p.id;
+      const lab = el('label', null, t('ws.commentLabel'));
+      lab.htmlFor = id;
+      const ta = el('textarea');
+      ta.id = id; ta.maxLength = MAX_COMMENT; ta.rows = 2; ta.dataset.key = 'ct-' + p.id;
+      ta.value = commentText[p.id] || '';
+      ta.oninput = () => { commentText[p.id] = ta.value; };
+      const b = el('button', null, t('ws.commentSend'));
+      b.type = 'button'; b.dataset.key = 'cb-' + p.id;
+      b.onclick = () => {
+        const text = ta.value.trim();
+        if (!text) return;
+        commentText[p.id] = '';
+        send({ type: 'comment', proposal: p.id, text });
+      };
+      d.append(lab, ta, el('div', 'row'));
+      d.lastChild.appendChild(b);
+    }
+    return d;
+  }
+
+  function send(cmd) {
+    const r = barriCore.wsSend(JSON.stringify(cmd));
+    if (!r.ok) msg(r.error);
+    return r;
+  }
+
+  function submit() {
+    const nm = $('#ws-pname').value.trim();
+    if (!nm) { msg(t('ws.pnameNeeded')); $('#ws-pname').focus(); return; }
+    const mine = load(ownKey());
+    const own = mine && ws.view.proposals.find((p) => p.id === mine && !p.withdrawn);
+    const r = barriCore.wsSubmit(nm, $('#ws-pdesc').value.trim(), own ? own.id : '');
+    if (!r.ok) msg(r.error.replace(/^(?:[a-z]+: )+/, ''));
+    else msg(t('ws.sending'));
+  }
+
+  // --- comparing two proposals ---
+  function toggleCompare(id) {
+    if (cmp.includes(id)) cmp = cmp.filter((x) => x !== id);
+    else cmp = [...cmp.slice(-1), id];
+    if (cmp.length === 2) { cmpShown = 0; show(cmp[0], true, cmp[1]); }
+    showState();
+    if (cmp.length === 2) $('#ws-compare-heading').scrollIntoView({ block: 'nearest' });
+  }
+
+  function showCompare() {
+    const box = $('#ws-compare');
+    const ok = cmp.length === 2 && cmp.every((id) => ws.view.proposals.some((p) => p.id === id));
+    box.hidden = !ok;
+    if (!ok) return;
+    const r = barriCore.wsCompare(cmp[0], cmp[1]);
+    if (!r.ok) { box.hidden = true; msg(r.error); return; }
+    const [na, nb] = cmp.map(propName);
+    $('#ws-cmp-a').textContent = 'A: ' + na; $('#ws-cmp-b').textContent = 'B: ' + nb;
+    $('#ws-cmp-a').setAttribute('aria-pressed', String(cmpShown === 0));
+    $('#ws-cmp-b').setAttribute('aria-pressed', String(cmpShown === 1));
+    $('#ws-cmp-ha').textContent = 'A: ' + na; $('#ws-cmp-hb').textContent = 'B: ' + nb;
+    const tb = $('#ws-cmp-table tbody');
+    tb.textContent = '';
+    for (const row of JSON.parse(r.rows)) {
+      const tr = el('tr');
+      tr.dataset.key = row.k;
+      const th = el('th', null, t('ind.' + row.k));
+      th.scope = 'row';
+      tr.appendChild(th);
+      row.cells.forEach((c, i) => {
+        const td = el('td', 'num ' + (i ? 'ws-b-cell' : 'ws-a-cell'));
+        td.textContent = A().loc(c.v) + (row.share ? ' %' : '');
+        const [cls, word] = A().verdict(row.k, c.sign);
+        const d = el('span', 'word ' + cls, (c.sign === 0 ? '' : (c.sign > 0 ? '▲ ' : '▼ ') + A().loc(c.d, true) + ' ') + word);
+        td.appendChild(d);
+        tr.appendChild(td);
+      });
+      tb.appendChild(tr);
+    }
+  }
+
+  // cmpShow puts one of the two on the map, the other's places outlined.
+  function cmpShow(i) { cmpShown = i; show(cmp[i], true, cmp[1 - i]); }
+
+  // --- the facilitator's bar ---
+  // facHeight moves the tools and the panel below the bar, however many
+  // rows it takes.
+  function facHeight() {
+    const bar = $('#ws-fac');
+    document.body.style.setProperty('--facbar', bar.hidden ? '0px' : bar.offsetHeight + 'px');
+    A().insets();
+  }
+
+  function showFac(v) {
+    for (const b of document.querySelectorAll('#ws-fac [data-phase]')) {
+      b.textContent = t('ws.phase.' + b.dataset.phase);
+      b.setAttribute('aria-pressed', String(b.dataset.phase === v.phase));
+    }
+    const sel = $('#ws-fac-spot');
+    const keep = document.activeElement === sel;
+    if (!keep) {
+      sel.textContent = '';
+      const none = el('option', null, t('ws.spotNone'));
+      none.value = '';
+      sel.appendChild(none);
+      for (const p of v.proposals) if (!p.withdrawn) { const o = el('option', null, p.name); o.value = p.id; sel.appendChild(o); }
+      sel.value = v.spotlight || '';
+    }
+    const people = v.participants.filter((p) => !p.left).length;
+    $('#ws-fac-people').textContent = t(people === 1 ? 'ws.peopleOne' : 'ws.people', { n: people });
+    $('#ws-fac-lock').setAttribute('aria-pressed', String(v.locked));
+    $('#ws-fac-lock').textContent = t(v.locked ? 'ws.unlock' : 'ws.lock');
+    const links = load('barri.ws.links.' + wid);
+    if (links) {
+      try {
+        const l = JSON.parse(links);
+        $('#ws-fac-code').textContent = l.code;
+        if (l.projector_url) { $('#ws-fac-proj').href = l.projector_url; $('#ws-fac-proj').hidden = false; }
+      } catch (e) { /* damaged */ }
+    } else if (!$('#ws-fac-code').textContent) joinInfo().then((j) => { if (j) $('#ws-fac-code').textContent = j.code; });
+  }
+
+  let joinCache = null;
+  async function joinInfo() {
+    if (joinCache) return joinCache;
+    try {
+      const r = await fetch('/api/workshops/' + encodeURIComponent(wid) + '/join', { headers: { Authorization: 'Bearer ' + token } });
+      if (r.ok) joinCache = await r.json();
+    } catch (e) { /* offline: later */ }
+    return joinCache;
+  }
+
+  async function exportFile(file) {
+    try {
+      const r = await fetch('/api/workshops/' + encodeURIComponent(wid) + '/export/' + file, { headers: { Authorization: 'Bearer ' + token } });
+      if (!r.ok) { msg(errText(await r.json())); return; }
+      const blob = await r.blob();
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = wid + '-' + file;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    } catch (e) { msg(t('ws.noNetwork')); }
+  }
+
+  // --- the projector's wall ---
+  let qrShown = false;
+  function showWall(v) {
+    $('#ws-wall-phase').textContent = v.title + ' · ' + t('ws.phase.' + v.phase);
+    const spot = v.proposals.find((p) => p.id === v.spotlight);
+    $('#ws-wall-spot').textContent = spot ? t('ws.spotlight') + ' ' + spot.name + ' — ' + t('ws.by', { name: name(spot.author) }) : '';
+    const ol = $('#ws-wall-tally');
+    ol.textContent = '';
+    ol.hidden = v.phase !== 'results' && v.phase !== 'vote';
+    const ranked = v.proposals.filter((p) => !p.withdrawn).sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
+    for (const p of ranked) ol.appendChild(el('li', null, p.name + ': ' + count(v, p.votes)));
+    if (!qrShown) {
+      qrShown = true;
+      joinInfo().then((j) => {
+        if (!j) { qrShown = false; return; }
+        $('#ws-wall-code').textContent = j.code;
+        $('#ws-wall-url').textContent = j.join_url.replace(/\?join=.*$/, '');
+        const img = $('#ws-wall-qr');
+        img.src = URL.createObjectURL(new Blob([j.qr_svg], { type: 'image/svg+xml' }));
+        img.alt = t('ws.qrAlt', { code: j.code });
+      });
+    }
+  }
+
+  // --- wiring ---
+  function wire() {
+    $('#ws-join-form').addEventListener('submit', join);
+    // Joining is the way in: Escape does not leave the page without it.
+    $('#ws-join').addEventListener('cancel', (e) => { if (!token) e.preventDefault(); });
+    $('#ws-create-form').addEventListener('submit', create);
+    $('#ws-create-open').addEventListener('click', () => { $('#ws-create').showModal(); $('#ws-create-name').focus(); });
+    $('#ws-create-cancel').addEventListener('click', () => $('#ws-create').close());
+    $('#ws-create-rule').addEventListener('change', () => { $('#ws-create-dots').disabled = $('#ws-create-rule').value !== 'dots'; });
+    $('#ws-send').addEventListener('click', submit);
+    $('#ws-back').addEventListener('click', backToDraft);
+    $('#ws-spot-show').addEventListener('click', () => { if (ws && ws.view.spotlight) show(ws.view.spotlight); });
+    $('#ws-erase').addEventListener('click', eraseName);
+    $('#ws-cmp-a').addEventListener('click', () => cmpShow(0));
+    $('#ws-cmp-b').addEventListener('click', () => cmpShow(1));
+    $('#ws-cmp-close').addEventListener('click', () => { cmp = []; showState(); });
+    for (const b of document.querySelectorAll('#ws-fac [data-phase]')) b.addEventListener('click', () => send({ type: 'phase', phase: b.dataset.phase }));
+    $('#ws-fac-spot').addEventListener('change', () => send({ type: 'spotlight', proposal: $('#ws-fac-spot').value }));
+    $('#ws-fac-timer').addEventListener('click', () => send({ type: 'timer', seconds: Math.round(60 * (Number($('#ws-fac-min').value) || 5)) }));
+    $('#ws-fac-stop').addEventListener('click', () => send({ type: 'timer', seconds: 0 }));
+    $('#ws-fac-lock').addEventListener('click', () => send({ type: 'lock', locked: !(ws && ws.view && ws.view.locked) }));
+    for (const b of document.querySelectorAll('#ws-fac [data-export]')) b.addEventListener('click', () => exportFile(b.dataset.export));
+  }
+
+  window.addEventListener('resize', () => { if (!$('#ws-fac').hidden) facHeight(); });
+  window.barriWS = { active, started: onStarted, rendered, lang: onLang, debug: () => ws };
+  if (window.barriUI) Object.assign(window.barriUI, { wsState, wsAnswer });
+  wire();
+})();

@@ -1,0 +1,744 @@
+//go:build !js
+
+package web
+
+// Workshop browser tests (issue 14): the built page in several headless
+// Chromium browser contexts (a facilitator, two participants, a projector)
+// against the real `barri serve` binary on 127.0.0.1.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/coder/websocket"
+
+	"github.com/barri-city/barri/workshop"
+)
+
+// barriServer is a `barri serve` process on a loopback port and a data
+// directory that survive a restart.
+type barriServer struct {
+	bin, addr, data string
+	cmd             *exec.Cmd
+}
+
+func startBarri(t *testing.T) *barriServer {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "barri")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/barri").CombinedOutput(); err != nil {
+		t.Fatalf("web: building barri: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &barriServer{bin: bin, addr: addr, data: t.TempDir()}
+	s.start(t)
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+func (s *barriServer) url() string { return "http://" + s.addr + "/" }
+
+func (s *barriServer) start(t *testing.T) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, "serve", "--addr", s.addr, "--data", s.data, "--log", "warn")
+	s.cmd.Stdout, s.cmd.Stderr = io.Discard, os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if r, err := http.Get(s.url() + "healthz"); err == nil {
+			r.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("web: barri serve did not answer /healthz within 10 s")
+}
+
+func (s *barriServer) stop(t *testing.T) {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+	s.cmd = nil
+}
+
+// state reads the workshop's derived state from the server.
+func (s *barriServer) state(t *testing.T, id, token string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url()+"api/workshops/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("web: GET state: %d %v", resp.StatusCode, err)
+	}
+	return v
+}
+
+// metrics returns the server's /metrics text.
+func (s *barriServer) metrics(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get(s.url() + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return string(data)
+}
+
+// countEvents counts the events of the given types by actor in log.json.
+func (s *barriServer) countEvents(t *testing.T, id, token, actor string, types ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url()+"api/workshops/"+id+"/export/log.json", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var log struct {
+		Events []struct {
+			Event struct {
+				Type  string `json:"type"`
+				Actor string `json:"actor"`
+			} `json:"event"`
+		} `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&log); err != nil {
+		t.Fatalf("web: log.json: %v", err)
+	}
+	n := 0
+	for _, e := range log.Events {
+		for _, ty := range types {
+			if e.Event.Type == ty && e.Event.Actor == actor {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// tabs opens n more browser contexts (own storage each) in ctx's browser.
+func tabs(t *testing.T, ctx context.Context, n int) []context.Context {
+	var out []context.Context
+	for i := 0; i < n; i++ {
+		c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		if err := chromedp.Do(c); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// waitFor polls a JS condition until it holds, failing after d.
+func waitFor(t *testing.T, ctx context.Context, what, cond string, d time.Duration) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void]("("+cond+") || undefined", chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(20*time.Millisecond)))
+	if err != nil {
+		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#ws-msg")?.textContent || "") + " | " + (document.querySelector("#error")?.textContent || "") + " | badge " + (document.querySelector("#ws-badge")?.textContent || "")`))
+		t.Fatalf("web: %s: not within %v (%v; page says %q)", what, d, err, msg)
+	}
+}
+
+// wsOpen loads a workshop page and waits for it to be in sync.
+func wsOpen(t *testing.T, ctx context.Context, url string, w, h int64) {
+	t.Helper()
+	open(t, ctx, url, w, h)
+}
+
+func inSync(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	waitFor(t, ctx, what+" in sync", `document.querySelector("#ws-badge").dataset.sync === "in sync"`, 20*time.Second)
+}
+
+// propHas is the JS condition: the proposal named name is in the list, with
+// its server indicators.
+func propHas(name string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#ws-list .ws-prop")].some(li => li.querySelector("h4").textContent === %q && li.querySelector(".ws-sums li"))`, name)
+}
+
+// inProp evaluates a JS expression with li bound to the proposal named name.
+func inProp(name, expr string) string {
+	return fmt.Sprintf(`(() => { const li = [...document.querySelectorAll("#ws-list .ws-prop")].find(li => li.querySelector("h4").textContent === %q); return li ? (%s) : undefined; })()`, name, expr)
+}
+
+func click(t *testing.T, ctx context.Context, jsElem string) {
+	t.Helper()
+	eval[any](t, ctx, "(() => { const e = "+jsElem+"; if (!e) throw new Error('no element: "+strings.ReplaceAll(jsElem, "'", "\\'")+"'); e.click(); return 0; })()")
+}
+
+func TestWorkshopInBrowsers(t *testing.T) {
+	env := needBrowser(t)
+	srv := startBarri(t)
+	base := srv.url()
+	root := env.browser(t)
+	all := tabs(t, root, 3)
+	fac, pa, pb := root, all[0], all[1]
+	proj := all[2]
+
+	// The facilitator creates the workshop from the start page's form.
+	wsOpen(t, fac, base+"?notour&lang=en", 1280, 800)
+	click(t, fac, `document.querySelector("#ws-create-open")`)
+	axe(t, map[string]context.Context{"the create form": fac})
+	eval[any](t, fac, `(() => { document.querySelector("#ws-create-name").value = "Taller <b>Eixample</b>";
+		document.querySelector("#ws-create-rule").value = "dots"; document.querySelector("#ws-create-dots").value = "3";
+		document.querySelector("#ws-create-base").value = "eixos-verds";
+		document.querySelector("#ws-create-form").requestSubmit(); return 0; })()`)
+	// The page goes to the facilitator's link: wait through the navigation.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		ok, err := chromedp.Run(fac, chromedp.Evaluate[bool](`location.search.startsWith("?workshop=") && performance.getEntriesByName("barri:ready").length > 0`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web: the facilitator's page did not open (%v)", err)
+		}
+	}
+	inSync(t, fac, "facilitator")
+	waitFor(t, fac, "the facilitator bar", `!document.querySelector("#ws-fac").hidden && document.querySelector("#ws-title").textContent === "Taller <b>Eixample</b>"`, 5*time.Second)
+	wid := eval[string](t, fac, `new URLSearchParams(location.search).get("workshop")`)
+	// The base scenario's edits come first on every map (then each proposal's).
+	baseN := eval[int](t, fac, `barriCore.wsBase().edits`)
+	if baseN != 4 {
+		t.Fatalf("web: the workshop's base scenario has %d edits, want eixos-verds' 4", baseN)
+	}
+	links := eval[map[string]string](t, fac, `JSON.parse(localStorage.getItem("barri.ws.links." + new URLSearchParams(location.search).get("workshop")))`)
+	facToken := eval[string](t, fac, `location.hash.slice("#token=".length)`)
+	code := links["code"]
+	if len(code) != 6 || links["projector_url"] == "" {
+		t.Fatalf("web: the created workshop's links: %v", links)
+	}
+
+	// Two participants join with the code and a display name; the projector opens its link.
+	for i, c := range []context.Context{pa, pb} {
+		lang := []string{"en", "ca"}[i]
+		wsOpen(t, c, base+"?join="+code+"&lang="+lang, 1280, 800)
+		waitFor(t, c, "the join form", `document.querySelector("#ws-join").open`, 5*time.Second)
+		if i == 1 {
+			axe(t, map[string]context.Context{"the join form (ca)": c})
+		}
+		eval[any](t, c, fmt.Sprintf(`(() => { document.querySelector("#ws-join-name").value = %q; document.querySelector("#ws-join-form").requestSubmit(); return 0; })()`, []string{"Ada", "Pau"}[i]))
+		inSync(t, c, "participant")
+	}
+	wsOpen(t, proj, links["projector_url"], 1280, 800)
+	inSync(t, proj, "projector")
+
+	// A participant sees no facilitator bar, and the server refuses a
+	// facilitator's command from their page.
+	if !eval[bool](t, pa, `document.querySelector("#ws-fac").hidden && !document.body.classList.contains("ws-is-fac")`) {
+		t.Error("a participant's page shows the facilitator bar")
+	}
+	eval[any](t, pa, `barriCore.wsSend(JSON.stringify({type: "phase", phase: "vote"}))`)
+	waitFor(t, pa, "the refusal of a participant's phase command", `document.querySelector("#ws-msg").textContent.includes("you may not do this")`, 5*time.Second)
+
+	// The facilitator opens the propose phase: every screen shows it.
+	click(t, fac, `document.querySelector('#ws-fac [data-phase="propose"]')`)
+	for _, c := range []context.Context{fac, pa, proj} {
+		waitFor(t, c, "the propose phase", `document.querySelector("#ws-phase").textContent === "Phase: Propose" || document.querySelector("#ws-wall-phase").textContent.endsWith("Propose")`, 6*time.Second)
+	}
+	waitFor(t, pb, "the propose phase in Catalan", `document.querySelector("#ws-phase").textContent === "Fase: Proposar"`, 6*time.Second)
+
+	// Ada draws a proposal (a bike lane by name), evaluated on her page, and
+	// sends it: within 2 s it is on every other screen with its indicators.
+	applyByName(t, pa, "bike_lane", "Carrer de Mallorca")
+	eval[any](t, pa, `(() => { document.querySelector("#ws-pname").value = "Bici a Mallorca"; document.querySelector("#ws-send").click(); return 0; })()`)
+	sent := time.Now()
+	for _, c := range []context.Context{fac, pb} {
+		waitFor(t, c, "Ada's proposal on another screen", propHas("Bici a Mallorca"), 2*time.Second)
+	}
+	t.Logf("proposal → the other screens with indicators: %v", time.Since(sent).Round(time.Millisecond))
+	// Her page's numbers and the server's agree bit for bit (the mark).
+	waitFor(t, pa, "the agreement mark on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 5*time.Second)
+	// Pau opens it on his map: his page evaluates it and agrees too.
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("button")`))
+	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
+	click(t, pb, `document.querySelector("#ws-back")`)
+	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
+	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Girona per a vianants"; document.querySelector("#ws-send").click(); return 0; })()`)
+	for _, c := range []context.Context{fac, pa} {
+		waitFor(t, c, "Pau's proposal on another screen", propHas("Girona per a vianants"), 5*time.Second)
+	}
+	screenshot(t, pa, "workshop-participant")
+
+	// The facilitator compares the two: a table with both columns.
+	click(t, fac, inProp("Bici a Mallorca", `li.querySelectorAll("button")[1]`))
+	click(t, fac, inProp("Girona per a vianants", `li.querySelectorAll("button")[1]`))
+	waitFor(t, fac, "the comparison table", `!document.querySelector("#ws-compare").hidden && document.querySelectorAll("#ws-cmp-table tbody tr").length > 10`, 10*time.Second)
+	cells := eval[[]string](t, fac, `[...document.querySelectorAll('#ws-cmp-table tr[data-key="mobility.share.bike"] td')].map(td => td.textContent)`)
+	if len(cells) != 2 || cells[0] == cells[1] {
+		t.Errorf("the comparison's bike share cells: %q", cells)
+	}
+	click(t, fac, `document.querySelector("#ws-cmp-b")`)
+	waitFor(t, fac, "proposal B on the map", `document.querySelector("#ws-cmp-b").getAttribute("aria-pressed") === "true"`, 10*time.Second)
+	eval[any](t, fac, `document.querySelector("#ws-compare").scrollIntoView(); 0`)
+	screenshot(t, fac, "workshop-comparison")
+
+	// Spotlight: every screen, the projector's map too.
+	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Bici a Mallorca").value; s.dispatchEvent(new Event("change")); return 0; })()`)
+	for _, c := range []context.Context{pa, pb} {
+		waitFor(t, c, "the spotlight", `document.querySelector("#ws-spot-name").textContent === "Bici a Mallorca" && !document.querySelector("#ws-spot").hidden`, 6*time.Second)
+	}
+	waitFor(t, proj, "the spotlight on the projector", `document.querySelector("#ws-wall-spot").textContent.includes("Bici a Mallorca") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1), 10*time.Second)
+	waitFor(t, proj, "the join code and QR on the projector", fmt.Sprintf(`document.querySelector("#ws-wall-code").textContent === %q && document.querySelector("#ws-wall-qr").naturalWidth > 0`, code), 5*time.Second)
+
+	// The timer runs on every screen; a locked map takes no proposals.
+	click(t, fac, `document.querySelector("#ws-fac-timer")`)
+	for _, c := range []context.Context{pa, proj} {
+		waitFor(t, c, "the timer", `/[45]:\d\d/.test(document.querySelector("#ws-timer").textContent + document.querySelector("#ws-wall-timer").textContent)`, 6*time.Second)
+	}
+	click(t, fac, `document.querySelector("#ws-fac-lock")`)
+	waitFor(t, pa, "the lock", `!document.querySelector("#ws-locked").hidden && document.querySelector("#ws-submit").hidden`, 6*time.Second)
+	waitFor(t, fac, "the lock on the facilitator's bar", `document.querySelector("#ws-fac-lock").getAttribute("aria-pressed") === "true"`, 6*time.Second)
+	click(t, fac, `document.querySelector("#ws-fac-lock")`)
+	waitFor(t, pa, "the unlock", `document.querySelector("#ws-locked").hidden`, 6*time.Second)
+
+	// A reload rejoins as the same participant, with the draft kept.
+	ada := eval[string](t, pa, `barriWS.debug().actor`)
+	wsOpen(t, pa, base+"?join="+code+"&lang=en", 1280, 800)
+	inSync(t, pa, "Ada after a reload")
+	if got, want := eval[string](t, pa, `barriWS.debug().actor + " " + document.querySelector("#ws-join").open + " " + document.querySelectorAll("#edit-list li").length`), fmt.Sprintf("%s false %d", ada, baseN+1); got != want {
+		t.Errorf("after a reload Ada's page is %q, want %q (the same participant, no join form, the base's edits and her one)", got, want)
+	}
+
+	// A comment (shown as text, not HTML) reaches the others.
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
+	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>, però amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
+	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 6*time.Second)
+
+	// Voting: a dot from Ada reaches every screen.
+	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)
+	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 6*time.Second)
+	// Out of the propose phase a new spotlight goes on the participants' maps.
+	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Girona per a vianants").value; s.dispatchEvent(new Event("change")); return 0; })()`)
+	waitFor(t, pa, "the spotlight on Ada's map", `document.querySelector("#ws-viewing-text").textContent.includes("Girona per a vianants") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1)+` && document.querySelector("#edit-list li:last-child").textContent.includes("Girona")`, 10*time.Second)
+	click(t, pa, inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`))
+	for _, c := range []context.Context{fac, pb, proj} {
+		waitFor(t, c, "Ada's dot", `document.body.innerText.includes("Girona per a vianants: 1 dot") || `+inProp("Girona per a vianants", `/^(1 dot|1 punt)$/.test(li.querySelector(".ws-votes")?.textContent)`), 6*time.Second)
+	}
+
+	// 30 comments at once: over the server's rate (a burst of 20), the rest
+	// are refused for a while and sent again; all arrive, each once.
+	eval[any](t, pa, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Girona per a vianants").id;
+		for (let i = 0; i < 30; i++) barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "ràpid " + i})); return 0; })()`)
+	waitFor(t, fac, "30 quick comments", inProp("Girona per a vianants", `li.querySelectorAll(".ws-ctext").length === 30`), 15*time.Second)
+	if !strings.Contains(srv.metrics(t), `barri_commands_refused_total{code="rate_limited"}`) {
+		t.Error("web: no command was refused over the rate: the retry was not exercised")
+	}
+
+	// Pau votes while offline: the page says so, keeps the vote, and sends
+	// it once when the network is back.
+	offline := func(c context.Context, off bool) {
+		t.Helper()
+		if _, err := chromedp.Call(c, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(c, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offline(pb, true)
+	waitFor(t, pb, "the offline badge", `document.querySelector("#ws-badge").dataset.sync === "offline"`, 5*time.Second)
+	// Two dots, one click each: the page shows them as its own at once.
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`))
+	waitFor(t, pb, "the first dot shown offline", inProp("Bici a Mallorca", `li.querySelector(".ws-mydots").textContent === "teus: 1"`), 6*time.Second)
+	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`))
+	waitFor(t, pb, "the votes waiting offline", `/2 per enviar/.test(document.querySelector("#ws-badge").textContent)`, 6*time.Second)
+	time.Sleep(700 * time.Millisecond) // a reconnect attempt fails meanwhile
+	offline(pb, false)
+	inSync(t, pb, "Pau after the network came back")
+	waitFor(t, fac, "Pau's offline dots", inProp("Bici a Mallorca", `li.querySelector(".ws-votes")?.textContent === "2 dots"`), 5*time.Second)
+	st := srv.state(t, wid, facToken)
+	ballots, _ := st["ballots"].(map[string]any)
+	if len(ballots) != 2 {
+		t.Errorf("the server holds %d ballots, want Ada's and Pau's: %v", len(ballots), ballots)
+	}
+	// A proposal holds only its own edits: the base scenario's are not sent.
+	for _, p := range st["proposals"].([]any) {
+		if n := len(p.(map[string]any)["edits"].([]any)); n != 1 {
+			t.Errorf("proposal %v holds %d edits, want its author's 1", p.(map[string]any)["name"], n)
+		}
+	}
+	// Exactly once: Pau's two commands are two events in the log.
+	pau := eval[string](t, pb, `barriWS.debug().actor`)
+	if n := srv.countEvents(t, wid, facToken, pau, "vote_cast", "vote_changed"); n != 2 {
+		t.Errorf("the log holds %d votes of Pau's, want his 2", n)
+	}
+
+	// The server restarts mid-workshop: every page reconnects to the same state.
+	seq := st["seq"].(float64)
+	srv.stop(t)
+	for _, c := range []context.Context{fac, pa, pb, proj} {
+		waitFor(t, c, "the offline badge while the server is down", `document.querySelector("#ws-badge").dataset.sync === "offline"`, 5*time.Second)
+	}
+	srv.start(t)
+	for _, c := range []context.Context{fac, pa, pb, proj} {
+		inSync(t, c, "a page after the restart")
+		waitFor(t, c, "the same state after the restart", fmt.Sprintf(`document.querySelectorAll("#ws-list .ws-prop").length === 2 && barriWS.debug().seq === %v`, seq), 5*time.Second)
+	}
+
+	// Results: the projector shows the tallies.
+	click(t, fac, `document.querySelector('#ws-fac [data-phase="results"]')`)
+	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Mallorca: 2 dots")`, 6*time.Second)
+	screenshot(t, proj, "workshop-projector")
+	screenshot(t, fac, "workshop-facilitator")
+
+	// Erase my name: the others show the participant without it.
+	eval[any](t, pa, `window.confirm = () => true; document.querySelector("#ws-me").open = true; document.querySelector("#ws-erase").click(); 0`)
+	waitFor(t, fac, "Ada's name erased", inProp("Bici a Mallorca", `li.querySelector(".ws-meta").textContent.startsWith("by (name erased)")`), 5*time.Second)
+
+	// The phone layout of a participant.
+	if err := chromedp.Do(pb, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	screenshot(t, pb, "workshop-phone")
+
+	// The Catalan page has no English workshop string left.
+	noEnglish(t, pb)
+	// axe-core: no serious or critical violation on the workshop views.
+	axe(t, map[string]context.Context{"participant": pa, "participant (ca)": pb, "facilitator": fac, "projector": proj})
+}
+
+// noEnglish checks that no English text of the workshop's strings is on a
+// Catalan page.
+func noEnglish(t *testing.T, ctx context.Context) {
+	t.Helper()
+	text := eval[string](t, ctx, `[document.body.innerText,
+		...[...document.querySelectorAll("[aria-label],[title],[alt]")].map(e => [e.getAttribute("aria-label"), e.title, e.getAttribute("alt")].join(" ")),
+		...[...document.querySelectorAll("option")].map(o => o.textContent)].join("\n")`)
+	var en, ca map[string]string
+	for l, m := range map[string]*map[string]string{"en": &en, "ca": &ca} {
+		data, err := os.ReadFile(filepath.Join("src", "i18n", l+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, e := range en {
+		if !strings.HasPrefix(k, "ws.") || e == ca[k] {
+			continue
+		}
+		if _, ok := ca[k]; !ok {
+			t.Errorf("ca.json lacks %s", k)
+		}
+		for _, part := range strings.FieldsFunc(e, func(r rune) bool { return r == '{' || r == '}' }) {
+			part = strings.TrimSpace(part)
+			if len(part) < 5 || !strings.ContainsFunc(part, unicode.IsLetter) {
+				continue
+			}
+			if containsWord(text, part) {
+				t.Errorf("English text %q (%s) is on the Catalan workshop page", part, k)
+				break
+			}
+		}
+	}
+}
+
+func axe(t *testing.T, pages map[string]context.Context) {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("web: %v (npm ci --prefix web installs axe-core)", err)
+		}
+		t.Logf("web: no axe-core (%v): accessibility not checked", err)
+		return
+	}
+	for view, ctx := range pages {
+		eval[any](t, ctx, string(src)+";0")
+		res := eval[[]map[string]any](t, ctx, `axe.run(document, {resultTypes: ["violations"]}).then(r =>
+			r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
+				id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary)})))`)
+		for _, v := range res {
+			t.Errorf("%s: axe %s (%s): %s %v", view, v["id"], v["impact"], v["help"], v["nodes"])
+		}
+	}
+}
+
+// goParticipant is a participant driven from Go over a real WebSocket,
+// with the same workshop.Replica as the page.
+type goParticipant struct {
+	conn *websocket.Conn
+	rep  *workshop.Replica
+	mu   sync.Mutex
+	acks map[string]int64     // cid → the seq its ack named
+	at   map[string]time.Time // cid → when its ack came
+}
+
+func postJSON(t *testing.T, url string, body, out any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("web: POST %s: %d %s", url, resp.StatusCode, msg)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func joinGo(t *testing.T, ctx context.Context, srv *barriServer, wid, code, name string) *goParticipant {
+	t.Helper()
+	var j struct{ Token string }
+	postJSON(t, srv.url()+"api/join", map[string]string{"code": code, "name": name}, &j)
+	conn, _, err := websocket.Dial(ctx, "ws://"+srv.addr+"/ws/"+wid, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(8 << 20)
+	g := &goParticipant{conn: conn, rep: workshop.NewReplica(fmt.Sprintf("g%d-%s-", time.Now().UnixNano(), name)), acks: map[string]int64{}, at: map[string]time.Time{}}
+	hello, _ := json.Marshal(g.rep.Hello(j.Token))
+	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			m, err := workshop.DecodeServerMessage(data)
+			if err != nil {
+				continue
+			}
+			g.mu.Lock()
+			r, _ := g.rep.Receive(m)
+			if r.Answer != nil {
+				g.acks[r.Answer.Cid] = r.Answer.Seq
+				g.at[r.Answer.Cid] = time.Now()
+			}
+			g.mu.Unlock()
+			for _, s := range r.Send {
+				d, _ := json.Marshal(s)
+				conn.Write(ctx, websocket.MessageText, d)
+			}
+		}
+	}()
+	return g
+}
+
+// send makes a command and returns its cid.
+func (g *goParticipant) send(ctx context.Context, m workshop.ClientMessage) string {
+	g.mu.Lock()
+	cid, out := g.rep.Send(m)
+	g.mu.Unlock()
+	for _, s := range out {
+		d, _ := json.Marshal(s)
+		g.conn.Write(ctx, websocket.MessageText, d)
+	}
+	return cid
+}
+
+func (g *goParticipant) ack(cid string) (int64, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s, ok := g.acks[cid]
+	return s, ok
+}
+
+// TestRehearsal is a 30-participant rehearsal (make rehearsal; skipped
+// unless BARRI_REHEARSAL is set): five pages in headless Chromium (the
+// facilitator, the projector, three participants) and 25 participants
+// over WebSockets from Go go through a whole workshop; every screen must
+// end with the server's tallies, and the time from a vote's sending to
+// every page having it is reported (p50, p95, max).
+func TestRehearsal(t *testing.T) {
+	if os.Getenv("BARRI_REHEARSAL") == "" {
+		t.Skip("the rehearsal runs with make rehearsal (BARRI_REHEARSAL=1)")
+	}
+	env := needBrowser(t)
+	srv := startBarri(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var cr struct {
+		ID             string `json:"id"`
+		Code           string `json:"code"`
+		FacilitatorURL string `json:"facilitator_url"`
+		ProjectorURL   string `json:"projector_url"`
+	}
+	postJSON(t, srv.url()+"api/workshops", map[string]any{"title": "Assaig", "city": "eixample", "voting": map[string]any{"rule": "approval"}}, &cr)
+	fix := func(u string) string { return strings.Replace(u, "#", "&lang=en#", 1) }
+	root := env.browser(t)
+	pages := append([]context.Context{root}, tabs(t, root, 4)...)
+	urls := []string{fix(cr.FacilitatorURL), fix(cr.ProjectorURL)}
+	for i, u := range urls {
+		wsOpen(t, pages[i], u, 1280, 800)
+	}
+	for i := 2; i < 5; i++ {
+		wsOpen(t, pages[i], srv.url()+"?join="+cr.Code+"&lang=en", 1280, 800)
+		eval[any](t, pages[i], fmt.Sprintf(`(() => { document.querySelector("#ws-join-name").value = "Veí %d"; document.querySelector("#ws-join-form").requestSubmit(); return 0; })()`, i))
+	}
+	for _, p := range pages {
+		inSync(t, p, "a rehearsal page")
+		// Note when each event reaches the page (wall clock, ms).
+		eval[any](t, p, `window.__seen = {}; window.__ms = []; { const orig = barriUI.wsState; barriUI.wsState = (j) => { const t0 = performance.now(); orig(j); __ms.push(performance.now() - t0); const s = barriWS.debug().seq; for (let q = s; q > 0 && !(q in __seen); q--) __seen[q] = Date.now(); }; } 0`)
+	}
+	var gos []*goParticipant
+	for i := 0; i < 25; i++ {
+		gos = append(gos, joinGo(t, ctx, srv, cr.ID, cr.Code, fmt.Sprintf("go%02d", i)))
+	}
+	fac := pages[0]
+	phase := func(p string) {
+		click(t, fac, `document.querySelector('#ws-fac [data-phase="`+p+`"]')`)
+		waitFor(t, pages[4], "phase "+p, `barriWS.debug().view.phase === "`+p+`"`, 5*time.Second)
+	}
+	phase("propose")
+	streets := eval[[]string](t, fac, `JSON.parse(barriCore.catalog()).streets.filter(s => s.startsWith("Carrer")).slice(0, 6)`)
+	var cids []string
+	for i := 0; i < 5; i++ {
+		name := "Proposta " + streets[i]
+		edits, _ := json.Marshal([]map[string]any{{"op": "bike_lane", "streets": map[string]any{"name": streets[i]}}})
+		cids = append(cids, gos[i].send(ctx, workshop.ClientMessage{Type: "propose", Name: &name, Edits: edits}))
+	}
+	for i, cid := range cids {
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if _, ok := gos[i].ack(cid); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("web: a rehearsal proposal was not acknowledged within 60 s")
+			}
+		}
+	}
+	phase("discuss")
+	props := eval[[]string](t, fac, `barriWS.debug().view.proposals.map(p => p.id)`)
+	if len(props) != 5 {
+		t.Fatalf("web: %d proposals, want 5", len(props))
+	}
+	for i, g := range gos {
+		g.send(ctx, workshop.ClientMessage{Type: "comment", Proposal: props[i%5], Text: fmt.Sprintf("comentari %d", i)})
+	}
+	phase("vote")
+	// Every Go participant approves two proposals, about 25 votes a second.
+	type sent struct {
+		g   *goParticipant
+		cid string
+		at  time.Time
+	}
+	var votes []sent
+	for round := 0; round < 2; round++ {
+		for i, g := range gos {
+			at := time.Now()
+			votes = append(votes, sent{g, g.send(ctx, workshop.ClientMessage{Type: "vote", Proposal: props[(i+round*2)%5]}), at})
+			time.Sleep(40 * time.Millisecond)
+		}
+	}
+	for i := 2; i < 5; i++ {
+		click(t, pages[i], `document.querySelector("#ws-list .ws-vote")`)
+	}
+	// Every page converges to the server's tallies.
+	time.Sleep(500 * time.Millisecond)
+	want := srv.state(t, cr.ID, jsonToken(cr.FacilitatorURL))
+	tallies := func(v map[string]any) string {
+		var b strings.Builder
+		for _, p := range v["proposals"].([]any) {
+			pm := p.(map[string]any)
+			fmt.Fprintf(&b, "%s=%v ", pm["id"], pm["votes"])
+		}
+		return b.String()
+	}
+	wantT := tallies(want)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		want = srv.state(t, cr.ID, jsonToken(cr.FacilitatorURL))
+		wantT = tallies(want)
+		same := 0
+		for _, p := range pages {
+			if got := tallies(eval[map[string]any](t, p, `barriWS.debug().view`)); got == wantT {
+				same++
+			}
+		}
+		if same == len(pages) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web: %d of %d pages show the server's tallies %s", same, len(pages), wantT)
+		}
+	}
+	// Vote → every page.
+	var lat []time.Duration
+	seen := make([]map[string]float64, len(pages))
+	for i, p := range pages {
+		seen[i] = eval[map[string]float64](t, p, `__seen`)
+	}
+	for _, v := range votes {
+		seq, ok := v.g.ack(v.cid)
+		if !ok {
+			t.Fatalf("web: a vote was not acknowledged")
+		}
+		var last float64
+		for i := range pages {
+			at, ok := seen[i][fmt.Sprint(seq)]
+			if !ok {
+				t.Fatalf("web: page %d never had event %d", i, seq)
+			}
+			last = math.Max(last, at)
+		}
+		lat = append(lat, time.Duration(last*1e6)-time.Duration(v.at.UnixNano()))
+	}
+	// The server's share: a vote's ack (sent once stored) to its sender.
+	var ackLat []time.Duration
+	for _, v := range votes {
+		v.g.mu.Lock()
+		ackLat = append(ackLat, v.g.at[v.cid].Sub(v.at))
+		v.g.mu.Unlock()
+	}
+	slices.Sort(ackLat)
+	t.Logf("rehearsal: vote → its ack (stored) p50 %v, p95 %v", ackLat[len(ackLat)/2].Round(time.Millisecond), ackLat[len(ackLat)*95/100].Round(time.Millisecond))
+	// The page's own share: one state update (JSON, panel), median per page.
+	var pageMs []string
+	for _, p := range pages {
+		ms := eval[[]float64](t, p, `__ms`)
+		goMs := eval[[]float64](t, p, `barriCore.wsStats()`)
+		slices.Sort(ms)
+		slices.Sort(goMs)
+		pageMs = append(pageMs, fmt.Sprintf("%.1f/%.1f", goMs[len(goMs)/2], ms[len(ms)/2]))
+	}
+	t.Logf("rehearsal: a server message takes the page %v ms (median per page, Go's whole handling / the panel's share; facilitator, projector, 3 participants)", pageMs)
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond) }
+	t.Logf("rehearsal: 30 participants (5 pages, 25 over WebSockets), %d votes: vote → every page p50 %v, p95 %v, max %v; tallies %s",
+		len(lat), pct(0.5), pct(0.95), lat[len(lat)-1].Round(time.Millisecond), wantT)
+	phase("results")
+}
+
+// jsonToken is the token in a link's fragment.
+func jsonToken(u string) string { _, tok, _ := strings.Cut(u, "#token="); return tok }
