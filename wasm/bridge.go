@@ -136,7 +136,7 @@ func (a *app) where(e sim.Edit) place {
 	kb.Write(e.Area)
 	fmt.Fprint(&kb, "|", e.At, "|")
 	if e.Streets != nil {
-		fmt.Fprint(&kb, e.Streets.IDs)
+		fmt.Fprint(&kb, e.Streets.IDs, "|", e.Streets.Name)
 	}
 	if e.Building != nil {
 		fmt.Fprint(&kb, "|b", *e.Building)
