@@ -3,10 +3,14 @@
 // Command perf measures the built page (web/dist) in headless Chromium with
 // the Performance API and prints the figures of issue 13: app.wasm's size raw
 // and compressed, navigation to the barri:ready mark, the barri:edit measure
-// of every op (median and p95), the frame time while panning the whole
-// Eixample (p95), and the wasm memory after 100 edits.
+// of every op (median and p95) with where its time goes (the core, Go, the
+// panel, the map's frame, and barri:edit-painted, the end of that frame's
+// rendering), the frame time while panning the whole Eixample (p95), and the
+// wasm memory after 100 edits.
 //
-//	make web && go run ./web/perf [-runs 5] [-edits 15]
+//	make web && go run ./web/perf [-runs 5] [-edits 15] [-ops superblock,transit_stop] [-rest=false] [-dist DIR]
+//
+// -dist compares builds: run it on two dists in turn, in one session.
 package main
 
 import (
