@@ -6,12 +6,15 @@ EXAMPLES := $(sort $(wildcard scenarios/*.json))
 
 # make run: the workshop server with the web app on the built-in Eixample,
 # printing its URL and a demo workshop's facilitator link (Ctrl-C stops it).
+# For a room of phones: make run ADDR=0.0.0.0:8080 (links then carry this
+# machine's LAN address) or URL=http://HOST:8080 (the address phones reach).
 ADDR ?= 127.0.0.1:8080
 DATA ?= ./barri-data
+URL ?=
 run: serve
 
 serve: web
-	$(GO) run ./cmd/barri serve --addr $(ADDR) --data $(DATA) --demo
+	$(GO) run ./cmd/barri serve --addr $(ADDR) --data $(DATA) $(if $(URL),--url $(URL)) --demo
 
 # The example scenarios on the built-in Eixample, side by side.
 compare:

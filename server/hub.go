@@ -505,7 +505,7 @@ func (h *hub) hello(c *client, since int64) error {
 	h.clients[c] = true
 	h.byActor[c.actor] = append(h.byActor[c.actor], c)
 	h.s.metrics.connections.Inc()
-	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq, Hash: h.hash})})
+	h.queue(c, outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgWelcome, Actor: c.actor, Role: c.role.String(), Seq: h.st.Seq, Hash: h.hash, Now: time.Now().UnixMicro()})})
 	if since > h.st.Seq || since < h.first-1 || h.st.Seq-since > int64(h.s.cfg.SnapshotGap) {
 		if h.snapMsg == nil || h.snapSeq != h.st.Seq {
 			h.snapMsg, h.snapSeq = encode(&workshop.ServerMessage{Type: workshop.MsgSnapshot, Seq: h.st.Seq, State: h.st.View(), Hash: h.hash}), h.st.Seq

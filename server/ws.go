@@ -188,7 +188,14 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 			return
 		}
 		if !c.lim.Allow() {
-			if !strike("", "rate_limited", "server: too many messages on this connection: slow down") {
+			// The refused command is named (when it can be read), so
+			// that its client retries it rather than taking the refusal
+			// for the connection's.
+			cid := ""
+			if m, err := workshop.DecodeClientMessage(data); err == nil {
+				cid = m.Cid
+			}
+			if !strike(cid, "rate_limited", "server: too many messages on this connection: slow down and send it again") {
 				return
 			}
 			continue
@@ -198,6 +205,10 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 			if !strike("", workshop.CodeInvalid, err.Error()) {
 				return
 			}
+			continue
+		}
+		if m.Type == workshop.MsgPing {
+			c.push(outMsg{data: encode(&workshop.ServerMessage{Type: workshop.MsgPong, Now: time.Now().UnixMicro()}), pri: true}, s.cfg.ClientQueue)
 			continue
 		}
 		if m.Type == "hello" {

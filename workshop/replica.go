@@ -215,7 +215,11 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 		r.chain, out.Changed, out.Event = chain, true, e
 	case MsgAck, MsgError:
 		if m.Cid == "" {
-			if m.Type == MsgError {
+			// A transient refusal that names no command (the server could
+			// not read which) is no refusal of the connection: the
+			// commands it may have dropped are sent again on the next
+			// connection, and the client stays.
+			if m.Type == MsgError && !transientCodes[m.Code] {
 				return out, fmt.Errorf("workshop: the server refused the connection: %s: %s", m.Code, m.Message)
 			}
 			return out, nil
@@ -238,6 +242,10 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 	}
 	return out, nil
 }
+
+// transientCodes are the refusals to retry with the same cid (busy,
+// unavailable, rate_limited).
+var transientCodes = map[string]bool{"busy": true, "unavailable": true, "rate_limited": true}
 
 // Outbox returns the commands made and not yet answered, in order: what
 // the browser saves so that they survive a reload.

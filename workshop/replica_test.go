@@ -319,3 +319,19 @@ func TestReplicaChecksTheChain(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReplicaKeepsItsConnectionOnATransientRefusal: an error without a
+// cid is a refused connection, unless it is transient (the server could
+// not say which command it refused over the connection's rate).
+func TestReplicaKeepsItsConnectionOnATransientRefusal(t *testing.T) {
+	r := NewReplica("t-")
+	if _, err := r.Receive(&ServerMessage{Type: MsgError, Code: "rate_limited", Message: "slow down"}); err != nil {
+		t.Fatalf("a rate_limited error without a cid ended the connection: %v", err)
+	}
+	if _, err := r.Receive(&ServerMessage{Type: MsgPong, Now: 1}); err != nil {
+		t.Fatalf("pong: %v", err)
+	}
+	if _, err := r.Receive(&ServerMessage{Type: MsgError, Code: "forbidden", Message: "the token is not valid"}); err == nil {
+		t.Fatal("a forbidden error without a cid was taken for nothing")
+	}
+}

@@ -74,6 +74,10 @@ func DecodeClientMessage(data []byte) (*ClientMessage, error) {
 		if m.Dots < 0 || m.Dots > MaxDots {
 			return nil, fmt.Errorf("workshop: \"dots\" must be from 1 to %d", MaxDots)
 		}
+	case m.Type == MsgPing:
+		if m.Cid != "" || m.Token != "" || m.Since != nil {
+			return nil, errors.New("workshop: ping takes no other field")
+		}
 	case m.Type == "":
 		return nil, errors.New("workshop: message has no \"type\"")
 	default:
@@ -101,7 +105,16 @@ const (
 	MsgError    = "error"
 	MsgEvent    = "event"
 	MsgSnapshot = "snapshot"
+	// MsgPong answers a client's MsgPing at once. A browser cannot see a
+	// connection that died without a close (Wi-Fi lost, a NAT forgetting
+	// the flow), so a client pings when the server has been quiet and
+	// counts the connection lost when no answer comes.
+	MsgPong = "pong"
 )
+
+// MsgPing is the client message that asks for a MsgPong: {"type":"ping"},
+// with no other field. It changes nothing.
+const MsgPing = "ping"
 
 // ServerMessage is a message from the server: welcome (after hello: who
 // you are and the workshop's last sequence number), ack, error, event, or
@@ -124,6 +137,10 @@ type ServerMessage struct {
 	State *View  `json:"state,omitempty"`
 	Actor string `json:"actor,omitempty"`
 	Role  string `json:"role,omitempty"`
+	// Now is, of a welcome and a pong, the server's clock (microseconds
+	// since 1970) when it sent the message: a client sets a timer's clock
+	// from it, never from a replayed event's Stored.
+	Now int64 `json:"now,omitempty"`
 }
 
 // ErrorMessage returns the error message answering command cid: a
@@ -169,7 +186,7 @@ func DecodeServerMessage(data []byte) (*ServerMessage, error) {
 		return nil, fmt.Errorf("workshop: malformed server message: %v", err)
 	}
 	switch m.Type {
-	case MsgWelcome, MsgAck, MsgError:
+	case MsgWelcome, MsgAck, MsgError, MsgPong:
 	case MsgEvent:
 		if m.Event == nil || m.Event.Seq != m.Seq || m.Seq < 1 {
 			return nil, fmt.Errorf("workshop: event message without its event or with a mismatched seq %d", m.Seq)

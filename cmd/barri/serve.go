@@ -70,9 +70,22 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput("serve: --addr %s: %v", *addr, err)
 	}
-	base := *public
+	// local is where this process reaches its own server; base is the
+	// address the links it hands out carry (--url, else the listening
+	// address, else, listening on every interface, this machine's
+	// first LAN address: 0.0.0.0 in a link or a QR code reaches nothing).
+	local, base := "http://"+ln.Addr().String(), *public
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		port := strconv.Itoa(tcp.Port)
+		local = "http://127.0.0.1:" + port
+		if base == "" {
+			lan := lanAddress()
+			base = "http://" + net.JoinHostPort(lan, port)
+			fmt.Fprintf(stdout, "barri serve: listening on every interface; links use %s (set --url to another)\n", lan)
+		}
+	}
 	if base == "" {
-		base = "http://" + ln.Addr().String()
+		base = local
 	}
 	var srvRef atomic.Pointer[server.Server]
 	st, err := store.Open(filepath.Join(*data, "barri.db"), store.Options{OnCommit: func(d time.Duration, n int) {
@@ -100,7 +113,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	go func() { served <- hs.Serve(ln) }()
 	if *demo {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		w, err := server.CreateWorkshop(ctx, nil, "http://"+ln.Addr().String(), server.CreateRequest{
+		w, err := server.CreateWorkshop(ctx, nil, local, server.CreateRequest{
 			Title: "Taller de demostració", City: strings.Split(*cities, ",")[0], Voting: workshop.Voting{Rule: workshop.RuleDots, Dots: 3}})
 		cancel()
 		if err != nil {
@@ -182,4 +195,19 @@ func cmdVerify(args []string, stdout, stderr io.Writer) error {
 			path, id, st.Seq, st.Phase, len(st.Participants()), len(st.Proposals()))
 	}
 	return nil
+}
+
+// lanAddress returns this machine's first IPv4 address outside loopback
+// (in the interfaces' order), or 127.0.0.1 when it has none.
+func lanAddress() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	return "127.0.0.1"
 }
