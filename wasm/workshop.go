@@ -44,8 +44,41 @@ type wsClient struct {
 	agree    map[string]bool
 	funcs    []js.Func
 	lastSync workshop.Sync
-	skew     float64   // the server's clock less the page's, ms
-	recvMs   []float64 // how long each server message took here (decode, apply, push), ms
+	skew     float64                  // the server's clock less the page's, ms
+	recvMs   []float64                // how long each server message took here (decode, apply, push), ms
+	waiting  []workshop.ClientMessage // refused for a while, to go again
+	lastRecv float64                  // when the server last sent anything (ms, page clock)
+	pinged   float64                  // when a ping went unanswered so far (0: none)
+}
+
+func nowMs() float64 { return js.Global().Get("Date").Call("now").Float() }
+
+// watch checks every 5 s that a connection the server has been quiet on
+// for 20 s still answers a ping within 10 s; if not (Wi-Fi lost, a NAT
+// that forgot the flow: no close comes), it is dropped and reconnected.
+func (c *wsClient) watch() {
+	f := js.FuncOf(func(js.Value, []js.Value) any {
+		if !c.sock.Truthy() || c.sock.Get("readyState").Int() != 1 {
+			return nil
+		}
+		now := nowMs()
+		switch {
+		case c.pinged > 0 && now-c.pinged > 10000:
+			// No close may ever come on a dead connection: leave it now.
+			old := c.sock
+			c.sock = js.Undefined()
+			old.Call("close")
+			c.rep.Disconnected()
+			c.push()
+			c.schedule()
+		case c.pinged == 0 && now-c.lastRecv > 20000:
+			c.pinged = now
+			c.sendNow(workshop.ClientMessage{Type: workshop.MsgPing})
+		}
+		return nil
+	})
+	c.funcs = append(c.funcs, f)
+	js.Global().Call("setInterval", f, 5000)
 }
 
 // wsHeadline are the indicators the proposals list shows for each proposal.
@@ -69,7 +102,7 @@ func (c *wsClient) saveOutbox() {
 	if !ls.Truthy() {
 		return
 	}
-	out := c.rep.Outbox()
+	out := append(c.rep.Outbox(), c.waiting...)
 	if len(out) == 0 {
 		ls.Call("removeItem", c.storeKey())
 		return
@@ -122,6 +155,7 @@ func (c *wsClient) connect() {
 		if !c.sock.Equal(sock) {
 			return nil
 		}
+		c.lastRecv, c.pinged = nowMs(), 0
 		c.sendNow(c.rep.Hello(c.token))
 		c.push()
 		return nil
@@ -247,11 +281,16 @@ func (c *wsClient) receive(data []byte) {
 		c.drop()
 		return
 	}
-	if m.Type == workshop.MsgEvent && m.Stored > 0 {
-		// The server's clock less this page's, from when the event was
-		// stored (a little before it arrives): the timer counts down
-		// on the server's time.
-		c.skew = float64(m.Stored)/1000 - js.Global().Get("Date").Call("now").Float()
+	c.lastRecv = nowMs()
+	c.pinged = 0
+	if (m.Type == workshop.MsgWelcome || m.Type == workshop.MsgPong) && m.Now > 0 {
+		// The server's clock less this page's (a replayed event's stored
+		// time would be old): the timer counts down on the server's time.
+		c.skew = float64(m.Now)/1000 - nowMs()
+	}
+	if m.Type == workshop.MsgPong {
+		c.push()
+		return
 	}
 	if m.Type == workshop.MsgWelcome {
 		c.attempt = 0
@@ -289,9 +328,17 @@ var transient = map[string]bool{"busy": true, "unavailable": true, "rate_limited
 // retryLater sends a command refused for a while again, with its cid,
 // after a second or two (offline by then, it waits in the outbox).
 func (c *wsClient) retryLater(m workshop.ClientMessage) {
+	c.waiting = append(c.waiting, m)
+	c.saveOutbox() // kept meanwhile, should the page reload
 	var f js.Func
 	f = js.FuncOf(func(js.Value, []js.Value) any {
 		f.Release()
+		for i, w := range c.waiting {
+			if w.Cid == m.Cid {
+				c.waiting = append(c.waiting[:i], c.waiting[i+1:]...)
+				break
+			}
+		}
 		c.send(m)
 		return nil
 	})
@@ -524,6 +571,7 @@ func (a *app) registerWorkshop(core js.Value) {
 				agree: map[string]bool{}, sock: js.Undefined(), retry: js.Undefined()}
 			c.restoreOutbox()
 			c.connect()
+			c.watch()
 			c.push()
 			return map[string]any{"ok": true}
 		},

@@ -285,7 +285,11 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	waitFor(t, pb, "the agreement mark on Pau's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 10*time.Second)
 	click(t, pb, `document.querySelector("#ws-back")`)
 	applyByName(t, pb, "pedestrianize", "Carrer de Girona")
-	eval[any](t, pb, `(() => { document.querySelector("#ws-pname").value = "Girona per a vianants"; document.querySelector("#ws-send").click(); return 0; })()`)
+	// By keyboard: the name, then Enter sends it.
+	eval[any](t, pb, `document.querySelector("#ws-pname").focus(); 0`)
+	if err := chromedp.Do(pb, chromedp.KeyEvent("Girona per a vianants"), chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []context.Context{fac, pa} {
 		waitFor(t, c, "Pau's proposal on another screen", propHas("Girona per a vianants"), 5*time.Second)
 	}
@@ -411,6 +415,26 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// Results: the projector shows the tallies.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="results"]')`)
 	waitFor(t, proj, "the tallies on the projector", `document.querySelector("#ws-wall-tally").textContent.includes("Bici a Mallorca: 2 dots")`, 6*time.Second)
+	// The bar's downloads: each export is fetched with the facilitator's
+	// token and handed to the browser as a file.
+	got := eval[[]string](t, fac, `(async () => {
+		const seen = [];
+		const click = HTMLAnchorElement.prototype.click;
+		HTMLAnchorElement.prototype.click = function () { if (this.download) seen.push(fetch(this.href).then(r => r.text()).then(x => this.download + " " + x.length + " " + x.slice(0, 12))); else click.call(this); };
+		for (const b of document.querySelectorAll("#ws-fac [data-export]")) b.click();
+		for (let i = 0; i < 100 && seen.length < 4; i++) await new Promise(r => setTimeout(r, 50));
+		HTMLAnchorElement.prototype.click = click;
+		return Promise.all(seen); })()`)
+	if len(got) != 4 {
+		t.Fatalf("web: the exports downloaded: %q", got)
+	}
+	t.Logf("exports: %q", got)
+	for _, g := range got {
+		f := strings.Fields(g)
+		if len(f) < 3 || f[1] == "0" || !strings.HasPrefix(f[0], wid+"-") {
+			t.Errorf("web: an export downloaded as %q", g)
+		}
+	}
 	screenshot(t, proj, "workshop-projector")
 	screenshot(t, fac, "workshop-facilitator")
 

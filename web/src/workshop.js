@@ -323,6 +323,7 @@
     const mine = load(ownKey());
     const own = mine && v.proposals.find((p) => p.id === mine && !p.withdrawn);
     $('#ws-send').textContent = own ? t('ws.update') : t('ws.send');
+    $('#ws-send-new').hidden = !own || v.phase !== 'propose';
     if (own && !$('#ws-pname').value) $('#ws-pname').value = own.name;
     const me = ballot(v);
     const voting = v.phase === 'vote' && ws.role === 'participant';
@@ -503,10 +504,12 @@
     return r;
   }
 
-  function submit() {
+  // submit sends the draft: an update of the resident's last proposal, or
+  // (asNew, or none yet) a new one.
+  function submit(asNew) {
     const nm = $('#ws-pname').value.trim();
     if (!nm) { msg(t('ws.pnameNeeded')); $('#ws-pname').focus(); return; }
-    const mine = load(ownKey());
+    const mine = asNew === true ? null : load(ownKey());
     const own = mine && ws.view.proposals.find((p) => p.id === mine && !p.withdrawn);
     const r = barriCore.wsSubmit(nm, $('#ws-pdesc').value.trim(), own ? own.id : '');
     if (!r.ok) msg(r.error.replace(/^(?:[a-z]+: )+/, ''));
@@ -653,7 +656,9 @@
     $('#ws-create-open').addEventListener('click', () => { $('#ws-create').showModal(); $('#ws-create-name').focus(); });
     $('#ws-create-cancel').addEventListener('click', () => $('#ws-create').close());
     $('#ws-create-rule').addEventListener('change', () => { $('#ws-create-dots').disabled = $('#ws-create-rule').value !== 'dots'; });
-    $('#ws-send').addEventListener('click', submit);
+    $('#ws-send').addEventListener('click', () => submit(false));
+    $('#ws-send-new').addEventListener('click', () => submit(true));
+    $('#ws-pname').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); submit(false); } });
     $('#ws-back').addEventListener('click', backToDraft);
     $('#ws-spot-show').addEventListener('click', () => { if (ws && ws.view.spotlight) show(ws.view.spotlight); });
     $('#ws-erase').addEventListener('click', eraseName);
