@@ -136,7 +136,7 @@ func (a *app) where(e sim.Edit) place {
 	kb.Write(e.Area)
 	fmt.Fprint(&kb, "|", e.At, "|")
 	if e.Streets != nil {
-		fmt.Fprint(&kb, e.Streets.IDs)
+		fmt.Fprint(&kb, e.Streets.IDs, "|", e.Streets.Name)
 	}
 	if e.Building != nil {
 		fmt.Fprint(&kb, "|b", *e.Building)
@@ -425,7 +425,7 @@ func (a *app) applyEdit(data []byte) error {
 // outline marks on the map the area of the edit just applied (or the
 // streets it picked), so the resident sees where the change is.
 func (a *app) outline(e *sim.Edit) {
-	a.g.highlight, a.g.pickDash, a.g.highStreets = nil, false, e.Streets != nil
+	var hl [][]orb.Point
 	if len(e.Area) > 0 {
 		if mp, err := sim.ParseArea(e.Area); err == nil {
 			for _, p := range mp {
@@ -434,7 +434,7 @@ func (a *app) outline(e *sim.Edit) {
 					for i, q := range p[0] {
 						r[i] = a.city.Proj.ToXY(q)
 					}
-					a.g.highlight = append(a.g.highlight, r)
+					hl = append(hl, r)
 				}
 			}
 		}
@@ -442,13 +442,14 @@ func (a *app) outline(e *sim.Edit) {
 	if e.Streets != nil {
 		for _, id := range e.Streets.IDs {
 			if id >= 0 && id < len(a.city.Segments) {
-				a.g.highlight = append(a.g.highlight, a.city.Segments[id].Geometry)
+				hl = append(hl, a.city.Segments[id].Geometry)
 			}
 		}
 		if e.Streets.Name != "" {
-			a.g.highlight = append(a.g.highlight, a.streetLines(e.Streets.Name)...)
+			hl = append(hl, a.streetLines(e.Streets.Name)...)
 		}
 	}
+	a.g.setHighlight(hl, false, e.Streets != nil)
 }
 
 // streetLines returns the segments of a street, named as the page names it.
@@ -626,7 +627,7 @@ func (a *app) register() {
 			if err == nil {
 				a.lastOp = "undo"
 				a.afterChange()
-				a.g.highlight = nil
+				a.g.setHighlight(nil, false, false)
 			}
 			return result(err)
 		},
@@ -675,8 +676,8 @@ func (a *app) register() {
 			// outline or a half-made pick is kept for its kind of tool and
 			// comes back with it (the polygon ops share one outline).
 			g := a.g
-			if g.pickDash {
-				g.highlight, g.pickDash = nil, false
+			if g.pickDash && g.highFor != nil && len(g.highlight) > 0 && len(g.highlight[0]) > 0 && g.highFor == &g.highlight[0][0] {
+				g.setHighlight(nil, false, false)
 			}
 			if next := str(args, 0); next != g.tool {
 				if g.savedPts == nil {
@@ -709,37 +710,31 @@ func (a *app) register() {
 		},
 		"highlight": func(args []js.Value) any {
 			kind := str(args, 0)
-			a.g.highlight, a.g.pickDash, a.g.highStreets = nil, true, kind == "street"
+			var hl [][]orb.Point
+			var bd orb.Bound
 			if kind == "street" {
 				// The street, centred like a block or a barri.
-				a.g.highlight = a.streetLines(str(args, 1))
-				var bd orb.Bound
-				for i, l := range a.g.highlight {
+				hl = a.streetLines(str(args, 1))
+				for i, l := range hl {
 					if i == 0 {
 						bd = orb.LineString(l).Bound()
 					} else {
 						bd = bd.Union(orb.LineString(l).Bound())
 					}
 				}
-				if len(a.g.highlight) > 0 {
-					a.g.centreOn(bd.Center())
-				}
-				return nil
-			}
-			polys, err := a.areaFor(kind, num(args, 1), num(args, 2))
-			if err == nil {
-				var bd orb.Bound
+			} else if polys, err := a.areaFor(kind, num(args, 1), num(args, 2)); err == nil {
 				for i, p := range polys {
-					a.g.highlight = append(a.g.highlight, p[0])
+					hl = append(hl, p[0])
 					if i == 0 {
 						bd = p.Bound()
 					} else {
 						bd = bd.Union(p.Bound())
 					}
 				}
-				if len(polys) > 0 {
-					a.g.centreOn(bd.Center())
-				}
+			}
+			a.g.setHighlight(hl, true, kind == "street")
+			if len(hl) > 0 {
+				a.g.centreOn(bd.Center())
 			}
 			return nil
 		},
@@ -798,7 +793,8 @@ func (a *app) register() {
 		"memStats": func([]js.Value) any {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
-			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC)}
+			return map[string]any{"heapAlloc": float64(m.HeapAlloc), "heapSys": float64(m.HeapSys), "sys": float64(m.Sys), "numGC": float64(m.NumGC),
+				"totalAlloc": float64(m.TotalAlloc), "mallocs": float64(m.Mallocs)}
 		},
 		// frameStats returns and clears the recent Update and Draw times (ms).
 		"frameStats": func([]js.Value) any {

@@ -98,11 +98,12 @@ type overlayKey struct {
 	nHigh              int
 	high               *orb.Point
 	dash, streets      bool
+	highFor            *orb.Point
 }
 
 func (g *game) overlayNow() overlayKey {
 	k := overlayKey{cam: g.cam, w: g.w, h: g.h, hoverBld: g.hoverBld, hoverSeg: g.hoverSeg, tool: g.tool,
-		crosshair: g.crosshair, nPts: len(g.drawPts), nSel: len(g.selected), nHigh: len(g.highlight), dash: g.pickDash, streets: g.highStreets}
+		crosshair: g.crosshair, nPts: len(g.drawPts), nSel: len(g.selected), nHigh: len(g.highlight), dash: g.pickDash, streets: g.highStreets, highFor: g.highFor}
 	if n := len(g.drawPts); n > 0 {
 		k.lastPt = g.drawPts[n-1]
 	}
@@ -266,7 +267,11 @@ type game struct {
 	// The highlight is streets (drawn as a casing on both sides, so that the
 	// street and its change stay visible), not the rings of areas.
 	highStreets bool
-	crosshair   bool // keyboard drawing: the map centre is the pen
+	// highFor is the highlight the two flags above were set with (its first
+	// point): a highlight set elsewhere (the workshop's outline of another
+	// proposal) is drawn plain.
+	highFor   *orb.Point
+	crosshair bool // keyboard drawing: the map centre is the pen
 	// The outline and the picked sections of the other kinds of tool, kept
 	// while another is used (setTool).
 	savedPts map[string][]orb.Point
@@ -714,6 +719,15 @@ func (g *game) finish() {
 	g.app.polygonDone(pts)
 }
 
+// setHighlight shows rings (or streets' lines) in metres: dashed for the
+// list editor's choice, and beside streets rather than over them.
+func (g *game) setHighlight(rings [][]orb.Point, dashed, streets bool) {
+	g.highlight, g.pickDash, g.highStreets, g.highFor = rings, dashed, streets, nil
+	if len(rings) > 0 && len(rings[0]) > 0 {
+		g.highFor = &rings[0][0]
+	}
+}
+
 func (g *game) cancel() {
 	g.drawPts = g.drawPts[:0]
 	g.selected = g.selected[:0]
@@ -1050,6 +1064,10 @@ func (g *game) buildOverlay() {
 		x1, y1 := g.cam.toScreen(float64(s[2]), float64(s[3]), w, h)
 		bs.line(x0, y0, x1, y1, max(g.m.segWidth[id]*sc, wd), c)
 	}
+	pickDash, highStreets := g.pickDash, g.highStreets
+	if k := g.overKey.high; k != g.highFor {
+		pickDash, highStreets = false, false
+	}
 	for _, ring := range g.highlight {
 		xy := make([]float32, 0, 2*len(ring))
 		for _, p := range ring {
@@ -1059,7 +1077,7 @@ func (g *game) buildOverlay() {
 		for k := 0; k+3 < len(xy); k += 2 {
 			x0, y0, x1, y1 := xy[k], xy[k+1], xy[k+2], xy[k+3]
 			offs := []float32{0}
-			if g.highStreets {
+			if highStreets {
 				// Beside the street, not over it: a line each side, past
 				// half a street's width.
 				o := max(7*sc, 1.5*d) + 2.5*d
@@ -1072,7 +1090,7 @@ func (g *game) buildOverlay() {
 			nx, ny := -(y1-y0)/l, (x1-x0)/l
 			for _, o := range offs {
 				ax, ay, bx, by := x0+nx*o, y0+ny*o, x1+nx*o, y1+ny*o
-				if g.pickDash {
+				if pickDash {
 					// The list editor's choice: dashed, in the drawing colour,
 					// unlike picked sections and the edit just made (magenta).
 					bs.dashed(ax, ay, bx, by, 3*d, 9*d, 6*d, colDraw)

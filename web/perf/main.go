@@ -3,10 +3,14 @@
 // Command perf measures the built page (web/dist) in headless Chromium with
 // the Performance API and prints the figures of issue 13: app.wasm's size raw
 // and compressed, navigation to the barri:ready mark, the barri:edit measure
-// of every op (median and p95), the frame time while panning the whole
-// Eixample (p95), and the wasm memory after 100 edits.
+// of every op (median and p95) with where its time goes (the core, Go, the
+// panel, the map's frame, and barri:edit-painted, the end of that frame's
+// rendering), the frame time while panning the whole Eixample (p95), and the
+// wasm memory after 100 edits.
 //
-//	make web && go run ./web/perf [-runs 5] [-edits 15]
+//	make web && go run ./web/perf [-runs 5] [-edits 15] [-ops superblock,transit_stop] [-rest=false] [-dist DIR]
+//
+// -dist compares builds: run it on two dists in turn, in one session.
 package main
 
 import (
@@ -145,38 +149,42 @@ func run() error {
 		fmt.Printf("%-14s %6.1f ms %6.1f ms %6.1f ms %6.1f ms %7.1f ms %7.1f ms\n", c.op, q(apply, 0.5), q(apply, 0.95), q(undo, 0.5), q(undo, 0.95), q(core, 0.5), q(goMs, 0.5))
 	}
 	// transit_stop: the Bus stop tool, a click on the map.
-	if !only("transit_stop") {
-		parts.print()
+	if err := func() error {
+		if !only("transit_stop") {
+			return nil
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.tool[data-op="transit_stop"]').click()`)); err != nil {
+			return err
+		}
+		var stop, stopCore []float64
+		for i := range *edits {
+			n := count(ctx)
+			x, y := 420.0+float64(i%5)*20, 420.0+float64(i/5)*20
+			if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y),
+				chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)), chromedp.Sleep(30*time.Millisecond),
+				chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1))); err != nil {
+				return err
+			}
+			v, err := lastEdit(ctx, n)
+			if err != nil {
+				return fmt.Errorf("transit_stop: %v", err)
+			}
+			stop = append(stop, v)
+			d, err := lastDetail(ctx)
+			if err != nil {
+				return err
+			}
+			parts.add("transit_stop", d)
+			stopCore = append(stopCore, num(d["coreMs"]))
+			if _, err := timedClick(ctx, "#undo"); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("%-14s %6.1f ms %6.1f ms %19s %7.1f ms\n", "transit_stop", q(stop, 0.5), q(stop, 0.95), "", q(stopCore, 0.5))
 		return nil
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.tool[data-op="transit_stop"]').click()`)); err != nil {
+	}(); err != nil {
 		return err
 	}
-	var stop, stopCore []float64
-	for i := range *edits {
-		n := count(ctx)
-		x, y := 420.0+float64(i%5)*20, 420.0+float64(i/5)*20
-		if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y),
-			chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)), chromedp.Sleep(30*time.Millisecond),
-			chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1))); err != nil {
-			return err
-		}
-		v, err := lastEdit(ctx, n)
-		if err != nil {
-			return fmt.Errorf("transit_stop: %v", err)
-		}
-		stop = append(stop, v)
-		d, err := lastDetail(ctx)
-		if err != nil {
-			return err
-		}
-		parts.add("transit_stop", d)
-		stopCore = append(stopCore, num(d["coreMs"]))
-		if _, err := timedClick(ctx, "#undo"); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("%-14s %6.1f ms %6.1f ms %19s %7.1f ms\n", "transit_stop", q(stop, 0.5), q(stop, 0.95), "", q(stopCore, 0.5))
 	parts.print()
 	if !*rest {
 		return nil
