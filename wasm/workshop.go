@@ -44,14 +44,14 @@ type wsClient struct {
 	agree    map[string]bool
 	funcs    []js.Func
 	lastSync workshop.Sync
-	skew     float64                  // the server's clock less the page's, ms
-	recvMs   []float64                // how long each server message took here (decode, apply, push), ms
-	waiting  []workshop.ClientMessage // refused for a while, to go again
-	lastRecv float64                  // when the server last sent anything (ms, page clock)
-	pinged   float64                  // when a ping went unanswered so far (0: none)
-	baseInd  *sim.Indicators          // the base scenario's indicators, evaluated once here (nil: none)
-	baseOf   string                   // the base scenario they are of
-	retryFn  js.Func                  // the pending reconnect's callback, released when it runs or is cleared
+	skew     float64         // the server's clock less the page's, ms
+	recvMs   []float64       // how long each server message took here (decode, apply, push), ms
+	flushing bool            // a shared retry of the refused commands is due
+	lastRecv float64         // when the server last sent anything (ms, page clock)
+	pinged   float64         // when a ping went unanswered so far (0: none)
+	baseInd  *sim.Indicators // the base scenario's indicators, evaluated once here (nil: none)
+	baseOf   string          // the base scenario they are of
+	retryFn  js.Func         // the pending reconnect's callback, released when it runs or is cleared
 }
 
 // baseIndicators are the indicators of the workshop's starting point (its
@@ -143,7 +143,7 @@ func (c *wsClient) saveOutbox() {
 	if !ls.Truthy() {
 		return
 	}
-	out := append(c.rep.Outbox(), c.waiting...)
+	out := c.rep.Outbox()
 	if len(out) == 0 {
 		ls.Call("removeItem", c.storeKey())
 		return
@@ -321,7 +321,7 @@ func (c *wsClient) receive(data []byte) {
 		// its chain of hashes: start again from the server's state.
 		js.Global().Get("console").Call("warn", err.Error())
 		out := c.rep.Outbox()
-		c.rep = workshop.NewReplica(newCidPrefix())
+		c.rep = newReplica()
 		c.rep.Restore(out, 0)
 		c.drop()
 		return
@@ -344,10 +344,12 @@ func (c *wsClient) receive(data []byte) {
 	for _, s := range r.Send {
 		c.sendNow(s)
 	}
-	if r.Answer != nil && r.Answer.Err != nil && transient[r.Answer.Err.Code] {
-		// Busy, unavailable or over the rate: the same command, with its
-		// cid, goes again after a while (the server applies a cid once).
-		c.retryLater(r.Answer.Command)
+	if r.Answer != nil && r.Answer.Requeued {
+		// Busy, unavailable or over the rate: the command stays at its
+		// place in the outbox, with its cid (the server applies a cid
+		// once), and the outbox goes again in order after one backoff.
+		c.saveOutbox()
+		c.flushLater()
 		c.push()
 		return
 	}
@@ -380,24 +382,36 @@ type codeErr struct{ code, msg string }
 
 func (e codeErr) Error() string { return e.msg }
 
-// transient are the refusals to retry with the same cid.
-var transient = map[string]bool{"busy": true, "unavailable": true, "rate_limited": true}
+// window is how many commands may be on a connection unanswered: half
+// the server's burst of messages a connection (40), so that a long outbox
+// sent after a welcome does not run into its rate limit.
+const window = 20
 
-// retryLater sends a command refused for a while again, with its cid,
-// after a second or two (offline by then, it waits in the outbox).
-func (c *wsClient) retryLater(m workshop.ClientMessage) {
-	c.waiting = append(c.waiting, m)
-	c.saveOutbox() // kept meanwhile, should the page reload
+// newReplica is a replica with this page's pacing: at most window
+// commands in flight, and transient refusals kept in the outbox in order.
+func newReplica() *workshop.Replica {
+	r := workshop.NewReplica(newCidPrefix())
+	r.SetWindow(window)
+	r.SetRequeue(true)
+	return r
+}
+
+// flushLater sends the outbox again, in order, after one backoff shared by
+// every command refused meanwhile (offline by then, the next welcome sends
+// it).
+func (c *wsClient) flushLater() {
+	if c.flushing {
+		return
+	}
+	c.flushing = true
 	var f js.Func
 	f = js.FuncOf(func(js.Value, []js.Value) any {
 		f.Release()
-		for i, w := range c.waiting {
-			if w.Cid == m.Cid {
-				c.waiting = append(c.waiting[:i], c.waiting[i+1:]...)
-				break
-			}
+		c.flushing = false
+		for _, m := range c.rep.Flush() {
+			c.sendNow(m)
 		}
-		c.send(m)
+		c.push()
 		return nil
 	})
 	js.Global().Call("setTimeout", f, workshop.Backoff(1, mrand.Float64()).Milliseconds())
@@ -648,7 +662,7 @@ func (a *app) registerWorkshop(core js.Value) {
 				return fail(codeErr{"already_in", "wasm: this page is already in a workshop"})
 			}
 			actor, _, _ := strings.Cut(token, ".")
-			c = &wsClient{a: a, id: id, token: token, actor: actor, rep: workshop.NewReplica(newCidPrefix()),
+			c = &wsClient{a: a, id: id, token: token, actor: actor, rep: newReplica(),
 				agree: map[string]bool{}, sock: js.Undefined(), retry: js.Undefined()}
 			c.restoreOutbox()
 			c.connect()

@@ -408,6 +408,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	eval[any](t, pa, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Girona per a vianants").id;
 		for (let i = 0; i < 30; i++) barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "ràpid " + i})); return 0; })()`)
 	waitFor(t, fac, "30 quick comments", inProp("Girona per a vianants", `li.querySelectorAll(".ws-ctext").length === 30`), 15*time.Second)
+	t.Logf("the 30 comments arrived in the order %s", eval[string](t, fac, inProp("Girona per a vianants", `[...li.querySelectorAll(".ws-ctext")].map(e => e.textContent.replace("ràpid ", "")).join(" ")`)))
 	if !strings.Contains(srv.metrics(t), `barri_commands_refused_total{code="rate_limited"}`) {
 		t.Error("web: no command was refused over the rate: the retry was not exercised")
 	}

@@ -31,6 +31,65 @@ type Replica struct {
 	role    string
 	head    int64  // the server's last sequence number when it welcomed us
 	chain   string // the chain hash after the last event held ("" if unknown)
+	window  int    // at most this many commands on the connection unanswered (0: no limit)
+	held    bool   // a transient refusal came: nothing more goes until Flush
+	requeue bool   // transient refusals stay in the outbox (SetRequeue)
+}
+
+// SetRequeue makes a command refused as transient (busy, unavailable,
+// rate_limited) stay at its place in the outbox, unsent, and holds the
+// outbox until Flush: the client retries all of them, in order, after one
+// backoff. Without it such a refusal is an answer like any other.
+func (r *Replica) SetRequeue(on bool) { r.requeue = on }
+
+// SetWindow limits the commands on the connection that the server has not
+// answered yet to n (0: no limit): after a welcome a long outbox goes n at
+// a time, the rest as the answers come, so that it does not run into the
+// server's rate limit. A client sets it to about half the server's burst.
+func (r *Replica) SetWindow(n int) { r.window = n }
+
+// inFlight counts the commands sent and not answered.
+func (r *Replica) inFlight() int {
+	n := 0
+	for _, p := range r.pending {
+		if p.sent {
+			n++
+		}
+	}
+	return n
+}
+
+// fill sends, in the order made, the commands that wait, as far as the
+// window allows; nothing while held.
+func (r *Replica) fill() []ClientMessage {
+	if r.conn != welcomed || r.held {
+		return nil
+	}
+	var out []ClientMessage
+	n := r.inFlight()
+	for _, p := range r.pending {
+		if r.window > 0 && n >= r.window {
+			break
+		}
+		if !p.sent {
+			p.sent = true
+			n++
+			out = append(out, p.msg)
+		}
+	}
+	return out
+}
+
+// Held reports whether a transient refusal holds the outbox until Flush.
+func (r *Replica) Held() bool { return r.held }
+
+// Flush ends the hold of a transient refusal (the client calls it after
+// one backoff shared by all the refused commands) and returns what to send:
+// the refused commands, at their places in the outbox, and those made
+// since, in order.
+func (r *Replica) Flush() []ClientMessage {
+	r.held = false
+	return r.fill()
 }
 
 type connState int
@@ -135,13 +194,8 @@ func (r *Replica) Send(m ClientMessage) (cid string, out []ClientMessage) {
 		r.next++
 		m.Cid = r.prefix + strconv.Itoa(r.next)
 	}
-	p := &pendingCommand{msg: m}
-	r.pending = append(r.pending, p)
-	if r.conn == welcomed {
-		p.sent = true
-		out = append(out, m)
-	}
-	return m.Cid, out
+	r.pending = append(r.pending, &pendingCommand{msg: m})
+	return m.Cid, r.fill()
 }
 
 // Answer is the server's answer to a command the replica made: its ack
@@ -153,6 +207,7 @@ type Answer struct {
 	Seq      int64
 	Proposal string
 	Err      *RuleError
+	Requeued bool // a transient refusal: the command is still in the outbox, to go on Flush
 }
 
 // Received is what one server message did to the replica.
@@ -178,12 +233,8 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 	switch m.Type {
 	case MsgWelcome:
 		r.conn, r.actor, r.role, r.head = welcomed, m.Actor, m.Role, m.Seq
-		for _, p := range r.pending {
-			if !p.sent {
-				p.sent = true
-				out.Send = append(out.Send, p.msg)
-			}
-		}
+		r.held = false // a new connection: the outbox goes again
+		out.Send = r.fill()
 	case MsgSnapshot:
 		if m.Seq < r.Seq() {
 			return out, nil // older than what is held
@@ -231,8 +282,17 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 			if p.msg.Cid != m.Cid {
 				continue
 			}
-			r.pending = append(r.pending[:i], r.pending[i+1:]...)
 			a := &Answer{Cid: m.Cid, Command: p.msg, Seq: m.Seq, Proposal: m.Proposal}
+			if m.Type == MsgError && transientCodes[m.Code] && r.requeue {
+				// Refused for a while: it stays at its place, unsent, and
+				// the outbox is held until the client's Flush.
+				p.sent, r.held = false, true
+				a.Err, a.Requeued = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field}, true
+				out.Answer = a
+				break
+			}
+			r.pending = append(r.pending[:i], r.pending[i+1:]...)
+			out.Send = r.fill()
 			if m.Type == MsgError {
 				a.Err = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field}
 				if m.Edit != nil {

@@ -359,3 +359,58 @@ func TestDifferentNumbers(t *testing.T) {
 		t.Fatalf("DifferentNumbers of 0 and -0: %v", d)
 	}
 }
+
+// TestReplicaPacesAndRequeues: with a window, a long outbox goes a few at a
+// time after the welcome, the rest as answers come; a transient refusal
+// keeps its command at its place and holds the outbox until Flush, which
+// sends the refused command before those made after it.
+func TestReplicaPacesAndRequeues(t *testing.T) {
+	r := NewReplica("t-")
+	r.SetWindow(2)
+	r.SetRequeue(true)
+	var cids []string
+	for i := 0; i < 5; i++ {
+		text := fmt.Sprint("c", i)
+		cid, out := r.Send(ClientMessage{Type: "comment", Proposal: "p1", Text: text})
+		if len(out) != 0 {
+			t.Fatalf("sent offline: %v", out)
+		}
+		cids = append(cids, cid)
+	}
+	names := func(ms []ClientMessage) string {
+		var s []string
+		for _, m := range ms {
+			s = append(s, m.Text)
+		}
+		return strings.Join(s, " ")
+	}
+	r.Hello("tok")
+	got, err := r.Receive(&ServerMessage{Type: MsgWelcome, Actor: "u1", Role: "participant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names(got.Send) != "c0 c1" {
+		t.Fatalf("after the welcome sent %q, want the window's c0 c1", names(got.Send))
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgAck, Cid: cids[0], Seq: 1})
+	if names(got.Send) != "c2" {
+		t.Fatalf("after c0's ack sent %q, want c2", names(got.Send))
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[1], Code: "rate_limited", Message: "slow down"})
+	if got.Answer == nil || !got.Answer.Requeued || len(got.Send) != 0 || !r.Held() {
+		t.Fatalf("c1 refused for a while: answer %+v, sent %q, held %v", got.Answer, names(got.Send), r.Held())
+	}
+	if names(r.Outbox()) != "c1 c2 c3 c4" {
+		t.Fatalf("the outbox after c1's refusal: %q", names(r.Outbox()))
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgAck, Cid: cids[2], Seq: 2})
+	if len(got.Send) != 0 {
+		t.Fatalf("sent %q while held", names(got.Send))
+	}
+	if s := names(r.Flush()); s != "c1 c3" {
+		t.Fatalf("Flush sent %q, want the refused c1 first, then c3", s)
+	}
+	if r.Held() {
+		t.Fatal("still held after Flush")
+	}
+}
