@@ -380,6 +380,21 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
 	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>,\tperò amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
 	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 6*time.Second)
+	// While Ada types a comment, another arriving does not replace her box
+	// (a phone's keyboard would lose the word): the list catches up when
+	// she leaves it.
+	click(t, pa, inProp("Bici a Mallorca", `li.querySelector("summary")`))
+	eval[any](t, pa, inProp("Bici a Mallorca", `(() => { const ta = li.querySelector("textarea"); ta.focus(); window.barriTa = ta; return 0; })()`))
+	if err := chromedp.Do(pa, chromedp.KeyEvent("Ho")); err != nil {
+		t.Fatal(err)
+	}
+	eval[any](t, pb, `barriCore.wsSend(JSON.stringify({type: "comment", proposal: barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id, text: "I tant"})); 0`)
+	waitFor(t, pa, "Pau's second comment in Ada's state", `barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").comments.length === 2`, 6*time.Second)
+	if !eval[bool](t, pa, `document.activeElement === window.barriTa && window.barriTa.isConnected && window.barriTa.value === "Ho"`) {
+		t.Error("Ada's comment box was replaced while she typed")
+	}
+	eval[any](t, pa, `document.activeElement.blur(); 0`)
+	waitFor(t, pa, "the list after Ada leaves her box", inProp("Bici a Mallorca", `li.querySelectorAll(".ws-ctext").length === 2 && li.querySelector("textarea").value === "Ho"`), 3*time.Second)
 
 	// Voting: a dot from Ada reaches every screen.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)

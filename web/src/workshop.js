@@ -481,8 +481,17 @@
     return t('ind.' + s.k) + ': ' + (s.sign === 0 ? A().loc(s.d) : (s.sign > 0 ? '▲ ' : '▼ ') + A().loc(s.d, true)) + unit + ' (' + word + ')';
   }
 
+  let listStale = false;
   function showList(v, me, voting) {
     const list = $('#ws-list');
+    if (document.activeElement && document.activeElement.tagName === 'TEXTAREA' && list.contains(document.activeElement)) {
+      // Someone types a comment: the list (and their box) is not rebuilt
+      // under them, which would break a phone keyboard's word; it catches
+      // up when they leave the box.
+      listStale = true;
+      return;
+    }
+    listStale = false;
     const act = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
     const focus = act ? act.dataset.key : null;
     const sel = act && act.tagName === 'TEXTAREA' ? [act.selectionStart, act.selectionEnd] : null;
@@ -772,6 +781,10 @@
 
   // --- wiring ---
   function wire() {
+    $('#ws-list').addEventListener('focusout', (e) => {
+      // Leaving a comment box for somewhere else than the list: catch up.
+      if (listStale && e.target.tagName === 'TEXTAREA' && !(e.relatedTarget && $('#ws-list').contains(e.relatedTarget))) setTimeout(() => { if (listStale && ws) showState(); }, 0);
+    });
     $('#ws-join-form').addEventListener('submit', join);
     // Joining is the way in: Escape does not leave the page without it.
     $('#ws-join').addEventListener('cancel', (e) => { if (!token && mode !== 'solo') e.preventDefault(); });
