@@ -197,19 +197,27 @@ var ErrNoAnswer = errors.New("server: the connection closed before the answer: r
 
 // Do sends a command (m.Cid must be set) and waits for its ack or error.
 func (c *Client) Do(ctx context.Context, m *workshop.ClientMessage) (*workshop.ServerMessage, error) {
+	return roundTrip(ctx, c.conn, &c.mu, &c.err, c.waiting, m)
+}
+
+// roundTrip sends command m on conn and waits for its answer, which the
+// connection's reader hands to the channel it finds in waiting under mu
+// (Client and the load test's feedClient share it). A connection that has
+// already failed (*failed) or closes first gives ErrNoAnswer.
+func roundTrip(ctx context.Context, conn *websocket.Conn, mu *sync.Mutex, failed *error, waiting map[string]chan *workshop.ServerMessage, m *workshop.ClientMessage) (*workshop.ServerMessage, error) {
 	ch := make(chan *workshop.ServerMessage, 1)
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
+	mu.Lock()
+	if *failed != nil {
+		mu.Unlock()
 		return nil, ErrNoAnswer
 	}
-	c.waiting[m.Cid] = ch
-	c.mu.Unlock()
+	waiting[m.Cid] = ch
+	mu.Unlock()
 	data, _ := json.Marshal(m)
-	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
-		c.mu.Lock()
-		delete(c.waiting, m.Cid)
-		c.mu.Unlock()
+	if err := conn.Write(ctx, websocket.MessageText, data); err != nil {
+		mu.Lock()
+		delete(waiting, m.Cid)
+		mu.Unlock()
 		return nil, ErrNoAnswer
 	}
 	select {
@@ -219,9 +227,9 @@ func (c *Client) Do(ctx context.Context, m *workshop.ClientMessage) (*workshop.S
 		}
 		return r, nil
 	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.waiting, m.Cid)
-		c.mu.Unlock()
+		mu.Lock()
+		delete(waiting, m.Cid)
+		mu.Unlock()
 		return nil, ctx.Err()
 	}
 }

@@ -431,33 +431,7 @@ func (c *feedClient) fail(err error) {
 
 // Do sends a command (m.Cid must be set) and waits for its ack or error.
 func (c *feedClient) Do(ctx context.Context, m *workshop.ClientMessage) (*workshop.ServerMessage, error) {
-	ch := make(chan *workshop.ServerMessage, 1)
-	c.mu.Lock()
-	if c.err != nil {
-		c.mu.Unlock()
-		return nil, ErrNoAnswer
-	}
-	c.waiting[m.Cid] = ch
-	c.mu.Unlock()
-	data, _ := json.Marshal(m)
-	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
-		c.mu.Lock()
-		delete(c.waiting, m.Cid)
-		c.mu.Unlock()
-		return nil, ErrNoAnswer
-	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return nil, ErrNoAnswer
-		}
-		return r, nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.waiting, m.Cid)
-		c.mu.Unlock()
-		return nil, ctx.Err()
-	}
+	return roundTrip(ctx, c.conn, &c.mu, &c.err, c.waiting, m)
 }
 
 // Head returns the replica's head.

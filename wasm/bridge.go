@@ -425,6 +425,12 @@ func (a *app) applyEdit(data []byte) error {
 // outline marks on the map the area of the edit just applied (or the
 // streets it picked), so the resident sees where the change is.
 func (a *app) outline(e *sim.Edit) {
+	a.g.setHighlight(a.editPlaces(e), false, e.Streets != nil)
+}
+
+// editPlaces returns the outlines, in metres, of an edit's area and of the
+// streets it picks (by id and by name).
+func (a *app) editPlaces(e *sim.Edit) [][]orb.Point {
 	var hl [][]orb.Point
 	if len(e.Area) > 0 {
 		if mp, err := sim.ParseArea(e.Area); err == nil {
@@ -449,7 +455,7 @@ func (a *app) outline(e *sim.Edit) {
 			hl = append(hl, a.streetLines(e.Streets.Name)...)
 		}
 	}
-	a.g.setHighlight(hl, false, e.Streets != nil)
+	return hl
 }
 
 // streetLines returns the segments of a street, named as the page names it.

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
-	"slices"
 	"strings"
 	"syscall/js"
 	"time"
@@ -809,27 +808,7 @@ func (a *app) registerWorkshop(core js.Value) {
 func (a *app) placesOf(edits []sim.Edit) [][]orb.Point {
 	var out [][]orb.Point
 	for _, e := range edits {
-		if len(e.Area) > 0 {
-			if mp, err := sim.ParseArea(e.Area); err == nil {
-				for _, p := range mp {
-					if len(p) > 0 {
-						r := make([]orb.Point, len(p[0]))
-						for i, q := range p[0] {
-							r[i] = a.city.Proj.ToXY(q)
-						}
-						out = append(out, r)
-					}
-				}
-			}
-		}
-		if e.Streets != nil {
-			name := sim.FoldName(e.Streets.Name)
-			for id, sg := range a.city.Segments {
-				if (name != "" && sim.FoldName(sg.Name) == name) || slices.Contains(e.Streets.IDs, id) {
-					out = append(out, sg.Geometry)
-				}
-			}
-		}
+		out = append(out, a.editPlaces(&e)...)
 		if e.Building != nil && *e.Building >= 0 && *e.Building < len(a.city.Buildings) {
 			for _, r := range a.city.Buildings[*e.Building].Footprint {
 				out = append(out, r)
