@@ -786,6 +786,11 @@ func TestPhoneWithTouch(t *testing.T) {
 			t.Errorf("%s on a phone: %q run off the right edge", op, off)
 		}
 	}
+	// Nor does anything of the header (the workshop buttons, the guide, the
+	// language menu).
+	if off := eval[[]string](t, ctx, `[...document.querySelectorAll("header.top button, header.top select")].filter(e => e.offsetParent && e.getBoundingClientRect().right > innerWidth + 0.5).map(e => e.id || e.textContent)`); len(off) > 0 {
+		t.Errorf("on a phone %q run off the header's right edge", off)
+	}
 	eval[any](t, ctx, `document.querySelector('.tool[data-op="superblock"]').click()`)
 	row := eval[[]any](t, ctx, `(r => [r.scrollWidth > r.clientWidth, getComputedStyle(r).maskImage || getComputedStyle(r).webkitMaskImage])(document.querySelector(".tools"))`)
 	if row[0] == true && !strings.Contains(row[1].(string), "gradient") {
