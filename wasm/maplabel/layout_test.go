@@ -1,0 +1,232 @@
+package maplabel
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/barri-city/barri/maps"
+	"github.com/barri-city/barri/sim"
+)
+
+func TestUpright(t *testing.T) {
+	for _, deg := range []float64{0, 10, 45, 89.9, 90, 91, 135, 179, 180, 181, 225, 269, 270, 271, 315, 359, -45, -90, -91, -180, -270, 720 + 30} {
+		a := deg * math.Pi / 180
+		u := Upright(a)
+		if u < -math.Pi/2 || u >= math.Pi/2 {
+			t.Errorf("Upright(%v°) = %.2f°, want within [-90°, 90°)", deg, u*180/math.Pi)
+		}
+		// Along the same line: the same direction or the opposite one.
+		if d := math.Abs(math.Sin(u - a)); d > 1e-9 {
+			t.Errorf("Upright(%v°) = %.2f°, not along the street", deg, u*180/math.Pi)
+		}
+	}
+	// A vertical street reads bottom to top (-90°: up on screen).
+	if u := Upright(math.Pi / 2); math.Abs(u+math.Pi/2) > 1e-12 {
+		t.Errorf("a street going down the screen is labelled at %.1f°, want -90° (read upwards)", u*180/math.Pi)
+	}
+}
+
+func TestOverlap(t *testing.T) {
+	l := func(x, y, deg float64) Label { return Label{X: x, Y: y, W: 100, H: 12, Angle: deg * math.Pi / 180} }
+	cases := []struct {
+		a, b Label
+		pad  float64
+		want bool
+	}{
+		{l(0, 0, 0), l(0, 0, 0), 0, true},
+		{l(0, 0, 0), l(99, 0, 0), 0, true},
+		{l(0, 0, 0), l(101, 0, 0), 0, false},
+		{l(0, 0, 0), l(101, 0, 0), 2, true},
+		{l(0, 0, 0), l(0, 13, 0), 0, false},
+		{l(0, 0, 0), l(0, 11, 0), 0, true},
+		// Two parallel labels 45° on screen, 20 px apart across: their
+		// axis-aligned boxes overlap, the labels do not.
+		{l(0, 0, 45), l(20/math.Sqrt2, -20/math.Sqrt2, 45), 0, false},
+		{l(0, 0, 45), l(10/math.Sqrt2, -10/math.Sqrt2, 45), 0, true},
+		// Crossing streets.
+		{l(0, 0, 45), l(0, 0, -45), 0, true},
+		{l(0, 0, 45), l(80, 0, -45), 0, false},
+	}
+	for i, c := range cases {
+		if got := Overlap(c.a, c.b, c.pad); got != c.want {
+			t.Errorf("case %d: Overlap = %v, want %v", i, got, c.want)
+		}
+		if got := Overlap(c.b, c.a, c.pad); got != c.want {
+			t.Errorf("case %d swapped: Overlap = %v, want %v", i, got, c.want)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	r := Rect{0, 0, 100, 100}
+	if t0, t1, ok := clip(-50, 50, 150, 50, r); !ok || math.Abs(t0-0.25) > 1e-12 || math.Abs(t1-0.75) > 1e-12 {
+		t.Errorf("clip across = %v %v %v, want 0.25 0.75", t0, t1, ok)
+	}
+	if _, _, ok := clip(-50, -50, -10, 150, r); ok {
+		t.Error("a segment left of the screen is clipped to some of it")
+	}
+}
+
+// eixample returns the built-in city's segments as Segs.
+func eixample(t testing.TB) (*sim.City, []Seg) {
+	c := maps.Eixample()
+	var segs []Seg
+	for _, s := range c.Segments {
+		segs = append(segs, SegOf(s))
+	}
+	return c, segs
+}
+
+func TestRunsOfTheEixample(t *testing.T) {
+	c, segs := eixample(t)
+	runs := Runs(segs)
+	if again := Runs(segs); !slices.EqualFunc(runs, again, func(a, b Run) bool {
+		return a.Name == b.Name && a.Len == b.Len && slices.Equal(a.Pts, b.Pts)
+	}) {
+		t.Fatal("Runs gives another order or other runs for the same segments")
+	}
+	names := map[string]float64{}
+	for _, s := range c.Segments {
+		names[s.Name] += s.Length
+	}
+	got := map[string]float64{}
+	perStreet := map[string]int{}
+	for i, r := range runs {
+		got[r.Name] += r.Len
+		perStreet[r.Name]++
+		if !straight(r.Pts[:len(r.Pts)-1], r.Pts[len(r.Pts)-1]) && len(r.Pts) > 2 {
+			t.Errorf("run %d of %s is not straight", i, r.Name)
+		}
+		if i > 0 && runs[i-1].Rank > r.Rank {
+			t.Errorf("run %d (%s, rank %d) comes after a less important one", i, r.Name, r.Rank)
+		}
+	}
+	for n, l := range names {
+		if math.Abs(got[n]-l) > 0.01*l+1 {
+			t.Errorf("%s: runs %.0f m long, its segments %.0f m", n, got[n], l)
+		}
+	}
+	// The Cerdà grid's streets are straight: most are one run.
+	if r := perStreet["Carrer de Mallorca"]; r > 3 {
+		t.Errorf("Carrer de Mallorca is %d runs, want at most 3 (it is straight)", r)
+	}
+	if runs[0].Rank != 0 {
+		t.Errorf("the first run is %s of rank %d, want a primary street", runs[0].Name, runs[0].Rank)
+	}
+}
+
+// layout places the Eixample's street names at a scale (pixels a metre)
+// on a 1280×800 screen centred on the city.
+func layout(t testing.TB, runs []Run, scale float64, cx, cy float64) []Label {
+	v := View{CX: cx, CY: cy, Scale: scale, W: 1280, H: 800, Free: Rect{0, 0, 1280, 800}}
+	p := Placer{Pad: 3, Bounds: Rect{4, 4, 1276, 796}}
+	width := func(s string) float64 { return 6.5 * float64(len([]rune(s))) }
+	p.PlaceStreets(runs, v, Streets{MinScale: []float64{0.3, 0.6, 0.6}, Height: 14, Repeat: 300, EndPad: 6}, width)
+	return p.Placed
+}
+
+func TestPlaceStreets(t *testing.T) {
+	c, segs := eixample(t)
+	runs := Runs(segs)
+	mid := c.Bound.Center()
+	if l := layout(t, runs, 0.2, mid[0], mid[1]); len(l) != 0 {
+		t.Errorf("zoomed far out, %d street names are shown, want none", len(l))
+	}
+	mid1 := layout(t, runs, 0.4, mid[0], mid[1])
+	for _, l := range mid1 {
+		if rankOfName(c, l.Text) != 0 {
+			t.Errorf("at 0.4 px/m %s is named, want only the primary streets", l.Text)
+		}
+	}
+	if len(mid1) == 0 {
+		t.Error("at 0.4 px/m no primary street is named")
+	}
+	for _, scale := range []float64{0.7, 1.2, 2.5, 4} {
+		ls := layout(t, runs, scale, mid[0], mid[1])
+		t.Logf("at %.1f px/m: %d names", scale, len(ls))
+		if len(ls) < 5 {
+			t.Errorf("at %.1f px/m only %d names are placed", scale, len(ls))
+		}
+		for i, a := range ls {
+			if a.Angle < -math.Pi/2 || a.Angle >= math.Pi/2 {
+				t.Errorf("at %.1f px/m %s is at %.0f°: upside down", scale, a.Text, a.Angle*180/math.Pi)
+			}
+			for _, p := range a.Corners() {
+				if p[0] < 4 || p[0] > 1276 || p[1] < 4 || p[1] > 796 {
+					t.Errorf("at %.1f px/m %s reaches %v, off the screen", scale, a.Text, p)
+				}
+			}
+			for _, b := range ls[i+1:] {
+				if Overlap(a, b, 0) {
+					t.Errorf("at %.1f px/m %s and %s overlap", scale, a.Text, b.Text)
+				}
+				if a.Street == b.Street && math.Hypot(a.X-b.X, a.Y-b.Y) < 300 {
+					t.Errorf("at %.1f px/m %s is named twice %.0f px apart", scale, a.Text, math.Hypot(a.X-b.X, a.Y-b.Y))
+				}
+			}
+			// On its street: the label's centre is on one of the street's segments.
+			if d := distToStreet(c, a, scale, mid); d > 1 {
+				t.Errorf("at %.1f px/m the label %s is %.1f px from its street", scale, a.Text, d)
+			}
+		}
+	}
+	// A small pan leaves most labels where they were on the city.
+	a := layout(t, runs, 1.2, mid[0], mid[1])
+	b := layout(t, runs, 1.2, mid[0]+20, mid[1]-10)
+	same := 0
+	for _, l := range a {
+		for _, m := range b {
+			if l.Text == m.Text && math.Hypot(l.X-20*1.2-m.X, l.Y-10*1.2-m.Y) < 0.5 {
+				same++
+				break
+			}
+		}
+	}
+	t.Logf("after a pan of 24 px, %d of %d labels stay on the same place of the city", same, len(a))
+	if same < len(a)*2/3 {
+		t.Errorf("a pan of 24 px moved %d of %d labels along their streets, want at most a third", len(a)-same, len(a))
+	}
+}
+
+func rankOfName(c *sim.City, name string) int {
+	r := 99
+	for _, s := range c.Segments {
+		if s.Name == name {
+			r = min(r, RankOf(s.Class))
+		}
+	}
+	return r
+}
+
+func distToStreet(c *sim.City, l Label, scale float64, mid [2]float64) float64 {
+	v := View{CX: mid[0], CY: mid[1], Scale: scale, W: 1280, H: 800}
+	best := math.Inf(1)
+	for _, s := range c.Segments {
+		if s.Name != l.Text {
+			continue
+		}
+		ax, ay := v.ToScreen(s.Geometry[0])
+		bx, by := v.ToScreen(s.Geometry[len(s.Geometry)-1])
+		dx, dy := bx-ax, by-ay
+		tt := math.Max(0, math.Min(1, ((l.X-ax)*dx+(l.Y-ay)*dy)/(dx*dx+dy*dy)))
+		best = math.Min(best, math.Hypot(ax+tt*dx-l.X, ay+tt*dy-l.Y))
+	}
+	return best
+}
+
+func TestPlacerKeepsOrder(t *testing.T) {
+	p := Placer{Pad: 2, Bounds: Rect{0, 0, 500, 500}}
+	if !p.Place(Label{Text: "a", X: 100, Y: 100, W: 80, H: 12}) {
+		t.Fatal("the first label did not fit")
+	}
+	if p.Place(Label{Text: "b", X: 120, Y: 105, W: 80, H: 12}) {
+		t.Error("a label over the first was placed")
+	}
+	if p.Place(Label{Text: "c", X: 490, Y: 100, W: 80, H: 12}) {
+		t.Error("a label past the screen's edge was placed")
+	}
+	if !p.Place(Label{Text: "d", X: 100, Y: 130, W: 80, H: 12}) {
+		t.Error("a label clear of the first was not placed")
+	}
+}
