@@ -294,6 +294,9 @@ type game struct {
 	changeSeq, renderedSeq, shownSeq int
 	// The timing of the frame that last drew the map image (ms).
 	lastRender frameTiming
+
+	// The street and barri names over the map (labels.go).
+	lab labels
 }
 
 // frameTiming is the Go share of the frame that drew the map image anew.
@@ -309,6 +312,7 @@ func newGame(a *app) *game {
 	g.segCol = make([]color.RGBA, len(a.city.Segments))
 	g.segBike = make([]bool, len(a.city.Segments))
 	g.hoverAt = [2]int{-1 << 30, -1 << 30}
+	g.lab = newLabels(g)
 	return g
 }
 
@@ -466,6 +470,11 @@ func (g *game) Update() error {
 		g.dirty = true
 	}
 	g.input()
+	// The page's barri names first: the street names keep clear of them.
+	if g.camMove {
+		g.app.cameraMoved()
+		g.camMove = false
+	}
 	rendered := false
 	if g.needRender() {
 		t1 := time.Now()
@@ -475,6 +484,8 @@ func (g *game) Update() error {
 		g.dirty, g.stale = false, false
 		g.dirtyW = g.dirtyW[:0]
 		g.mapCam = g.cam
+		// The names are laid out with the map image, not per frame.
+		g.layoutLabels()
 		g.drawSeq++
 		g.damageAll = true
 		rendered = true
@@ -486,6 +497,8 @@ func (g *game) Update() error {
 		g.drawSeq++
 		rendered = true
 	}
+	g.moveLabels()
+	g.registerLabels()
 	if k := g.overlayNow(); k != g.overKey {
 		g.overKey = k
 		g.buildOverlay()
@@ -493,10 +506,6 @@ func (g *game) Update() error {
 		g.damage = append(g.damage, g.overBox, box)
 		g.overBox = box
 		g.drawSeq++
-	}
-	if g.camMove {
-		g.app.cameraMoved()
-		g.camMove = false
 	}
 	if g.drawnOnce && !g.ready {
 		g.ready = true
@@ -1192,11 +1201,15 @@ func (g *game) Draw(screen *ebiten.Image) {
 			screen.Fill(colBackground)
 		}
 		screen.DrawImage(g.mapImg, op)
+		g.drawLabels(screen)
 	} else {
+		// The names over each part too, as over the whole.
 		sb := screen.Bounds()
 		for _, r := range mergeRects(append(g.damage, g.overBox)) {
 			if r = r.Intersect(sb); !r.Empty() {
-				screen.SubImage(r).(*ebiten.Image).DrawImage(g.mapImg, op)
+				part := screen.SubImage(r).(*ebiten.Image)
+				part.DrawImage(g.mapImg, op)
+				g.drawLabels(part)
 			}
 		}
 	}

@@ -30,6 +30,8 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/barri-city/barri/wasm/maplabel"
 )
 
 // browserEnv is what every browser test needs: Chromium and the built page.
@@ -1349,4 +1351,184 @@ func TestPartsMatchWhole(t *testing.T) {
 	if diff > 0 {
 		t.Errorf("the map drawn in parts after the edits differs from the whole map drawn again in %d pixels (first at %v): see parts.png and whole.png", diff, first)
 	}
+}
+
+// mapLabels is barriCore.debugLabels(): the names on the map, CSS pixels.
+type mapLabels struct {
+	Labels []struct {
+		Text        string
+		X, Y, Angle float64
+		W, H        float64
+	}
+	Layouts   int
+	Scale     float64
+	Ms        float64
+	Obstacles [][4]float64
+}
+
+func labelsNow(t *testing.T, ctx context.Context) mapLabels {
+	t.Helper()
+	var l mapLabels
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, `barriCore.debugLabels()`)), &l); err != nil {
+		t.Fatalf("web: debugLabels: %v", err)
+	}
+	return l
+}
+
+// streetLevel zooms the map in to street level and waits for the names to
+// be laid out for the camera at rest.
+func streetLevel(t *testing.T, ctx context.Context, steps int) mapLabels {
+	t.Helper()
+	eval[any](t, ctx, fmt.Sprintf(`barriCore.view("fit"); for (let i = 0; i < %d; i++) barriCore.view("in"); barriCore.centreOn(2.1610, 41.3885)`, steps))
+	if err := chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond), chromedp.Poll[chromedp.Void](
+		`(() => { const v = JSON.parse(barriCore.debugView()), l = JSON.parse(barriCore.debugLabels()); return Math.abs(v.scale / v.dsf - l.scale) < 1e-9 || undefined })()`,
+		chromedp.WithPollingTimeout(10*time.Second)), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatalf("web: the names were not laid out for the zoomed map: %v", err)
+	}
+	return labelsNow(t, ctx)
+}
+
+// checkLabels checks placed names: upright, inside the screen, none over
+// another, a street's name not twice close together.
+func checkLabels(t *testing.T, view string, l mapLabels, w, h float64) {
+	t.Helper()
+	ls := make([]maplabel.Label, len(l.Labels))
+	for i, a := range l.Labels {
+		ls[i] = maplabel.Label{Text: a.Text, X: a.X, Y: a.Y, Angle: a.Angle * math.Pi / 180, W: a.W, H: a.H}
+		if a.Angle < -90 || a.Angle >= 90 {
+			t.Errorf("%s: %q is at %.0f°: upside down", view, a.Text, a.Angle)
+		}
+		for _, p := range ls[i].Corners() {
+			if p[0] < 0 || p[1] < 0 || p[0] > w || p[1] > h {
+				t.Errorf("%s: %q reaches %v, off the map", view, a.Text, p)
+				break
+			}
+		}
+	}
+	for i := range ls {
+		for j := i + 1; j < len(ls); j++ {
+			if maplabel.Overlap(ls[i], ls[j], 0) {
+				t.Errorf("%s: %q and %q overlap", view, ls[i].Text, ls[j].Text)
+			}
+			if ls[i].Text == ls[j].Text && math.Hypot(ls[i].X-ls[j].X, ls[i].Y-ls[j].Y) < 200 {
+				t.Errorf("%s: %q is named twice %.0f px apart", view, ls[i].Text, math.Hypot(ls[i].X-ls[j].X, ls[i].Y-ls[j].Y))
+			}
+		}
+	}
+}
+
+// TestStreetNames: zoomed out, the map names no street (the page names the
+// barris); a few steps in, the main streets; at street level the streets,
+// along them, upright, none over another,
+// with dark text on a light halo; the names change the map's pixels in
+// their boxes and nowhere else (the same view with ?nolabels), and an edit
+// drawn in parts keeps them (TestPartsMatchWhole compares the parts with
+// the whole, names included). The same on a phone.
+func TestStreetNames(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	far := labelsNow(t, ctx)
+	screenshot(t, ctx, "names-city")
+	t.Logf("whole city (%.3f px/m): %d street names", far.Scale, len(far.Labels))
+	if len(far.Labels) > 0 {
+		t.Errorf("zoomed out to the whole city the map shows %d street names, want none (the barris' names say enough)", len(far.Labels))
+	}
+	// A few steps in, the main streets only.
+	mid := streetLevel(t, ctx, 4)
+	screenshot(t, ctx, "names-main-streets")
+	t.Logf("main streets (%.3f px/m): %d names", mid.Scale, len(mid.Labels))
+	checkLabels(t, "main streets", mid, 1280, 800)
+	main := map[string]bool{"Avinguda Diagonal": true, "Carrer d'Aragó": true, "Gran Via de les Corts Catalanes": true, "Carrer de Tarragona": true}
+	for _, l := range mid.Labels {
+		if !main[l.Text] {
+			t.Errorf("at %.2f px/m %q is named, want only the main streets", mid.Scale, l.Text)
+		}
+	}
+	if len(mid.Labels) == 0 {
+		t.Errorf("at %.2f px/m no main street is named", mid.Scale)
+	}
+
+	close := streetLevel(t, ctx, 9)
+	on := screenshot(t, ctx, "names-street-level")
+	t.Logf("street level (%.3f px/m): %d names, layout %.1f ms, %d layouts so far; obstacles %v", close.Scale, len(close.Labels), close.Ms, close.Layouts, close.Obstacles)
+	if len(close.Labels) < 8 {
+		t.Fatalf("at street level the map shows %d names, want at least 8", len(close.Labels))
+	}
+	checkLabels(t, "street level", close, 1280, 800)
+	// The same view without names.
+	ctx2 := env.browser(t)
+	open(t, ctx2, env.url+"?notour&lang=en&nolabels", 1280, 800)
+	if n := len(streetLevel(t, ctx2, 9).Labels); n != 0 {
+		t.Fatalf("with ?nolabels the map shows %d names", n)
+	}
+	off := screenshot(t, ctx2, "names-off")
+	panelLeft := int(eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().left`))
+	inBox := func(x, y float64, grow float64) bool {
+		for _, l := range close.Labels {
+			c, s := math.Cos(l.Angle*math.Pi/180), math.Sin(l.Angle*math.Pi/180)
+			dx, dy := x-l.X, y-l.Y
+			if u, v := dx*c+dy*s, -dx*s+dy*c; math.Abs(u) <= l.W/2+grow && math.Abs(v) <= l.H/2+grow {
+				return true
+			}
+		}
+		return false
+	}
+	dark := [3]int{0x22, 0x22, 0x22}
+	changedIn, in, changedOut, darkIn := 0, 0, 0, 0
+	b := on.Bounds()
+	for y := 60; y < b.Max.Y; y++ {
+		for x := 0; x < min(panelLeft, b.Max.X); x++ {
+			r1, g1, b1, _ := on.At(x, y).RGBA()
+			r2, g2, b2, _ := off.At(x, y).RGBA()
+			same := r1 == r2 && g1 == g2 && b1 == b2
+			switch {
+			case inBox(float64(x)+0.5, float64(y)+0.5, 0):
+				in++
+				if !same {
+					changedIn++
+				}
+				if near(on, x, y, dark, 40) {
+					darkIn++
+				}
+			case !inBox(float64(x)+0.5, float64(y)+0.5, 2) && !same:
+				if changedOut < 5 {
+					t.Logf("outside the names' boxes (%d, %d) differs", x, y)
+				}
+				changedOut++
+			}
+		}
+	}
+	t.Logf("in the names' boxes %d of %d pixels differ from the map without names, %d are dark text; %d pixels differ outside them", changedIn, in, darkIn, changedOut)
+	if in == 0 || float64(changedIn) < 0.2*float64(in) || float64(darkIn) < 0.02*float64(in) {
+		t.Errorf("the names' boxes show little text: %d of %d pixels changed, %d dark", changedIn, in, darkIn)
+	}
+	if changedOut > 0 {
+		t.Errorf("%d pixels outside the names' boxes differ from the map without names (see names-street-level.png and names-off.png)", changedOut)
+	}
+	// A known street is named along its direction: Carrer de Mallorca runs
+	// at about 45° on screen, like the grid.
+	found := false
+	for _, l := range close.Labels {
+		if strings.HasPrefix(l.Text, "Carrer") || strings.HasPrefix(l.Text, "Passeig") || strings.HasPrefix(l.Text, "Avinguda") || strings.HasPrefix(l.Text, "Gran Via") || strings.HasPrefix(l.Text, "Rambla") {
+			found = true
+		}
+		if a := math.Mod(math.Abs(l.Angle)+360, 90); a > 5 && a < 85 && math.Abs(a-45) > 15 {
+			t.Errorf("%q is at %.0f°; the Eixample's streets run at about ±45° on screen", l.Text, l.Angle)
+		}
+	}
+	if !found {
+		t.Error("no street name among the names at street level")
+	}
+
+	// A phone: fewer names, but some, inside the map part of the screen.
+	ctx3 := env.browser(t)
+	open(t, ctx3, env.url+"?notour&lang=en", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ph := streetLevel(t, ctx3, 10)
+	screenshot(t, ctx3, "names-phone")
+	t.Logf("phone (%.3f px/m): %d names, layout %.1f ms", ph.Scale, len(ph.Labels), ph.Ms)
+	if len(ph.Labels) < 3 {
+		t.Errorf("on a phone at street level the map shows %d names, want at least 3", len(ph.Labels))
+	}
+	checkLabels(t, "phone", ph, 360, 740)
 }

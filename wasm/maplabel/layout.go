@@ -318,15 +318,22 @@ func (l Label) inside(r Rect) bool {
 // it overlaps none of them: a greedy layout, so the order of the calls is
 // the order of importance.
 type Placer struct {
-	Pad    float64 // pixels kept clear around every label
-	Bounds Rect    // labels lie wholly inside
-	Placed []Label
+	Pad       float64 // pixels kept clear around every label
+	Bounds    Rect    // labels lie wholly inside
+	Obstacles []Rect  // and clear of these (what the page puts over the map)
+	Placed    []Label
 }
 
 // Place adds the label if it fits, and reports whether it did.
 func (p *Placer) Place(l Label) bool {
 	if !l.inside(p.Bounds) {
 		return false
+	}
+	for _, r := range p.Obstacles {
+		o := Label{X: (r.X0 + r.X1) / 2, Y: (r.Y0 + r.Y1) / 2, W: r.X1 - r.X0, H: r.Y1 - r.Y0}
+		if Overlap(l, o, p.Pad/2) {
+			return false
+		}
 	}
 	for _, q := range p.Placed {
 		// A cheap test first: boxes whose circles do not meet cannot overlap.
@@ -355,8 +362,8 @@ type Streets struct {
 // PlaceStreets places the names of the runs in their order, each on the
 // stretch of its run on screen: at points a fixed distance apart along the
 // run (a power of two metres, Repeat pixels or up to twice that), so that a
-// small pan leaves labels where they were, or at the middle of the part on
-// screen when none of those points is. A street's name is placed again only
+// small pan leaves labels where they were, or along the part on screen
+// (from its middle out) when none of those points fits. A street's name is placed again only
 // Repeat pixels or more from where it already is. width gives a name's
 // width in pixels.
 func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) float64) {
@@ -418,8 +425,12 @@ func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) 
 		for _, t := range ts {
 			try(t)
 		}
-		if placed == 0 && len(ts) > 1 {
-			try((lo + hi) / 2)
+		// None fits there: along the part on screen, from its middle out.
+		for _, f := range []float64{0.5, 0.3, 0.7, 0.15, 0.85} {
+			if placed > 0 {
+				break
+			}
+			try(lo + (hi-lo)*f)
 		}
 	}
 }
@@ -445,4 +456,26 @@ func clip(ax, ay, bx, by float64, r Rect) (float64, float64, bool) {
 		}
 	}
 	return t0, t1, t0 < t1
+}
+
+// Wrap splits a name that is wider than max into two lines at the space
+// nearest its middle (a barri's name, at its centre); a name with no space,
+// or narrow enough, stays one line.
+func Wrap(s string, width func(string) float64, max float64) []string {
+	if width(s) <= max {
+		return []string{s}
+	}
+	best, bd := -1, math.Inf(1)
+	for i, r := range s {
+		if r != ' ' {
+			continue
+		}
+		if d := math.Abs(width(s[:i]) - width(s[i+1:])); d < bd {
+			best, bd = i, d
+		}
+	}
+	if best < 0 {
+		return []string{s}
+	}
+	return []string{s[:best], s[best+1:]}
 }

@@ -229,4 +229,29 @@ func TestPlacerKeepsOrder(t *testing.T) {
 	if !p.Place(Label{Text: "d", X: 100, Y: 130, W: 80, H: 12}) {
 		t.Error("a label clear of the first was not placed")
 	}
+	p.Obstacles = []Rect{{300, 300, 400, 320}}
+	if p.Place(Label{Text: "e", X: 300, Y: 290, W: 80, H: 12, Angle: math.Pi / 4}) {
+		t.Error("a label over an obstacle was placed")
+	}
+	if !p.Place(Label{Text: "f", X: 300, Y: 270, W: 80, H: 12}) {
+		t.Error("a label clear of an obstacle was not placed")
+	}
+}
+
+func TestWrap(t *testing.T) {
+	w := func(s string) float64 { return float64(len(s)) }
+	for _, c := range []struct {
+		in   string
+		max  float64
+		want []string
+	}{
+		{"Sant Antoni", 20, []string{"Sant Antoni"}},
+		{"l'Antiga Esquerra de l'Eixample", 20, []string{"l'Antiga Esquerra", "de l'Eixample"}},
+		{"la Sagrada Família", 10, []string{"la Sagrada", "Família"}},
+		{"Eixample", 3, []string{"Eixample"}},
+	} {
+		if got := Wrap(c.in, w, c.max); !slices.Equal(got, c.want) {
+			t.Errorf("Wrap(%q, %v) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
 }
