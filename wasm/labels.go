@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -48,17 +49,38 @@ type labels struct {
 	off  bool // ?nolabels: no names (tests compare with them)
 	runs []maplabel.Run
 	// The glyphs, built for the screen's device scale when first needed.
-	dsf         float64
-	atlas       *maplabel.Atlas
-	img         *ebiten.Image
-	placed      []maplabel.Label
-	cam         camera // the camera they were laid out with
+	dsf    float64
+	atlas  *maplabel.Atlas
+	img    *ebiten.Image
+	placed []maplabel.Label
+	cam    camera // the camera they were laid out with
+	// The glyphs' triangles as laid out: each label's (its halo, then its
+	// text) with its box on screen, and all of them in label order.
+	each        []labelQuads
 	base, shown batches
-	shownFor    camera // the camera shown was moved to
+	shownFor    camera   // the camera shown was moved to
+	key         labelKey // what the layout was made from
 	registered  bool
 	layoutMs    float64 // the last layout's time
 	layoutCount int
 	obstacles   []maplabel.Rect // the last layout's
+}
+
+// labelQuads are one label's triangles (indices from 0) and the screen
+// box they cover.
+type labelQuads struct {
+	v   []ebiten.Vertex
+	i   []uint16
+	box image.Rectangle
+}
+
+// labelKey is what a layout depends on: the same again gives the same
+// labels (a recolouring draws the map image anew, not the names).
+type labelKey struct {
+	cam       camera
+	w, h      int
+	dsf       float64
+	obstacles string
 }
 
 func newLabels(g *game) labels {
@@ -125,14 +147,22 @@ func (g *game) layoutLabels() {
 	l := &g.lab
 	t0 := time.Now()
 	defer func() { l.layoutMs = ms(time.Since(t0)) }()
-	l.placed = l.placed[:0]
-	l.base.reset()
-	l.cam = g.mapCam
-	l.shownFor = camera{}
 	d := g.dsf
 	if l.off || g.w <= 1 || g.h <= 1 || g.mapCam.scale < slices.Min(streetMinScale)*d {
+		l.placed, l.each, l.key = l.placed[:0], l.each[:0], labelKey{}
+		l.base.reset()
+		l.cam, l.shownFor = g.mapCam, camera{}
 		return
 	}
+	obstacles := g.obstacles()
+	key := labelKey{cam: g.mapCam, w: g.w, h: g.h, dsf: d, obstacles: fmt.Sprint(obstacles)}
+	if key == l.key {
+		return // as they are
+	}
+	l.key, l.obstacles = key, obstacles
+	l.placed, l.each = l.placed[:0], l.each[:0]
+	l.base.reset()
+	l.cam, l.shownFor = g.mapCam, camera{}
 	if err := g.atlases(); err != nil {
 		g.app.ui.Call("showError", err.Error())
 		l.off = true
@@ -141,7 +171,6 @@ func (g *game) layoutLabels() {
 	cam := g.mapCam
 	bounds := maplabel.Rect{X0: 4 * d, Y0: 4 * d, X1: float64(g.w) - 4*d, Y1: float64(g.h) - 4*d}
 	v := maplabel.View{CX: cam.cx, CY: cam.cy, Scale: cam.scale, W: float64(g.w), H: float64(g.h), Free: bounds}
-	l.obstacles = g.obstacles()
 	p := maplabel.Placer{Pad: labelPad * d, Bounds: bounds, Obstacles: l.obstacles, Placed: l.placed}
 	a := l.atlas
 	minScale := make([]float64, len(streetMinScale))
@@ -154,10 +183,27 @@ func (g *game) layoutLabels() {
 	width := func(s string) float64 { return a.Width(s) + 2*haloCSS*d }
 	p.PlaceStreets(l.runs, v, maplabel.Streets{MinScale: minScale, Height: h, Repeat: repeatCSS * d, EndPad: 6 * d}, width)
 	l.placed = p.Placed
-	// Halos first, then the text over them.
-	for _, halo := range []bool{true, false} {
-		for _, pl := range l.placed {
-			g.labelGlyphs(pl, halo)
+	// Each label's halo, then its text over it (labels do not overlap, so
+	// this draws as all halos and then all text would).
+	for _, pl := range l.placed {
+		q := labelQuads{}
+		q = g.labelGlyphs(pl, true, q)
+		q = g.labelGlyphs(pl, false, q)
+		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, v := range q.v {
+			x0, y0 = min(x0, float64(v.DstX)), min(y0, float64(v.DstY))
+			x1, y1 = max(x1, float64(v.DstX)), max(y1, float64(v.DstY))
+		}
+		if len(q.v) == 0 {
+			continue
+		}
+		q.box = image.Rect(int(math.Floor(x0))-1, int(math.Floor(y0))-1, int(math.Ceil(x1))+1, int(math.Ceil(y1))+1)
+		l.each = append(l.each, q)
+		b := l.base.room(len(q.v))
+		n := uint16(len(b.v))
+		b.v = append(b.v, q.v...)
+		for _, k := range q.i {
+			b.i = append(b.i, n+k)
 		}
 	}
 	l.layoutCount++
@@ -165,7 +211,7 @@ func (g *game) layoutLabels() {
 
 // labelGlyphs appends a label's glyphs (their halos, or their fills) as
 // quads from the atlas, turned about the label's centre.
-func (g *game) labelGlyphs(pl maplabel.Label, halo bool) {
+func (g *game) labelGlyphs(pl maplabel.Label, halo bool, q labelQuads) labelQuads {
 	l := &g.lab
 	a, col := l.atlas, colLabelText
 	if halo {
@@ -189,16 +235,16 @@ func (g *game) labelGlyphs(pl maplabel.Label, halo bool) {
 		}
 		lx, ly := x0+x+float64(off.X), by+float64(off.Y)
 		gw, gh := float64(src.Dx()), float64(src.Dy())
-		b := l.base.room(4)
-		n := uint16(len(b.v))
-		for _, q := range [4][2]float64{{0, 0}, {gw, 0}, {gw, gh}, {0, gh}} {
-			px, py := lx+q[0], ly+q[1]
+		n := uint16(len(q.v))
+		for _, k := range [4][2]float64{{0, 0}, {gw, 0}, {gw, gh}, {0, gh}} {
+			px, py := lx+k[0], ly+k[1]
 			v := vtx(float32(cx+px*c-py*s), float32(cy+px*s+py*c), col)
-			v.SrcX, v.SrcY = float32(src.Min.X)+float32(q[0]), float32(src.Min.Y)+float32(q[1])
-			b.v = append(b.v, v)
+			v.SrcX, v.SrcY = float32(src.Min.X)+float32(k[0]), float32(src.Min.Y)+float32(k[1])
+			q.v = append(q.v, v)
 		}
-		b.i = append(b.i, n, n+1, n+2, n, n+2, n+3)
+		q.i = append(q.i, n, n+1, n+2, n, n+2, n+3)
 	})
+	return q
 }
 
 // moveLabels moves the labels' triangles to the camera now (as Draw moves
@@ -236,7 +282,7 @@ func (g *game) moveLabels() {
 	}
 }
 
-// drawLabels draws the labels on dst (the screen, or a part of it).
+// drawLabels draws the labels on the screen, moved to the camera now.
 func (g *game) drawLabels(dst *ebiten.Image) {
 	if g.lab.img == nil {
 		return
@@ -244,6 +290,25 @@ func (g *game) drawLabels(dst *ebiten.Image) {
 	op := &ebiten.DrawTrianglesOptions{Filter: ebiten.FilterLinear}
 	for _, b := range g.lab.shown {
 		dst.DrawTriangles(b.v, b.i, g.lab.img, op)
+	}
+}
+
+// drawLabelsIn draws on a part of the screen the labels that reach into
+// it, when the camera is the one they were laid out with.
+func (g *game) drawLabelsIn(part *ebiten.Image, r image.Rectangle) {
+	l := &g.lab
+	if l.img == nil {
+		return
+	}
+	if g.cam != l.cam {
+		g.drawLabels(part)
+		return
+	}
+	op := &ebiten.DrawTrianglesOptions{Filter: ebiten.FilterLinear}
+	for _, q := range l.each {
+		if q.box.Overlaps(r) {
+			part.DrawTriangles(q.v, q.i, l.img, op)
+		}
 	}
 }
 

@@ -1209,7 +1209,7 @@ func (g *game) Draw(screen *ebiten.Image) {
 			if r = r.Intersect(sb); !r.Empty() {
 				part := screen.SubImage(r).(*ebiten.Image)
 				part.DrawImage(g.mapImg, op)
-				g.drawLabels(part)
+				g.drawLabelsIn(part, r)
 			}
 		}
 	}

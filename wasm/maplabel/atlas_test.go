@@ -90,3 +90,29 @@ func TestWidth(t *testing.T) {
 		t.Error("a longer string is not wider")
 	}
 }
+
+// BenchmarkNewAtlas: the glyphs of the Eixample's street names at 12 CSS
+// px on a screen of two device pixels a CSS pixel (built once, when the
+// map first shows names).
+func BenchmarkNewAtlas(b *testing.B) {
+	_, segs := eixample(b)
+	var rs []rune
+	for _, s := range segs {
+		rs = append(rs, []rune(s.Name)...)
+	}
+	for b.Loop() {
+		if _, err := NewAtlas(24, 3.5, 0, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLayout: the street names of the Eixample at street level.
+func BenchmarkLayout(b *testing.B) {
+	c, segs := eixample(b)
+	runs := Runs(segs)
+	mid := c.Bound.Center()
+	for b.Loop() {
+		layout(b, runs, 1.2, mid[0], mid[1])
+	}
+}
