@@ -255,3 +255,56 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+// Runs joins a street's segments that continue each other and breaks it
+// where it turns.
+func TestRunsJoinAndBreak(t *testing.T) {
+	segs := []Seg{
+		// A straight street of three segments, given out of order and one
+		// of them backwards.
+		{Name: "Carrer Recte", Rank: 1, From: 2, To: 1, A: [2]float64{200, 0}, B: [2]float64{100, 0}},
+		{Name: "Carrer Recte", Rank: 1, From: 0, To: 1, A: [2]float64{0, 0}, B: [2]float64{100, 0}},
+		{Name: "Carrer Recte", Rank: 1, From: 2, To: 3, A: [2]float64{200, 0}, B: [2]float64{300, 1}},
+		// A branch of the same name at node 1, at a right angle.
+		{Name: "Carrer Recte", Rank: 1, From: 1, To: 4, A: [2]float64{100, 0}, B: [2]float64{100, 80}},
+		// An L-shaped street: two runs.
+		{Name: "Carrer Tort", Rank: 0, From: 10, To: 11, A: [2]float64{0, 100}, B: [2]float64{50, 100}},
+		{Name: "Carrer Tort", Rank: 0, From: 11, To: 12, A: [2]float64{50, 100}, B: [2]float64{50, 160}},
+		// A gentle curve: each bend small, but it drifts off its chord.
+		{Name: "Corba", Rank: 2, From: 20, To: 21, A: [2]float64{0, 500}, B: [2]float64{100, 510}},
+		{Name: "Corba", Rank: 2, From: 21, To: 22, A: [2]float64{100, 510}, B: [2]float64{200, 530}},
+		{Name: "Corba", Rank: 2, From: 22, To: 23, A: [2]float64{200, 530}, B: [2]float64{300, 560}},
+		// No name, or no length: no run.
+		{Name: "", Rank: 1, From: 30, To: 31, A: [2]float64{0, 0}, B: [2]float64{10, 0}},
+		{Name: "Punt", Rank: 1, From: 32, To: 33, A: [2]float64{5, 5}, B: [2]float64{5, 5}},
+	}
+	runs := Runs(segs)
+	byName := map[string][]Run{}
+	for _, r := range runs {
+		byName[r.Name] = append(byName[r.Name], r)
+	}
+	if rs := byName["Carrer Recte"]; len(rs) != 2 || math.Abs(rs[0].Len-300) > 0.1 || len(rs[0].Pts) != 4 || math.Abs(rs[1].Len-80) > 0.1 {
+		t.Errorf("Carrer Recte: %+v, want a run of 300 m through its three straight segments and the 80 m branch", rs)
+	} else if rs[0].Total != rs[1].Total || math.Abs(rs[0].Total-380) > 0.1 {
+		t.Errorf("Carrer Recte's runs give its length as %.1f and %.1f m, want 380", rs[0].Total, rs[1].Total)
+	}
+	if rs := byName["Carrer Tort"]; len(rs) != 2 {
+		t.Errorf("the L-shaped street is %d runs, want 2", len(rs))
+	}
+	if rs := byName["Corba"]; len(rs) < 2 {
+		t.Errorf("the curve is %d runs, want it broken where it leaves its chord", len(rs))
+	} else {
+		for _, r := range rs {
+			if len(r.Pts) > 2 && !straight(r.Pts[:len(r.Pts)-1], r.Pts[len(r.Pts)-1]) {
+				t.Errorf("a run of the curve is not straight: %v", r.Pts)
+			}
+		}
+	}
+	if len(byName[""]) != 0 || len(byName["Punt"]) != 0 {
+		t.Error("a segment with no name or no length makes a run")
+	}
+	// By rank first: the L-shaped primary street comes first.
+	if runs[0].Name != "Carrer Tort" {
+		t.Errorf("the first run is %s, want the most important street's", runs[0].Name)
+	}
+}
