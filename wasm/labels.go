@@ -24,7 +24,7 @@ import (
 // the map); street names keep clear of them.
 const (
 	streetSize = 12.0
-	haloCSS    = 1.75
+	haloCSS    = 2.0
 	labelPad   = 4.0   // clear around every label
 	repeatCSS  = 340.0 // the least distance between two labels of one street
 )
@@ -39,7 +39,7 @@ var streetMinScale = []float64{0.3, 0.55, 0.55, 0.9}
 
 var (
 	colLabelText = color.RGBA{0x22, 0x22, 0x22, 0xff}
-	colLabelHalo = color.RGBA{0xff, 0xff, 0xff, 0xeb}
+	colLabelHalo = color.RGBA{0xff, 0xff, 0xff, 0xff}
 )
 
 // labels are the map's street names: laid out when the map image is drawn

@@ -1520,6 +1520,23 @@ func TestStreetNames(t *testing.T) {
 	if !found {
 		t.Error("no street name among the names at street level")
 	}
+	// On the car flow layer (streets in cividis, dark blue to yellow) the
+	// same names, on their halo.
+	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_flow'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
+	chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond))
+	flow := labelsNow(t, ctx)
+	screenshot(t, ctx, "names-car-flow")
+	if len(flow.Labels) != len(close.Labels) {
+		t.Errorf("on the car flow layer the map shows %d names, on the plain map %d", len(flow.Labels), len(close.Labels))
+	}
+	// Zoomed in all the way: names still on their streets, and fewer.
+	deep := streetLevel(t, ctx, 14)
+	screenshot(t, ctx, "names-deep")
+	t.Logf("zoomed in (%.2f px/m): %d names", deep.Scale, len(deep.Labels))
+	checkLabels(t, "zoomed in", deep, 1280, 800)
+	if len(deep.Labels) == 0 {
+		t.Error("zoomed in all the way the map names no street")
+	}
 
 	// A phone: fewer names, but some, inside the map part of the screen.
 	ctx3 := env.browser(t)

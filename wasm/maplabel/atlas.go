@@ -130,8 +130,8 @@ func NewAtlas(size, halo, tracking float64, runes []rune) (*Atlas, error) {
 func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
 
 // dilate returns the glyph's halo: every pixel takes the most of the
-// glyph's coverage within radius r of it, fading over the last pixel, on
-// an image grown by hr pixels each side.
+// glyph's coverage (tripled, at most whole) within radius r of it, fading
+// over the last pixel, on an image grown by hr pixels each side.
 func dilate(src *image.Alpha, r float64, hr int) *image.Alpha {
 	b := src.Bounds()
 	out := image.NewAlpha(image.Rect(0, 0, b.Dx()+2*hr, b.Dy()+2*hr))
@@ -150,7 +150,10 @@ func dilate(src *image.Alpha, r float64, hr int) *image.Alpha {
 	ow, oh := out.Rect.Dx(), out.Rect.Dy()
 	for sy := 0; sy < b.Dy(); sy++ {
 		for sx := 0; sx < b.Dx(); sx++ {
-			v := float64(src.Pix[sy*src.Stride+sx])
+			// A glyph's edge counts nearly as ink: thin strokes at small
+			// sizes have few wholly covered pixels, and their halo would
+			// be thin and grey.
+			v := math.Min(255, 3*float64(src.Pix[sy*src.Stride+sx]))
 			if v == 0 {
 				continue
 			}
