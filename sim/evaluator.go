@@ -253,17 +253,18 @@ type Changes struct {
 }
 
 // Changed returns the buildings and segments whose results (energy, PV,
-// dwellings, rent; car flow, speed, volume/capacity) differ, in their bits,
-// between the last Apply, Undo or Redo and the state before it: what a map
-// redraws. It compares only the parts of the reports that are not shared.
+// dwellings, rent, CO2, walking minutes; car flow, speed, volume/capacity)
+// differ, in their bits, between the last Apply, Undo or Redo and the state
+// before it: what a map redraws. It compares only the parts of the reports that are not shared.
 func (ev *Evaluator) Changed() Changes {
 	var ch Changes
 	a, b := ev.prevRep, ev.rep
 	if a == b {
 		return ch
 	}
+	walk := sameWalkArrays(a, b) // else a park moved them: compare every building's
 	for k := range b.buildings {
-		if k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
+		if walk && k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
 			continue
 		}
 		for j := range buildingChunk {
@@ -271,7 +272,7 @@ func (ev *Evaluator) Changed() Changes {
 			if i >= b.nBuildings {
 				break
 			}
-			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) {
+			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) || !walk && !sameWalk(a, b, i) {
 				ch.Buildings = append(ch.Buildings, i)
 			}
 		}

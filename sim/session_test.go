@@ -50,7 +50,7 @@ func changedBetween(a, b *sim.Report) sim.Changes {
 		x, _ := a.Building(i)
 		y, _ := b.Building(i)
 		if x.Dwellings != y.Dwellings || x.Affordable != y.Affordable || !sameFloat(x.EnergyKWh, y.EnergyKWh) ||
-			!sameFloat(x.PVKWh, y.PVKWh) || !sameFloat(x.Rent, y.Rent) {
+			!sameFloat(x.PVKWh, y.PVKWh) || !sameFloat(x.Rent, y.Rent) || !sameFloat(x.CO2Kg, y.CO2Kg) || !sameWalk(&x.WalkMin, &y.WalkMin) {
 			ch.Buildings = append(ch.Buildings, i)
 		}
 	}
