@@ -541,6 +541,11 @@ func (a *app) info(kind string, id int) string {
 		out["rent0"] = proposal.FmtValue(bb.Rent)
 		out["energy"] = proposal.FmtValue(br.EnergyKWh / 1000)
 		out["pv"] = proposal.FmtValue(br.PVKWh / 1000)
+		out["co2"] = proposal.FmtValue(br.CO2Kg / 1000)
+		if br.Dwellings > 0 {
+			m, kind := br.WalkMin.Longest()
+			out["walk"], out["walkKind"] = fmt.Sprintf("%.0f", m), kind
+		}
 		out["year"] = b.Year
 		if b.Zone >= 0 {
 			out["zone"] = a.city.Zones[b.Zone].Name
