@@ -87,8 +87,8 @@ type Report struct {
 	buildings  []*buildingChunkOf // in chunks of buildingChunk, shared between reports
 	nBuildings int
 	// walk holds per amenity kind the walking minutes of every building:
-	// the model's arrays, shared between reports and never written (an edit
-	// that moves them, a park, makes a new one).
+	// the model's arrays, shared between reports and never written (a park
+	// or a parameter that moves them makes new ones).
 	walk   [nKinds][]float64
 	kappa  []float64 // per zone log-rent constants, fitted in the baseline
 	diag   diagnostics

@@ -255,7 +255,8 @@ type Changes struct {
 // Changed returns the buildings and segments whose results (energy, PV,
 // dwellings, rent, CO2, walking minutes; car flow, speed, volume/capacity)
 // differ, in their bits, between the last Apply, Undo or Redo and the state
-// before it: what a map redraws. It compares only the parts of the reports that are not shared.
+// before it: what a map redraws. It compares only the parts of the reports
+// that are not shared.
 func (ev *Evaluator) Changed() Changes {
 	var ch Changes
 	a, b := ev.prevRep, ev.rep
