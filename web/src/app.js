@@ -415,7 +415,7 @@
       const sh = barriCore.shown();
       if (sh.seq < seq && detail.frames < 60) { detail.frames++; requestAnimationFrame(check); return; }
       const end = performance.now();
-      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs });
+      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs, gcs: sh.gc - (state.gc0 || 0) });
       try {
         performance.measure('barri:edit', { start, end, detail });
       } catch (e) { /* an old browser without measure options */ }
