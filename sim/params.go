@@ -188,11 +188,11 @@ func DefaultParams() Params {
 func (p *Params) Set(name string, v float64) error {
 	i, ok := LookupParam(name)
 	if !ok {
-		return bad("name", "unknown parameter %q (docs/MODELS.md lists them)", name)
+		return bad("name", "param.unknown", "unknown parameter %q (docs/MODELS.md lists them)", name)
 	}
 	d := paramDefs[i]
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < d.Min || v > d.Max {
-		return bad("value", "parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
+		return bad("value", "param.range", "parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
 	}
 	p[i] = v
 	return nil
