@@ -292,6 +292,9 @@ func messageExamples(t *testing.T) []Message {
 	check("Params.Set", "param.unknown", p.Set("warp_speed", 9))
 	check("Params.Set", "param.range", p.Set("car_cost_eur_km", 99))
 	check("Params.Set", "param.range", p.Set("car_cost_eur_km", math.NaN()))
+	for _, d := range ParamDefs() { // every unit
+		check("Params.Set "+d.Name, "param.range", p.Set(d.Name, d.Max+1))
+	}
 	_, err = NewScenarioEvaluator(c, &Scenario{City: "test", Edits: make([]Edit, MaxEdits+1)})
 	check("NewScenarioEvaluator", "edits.too_many_short", err)
 	var ind Indicators

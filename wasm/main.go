@@ -45,7 +45,7 @@ func main() {
 			err = a.load(data)
 		}
 		if err != nil {
-			ui.Call("showError", err.Error())
+			ui.Call("showError", errorInfo(err))
 		}
 	}
 	if err := a.setLayer("plain", false); err != nil {

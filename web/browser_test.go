@@ -1350,3 +1350,142 @@ func TestPartsMatchWhole(t *testing.T) {
 		t.Errorf("the map drawn in parts after the edits differs from the whole map drawn again in %d pixels (first at %v): see parts.png and whole.png", diff, first)
 	}
 }
+
+// TestCoreErrorsInCatalan: on a Catalan page the core's refusals are said
+// wholly in Catalan, from their codes (sim.MessageOf, err.sim.* in i18n):
+// an uploaded file that is malformed, holds a parameter out of range or
+// names another city, and an edit out of range made with the list editor.
+// A hostile string in the file is shown as text, never as markup; the same
+// file on a Spanish page is said in Spanish.
+func TestCoreErrorsInCatalan(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	tr := readI18n(t)
+	dir := t.TempDir()
+	const hostile = `<img src=x onerror=window.pwned=1>`
+	upload := func(name, content string) string {
+		t.Helper()
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(CSS("#upload"), []string{file}),
+			chromedp.Poll[chromedp.Void](`document.querySelector("#error").textContent.includes(`+jsString(name)+`) || undefined`,
+				chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: opening %s: %v (the error says %q)", name, err, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		}
+		return eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	}
+	// asText checks that the error box holds text only and nothing ran.
+	asText := func(what string) {
+		t.Helper()
+		if n := eval[int](t, ctx, `document.querySelector("#error").children.length + document.querySelector("#live").children.length`); n != 0 {
+			t.Errorf("%s: the error box or the live region holds %d elements: the message went in as markup", what, n)
+		}
+		if eval[bool](t, ctx, `window.pwned !== undefined || document.querySelectorAll('img[src="x"]').length > 0`) {
+			t.Errorf("%s: the hostile string in the file ran or made an element", what)
+		}
+	}
+	for _, c := range []struct {
+		name, content string
+		want          []string
+	}{
+		{"camp.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","` + hostile + `":1}]}`,
+			[]string{"No s'ha pogut fer: camp.json: canvi 0 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
+		{"sintaxi.json", "{\"barri\":1,\n\"city\": @eixample}",
+			[]string{"sintaxi.json: línia 2, columna 10: caràcter '@' inesperat on hauria de començar un valor"}},
+		{"parametre.json", `{"barri":1,"city":"eixample","params":{"parking_eur":80}}`,
+			[]string{"parametre.json: paràmetres: el paràmetre parking_eur = 80 és fora de l'interval 0..50 €/viatge"}},
+		{"anell.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39]]]}}]}`,
+			[]string{"anell.json: canvi 0 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
+		{"ciutat.json", `{"barri":1,"city":"` + hostile + `"}`,
+			[]string{"ciutat.json: l'escenari és per a la ciutat «" + hostile + "»; aquesta pàgina només té «eixample»"}},
+	} {
+		got := upload(c.name, c.content)
+		t.Logf("%s: %s", c.name, got)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the page says\n%q\nwant it to hold\n%q", c.name, got, w)
+			}
+		}
+		noEnglishIn(t, tr, c.name, got)
+		asText(c.name)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("a refused file left %d edits in the list", n)
+	}
+
+	// An edit out of range, from the list editor: the option is marked.
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
+		set("#list-kind", "block");
+		set("#list-op", "rezone");
+		document.querySelector('#list-opts input[data-name="add_floors"]').value = "25";
+		document.querySelector("#list-apply").click();
+	})()`)
+	got := eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	t.Logf("list editor: %s", got)
+	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): add_floors = 25 és fora de l'interval -20..20"; got != want {
+		t.Errorf("the rezone of 25 floors says\n%q\nwant\n%q", got, want)
+	}
+	noEnglishIn(t, tr, "rezone", got)
+	if eval[string](t, ctx, `document.querySelector('#list-opts input[data-name="add_floors"]').getAttribute("aria-invalid") || ""`) != "true" {
+		t.Error("the refused option add_floors is not marked aria-invalid")
+	}
+	if live := eval[string](t, ctx, `new Promise(r => setTimeout(() => r(document.querySelector("#live").textContent), 200))`); !strings.Contains(live, "és fora de l'interval") {
+		t.Errorf("the live region says %q, not the refusal", live)
+	}
+	screenshot(t, ctx, "catalan-error")
+
+	// The same malformed file on a Spanish page.
+	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "es"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	got = upload("sintaxis.json", "{\"barri\":1,\n\"city\": @eixample}")
+	if want := "No se ha podido hacer: sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
+		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
+	}
+}
+
+// noEnglishIn checks that text, shown on a Catalan page, holds no English
+// of the page's translations (as TestCatalanLeavesNoEnglish checks the
+// whole page) nor the core's English words.
+func noEnglishIn(t *testing.T, tr map[string]map[string]string, what, text string) {
+	t.Helper()
+	en, ca := tr["en"], tr["ca"]
+	caWords := map[string]bool{}
+	for _, v := range ca {
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && r != '·' }) {
+			caWords[w] = true
+		}
+	}
+	for k, e := range en {
+		if e == ca[k] {
+			continue
+		}
+		for _, part := range strings.FieldsFunc(e, func(r rune) bool { return r == '{' || r == '}' }) {
+			part = strings.TrimSpace(part)
+			// A part the Catalan keeps as it is (a field's name, JSON) is no sign of English.
+			if len(part) < 4 || strings.ContainsAny(part, "0123456789") && len(part) < 8 || caWords[part] || strings.Contains(ca[k], part) {
+				continue
+			}
+			if containsWord(text, part) {
+				t.Errorf("%s: English text %q (%s) is in %q", what, part, k, text)
+				break
+			}
+		}
+	}
+	for _, w := range []string{"line", "column", "edit", "unknown", "invalid", "character", "is outside", "parameter", "polygon", "ring", "points", "Could not"} {
+		if containsWord(text, w) {
+			t.Errorf("%s: the English word %q is in %q", what, w, text)
+		}
+	}
+}
+
+// jsString quotes s as a JavaScript string.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -292,7 +292,7 @@
     sc.edits = [];
     sc.name = t('prop.default');
     const r = barriCore.load(JSON.stringify(sc));
-    if (!r.ok) { showError(r.error); return; }
+    if (!r.ok) { showError(r); return; }
     $('#restored').hidden = true;
     showError('');
     render(r.state, true);
@@ -314,13 +314,71 @@
     if ('serviceWorker' in navigator && location.protocol.startsWith('http')) navigator.serviceWorker.register('sw.js').catch(() => {});
   }
 
-  function showError(msg) {
+  // showError shows what went wrong: a string, or an error of the core as
+  // barriCore gives it (wasm/bridge.go's errorInfo), said in the page's
+  // language; file names what it happened to. Empty clears it.
+  function showError(err, file) {
     // The Go package that speaks goes to the console; residents read the
     // message without it.
-    if (msg) console.warn(msg);
-    const m = msg ? msg.replace(/^(?:[a-z]+: )+/, '') : '';
+    if (err) console.warn(typeof err === 'string' ? err : err.error);
+    let m = err ? errorText(err) : '';
+    if (m && file) m = file + ': ' + m;
     $('#error').textContent = m ? t('err.prefix') + ' ' + m : '';
     if (m) announce(t('err.prefix') + ' ' + m);
+  }
+
+  // errorText says an error in the page's language: the core's message from
+  // its code (err.<code> in i18n), its arguments put in as text, numbers as
+  // the language writes them, then where it is (the line of a file, the
+  // edit). An English page shows the core's own words, as barri run prints
+  // them (en.json's templates give the same, web/messages_test.go checks);
+  // a code the page does not know is said in the core's English too.
+  function errorText(err) {
+    if (typeof err === 'string') return english(err);
+    if (!err.why || lang === 'en') return english(err.error);
+    let s = sayMessage(err.why);
+    if (err.line) s = fill(t('err.line'), { line: sayNumber(err.line), column: sayNumber(err.column), why: s });
+    if (err.edit != null) s = fill(t('err.edit'), { n: sayNumber(err.edit), op: opName(err.op), why: s });
+    return s;
+  }
+
+  // fill puts vars into a template's {name} places in one pass: a value
+  // that holds a "{...}" of its own is left as it is.
+  function fill(tpl, vars) {
+    return tpl.replace(/\{(\w+)\}/g, (all, k) => (Object.hasOwn(vars, k) ? String(vars[k]) : all));
+  }
+
+  function sayMessage(m) {
+    const k = m && m.code ? 'err.' + m.code : '';
+    const d = dict[lang] || {};
+    if (!k || !Object.hasOwn(d, k)) return ((m && m.text) || '').replace(/^(?:(?:sim|wasm|proposal): )+/, '');
+    const args = m.args || [];
+    return d[k].replace(/\{(\d+)\}/g, (all, i) => (+i < args.length ? sayArg(args[+i]) : all));
+  }
+
+  // english is the core's English text without the Go packages' prefixes.
+  function english(s) { return (s || '').replace(/^(?:[a-z]+: )+/, ''); }
+
+  function sayArg(a) {
+    if (typeof a === 'number') return sayNumber(a);
+    if (typeof a === 'string') return a;
+    if (a && typeof a === 'object') {
+      if ('places' in a && typeof a.value === 'number') return loc(a.value.toFixed(a.places));
+      return sayMessage(a);
+    }
+    return String(a);
+  }
+
+  function sayNumber(n) {
+    const s = String(n);
+    return /^-?\d+(\.\d+)?$/.test(s) ? loc(s) : s;
+  }
+
+  // opName is an op as the page names it (an op it does not know, from a
+  // file, as written).
+  function opName(o) {
+    const k = 'op.' + o;
+    return o && dict.en && Object.hasOwn(dict.en, k) ? t(k).toLowerCase() : String(o ?? '');
   }
 
   function toolOptions() {
@@ -834,7 +892,7 @@
   function applyJS(edit) {
     const r = barriCore.apply(JSON.stringify(edit));
     lastErrorField = r.ok ? '' : (r.field || '');
-    if (!r.ok) { showError(r.error); return false; }
+    if (!r.ok) { showError(r); return false; }
     showError('');
     render(r.state);
     return true;
@@ -916,7 +974,7 @@
     const r = applyJS(e);
     // Mark the option the core refused, and take the resident to it.
     if (!r && lastErrorField) {
-      const el = $('#list-opts').querySelector('[data-name="' + lastErrorField + '"]');
+      const el = $('#list-opts').querySelector('[data-name="' + CSS.escape(lastErrorField) + '"]');
       if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
     }
   }
@@ -992,12 +1050,12 @@
     if (!f) return;
     f.text().then((text) => {
       const r = barriCore.load(text);
-      if (!r.ok) { showError(f.name + ': ' + r.error); return; }
+      if (!r.ok) { showError(r, f.name); return; }
       showError('');
       render(r.state, true);
       showLegend(barriCore.legend());
       announce(t('prop.opened', { file: f.name }));
-    }).catch((e) => showError(f.name + ': ' + String(e && e.message ? e.message : e)));
+    }).catch((e) => showError(String(e && e.message ? e.message : e), f.name));
     ev.target.value = '';
   }
 
@@ -1084,7 +1142,7 @@
       if (!location.hash.startsWith('#p=') || !catalog) return;
       const r = barriCore.openShare(location.hash);
       history.replaceState(null, '', location.pathname + location.search);
-      if (r.ok) { showError(''); render(r.state, true); showLegend(barriCore.legend()); } else showError(r.error);
+      if (r.ok) { showError(''); render(r.state, true); showLegend(barriCore.legend()); } else showError(r);
     });
   }
 
