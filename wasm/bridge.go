@@ -647,7 +647,7 @@ func (a *app) register() {
 		"openShare": func(args []js.Value) any {
 			data, err := proposal.Unshare(str(args, 0))
 			if err != nil {
-				return result(err)
+				return result(linkError(err))
 			}
 			return result(a.load(data))
 		},
@@ -971,3 +971,9 @@ type pageError struct {
 }
 
 func (e *pageError) Error() string { return e.text }
+
+// linkError is an error of proposal.Unshare, a share link that does not
+// carry a whole proposal, with the page's code for it.
+func linkError(err error) error {
+	return &pageError{code: "wasm.link", text: err.Error()}
+}

@@ -43,6 +43,8 @@ func main() {
 		data, err := proposal.Unshare(frag)
 		if err == nil {
 			err = a.load(data)
+		} else {
+			err = linkError(err)
 		}
 		if err != nil {
 			ui.Call("showError", errorInfo(err))

@@ -1438,6 +1438,15 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 	}
 	screenshot(t, ctx, "catalan-error")
 
+	// A damaged share link.
+	eval[any](t, ctx, `location.hash = "#p=@@@"`)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("#error").textContent.includes("enllaç") || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("a damaged link says %q", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	} else if got := eval[string](t, ctx, `document.querySelector("#error").textContent`); got != "No s'ha pogut fer: la proposta de l'enllaç està malmesa: copia l'enllaç sencer" {
+		t.Errorf("a damaged link says %q", got)
+	}
+
 	// The same malformed file on a Spanish page.
 	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "es"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {

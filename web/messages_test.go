@@ -146,3 +146,38 @@ func fillEnglish(t *testing.T, en map[string]string, m map[string]any) (string, 
 	})
 	return s, good
 }
+
+// TestPageErrorsTranslated: the page's own coded errors (wasm's pageError)
+// and the places of the core's (err.edit, err.line) have a template in ca,
+// es and en with the same places.
+func TestPageErrorsTranslated(t *testing.T) {
+	tr := readI18n(t)
+	src, err := os.ReadFile(filepath.Join("..", "wasm", "bridge.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"err.edit", "err.line"}
+	for _, m := range regexp.MustCompile(`pageError\{code: "([a-z_.]+)"`).FindAllSubmatch(src, -1) {
+		keys = append(keys, "err."+string(m[1]))
+	}
+	if len(keys) < 4 {
+		t.Fatalf("found only %v in wasm/bridge.go", keys)
+	}
+	places := regexp.MustCompile(`\{\w+\}`)
+	for _, k := range keys {
+		want := places.FindAllString(tr["en"][k], -1)
+		slices.Sort(want)
+		for l, m := range tr {
+			v, ok := m[k]
+			if !ok {
+				t.Errorf("src/i18n/%s.json lacks %s", l, k)
+				continue
+			}
+			got := places.FindAllString(v, -1)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("src/i18n/%s.json: %s has the places %v, en.json %v", l, k, got, want)
+			}
+		}
+	}
+}
