@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1497,4 +1498,94 @@ func noEnglishIn(t *testing.T, tr map[string]map[string]string, what, text strin
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestFullModelsOffline: the models dialog of a Catalan page opens the
+// whole of docs/MODELS.md (bundled as models.json by make web), offline
+// too, marked as English (lang="en") and built as text: headings, lists,
+// the parameters table, the equations. Outside that box the dialog keeps
+// no English; the box is the one place exempt, and axe finds no serious
+// violation with it open.
+func TestFullModelsOffline(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if !eval[bool](t, ctx, `Promise.race([navigator.serviceWorker.ready.then(r => !!r.active), new Promise(r => setTimeout(() => r(false), 20000))])`) {
+		t.Fatal("web: the service worker did not start within 20 s")
+	}
+	// Under the worker the page fetches models.json while idle, and the
+	// worker keeps it; then the server goes.
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`caches.open("barri-v1").then(c => c.match(new URL("models.json", location.href).href)).then(r => !!r || undefined)`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("web: the page did not fetch models.json for offline use: %v", err)
+	}
+	env.stop()
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	eval[any](t, ctx, `document.querySelector("#models-open").click(); document.querySelector("#models-full-box").open = true`)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#models-full h3").length >= 8 || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("web: offline, the full description did not show: %v (%q)", err, eval[string](t, ctx, `document.querySelector("#models-full-status").textContent`))
+	}
+	type fullText struct {
+		Lang, Summary, Text string
+		Headings            []string
+		Tags                []string
+		Rows, Codes         int
+	}
+	got := eval[fullText](t, ctx, `(() => {
+		const f = document.querySelector("#models-full");
+		return {lang: f.lang, summary: document.querySelector("#models-full-box summary").textContent, text: f.textContent,
+			headings: [...f.querySelectorAll("h3")].map(h => h.textContent),
+			tags: [...new Set([...f.querySelectorAll("*")].map(e => e.tagName))].sort(),
+			rows: f.querySelectorAll("table tbody tr").length, codes: f.querySelectorAll("code").length};
+	})()`)
+	t.Logf("full description: %d characters, headings %v, tags %v, %d table rows, %d code spans", len(got.Text), got.Headings, got.Tags, got.Rows, got.Codes)
+	if got.Lang != "en" {
+		t.Errorf("the full description's box has lang %q, want en", got.Lang)
+	}
+	if got.Summary != "La descripció completa dels models (en anglès)" {
+		t.Errorf("its summary reads %q, want it in Catalan and saying it is in English", got.Summary)
+	}
+	for _, h := range []string{"Housing", "Energy", "Mobility", "15-minute access", "Parameters"} {
+		if !slices.Contains(got.Headings, h) {
+			t.Errorf("the full description lacks the section %q", h)
+		}
+	}
+	for _, w := range []string{"ln R_b = κ_z", "rent_stock_elasticity", "Red Eléctrica 2023"} {
+		if !strings.Contains(got.Text, w) {
+			t.Errorf("the full description lacks %q", w)
+		}
+	}
+	allowed := []string{"CODE", "DIV", "EM", "H3", "H4", "LI", "OL", "P", "STRONG", "TABLE", "TBODY", "TD", "TH", "THEAD", "TR", "UL"}
+	for _, tag := range got.Tags {
+		if !slices.Contains(allowed, tag) {
+			t.Errorf("the full description holds a %s element", tag)
+		}
+	}
+	if got.Rows < 50 || got.Codes < 100 {
+		t.Errorf("the full description has %d table rows and %d code spans, want the parameters table and the names", got.Rows, got.Codes)
+	}
+	// The rest of the dialog is Catalan: only the lang="en" box is exempt.
+	rest := eval[string](t, ctx, `(() => { const d = document.querySelector("#models"); return d.innerText.replace(document.querySelector("#models-full").innerText, ""); })()`)
+	if strings.Contains(rest, "Parameters") || !strings.Contains(rest, "Com calcula Barri els indicadors") {
+		t.Errorf("the dialog without the English box reads %q", rest)
+	}
+	noEnglishIn(t, readI18n(t), "models dialog", strings.ReplaceAll(rest, "Open Data BCN", ""))
+	screenshot(t, ctx, "models-full")
+
+	axe, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("web: %v (npm ci --prefix web installs axe-core)", err)
+		}
+		t.Logf("web: no axe check: %v", err)
+		return
+	}
+	eval[any](t, ctx, string(axe)+";0")
+	res := eval[[]string](t, ctx, `axe.run(document.querySelector("#models"), {resultTypes: ["violations"]}).then(r =>
+		r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id + ": " + v.help + " " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`)
+	for _, v := range res {
+		t.Errorf("the models dialog with the full description: axe %s", v)
+	}
 }

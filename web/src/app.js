@@ -312,6 +312,9 @@
     if (!seen && !q.has('notour') && !(window.barriWS && barriWS.active())) { tourStep = 0; $('#tour').showModal(); showTour(); }
     // Offline from the next visit on (a service worker needs http(s)).
     if ('serviceWorker' in navigator && location.protocol.startsWith('http')) navigator.serviceWorker.register('sw.js').catch(() => {});
+    // The full model description, fetched once while the page is idle so
+    // that the service worker keeps it for offline use.
+    if (!modelsFetch) (window.requestIdleCallback || setTimeout)(() => { if (!modelsFetch) loadModels().catch(() => {}); }, { timeout: 10000 });
   }
 
   // showError shows what went wrong: a string, or an error of the core as
@@ -565,6 +568,82 @@
     b.addEventListener('click', () => showModels(MODEL_OF[group]));
     p.appendChild(b);
     return p;
+  }
+
+  // loadModels fetches models.json: docs/MODELS.md as blocks of text
+  // (web/mdblocks, at make web time). A failed fetch may be tried again.
+  let modelsFetch = null;
+  function loadModels() {
+    if (!modelsFetch) {
+      modelsFetch = fetch('models.json').then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))));
+      modelsFetch.catch(() => { modelsFetch = null; });
+    }
+    return modelsFetch;
+  }
+
+  // showFullModels builds the full model description into its box, once,
+  // every piece of text as text: nothing of the document is parsed as HTML.
+  function showFullModels() {
+    const box = $('#models-full');
+    const status = $('#models-full-status');
+    if (box.childElementCount) return;
+    status.textContent = t('models.fullLoading');
+    loadModels().then((blocks) => {
+      if (box.childElementCount) return;
+      box.append(...blocks.map(modelBlock).filter(Boolean));
+      status.textContent = '';
+    }).catch((e) => { status.textContent = t('models.fullFailed', { why: String(e && e.message ? e.message : e) }); });
+  }
+
+  // modelBlock makes the element of one block (see web/mdblocks): its
+  // headings one level under the dialog's sections.
+  function modelBlock(b) {
+    const el = (tag, runs) => {
+      const e = document.createElement(tag);
+      for (const [style, text] of runs || []) {
+        if (!style) { e.append(text); continue; }
+        const r = document.createElement({ code: 'code', em: 'em', strong: 'strong' }[style] || 'span');
+        r.textContent = text;
+        e.append(r);
+      }
+      return e;
+    };
+    const list = (l) => {
+      const e = document.createElement(l.k === 'ol' ? 'ol' : 'ul');
+      for (const it of l.items || []) {
+        const li = el('li', it.r);
+        if (it.sub) li.append(list(it.sub));
+        if (it.after && it.after.length) li.append(el('p', it.after));
+        e.append(li);
+      }
+      return e;
+    };
+    const m = /^h([2-6])$/.exec(b.k);
+    if (m) return el('h' + Math.min(6, +m[1] + 1), b.r);
+    if (b.k === 'p') return el('p', b.r);
+    if (b.k === 'ul' || b.k === 'ol') return list(b);
+    if (b.k === 'table') {
+      // Wide: it scrolls sideways, from the keyboard too. Its label is in
+      // English, like the table, inside the lang="en" box.
+      const wrap = document.createElement('div');
+      wrap.className = 'scroll-x';
+      wrap.tabIndex = 0;
+      wrap.setAttribute('role', 'region');
+      wrap.setAttribute('aria-label', 'Table, scrolls sideways');
+      const table = document.createElement('table');
+      const tr = document.createElement('tr');
+      for (const c of b.head || []) { const th = el('th', c); th.scope = 'col'; tr.append(th); }
+      table.createTHead().append(tr);
+      const body = table.createTBody();
+      for (const row of b.rows || []) {
+        const r = document.createElement('tr');
+        for (const c of row) r.append(el('td', c));
+        body.append(r);
+      }
+      wrap.append(table);
+      return wrap;
+    }
+    return null;
   }
 
   // showModels opens how Barri computes the indicators, at a section.
@@ -1134,6 +1213,7 @@
     $('#tour-close').addEventListener('click', closeTour);
     $('#models-open').addEventListener('click', () => showModels(''));
     $('#models-close').addEventListener('click', () => $('#models').close());
+    $('#models-full-box').addEventListener('toggle', () => { if ($('#models-full-box').open) showFullModels(); });
     $('#tour').addEventListener('cancel', closeTour);
     window.addEventListener('resize', () => { if (catalog) insets(); });
     window.addEventListener('pagehide', flushAutosave);
