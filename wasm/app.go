@@ -40,6 +40,7 @@ type app struct {
 	lastOp   string
 	// The last change's timing: its start, and the core's share (ms).
 	opStart time.Time
+	gcStart uint64 // gcCycles at opStart
 	coreMs  float64
 }
 

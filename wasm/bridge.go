@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +64,7 @@ func (a *app) stateJSON() string {
 		LastOp  string     `json:"lastOp"`
 		CoreMs  float64    `json:"coreMs"` // the core's apply, undo or redo
 		GoMs    float64    `json:"goMs"`   // all of Go's work for the change, this JSON included
+		GC0     uint64     `json:"gc0"`    // Go's garbage collections before it (barriCore.shown's gc after)
 		City    []row      `json:"city"`
 		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
@@ -70,7 +72,7 @@ func (a *app) stateJSON() string {
 		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
 		Where   []place    `json:"where"` // where each edit is, for its line in the list
 	}{Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
-		CoreMs: a.coreMs}
+		CoreMs: a.coreMs, GC0: a.gcStart}
 	ch := a.s.Changed()
 	out.Changed = [2]int{len(ch.Buildings), len(ch.Segments)}
 	if out.Edits == nil {
@@ -240,9 +242,20 @@ func (a *app) where(e sim.Edit) place {
 	return p
 }
 
+// gcCycles returns how many garbage collections Go has completed.
+func gcCycles() uint64 {
+	s := [1]metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s[:])
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
 // timed runs one change of the session, noting its timing for the page.
 func (a *app) timed(f func() error) error {
 	a.opStart = time.Now()
+	a.gcStart = gcCycles()
 	err := f()
 	a.coreMs = float64(time.Since(a.opStart).Microseconds()) / 1000
 	return err
@@ -542,6 +555,11 @@ func (a *app) info(kind string, id int) string {
 		out["rent0"] = proposal.FmtValue(bb.Rent)
 		out["energy"] = proposal.FmtValue(br.EnergyKWh / 1000)
 		out["pv"] = proposal.FmtValue(br.PVKWh / 1000)
+		out["co2"] = proposal.FmtValue(br.CO2Kg / 1000)
+		if br.Dwellings > 0 {
+			m, kind := br.WalkMin.Longest()
+			out["walk"], out["walkKind"] = fmt.Sprintf("%.0f", m), kind
+		}
 		out["year"] = b.Year
 		if b.Zone >= 0 {
 			out["zone"] = a.city.Zones[b.Zone].Name
@@ -788,7 +806,7 @@ func (a *app) register() {
 		// (stateJSON's seq) and the Go timing of the frame that drew it.
 		"shown": func([]js.Value) any {
 			g := a.g
-			return map[string]any{"seq": g.shownSeq, "renderMs": g.lastRender.RenderMs, "updateMs": g.lastRender.UpdateMs, "drawMs": g.lastRender.DrawMs}
+			return map[string]any{"seq": g.shownSeq, "renderMs": g.lastRender.RenderMs, "updateMs": g.lastRender.UpdateMs, "drawMs": g.lastRender.DrawMs, "gc": float64(gcCycles())}
 		},
 		// memStats reports the Go heap, for the performance figures.
 		"memStats": func([]js.Value) any {

@@ -417,6 +417,8 @@
         t('info.floors', { n: o.floors, year: o.year })];
       if (o.dwellings) l.push(t('info.homes', { n: o.dwellings, rent: loc(o.rent) }));
       l.push(t('info.energy', { e: loc(o.energy), pv: loc(o.pv) }));
+      if (o.co2 !== undefined) l.push(t('info.co2', { c: loc(o.co2) }));
+      if (o.walk !== undefined) l.push(t('info.walk', { kind: t('legend.' + o.walkKind), m: loc(o.walk) }));
       return l;
     }
     const l = [o.name || t('info.street')];
@@ -474,7 +476,7 @@
       const sh = barriCore.shown();
       if (sh.seq < seq && detail.frames < 60) { detail.frames++; requestAnimationFrame(check); return; }
       const end = performance.now();
-      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs });
+      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs, gcs: sh.gc - (state.gc0 || 0) });
       try {
         performance.measure('barri:edit', { start, end, detail });
       } catch (e) { /* an old browser without measure options */ }
@@ -1062,7 +1064,15 @@
     const s = $('#layer');
     const v = s.value || 'plain';
     s.textContent = '';
-    for (const l of catalog.layers) { const o = document.createElement('option'); o.value = l; o.textContent = t('layer.' + l); s.appendChild(o); }
+    // The walking-minute layers (walk, walk.<kind>) go in a group of their own.
+    let walk = null;
+    for (const l of catalog.layers) {
+      const o = document.createElement('option'); o.value = l; o.textContent = t('layer.' + l);
+      if (l === 'walk' || l.startsWith('walk.')) {
+        if (!walk) { walk = document.createElement('optgroup'); walk.label = t('layer.group.walk'); s.appendChild(walk); }
+        walk.appendChild(o);
+      } else s.appendChild(o);
+    }
     s.value = v;
   }
 
@@ -1085,7 +1095,10 @@
     $('#legend-lo').textContent = loc(legend.lo, legend.change);
     $('#legend-hi').textContent = loc(legend.hi, legend.change);
     $('#legend-unit').textContent = legend.unit ? t('unit.' + legend.unit) : '';
-    $('#legend-note').textContent = legend.change ? t('legend.changeNote') : t('legend.valueNote');
+    // A layer may say in a line what it shows (layer.<name>.note).
+    const nk = 'layer.' + legend.layer + '.note';
+    const note = dict.en && dict.en[nk] ? t(nk) + ' ' : '';
+    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t('legend.valueNote'));
   }
 
   function setLayer() {
