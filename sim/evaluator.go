@@ -67,7 +67,7 @@ func NewScenarioEvaluator(c *City, sc *Scenario) (*Evaluator, error) {
 		return nil, err
 	}
 	if len(sc.Edits) > MaxEdits {
-		return nil, &ScenarioError{Field: "edits", Err: errors.New("too many edits")}
+		return nil, &ScenarioError{Field: "edits", Err: msg("edits.too_many_short", "too many edits")}
 	}
 	base, mb := c.baselineModel(params)
 	ev := newEvaluator(base, mb)
@@ -173,7 +173,7 @@ func (ev *Evaluator) Report() *Report { return ev.rep }
 // Redo, Edits and Scenario without copying them: do not change them after.
 func (ev *Evaluator) Apply(e *Edit) (*Result, error) {
 	if len(ev.applied) >= MaxEdits {
-		return nil, editError(len(ev.applied), e.Op, bad("", "a scenario holds at most %d edits", MaxEdits))
+		return nil, editError(len(ev.applied), e.Op, bad("", "edits.too_many", "a scenario holds at most %d edits", MaxEdits))
 	}
 	a, err := ev.apply(e)
 	if err != nil {

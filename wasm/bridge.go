@@ -341,7 +341,8 @@ func (a *app) load(data []byte) error {
 		return err
 	}
 	if sc.City != "" && sc.City != a.city.Name {
-		return fmt.Errorf("wasm: the scenario is for the city %q; this page has only %q", sc.City, a.city.Name)
+		return &pageError{code: "wasm.city", args: []any{sc.City, a.city.Name},
+			text: fmt.Sprintf("wasm: the scenario is for the city %q; this page has only %q", sc.City, a.city.Name)}
 	}
 	if sc.City == "" {
 		sc.City = a.city.Name
@@ -515,7 +516,7 @@ func (a *app) placePoint(p orb.Point) {
 func (a *app) applyAndRender(e map[string]any) {
 	data, _ := json.Marshal(e)
 	if err := a.applyEdit(data); err != nil {
-		a.ui.Call("showError", err.Error())
+		a.ui.Call("showError", errorInfo(err))
 		return
 	}
 	a.ui.Call("render", a.stateJSON())
@@ -614,13 +615,7 @@ func (a *app) cameraMoved() {
 func (a *app) register() {
 	result := func(err error) any {
 		if err != nil {
-			out := map[string]any{"ok": false, "error": err.Error()}
-			// The option at fault, for the page to mark.
-			var ee *sim.EditError
-			if errors.As(err, &ee) && ee.Field != "" {
-				out["field"] = ee.Field
-			}
-			return out
+			return errorInfo(err)
 		}
 		return map[string]any{"ok": true, "state": a.stateJSON()}
 	}
@@ -670,7 +665,7 @@ func (a *app) register() {
 		"openShare": func(args []js.Value) any {
 			data, err := proposal.Unshare(str(args, 0))
 			if err != nil {
-				return result(err)
+				return result(linkError(err))
 			}
 			return result(a.load(data))
 		},
@@ -923,4 +918,80 @@ func (a *app) areaFor(kind string, id, n int) ([]orb.Polygon, error) {
 		return a.city.Zones[id].Boundary, nil
 	}
 	return nil, fmt.Errorf("wasm: no area for %q", kind)
+}
+
+// errorInfo is an error as the page shows it: "error", the English text;
+// "why", what is wrong as a code and its arguments ({code, args, text},
+// args strings, numbers, {value, places} for a number with fixed places, or
+// a nested {code, args, text}), which the page says in its language from
+// err.<code> in web/src/i18n; "edit" and "op", the edit at fault (as the
+// text numbers it: from 1 for the page's own edits, from 0 in a file);
+// "line" and "column", the place in a file; "field", the option at fault,
+// for the page to mark. Without "why" the page shows the English text.
+func errorInfo(err error) map[string]any {
+	out := map[string]any{"ok": false, "error": err.Error()}
+	var pe *proposal.EditError
+	var ee *sim.EditError
+	var se *sim.ScenarioError
+	var ge *pageError
+	switch {
+	case errors.As(err, &pe):
+		out["edit"], out["op"] = pe.N, pe.Op
+		ee = pe.EditError
+	case errors.As(err, &ee):
+		out["edit"], out["op"] = ee.Index, ee.Op
+	case errors.As(err, &se):
+		if se.Line > 0 {
+			out["line"], out["column"] = se.Line, se.Column
+		}
+		if se.Field != "" {
+			out["field"] = se.Field
+		}
+	case errors.As(err, &ge):
+		out["why"] = map[string]any{"code": ge.code, "args": ge.args, "text": strings.TrimPrefix(ge.text, "wasm: ")}
+		return out
+	}
+	if ee != nil && ee.Field != "" {
+		out["field"] = ee.Field
+	}
+	if m, ok := sim.MessageOf(err); ok {
+		out["why"] = messageInfo(m)
+	}
+	return out
+}
+
+// messageInfo is a core's message for js.ValueOf, its codes under "sim.".
+func messageInfo(m sim.Message) map[string]any {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		switch v := a.(type) {
+		case sim.Message:
+			args[i] = messageInfo(v)
+		case sim.Decimal:
+			args[i] = map[string]any{"value": v.Value, "places": v.Places}
+		default:
+			args[i] = v // a string, an int or a finite float64
+		}
+	}
+	code := ""
+	if m.Code != "" {
+		code = "sim." + m.Code
+	}
+	return map[string]any{"code": code, "args": args, "text": m.Text}
+}
+
+// pageError is an error of this page with a code the page says in its
+// language (err.<code>), filled with args.
+type pageError struct {
+	code string
+	args []any
+	text string
+}
+
+func (e *pageError) Error() string { return e.text }
+
+// linkError is an error of proposal.Unshare, a share link that does not
+// carry a whole proposal, with the page's code for it.
+func linkError(err error) error {
+	return &pageError{code: "wasm.link", text: err.Error()}
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1605,4 +1606,242 @@ func rect(t *testing.T, ctx context.Context, sel string) image.Rectangle {
 	r := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e || e.hidden) return [0, 0, 0, 0];
 		const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })()`, sel))
 	return image.Rect(int(r[0])-2, int(r[1])-2, int(r[2])+2, int(r[3])+2)
+}
+
+// TestCoreErrorsInCatalan: on a Catalan page the core's refusals are said
+// wholly in Catalan, from their codes (sim.MessageOf, err.sim.* in i18n):
+// an uploaded file that is malformed, holds a parameter out of range or
+// names another city, and an edit out of range made with the list editor.
+// A hostile string in the file is shown as text, never as markup; the same
+// file on a Spanish page is said in Spanish.
+func TestCoreErrorsInCatalan(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	tr := readI18n(t)
+	dir := t.TempDir()
+	const hostile = `<img src=x onerror=window.pwned=1>`
+	upload := func(name, content string) string {
+		t.Helper()
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(CSS("#upload"), []string{file}),
+			chromedp.Poll[chromedp.Void](`document.querySelector("#error").textContent.includes(`+jsString(name)+`) || undefined`,
+				chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: opening %s: %v (the error says %q)", name, err, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		}
+		return eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	}
+	// asText checks that the error box holds text only and nothing ran.
+	asText := func(what string) {
+		t.Helper()
+		if n := eval[int](t, ctx, `document.querySelector("#error").children.length + document.querySelector("#live").children.length`); n != 0 {
+			t.Errorf("%s: the error box or the live region holds %d elements: the message went in as markup", what, n)
+		}
+		if eval[bool](t, ctx, `window.pwned !== undefined || document.querySelectorAll('img[src="x"]').length > 0`) {
+			t.Errorf("%s: the hostile string in the file ran or made an element", what)
+		}
+	}
+	for _, c := range []struct {
+		name, content string
+		want          []string
+	}{
+		{"camp.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","` + hostile + `":1}]}`,
+			[]string{"No s'ha pogut fer: camp.json: canvi 0 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
+		{"sintaxi.json", "{\"barri\":1,\n\"city\": @eixample}",
+			[]string{"sintaxi.json: línia 2, columna 10: caràcter '@' inesperat on hauria de començar un valor"}},
+		{"parametre.json", `{"barri":1,"city":"eixample","params":{"parking_eur":80}}`,
+			[]string{"parametre.json: paràmetres: el paràmetre parking_eur = 80 és fora de l'interval 0..50 €/viatge"}},
+		{"anell.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39]]]}}]}`,
+			[]string{"anell.json: canvi 0 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
+		{"ciutat.json", `{"barri":1,"city":"` + hostile + `"}`,
+			[]string{"ciutat.json: l'escenari és per a la ciutat «" + hostile + "»; aquesta pàgina només té «eixample»"}},
+	} {
+		got := upload(c.name, c.content)
+		t.Logf("%s: %s", c.name, got)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the page says\n%q\nwant it to hold\n%q", c.name, got, w)
+			}
+		}
+		noEnglishIn(t, tr, c.name, got)
+		asText(c.name)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("a refused file left %d edits in the list", n)
+	}
+
+	// An edit out of range, from the list editor: the option is marked.
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
+		set("#list-kind", "block");
+		set("#list-op", "rezone");
+		document.querySelector('#list-opts input[data-name="add_floors"]').value = "25";
+		document.querySelector("#list-apply").click();
+	})()`)
+	got := eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	t.Logf("list editor: %s", got)
+	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): add_floors = 25 és fora de l'interval -20..20"; got != want {
+		t.Errorf("the rezone of 25 floors says\n%q\nwant\n%q", got, want)
+	}
+	noEnglishIn(t, tr, "rezone", got)
+	if eval[string](t, ctx, `document.querySelector('#list-opts input[data-name="add_floors"]').getAttribute("aria-invalid") || ""`) != "true" {
+		t.Error("the refused option add_floors is not marked aria-invalid")
+	}
+	if live := eval[string](t, ctx, `new Promise(r => setTimeout(() => r(document.querySelector("#live").textContent), 200))`); !strings.Contains(live, "és fora de l'interval") {
+		t.Errorf("the live region says %q, not the refusal", live)
+	}
+	screenshot(t, ctx, "catalan-error")
+
+	// A damaged share link.
+	eval[any](t, ctx, `location.hash = "#p=@@@"`)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("#error").textContent.includes("enllaç") || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("a damaged link says %q", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	} else if got := eval[string](t, ctx, `document.querySelector("#error").textContent`); got != "No s'ha pogut fer: la proposta de l'enllaç està malmesa: copia l'enllaç sencer" {
+		t.Errorf("a damaged link says %q", got)
+	}
+
+	// The same malformed file on a Spanish page.
+	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "es"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	got = upload("sintaxis.json", "{\"barri\":1,\n\"city\": @eixample}")
+	if want := "No se ha podido hacer: sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
+		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
+	}
+}
+
+// noEnglishIn checks that text, shown on a Catalan page, holds no English
+// of the page's translations (as TestCatalanLeavesNoEnglish checks the
+// whole page) nor the core's English words.
+func noEnglishIn(t *testing.T, tr map[string]map[string]string, what, text string) {
+	t.Helper()
+	en, ca := tr["en"], tr["ca"]
+	caWords := map[string]bool{}
+	for _, v := range ca {
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && r != '·' }) {
+			caWords[w] = true
+		}
+	}
+	for k, e := range en {
+		if e == ca[k] {
+			continue
+		}
+		for _, part := range strings.FieldsFunc(e, func(r rune) bool { return r == '{' || r == '}' }) {
+			part = strings.TrimSpace(part)
+			// A part the Catalan keeps as it is (a field's name, JSON) is no sign of English.
+			if len(part) < 4 || strings.ContainsAny(part, "0123456789") && len(part) < 8 || caWords[part] || strings.Contains(ca[k], part) {
+				continue
+			}
+			if containsWord(text, part) {
+				t.Errorf("%s: English text %q (%s) is in %q", what, part, k, text)
+				break
+			}
+		}
+	}
+	for _, w := range []string{"line", "column", "edit", "unknown", "invalid", "character", "is outside", "parameter", "polygon", "ring", "points", "Could not"} {
+		if containsWord(text, w) {
+			t.Errorf("%s: the English word %q is in %q", what, w, text)
+		}
+	}
+}
+
+// jsString quotes s as a JavaScript string.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// TestFullModelsOffline: the models dialog of a Catalan page opens the
+// whole of docs/MODELS.md (bundled as models.json by make web), offline
+// too, marked as English (lang="en") and built as text: headings, lists,
+// the parameters table, the equations. Outside that box the dialog keeps
+// no English; the box is the one place exempt, and axe finds no serious
+// violation with it open.
+func TestFullModelsOffline(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if !eval[bool](t, ctx, `Promise.race([navigator.serviceWorker.ready.then(r => !!r.active), new Promise(r => setTimeout(() => r(false), 20000))])`) {
+		t.Fatal("web: the service worker did not start within 20 s")
+	}
+	// Under the worker the page fetches models.json while idle, and the
+	// worker keeps it; then the server goes.
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`caches.open("barri-v1").then(c => c.match(new URL("models.json", location.href).href)).then(r => !!r || undefined)`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("web: the page did not fetch models.json for offline use: %v", err)
+	}
+	env.stop()
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	eval[any](t, ctx, `document.querySelector("#models-open").click(); document.querySelector("#models-full-box").open = true`)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#models-full h3").length >= 8 || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("web: offline, the full description did not show: %v (%q)", err, eval[string](t, ctx, `document.querySelector("#models-full-status").textContent`))
+	}
+	type fullText struct {
+		Lang, Summary, Text string
+		Headings            []string
+		Tags                []string
+		Rows, Codes         int
+	}
+	got := eval[fullText](t, ctx, `(() => {
+		const f = document.querySelector("#models-full");
+		return {lang: f.lang, summary: document.querySelector("#models-full-box summary").textContent, text: f.textContent,
+			headings: [...f.querySelectorAll("h3")].map(h => h.textContent),
+			tags: [...new Set([...f.querySelectorAll("*")].map(e => e.tagName))].sort(),
+			rows: f.querySelectorAll("table tbody tr").length, codes: f.querySelectorAll("code").length};
+	})()`)
+	t.Logf("full description: %d characters, headings %v, tags %v, %d table rows, %d code spans", len(got.Text), got.Headings, got.Tags, got.Rows, got.Codes)
+	if got.Lang != "en" {
+		t.Errorf("the full description's box has lang %q, want en", got.Lang)
+	}
+	if got.Summary != "La descripció completa dels models (en anglès)" {
+		t.Errorf("its summary reads %q, want it in Catalan and saying it is in English", got.Summary)
+	}
+	for _, h := range []string{"Housing", "Energy", "Mobility", "15-minute access", "Parameters"} {
+		if !slices.Contains(got.Headings, h) {
+			t.Errorf("the full description lacks the section %q", h)
+		}
+	}
+	for _, w := range []string{"ln R_b = κ_z", "rent_stock_elasticity", "Red Eléctrica 2023"} {
+		if !strings.Contains(got.Text, w) {
+			t.Errorf("the full description lacks %q", w)
+		}
+	}
+	allowed := []string{"CODE", "DIV", "EM", "H3", "H4", "LI", "OL", "P", "STRONG", "TABLE", "TBODY", "TD", "TH", "THEAD", "TR", "UL"}
+	for _, tag := range got.Tags {
+		if !slices.Contains(allowed, tag) {
+			t.Errorf("the full description holds a %s element", tag)
+		}
+	}
+	if got.Rows < 50 || got.Codes < 100 {
+		t.Errorf("the full description has %d table rows and %d code spans, want the parameters table and the names", got.Rows, got.Codes)
+	}
+	// The rest of the dialog is Catalan: only the lang="en" box is exempt.
+	rest := eval[string](t, ctx, `(() => { const d = document.querySelector("#models"); return d.innerText.replace(document.querySelector("#models-full").innerText, ""); })()`)
+	if strings.Contains(rest, "Parameters") || !strings.Contains(rest, "Com calcula Barri els indicadors") {
+		t.Errorf("the dialog without the English box reads %q", rest)
+	}
+	noEnglishIn(t, readI18n(t), "models dialog", strings.ReplaceAll(rest, "Open Data BCN", ""))
+	screenshot(t, ctx, "models-full")
+
+	axe, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("web: %v (npm ci --prefix web installs axe-core)", err)
+		}
+		t.Logf("web: no axe check: %v", err)
+		return
+	}
+	eval[any](t, ctx, string(axe)+";0")
+	res := eval[[]string](t, ctx, `axe.run(document.querySelector("#models"), {resultTypes: ["violations"]}).then(r =>
+		r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id + ": " + v.help + " " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`)
+	for _, v := range res {
+		t.Errorf("the models dialog with the full description: axe %s", v)
+	}
 }
