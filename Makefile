@@ -68,6 +68,7 @@ web:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o web/dist/app.wasm ./wasm
 	gzip -9 -n -k -f web/dist/app.wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/dist/
+	$(GO) run ./web/mdblocks docs/MODELS.md > web/dist/models.json
 
 # The page's figures in headless Chromium (Performance API): sizes, start,
 # barri:edit per op, pan frame time, memory after 100 edits.

@@ -205,7 +205,7 @@ func NewCity(name string, origin orb.Point, zones []Zone, buildings []Building, 
 	c := &City{Name: name, Origin: origin, Proj: NewProjection(origin[0], origin[1]),
 		Zones: zones, Buildings: buildings, Nodes: nodes, Segments: segments, Stops: stops, Amenities: amenities}
 	if len(nodes) == 0 || len(segments) == 0 {
-		return nil, invalidf("sim: city %q has no streets: import a street layer", name)
+		return nil, invalidf("city.no_streets", "sim: city %q has no streets: import a street layer", name)
 	}
 	if err := c.checkFinite(); err != nil {
 		return nil, err
@@ -222,14 +222,14 @@ func NewCity(name string, origin orb.Point, zones []Zone, buildings []Building, 
 		b := &c.Buildings[i]
 		b.ID = i
 		if len(b.Footprint) == 0 || len(b.Footprint[0]) < 4 {
-			return nil, invalidf("sim: building %d has no footprint", i)
+			return nil, invalidf("city.building_footprint", "sim: building %d has no footprint", i)
 		}
 		if _, ok := UseCodeOf(b.Use); !ok {
-			return nil, invalidf("sim: building %d has use %q: give one of %s", i, b.Use, strings.Join(Uses, ", "))
+			return nil, invalidf("city.building_use", "sim: building %d has use %q: give one of %s", i, b.Use, strings.Join(Uses, ", "))
 		}
 		b.Centroid = Centroid(b.Footprint[0])
 		if b.Zone >= len(zones) {
-			return nil, invalidf("sim: building %d names zone %d of %d", i, b.Zone, len(zones))
+			return nil, invalidf("city.building_zone", "sim: building %d names zone %d of %d", i, b.Zone, len(zones))
 		}
 		bb := b.Footprint.Bound()
 		bound = bound.Union(bb)
@@ -239,7 +239,7 @@ func NewCity(name string, origin orb.Point, zones []Zone, buildings []Building, 
 		s := &c.Segments[i]
 		s.ID = i
 		if s.From < 0 || s.From >= len(nodes) || s.To < 0 || s.To >= len(nodes) {
-			return nil, invalidf("sim: segment %d joins a missing node", i)
+			return nil, invalidf("city.segment_node", "sim: segment %d joins a missing node", i)
 		}
 		if len(s.Geometry) < 2 {
 			s.Geometry = orb.LineString{nodes[s.From].P, nodes[s.To].P}
@@ -406,51 +406,51 @@ func finitePoint(p orb.Point) bool {
 // 100,000 km) from the origin: the indexes and models need real places.
 func (c *City) checkFinite() error {
 	if !finitePoint(c.Origin) || math.Abs(c.Origin[0]) > 180 || math.Abs(c.Origin[1]) > 90 {
-		return invalidf("sim: city %q has origin %v, not lon/lat", c.Name, c.Origin)
+		return invalidf("city.origin", "sim: city %q has origin %v, not lon/lat", c.Name, c.Origin)
 	}
 	for i, n := range c.Nodes {
 		if !finitePoint(n.P) {
-			return invalidf("sim: node %d has coordinate %v", i, n.P)
+			return invalidf("city.node_coordinate", "sim: node %d has coordinate %v", i, n.P)
 		}
 	}
 	for i := range c.Buildings {
 		for _, r := range c.Buildings[i].Footprint {
 			for _, p := range r {
 				if !finitePoint(p) {
-					return invalidf("sim: building %d has coordinate %v", i, p)
+					return invalidf("city.building_coordinate", "sim: building %d has coordinate %v", i, p)
 				}
 			}
 		}
 		b := &c.Buildings[i]
 		if b.Floors < 0 || b.Dwellings < 0 || math.IsNaN(b.FloorArea) || b.FloorArea < 0 || math.IsNaN(b.RoofArea) {
-			return invalidf("sim: building %d has negative or missing attributes", i)
+			return invalidf("city.building_attributes", "sim: building %d has negative or missing attributes", i)
 		}
 	}
 	for i := range c.Segments {
 		for _, p := range c.Segments[i].Geometry {
 			if !finitePoint(p) {
-				return invalidf("sim: segment %d has coordinate %v", i, p)
+				return invalidf("city.segment_coordinate", "sim: segment %d has coordinate %v", i, p)
 			}
 		}
 		s := &c.Segments[i]
 		if math.IsNaN(s.SpeedKmh) || s.SpeedKmh < 0 || math.IsNaN(s.Capacity) || s.Capacity < 0 || math.IsNaN(s.Length) || s.Length < 0 {
-			return invalidf("sim: segment %d has negative or missing attributes", i)
+			return invalidf("city.segment_attributes", "sim: segment %d has negative or missing attributes", i)
 		}
 	}
 	for i, s := range c.Stops {
 		if !finitePoint(s.P) || !(s.HeadwayMin > 0) {
-			return invalidf("sim: stop %d has coordinate %v, headway %v", i, s.P, s.HeadwayMin)
+			return invalidf("city.stop", "sim: stop %d has coordinate %v, headway %v", i, s.P, s.HeadwayMin)
 		}
 	}
 	for i, a := range c.Amenities {
 		if !finitePoint(a.P) || math.IsNaN(a.Area) || a.Area < 0 {
-			return invalidf("sim: amenity %d has coordinate %v", i, a.P)
+			return invalidf("city.amenity", "sim: amenity %d has coordinate %v", i, a.P)
 		}
 	}
 	for i, z := range c.Zones {
 		for _, v := range []float64{z.Population, z.Households, z.IncomePerCapita, z.RentEurMonth, z.RentEurM2} {
 			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-				return invalidf("sim: zone %d (%s) has statistic %v", i, z.Name, v)
+				return invalidf("city.zone_statistic", "sim: zone %d (%s) has statistic %v", i, z.Name, v)
 			}
 		}
 	}

@@ -460,6 +460,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 		m.owned = grow(m.owned, len(out.buildings))
 		owned = m.owned
 	}
+	copy(out.walk[:], m.minutes)
 	for z := 0; z <= nz; z++ {
 		if !m.dirtyZone(z, whole) {
 			continue
@@ -640,7 +641,17 @@ func (m *model) zoneHousingOut(z int, rents bool) {
 const buildingChunk = 64
 
 // buildingChunkOf holds the results of buildingChunk buildings.
-type buildingChunkOf [buildingChunk]BuildingResult
+type buildingChunkOf [buildingChunk]storedBuilding
+
+// storedBuilding is what a chunk holds of a building's result: all but its
+// walking minutes, which a report reads from the model's arrays (they change
+// only with parks, for every building at once).
+type storedBuilding struct {
+	id                    int
+	energyKWh, pvKWh      float64
+	dwellings, affordable int
+	rent, co2Kg           float64
+}
 
 func newBuildingChunks(n int) []*buildingChunkOf {
 	all := make([]buildingChunkOf, (n+buildingChunk-1)/buildingChunk)
@@ -671,7 +682,8 @@ func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []i
 			aff := float64(b.Affordable) / dw
 			rent = float64((1-aff)*market) + float64(aff*affRent)
 		}
-		r := BuildingResult{ID: int(i), EnergyKWh: e.energyKWh, PVKWh: e.pvKWh, Dwellings: b.Dwellings, Affordable: b.Affordable, Rent: rent}
+		r := storedBuilding{id: int(i), energyKWh: e.energyKWh, pvKWh: e.pvKWh, dwellings: b.Dwellings, affordable: b.Affordable, rent: rent,
+			co2Kg: e.co2Kg}
 		ch, k := i/buildingChunk, i%buildingChunk
 		if owned[ch] {
 			chunks[ch][k] = r
@@ -708,10 +720,32 @@ func sameBits(a, b []float64) bool {
 }
 
 // sameBuildingResult reports whether a and b hold the same bits.
-func sameBuildingResult(a, b *BuildingResult) bool {
-	return a.ID == b.ID && a.Dwellings == b.Dwellings && a.Affordable == b.Affordable &&
-		math.Float64bits(a.EnergyKWh) == math.Float64bits(b.EnergyKWh) && math.Float64bits(a.PVKWh) == math.Float64bits(b.PVKWh) &&
-		math.Float64bits(a.Rent) == math.Float64bits(b.Rent)
+func sameBuildingResult(a, b *storedBuilding) bool {
+	return a.id == b.id && a.dwellings == b.dwellings && a.affordable == b.affordable &&
+		math.Float64bits(a.energyKWh) == math.Float64bits(b.energyKWh) && math.Float64bits(a.pvKWh) == math.Float64bits(b.pvKWh) &&
+		math.Float64bits(a.rent) == math.Float64bits(b.rent) && math.Float64bits(a.co2Kg) == math.Float64bits(b.co2Kg)
+}
+
+// sameWalkArrays reports whether reports a and b share their arrays of
+// walking minutes.
+func sameWalkArrays(a, b *Report) bool {
+	for k := range a.walk {
+		if len(a.walk[k]) != len(b.walk[k]) || len(a.walk[k]) > 0 && &a.walk[k][0] != &b.walk[k][0] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameWalk reports whether building i has the same walking minutes, in
+// their bits, in reports a and b.
+func sameWalk(a, b *Report, i int) bool {
+	for k := range a.walk {
+		if math.Float64bits(a.walk[k][i]) != math.Float64bits(b.walk[k][i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // sameStreetResult reports whether a and b hold the same bits.

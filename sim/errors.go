@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // ErrInvalid is matched, through errors.Is, by every error that invalid
@@ -76,18 +77,103 @@ func (e *fieldError) Error() string        { return e.err.Error() }
 func (e *fieldError) Unwrap() error        { return e.err }
 func (e *fieldError) Is(target error) bool { return target == ErrInvalid }
 
-// bad returns a fieldError for field with a formatted message.
-func bad(field, format string, a ...any) error {
-	return &fieldError{field: field, err: fmt.Errorf(format, a...)}
+// bad returns a fieldError for field with the message of code (see msg).
+func bad(field, code, format string, a ...any) error {
+	return &fieldError{field: field, err: msg(code, format, a...)}
 }
 
-// invalidError is invalid input that names its place in its message.
-type invalidError struct{ msg string }
+// invalidf returns an error matching ErrInvalid with the message of code
+// (see msg), one that names its place.
+func invalidf(code, format string, a ...any) error {
+	return msg(code, format, a...)
+}
 
-func (e *invalidError) Error() string        { return e.msg }
-func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+// Message is what an error of invalid input says, as a stable code and its
+// arguments, so that a client can say it in another language: the browser
+// fills the code's template in Catalan, Spanish or English with Args. Text
+// is the English, word for word the error's own (the command line and the
+// server print that). Find an error's Message with MessageOf; the codes the
+// core can give, with the number of arguments each takes, are MessageCodes.
+//
+// An argument is a string (a name or value from the input, to be shown as
+// text, never as markup), an int or float64 (to be formatted for the
+// reader's locale), a Decimal (a number printed with fixed places), or a
+// Message (a nested message, such as the reason inside "within: ..."). A
+// nested error of the standard library that has no code is a Message with
+// an empty Code: a client shows its Text.
+type Message struct {
+	Code string `json:"code"`
+	Args []any  `json:"args,omitempty"`
+	Text string `json:"text"`
+}
 
-// invalidf returns an error matching ErrInvalid with a formatted message.
-func invalidf(format string, a ...any) error {
-	return &invalidError{msg: fmt.Sprintf(format, a...)}
+// Decimal is a number argument that the English text prints with Places
+// digits after the point.
+type Decimal struct {
+	Value  float64 `json:"value"`
+	Places int     `json:"places"`
+}
+
+func (d Decimal) String() string { return strconv.FormatFloat(d.Value, 'f', d.Places, 64) }
+
+// MessageOf returns the Message of the first error in err's chain that has
+// a code: for a *ScenarioError or *EditError, what is wrong without the
+// place (the line and column, the edit's index and op, which the error's
+// fields hold). ok is false when no error in the chain has a code; a client
+// then shows err's text.
+func MessageOf(err error) (m Message, ok bool) {
+	var me *msgError
+	if !errors.As(err, &me) {
+		return Message{}, false
+	}
+	return me.message(), true
+}
+
+// msgError is an error with a code: its English text, the arguments that
+// fill it, and the error it wraps when its format has %w.
+type msgError struct {
+	code string
+	args []any
+	text string
+	err  error
+}
+
+func (e *msgError) Error() string        { return e.text }
+func (e *msgError) Unwrap() error        { return e.err }
+func (e *msgError) Is(target error) bool { return target == ErrInvalid }
+
+func (e *msgError) message() Message {
+	m := Message{Code: e.code, Text: e.text}
+	if len(e.args) > 0 {
+		m.Args = make([]any, len(e.args))
+	}
+	for i, a := range e.args {
+		switch v := a.(type) {
+		case error:
+			if n, ok := MessageOf(v); ok && n.Text == v.Error() {
+				m.Args[i] = n
+			} else {
+				m.Args[i] = Message{Text: v.Error()}
+			}
+		case float64:
+			if finite(v) {
+				m.Args[i] = v
+			} else {
+				m.Args[i] = fmt.Sprint(v) // JSON has no NaN or infinity
+			}
+		case string, int, Decimal:
+			m.Args[i] = v
+		default:
+			m.Args[i] = fmt.Sprint(v)
+		}
+	}
+	return m
+}
+
+// msg returns the error of code whose English text is format filled with
+// args (by fmt.Errorf, so %w wraps). Every code and format is a literal at
+// its call, for TestMessageCodes to list.
+func msg(code, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &msgError{code: code, args: args, text: err.Error(), err: errors.Unwrap(err)}
 }

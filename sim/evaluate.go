@@ -28,7 +28,7 @@ type StreetResult struct {
 	VC       float64 `json:"volume_capacity"`
 }
 
-// BuildingResult is the housing and energy of one building.
+// BuildingResult is the housing, energy and walking access of one building.
 type BuildingResult struct {
 	ID         int     `json:"id"`
 	EnergyKWh  float64 `json:"energy_kwh_year"`
@@ -36,6 +36,43 @@ type BuildingResult struct {
 	Dwellings  int     `json:"dwellings"`
 	Affordable int     `json:"affordable_dwellings"`
 	Rent       float64 `json:"rent_eur_month"`
+	// CO2Kg is the building's yearly emissions from its energy use: the
+	// gas it burns and the grid electricity its PV does not cover. Summed
+	// over the buildings of a zone (or of the city) it is energy.co2_t_year
+	// times 1000.
+	CO2Kg float64 `json:"co2_kg_year"`
+	// WalkMin holds the walking minutes from the building to the nearest
+	// amenity of each kind, in AmenityKinds order (120 when the city has
+	// none of a kind). Weighted by the building's residents (its zone's
+	// residents spread by dwellings) they average to access.walk_min.<kind>.
+	WalkMin WalkMinutes `json:"walk_min"`
+}
+
+// WalkMinutes holds walking minutes per amenity kind, in AmenityKinds order.
+type WalkMinutes [nKinds]float64
+
+// Of returns the minutes to the nearest amenity of kind, and false for a
+// kind that is not one of AmenityKinds.
+func (w *WalkMinutes) Of(kind string) (float64, bool) {
+	for k, name := range AmenityKinds {
+		if name == kind {
+			return w[k], true
+		}
+	}
+	return 0, false
+}
+
+// Longest returns the longest of the walks and its kind: what decides
+// whether the building's residents have every kind within the 15-minute
+// access time (access.15min_share).
+func (w *WalkMinutes) Longest() (float64, string) {
+	k := 0
+	for j := range w {
+		if w[j] > w[k] {
+			k = j
+		}
+	}
+	return w[k], AmenityKinds[k]
 }
 
 // Report is the full evaluation of one state.
@@ -49,21 +86,36 @@ type Report struct {
 	Streets    []StreetResult     `json:"-"`
 	buildings  []*buildingChunkOf // in chunks of buildingChunk, shared between reports
 	nBuildings int
-	kappa      []float64 // per zone log-rent constants, fitted in the baseline
-	diag       diagnostics
-	groupW     Groups // per group and indicator: the weight by which the groups average to City
+	// walk holds per amenity kind the walking minutes of every building:
+	// the model's arrays, shared between reports and never written (a park
+	// or a parameter that moves them makes new ones).
+	walk   [nKinds][]float64
+	kappa  []float64 // per zone log-rent constants, fitted in the baseline
+	diag   diagnostics
+	groupW Groups // per group and indicator: the weight by which the groups average to City
 }
 
 // NumBuildings returns the number of buildings the report covers.
 func (r *Report) NumBuildings() int { return r.nBuildings }
 
-// Building returns the housing and energy results of building i, and false
-// (with a zero result) when the report has no building i.
+// Building returns the housing, energy and access results of building i,
+// and false (with a zero result) when the report has no building i.
 func (r *Report) Building(i int) (BuildingResult, bool) {
 	if i < 0 || i >= r.nBuildings {
 		return BuildingResult{}, false
 	}
-	return r.buildings[i/buildingChunk][i%buildingChunk], true
+	return r.building(r.buildings[i/buildingChunk], i), true
+}
+
+// building returns the result of building i, held in chunk.
+func (r *Report) building(chunk *buildingChunkOf, i int) BuildingResult {
+	b := &chunk[i%buildingChunk]
+	out := BuildingResult{ID: b.id, EnergyKWh: b.energyKWh, PVKWh: b.pvKWh, Dwellings: b.dwellings, Affordable: b.affordable,
+		Rent: b.rent, CO2Kg: b.co2Kg}
+	for k := range out.WalkMin {
+		out.WalkMin[k] = r.walk[k][i]
+	}
+	return out
 }
 
 // Buildings yields every building's results in id order: the bulk read for
@@ -73,7 +125,7 @@ func (r *Report) Buildings() iter.Seq[BuildingResult] {
 		for k, chunk := range r.buildings {
 			n := min(buildingChunk, r.nBuildings-k*buildingChunk)
 			for j := range n {
-				if !yield(chunk[j]) {
+				if !yield(r.building(chunk, k*buildingChunk+j)) {
 					return
 				}
 			}

@@ -11,7 +11,9 @@ import (
 // only the model stages the edit reaches: the energy of the buildings it
 // touched, the walking access to parks when a park is added, the housing
 // market, and the mobility model only when trip ends, streets or stops
-// changed. Its results equal a full Compute bit for bit.
+// changed; an Undo or Redo back to one of the last few states takes up the
+// mobility stages it kept of it (keptStates) instead. Its results equal a
+// full Compute bit for bit.
 //
 // An Evaluator is used by one goroutine at a time. The City it works on, the
 // city's baselines, and every Result and Report it returns are read-only
@@ -26,7 +28,26 @@ type Evaluator struct {
 	applied []appliedEdit
 	undone  []Edit  // edits undone, the next to redo last
 	res     *Result // the result now
+	// kept holds the mobility stages of recent states of the session, by
+	// their number of edits applied, so that Undo and Redo back to a state
+	// take them up again instead of computing them (see keepMobility).
+	kept map[int]mobilityStages
 }
+
+// mobilityStages are the mobility model's stages of one state: the car
+// network at free flow, the trip choices and the model's result. They are
+// functions of the state alone, and never changed once made.
+type mobilityStages struct {
+	ff  *freeFlow
+	tc  *tripChoices
+	mob *mobilityResult
+}
+
+// keptStates is how many states on each side of the current one keep their
+// mobility stages: undoing up to that many edits in a row, and redoing them,
+// computes no mobility model. A state's stages take about 250 KB on the
+// Eixample.
+const keptStates = 4
 
 // appliedEdit is an edit, its undo record and which stages it reached.
 type appliedEdit struct {
@@ -46,7 +67,7 @@ func NewScenarioEvaluator(c *City, sc *Scenario) (*Evaluator, error) {
 		return nil, err
 	}
 	if len(sc.Edits) > MaxEdits {
-		return nil, &ScenarioError{Field: "edits", Err: errors.New("too many edits")}
+		return nil, &ScenarioError{Field: "edits", Err: msg("edits.too_many_short", "too many edits")}
 	}
 	base, mb := c.baselineModel(params)
 	ev := newEvaluator(base, mb)
@@ -67,7 +88,7 @@ func NewScenarioEvaluator(c *City, sc *Scenario) (*Evaluator, error) {
 	all.parks = len(st.Parks) != all.undo.nParks
 	all.stops = len(st.Stops) != all.undo.nStops
 	if len(sc.Edits) > 0 {
-		ev.refresh(all)
+		ev.refresh(all, 0, false)
 	}
 	ev.SetName(sc.Name, sc.Seed)
 	ev.prevRep = ev.rep
@@ -152,14 +173,20 @@ func (ev *Evaluator) Report() *Report { return ev.rep }
 // Redo, Edits and Scenario without copying them: do not change them after.
 func (ev *Evaluator) Apply(e *Edit) (*Result, error) {
 	if len(ev.applied) >= MaxEdits {
-		return nil, editError(len(ev.applied), e.Op, bad("", "a scenario holds at most %d edits", MaxEdits))
+		return nil, editError(len(ev.applied), e.Op, bad("", "edits.too_many", "a scenario holds at most %d edits", MaxEdits))
 	}
 	a, err := ev.apply(e)
 	if err != nil {
 		return nil, editError(len(ev.applied), e.Op, err)
 	}
 	ev.undone = ev.undone[:0]
-	ev.change(*a)
+	// The states after this one that undos left are gone for good.
+	for n := range ev.kept {
+		if n >= len(ev.applied) {
+			delete(ev.kept, n)
+		}
+	}
+	ev.change(*a, len(ev.applied)-1, false)
 	return ev.Result(), nil
 }
 
@@ -176,10 +203,13 @@ func (ev *Evaluator) apply(e *Edit) (*appliedEdit, error) {
 	return &ev.applied[len(ev.applied)-1], nil
 }
 
-// change recomputes after a, keeping the report before it for Changed.
-func (ev *Evaluator) change(a appliedEdit) {
+// change recomputes after a, which took the session from the state with
+// from edits applied to the one now, keeping the report before it for
+// Changed. back says whether the state now is one the session had before
+// (an undo or a redo), whose kept stages it may take up.
+func (ev *Evaluator) change(a appliedEdit, from int, back bool) {
 	prev := ev.rep
-	ev.refresh(a)
+	ev.refresh(a, from, back)
 	ev.prevRep = prev
 }
 
@@ -199,7 +229,7 @@ func (ev *Evaluator) Undo() (*Result, error) {
 	ev.applied = ev.applied[:len(ev.applied)-1]
 	ev.st.Revert(a.undo)
 	ev.undone = append(ev.undone, a.edit)
-	ev.change(a)
+	ev.change(a, len(ev.applied)+1, true)
 	return ev.Result(), nil
 }
 
@@ -215,7 +245,7 @@ func (ev *Evaluator) Redo() (*Result, error) {
 		return nil, editError(len(ev.applied), e.Op, err)
 	}
 	ev.undone = ev.undone[:len(ev.undone)-1]
-	ev.change(*a)
+	ev.change(*a, len(ev.applied)-1, true)
 	return ev.Result(), nil
 }
 
@@ -253,17 +283,19 @@ type Changes struct {
 }
 
 // Changed returns the buildings and segments whose results (energy, PV,
-// dwellings, rent; car flow, speed, volume/capacity) differ, in their bits,
-// between the last Apply, Undo or Redo and the state before it: what a map
-// redraws. It compares only the parts of the reports that are not shared.
+// dwellings, rent, CO2, walking minutes; car flow, speed, volume/capacity)
+// differ, in their bits, between the last Apply, Undo or Redo and the state
+// before it: what a map redraws. It compares only the parts of the reports
+// that are not shared.
 func (ev *Evaluator) Changed() Changes {
 	var ch Changes
 	a, b := ev.prevRep, ev.rep
 	if a == b {
 		return ch
 	}
+	walk := sameWalkArrays(a, b) // else a park moved them: compare every building's
 	for k := range b.buildings {
-		if k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
+		if walk && k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
 			continue
 		}
 		for j := range buildingChunk {
@@ -271,7 +303,7 @@ func (ev *Evaluator) Changed() Changes {
 			if i >= b.nBuildings {
 				break
 			}
-			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) {
+			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) || !walk && !sameWalk(a, b, i) {
 				ch.Buildings = append(ch.Buildings, i)
 			}
 		}
@@ -316,8 +348,9 @@ func clonePtr[T any](p *T) *T {
 	return &v
 }
 
-// refresh recomputes the stages an applied or reverted edit reached.
-func (ev *Evaluator) refresh(a appliedEdit) {
+// refresh recomputes the stages an applied or reverted edit reached, from
+// the state with from edits applied (change says what back means).
+func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	s := ev.st
 	c := s.City
 	m := ev.m
@@ -404,6 +437,17 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.demand.ptAcc = m.ptAcc
 		demand = true
 	}
+	if streets || a.stops || demand {
+		ev.keepMobility(from)
+		if k, ok := ev.kept[len(ev.applied)]; ok && back {
+			// The state is one the session had: its stages are those it had.
+			m.ff, m.tc, m.mob = k.ff, k.tc, k.mob
+			m.sharedFF, m.sharedTC = true, true
+			m.mobChanged = true
+			ev.setResult(m)
+			return
+		}
+	}
 	// The baseline's network and choices are replaced, never reused.
 	if streets {
 		old := m.ff
@@ -424,4 +468,23 @@ func (ev *Evaluator) refresh(a appliedEdit) {
 		m.mobChanged = true
 	}
 	ev.setResult(m)
+}
+
+// keepMobility keeps the mobility stages of the model, those of the state
+// with n edits applied, before a change replaces them, and forgets those of
+// states more than keptStates edits away. The model's free-flow network and
+// trip choices are then shared: the next street edit makes new ones rather
+// than reuse their arrays.
+func (ev *Evaluator) keepMobility(n int) {
+	m := ev.m
+	if ev.kept == nil {
+		ev.kept = map[int]mobilityStages{}
+	}
+	ev.kept[n] = mobilityStages{ff: m.ff, tc: m.tc, mob: m.mob}
+	m.sharedFF, m.sharedTC = true, true
+	for k := range ev.kept {
+		if k < len(ev.applied)-keptStates || k > len(ev.applied)+keptStates {
+			delete(ev.kept, k)
+		}
+	}
 }

@@ -51,3 +51,8 @@ func Feedback(s *State) []float64 {
 // GroupWeights returns, per group and group indicator, the weight by which
 // the groups of a report average to its city figure.
 func GroupWeights(r *Report) Groups { return r.groupW }
+
+// MobilityOf returns the mobility result an Evaluator's model holds now,
+// as an opaque pointer: tests compare it to tell a kept result taken up from
+// one computed again.
+func MobilityOf(ev *Evaluator) any { return ev.m.mob }

@@ -144,7 +144,7 @@ func (v *GroupIndicators) UnmarshalJSON(data []byte) error {
 			}
 		}
 		if !found {
-			return invalidf("sim: indicator %q is not one a group has: they are those of DESIGN.md §4 meaningful per person or household", k)
+			return invalidf("groups.indicator", "sim: indicator %q is not one a group has: they are those of DESIGN.md §4 meaningful per person or household", k)
 		}
 	}
 	return nil
@@ -186,7 +186,7 @@ func (v *Groups) UnmarshalJSON(data []byte) error {
 			}
 		}
 		if !found {
-			return invalidf("sim: unknown group %q: the groups are income.q1 … income.q5, gender.women and gender.men", k)
+			return invalidf("groups.unknown", "sim: unknown group %q: the groups are income.q1 … income.q5, gender.women and gender.men", k)
 		}
 	}
 	return nil

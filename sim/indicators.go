@@ -124,7 +124,7 @@ func (v *Indicators) UnmarshalJSON(data []byte) error {
 	for k, x := range m {
 		i, ok := indicatorIndex[k]
 		if !ok {
-			return invalidf("sim: unknown indicator %q: the indicators are those of DESIGN.md §4", k)
+			return invalidf("indicators.unknown", "sim: unknown indicator %q: the indicators are those of DESIGN.md §4", k)
 		}
 		v[i] = x
 	}

@@ -55,9 +55,9 @@ func lookupOp(op string) (*opDef, error) {
 		}
 	}
 	if op == "" {
-		return nil, bad("op", `"op" is missing: one of %s`, strings.Join(Ops, ", "))
+		return nil, bad("op", "op.missing", `"op" is missing: one of %s`, strings.Join(Ops, ", "))
 	}
-	return nil, bad("op", "unknown op %q: one of %s", op, strings.Join(Ops, ", "))
+	return nil, bad("op", "op.unknown", "unknown op %q: one of %s", op, strings.Join(Ops, ", "))
 }
 
 // applying is one edit being applied to a state: the area it names,
@@ -92,7 +92,7 @@ func (x *applying) buildingsIn() ([]int, error) {
 	}
 	ids := s.City.buildingsIn(x.area, s.hits)
 	if len(ids) == 0 {
-		return nil, bad("area", "the area holds no building")
+		return nil, bad("area", "area.no_building", "the area holds no building")
 	}
 	x.u.buildings = make([]savedBuilding, 0, len(ids))
 	x.u.TouchedBuildings = make([]int, 0, len(ids))
@@ -105,7 +105,7 @@ func needArea(_ *Edit, area *areaParser) error { return area.need() }
 // needStreets checks an op whose only field is its street selector.
 func needStreets(e *Edit, _ *areaParser) error {
 	if e.Streets == nil {
-		return bad("streets", `"streets" is required: {"ids": [...]} or {"name": ..., "within": polygon}`)
+		return bad("streets", "streets.required", `"streets" is required: {"ids": [...]} or {"name": ..., "within": polygon}`)
 	}
 	return e.Streets.check()
 }
@@ -117,7 +117,7 @@ func needStreets(e *Edit, _ *areaParser) error {
 func applySuperblock(x *applying) error {
 	ids := x.s.interiorSegments(x.area)
 	if len(ids) == 0 {
-		return bad("area", "the area holds no interior street: draw it around at least two blocks (streets within 25 m of its edge are the perimeter)")
+		return bad("area", "superblock.no_interior", "the area holds no interior street: draw it around at least two blocks (streets within 25 m of its edge are the perimeter)")
 	}
 	for _, id := range ids {
 		if x.s.Segments[id].Superblock {
@@ -187,13 +187,13 @@ func checkRezone(e *Edit, area *areaParser) error {
 		return err
 	}
 	if e.Use != "" && !contains(Uses, e.Use) {
-		return bad("use", "use %q is not one of %s", e.Use, strings.Join(Uses, ", "))
+		return bad("use", "rezone.use", "use %q is not one of %s", e.Use, strings.Join(Uses, ", "))
 	}
 	if e.AddFloors != nil && (*e.AddFloors < -20 || *e.AddFloors > 20) {
-		return bad("add_floors", "add_floors = %d is outside -20..20", *e.AddFloors)
+		return bad("add_floors", "rezone.add_floors", "add_floors = %d is outside -20..20", *e.AddFloors)
 	}
 	if e.Use == "" && e.AddFloors == nil && e.AffordableShare == nil {
-		return bad("", "rezone changes nothing: give use, add_floors or affordable_share")
+		return bad("", "rezone.nothing", "rezone changes nothing: give use, add_floors or affordable_share")
 	}
 	return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
 }
@@ -241,7 +241,7 @@ func applyRezone(x *applying) error {
 
 func checkAddHousing(e *Edit, area *areaParser) error {
 	if (e.Building == nil) == (len(e.Area) == 0) {
-		return bad("building", `give exactly one of "building" (an id) or "area"`)
+		return bad("building", "housing.building_or_area", `give exactly one of "building" (an id) or "area"`)
 	}
 	if len(e.Area) > 0 {
 		if err := area.need(); err != nil {
@@ -249,7 +249,7 @@ func checkAddHousing(e *Edit, area *areaParser) error {
 		}
 	}
 	if e.Dwellings == nil || *e.Dwellings < 1 || *e.Dwellings > 100000 {
-		return bad("dwellings", `"dwellings" must be a whole number from 1 to 100000`)
+		return bad("dwellings", "housing.dwellings", `"dwellings" must be a whole number from 1 to 100000`)
 	}
 	return checkRange("affordable_share", e.AffordableShare, 0, 1, false)
 }
@@ -262,7 +262,7 @@ func applyAddHousing(x *applying) error {
 	var ids []int
 	if e.Building != nil {
 		if *e.Building < 0 || *e.Building >= len(c.Buildings) {
-			return bad("building", "building %d does not exist (ids 0..%d)", *e.Building, len(c.Buildings)-1)
+			return bad("building", "building.unknown", "building %d does not exist (ids 0..%d)", *e.Building, len(c.Buildings)-1)
 		}
 		ids = []int{*e.Building}
 	} else {
@@ -291,8 +291,8 @@ func applyAddHousing(x *applying) error {
 	}
 	for i, id := range ids {
 		if limit := int(s.Buildings[id].FloorArea / MinDwellingM2); s.Buildings[id].Dwellings+shares[i] > limit {
-			return bad("dwellings", "building %d can hold at most %d dwellings (%.0f m² of floor, %.0f m² each at least); it has %d and would get %d more",
-				id, limit, s.Buildings[id].FloorArea, MinDwellingM2, s.Buildings[id].Dwellings, shares[i])
+			return bad("dwellings", "housing.capacity", "building %d can hold at most %d dwellings (%v m² of floor, %v m² each at least); it has %d and would get %d more",
+				id, limit, Decimal{s.Buildings[id].FloorArea, 0}, Decimal{MinDwellingM2, 0}, s.Buildings[id].Dwellings, shares[i])
 		}
 	}
 	for i, id := range ids {
@@ -314,7 +314,7 @@ func checkRetrofit(e *Edit, area *areaParser) error {
 		return err
 	}
 	if e.Level != "light" && e.Level != "deep" {
-		return bad("level", `level %q must be "light" or "deep"`, e.Level)
+		return bad("level", "retrofit.level", `level %q must be "light" or "deep"`, e.Level)
 	}
 	return nil
 }
@@ -363,11 +363,11 @@ func applySolar(x *applying) error {
 func applyPark(x *applying) error {
 	m2 := x.area.SquareMetres()
 	if m2 > 5e6 {
-		return bad("area", "a park of %.0f m² is larger than the 5 km² allowed", m2)
+		return bad("area", "park.too_large", "a park of %v m² is larger than the 5 km² allowed", Decimal{m2, 0})
 	}
 	for i := range x.s.Parks {
 		if overlaps(x.area, x.s.Parks[i].Shape) {
-			return bad("area", "the area overlaps a park this scenario already adds: draw the park once, or around what is not a park yet")
+			return bad("area", "park.overlap", "the area overlaps a park this scenario already adds: draw the park once, or around what is not a park yet")
 		}
 	}
 	var cx, cy, n float64
@@ -384,10 +384,10 @@ func applyPark(x *applying) error {
 
 func checkTransitStop(e *Edit, _ *areaParser) error {
 	if len(e.At) != 2 || !finite(e.At[0]) || !finite(e.At[1]) || math.Abs(e.At[0]) > 180 || math.Abs(e.At[1]) > 90 {
-		return bad("at", `"at" must be [lon, lat] in degrees`)
+		return bad("at", "stop.at", `"at" must be [lon, lat] in degrees`)
 	}
 	if e.Mode != ModeBus && e.Mode != ModeTram && e.Mode != ModeMetro && e.Mode != ModeRail {
-		return bad("mode", "mode %q must be bus, tram, metro or rail", e.Mode)
+		return bad("mode", "stop.mode", "mode %q must be bus, tram, metro or rail", e.Mode)
 	}
 	return checkRange("headway_min", e.HeadwayMin, 1, 120, true)
 }
@@ -399,11 +399,11 @@ func applyTransitStop(x *applying) error {
 	s, e, c := x.s, x.e, x.s.City
 	p := c.Proj.ToXY(orb.Point{e.At[0], e.At[1]})
 	if !c.Bound.Pad(500).Contains(p) {
-		return bad("at", "at [%v, %v] is outside the city", e.At[0], e.At[1])
+		return bad("at", "stop.outside", "at [%v, %v] is outside the city", e.At[0], e.At[1])
 	}
 	for i := range s.Stops {
 		if s.Stops[i].Mode == e.Mode && dist(s.Stops[i].P, p) < 20 {
-			return bad("at", "this scenario already adds a %s stop within 20 m of [%v, %v]", e.Mode, e.At[0], e.At[1])
+			return bad("at", "stop.near", "this scenario already adds a %s stop within 20 m of [%v, %v]", e.Mode, e.At[0], e.At[1])
 		}
 	}
 	s.Stops = append(s.Stops, Stop{ID: len(c.Stops) + len(s.Stops), Name: "new " + e.Mode + " stop", Mode: e.Mode, P: p, HeadwayMin: *e.HeadwayMin})
@@ -412,7 +412,7 @@ func applyTransitStop(x *applying) error {
 
 func checkParam(e *Edit, _ *areaParser) error {
 	if e.Value == nil {
-		return bad("value", `"value" is required`)
+		return bad("value", "param.value_required", `"value" is required`)
 	}
 	p := DefaultParams()
 	return p.Set(e.Name, *e.Value)

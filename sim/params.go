@@ -188,12 +188,45 @@ func DefaultParams() Params {
 func (p *Params) Set(name string, v float64) error {
 	i, ok := LookupParam(name)
 	if !ok {
-		return bad("name", "unknown parameter %q (docs/MODELS.md lists them)", name)
+		return bad("name", "param.unknown", "unknown parameter %q (docs/MODELS.md lists them)", name)
 	}
 	d := paramDefs[i]
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < d.Min || v > d.Max {
-		return bad("value", "parameter %s = %v is outside %v..%v %s", name, v, d.Min, d.Max, d.Unit)
+		return bad("value", "param.range", "parameter %s = %v is outside %v..%v %v", name, v, d.Min, d.Max, unitWords(d.Unit))
 	}
 	p[i] = v
 	return nil
+}
+
+// unitWords is a parameter's unit for an error's message: a unit in words
+// as a message with a code, for a browser to translate; a unit of symbols
+// (km/h, €/kWh) as it is.
+func unitWords(u string) any {
+	switch u {
+	case "share":
+		return msg("unit.share", "share")
+	case "ratio":
+		return msg("unit.ratio", "ratio")
+	case "trips":
+		return msg("unit.trips", "trips")
+	case "persons":
+		return msg("unit.persons", "persons")
+	case "utility":
+		return msg("unit.utility", "utility")
+	case "exponent":
+		return msg("unit.exponent", "exponent")
+	case "log-sd":
+		return msg("unit.log_sd", "log-sd")
+	case "log-rent":
+		return msg("unit.log_rent", "log-rent")
+	case "log-rent per min":
+		return msg("unit.log_rent_min", "log-rent per min")
+	case "log-rent per share":
+		return msg("unit.log_rent_share", "log-rent per share")
+	case "vehicles/day":
+		return msg("unit.vehicles_day", "vehicles/day")
+	case "€/trip":
+		return msg("unit.eur_trip", "€/trip")
+	}
+	return u
 }

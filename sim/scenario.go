@@ -69,7 +69,7 @@ func DecodeScenario(r io.Reader) (*Scenario, error) {
 		return nil, fmt.Errorf("sim: reading the scenario: %w", err)
 	}
 	if len(data) > MaxScenarioBytes {
-		return nil, &ScenarioError{Err: fmt.Errorf("the file is larger than the %d MiB a scenario may take", MaxScenarioBytes>>20)}
+		return nil, &ScenarioError{Err: msg("file.too_large", "the file is larger than the %d MiB a scenario may take", MaxScenarioBytes>>20)}
 	}
 	return ParseScenario(data)
 }
@@ -93,7 +93,7 @@ func ParseScenario(data []byte) (*Scenario, error) {
 		head.Version = &v
 	}
 	if *head.Version > ScenarioVersion || *head.Version < 0 {
-		return nil, &ScenarioError{Field: "barri", Err: fmt.Errorf("version %d is not known to this barri (newest is %d): upgrade barri", *head.Version, ScenarioVersion)}
+		return nil, &ScenarioError{Field: "barri", Err: msg("file.version", "version %d is not known to this barri (newest is %d): upgrade barri", *head.Version, ScenarioVersion)}
 	}
 	// Every version so far has the same fields: scan before upgrading, so
 	// that places are those of the file as written.
@@ -111,7 +111,7 @@ func ParseScenario(data []byte) (*Scenario, error) {
 		return nil, jsonError(data, err)
 	}
 	if dec.More() {
-		return nil, &ScenarioError{Err: errors.New("trailing data after the scenario object")}
+		return nil, &ScenarioError{Err: msg("file.trailing", "trailing data after the scenario object")}
 	}
 	if err := sc.Check(); err != nil {
 		return nil, err
@@ -144,18 +144,19 @@ func jsonError(data []byte, err error) error {
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
+		err = syntaxError(se)
 	case errors.As(err, &te):
 		off, field = te.Offset, te.Field
-		err = fmt.Errorf("field %q: %s is not a valid %s", te.Field, te.Value, te.Type)
+		err = msg("json.type", "field %q: %v is not a valid %s", te.Field, jsonValue(te.Value), te.Type.String())
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &ScenarioError{Err: errors.New("the file is empty or cut short")}
+		return &ScenarioError{Err: msg("file.short", "the file is empty or cut short")}
 	}
 	if off < 0 {
 		return &ScenarioError{Field: field, Err: err}
 	}
 	if strings.Contains(err.Error(), "unexpected end of JSON input") {
-		err = errors.New("the file is empty or cut short here")
+		err = msg("file.short_here", "the file is empty or cut short here")
 	}
 	line, col := position(data, off)
 	return &ScenarioError{Line: line, Column: col, Field: field, Err: err}
@@ -165,16 +166,16 @@ func jsonError(data []byte, err error) error {
 // are *ScenarioError, or *EditError for an edit.
 func (sc *Scenario) Check() error {
 	if strings.TrimSpace(sc.City) == "" {
-		return &ScenarioError{Field: "city", Err: errors.New(`"city" is empty: name a built-in city (barri cities) or a city file`)}
+		return &ScenarioError{Field: "city", Err: msg("scenario.city", `"city" is empty: name a built-in city (barri cities) or a city file`)}
 	}
 	if utf8.RuneCountInString(sc.Name) > 200 {
-		return &ScenarioError{Field: "name", Err: fmt.Errorf("the name has %d characters, more than the 200 allowed", utf8.RuneCountInString(sc.Name))}
+		return &ScenarioError{Field: "name", Err: msg("scenario.name_long", "the name has %d characters, more than the 200 allowed", utf8.RuneCountInString(sc.Name))}
 	}
 	if utf8.RuneCountInString(sc.Description) > 5000 {
-		return &ScenarioError{Field: "description", Err: fmt.Errorf("the description has %d characters, more than the 5000 allowed", utf8.RuneCountInString(sc.Description))}
+		return &ScenarioError{Field: "description", Err: msg("scenario.description_long", "the description has %d characters, more than the 5000 allowed", utf8.RuneCountInString(sc.Description))}
 	}
 	if len(sc.Edits) > MaxEdits {
-		return &ScenarioError{Field: "edits", Err: fmt.Errorf("%d edits, more than the %d allowed", len(sc.Edits), MaxEdits)}
+		return &ScenarioError{Field: "edits", Err: msg("scenario.edits", "%d edits, more than the %d allowed", len(sc.Edits), MaxEdits)}
 	}
 	if _, err := sc.Parameters(); err != nil {
 		return err
@@ -212,7 +213,7 @@ func (sc *Scenario) Parameters() (Params, error) {
 	p := DefaultParams()
 	for _, name := range sortedKeys(sc.Params) {
 		if err := p.Set(name, sc.Params[name]); err != nil {
-			return p, &ScenarioError{Field: "params." + name, Err: fmt.Errorf("params: %w", err)}
+			return p, &ScenarioError{Field: "params." + name, Err: msg("scenario.params", "params: %w", err)}
 		}
 	}
 	return p, nil
@@ -232,12 +233,12 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 func checkRange(name string, v *float64, lo, hi float64, required bool) error {
 	if v == nil {
 		if required {
-			return bad(name, "%q is required", name)
+			return bad(name, "field.required", "%q is required", name)
 		}
 		return nil
 	}
 	if !finite(*v) || *v < lo || *v > hi {
-		return bad(name, "%s = %v is outside %v..%v", name, *v, lo, hi)
+		return bad(name, "field.range", "%s = %v is outside %v..%v", name, *v, lo, hi)
 	}
 	return nil
 }
@@ -268,7 +269,7 @@ type areaParser struct {
 // need parses the edit's "area", an error when it is missing or invalid.
 func (p *areaParser) need() error {
 	if len(p.e.Area) == 0 {
-		return bad("area", `"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
+		return bad("area", "area.required", `"area" is required: a GeoJSON Polygon or MultiPolygon in lon/lat`)
 	}
 	a, err := parseArea(p.e.Area)
 	if err != nil {
@@ -280,15 +281,15 @@ func (p *areaParser) need() error {
 
 func (s *StreetSelector) check() error {
 	if (len(s.IDs) > 0) == (s.Name != "") {
-		return bad("streets", `a street selector takes "ids" or "name" (with "within"), not both or neither`)
+		return bad("streets", "streets.selector", `a street selector takes "ids" or "name" (with "within"), not both or neither`)
 	}
 	if s.Name != "" && len(s.Within) > 0 {
 		if _, err := parseArea(s.Within); err != nil {
-			return bad("streets", "within: %v", err)
+			return bad("streets", "streets.within", "within: %v", err)
 		}
 	}
 	if len(s.Name) > 200 {
-		return bad("streets", "street name longer than 200 characters")
+		return bad("streets", "streets.name_long", "street name longer than 200 characters")
 	}
 	return nil
 }
@@ -318,7 +319,7 @@ func ParseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 	g, err := parseGeometry(raw)
 	if err != nil {
-		return nil, fmt.Errorf("area is not GeoJSON geometry: %w", err)
+		return nil, msg("area.geometry", "area is not GeoJSON geometry: %w", err)
 	}
 	var mp orb.MultiPolygon
 	switch g.Type {
@@ -329,7 +330,7 @@ func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			err = cp.end()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("area coordinates are not a Polygon's: %w", err)
+			return nil, msg("area.polygon", "area coordinates are not a Polygon's: %w", err)
 		}
 		mp = orb.MultiPolygon{p}
 	case "MultiPolygon":
@@ -339,43 +340,43 @@ func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			err = cp.end()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("area coordinates are not a MultiPolygon's: %w", err)
+			return nil, msg("area.multipolygon", "area coordinates are not a MultiPolygon's: %w", err)
 		}
 		mp = m
 	case "":
-		return nil, errors.New(`area has no "type": it must be a GeoJSON Polygon or MultiPolygon`)
+		return nil, msg("area.no_type", `area has no "type": it must be a GeoJSON Polygon or MultiPolygon`)
 	default:
-		return nil, fmt.Errorf("area is a %s: it must be a Polygon or MultiPolygon", g.Type)
+		return nil, msg("area.type", "area is a %s: it must be a Polygon or MultiPolygon", g.Type)
 	}
 	for pi, poly := range mp {
 		for ri, ring := range poly {
 			for _, pt := range ring {
 				if math.IsNaN(pt[0]) { // marks a position without exactly two numbers
-					return nil, fmt.Errorf("polygon %d ring %d has a position that is not [lon, lat]", pi, ri)
+					return nil, msg("ring.position", "polygon %d ring %d has a position that is not [lon, lat]", pi, ri)
 				}
 			}
 		}
 	}
 	if len(mp) == 0 {
-		return nil, errors.New("area has no polygon")
+		return nil, msg("area.empty", "area has no polygon")
 	}
 	for pi, poly := range mp {
 		if len(poly) == 0 {
-			return nil, fmt.Errorf("polygon %d has no ring", pi)
+			return nil, msg("polygon.no_ring", "polygon %d has no ring", pi)
 		}
 		for ri, ring := range poly {
 			if len(ring) < 4 {
-				return nil, fmt.Errorf("polygon %d ring %d has %d points: a ring needs at least 4", pi, ri, len(ring))
+				return nil, msg("ring.points", "polygon %d ring %d has %d points: a ring needs at least 4", pi, ri, len(ring))
 			}
 			if ring[0] != ring[len(ring)-1] {
-				return nil, fmt.Errorf("polygon %d ring %d is not closed: repeat the first point at the end", pi, ri)
+				return nil, msg("ring.open", "polygon %d ring %d is not closed: repeat the first point at the end", pi, ri)
 			}
 			for _, p := range ring {
 				if !finite(p[0]) || !finite(p[1]) {
-					return nil, fmt.Errorf("polygon %d ring %d has a non-finite coordinate", pi, ri)
+					return nil, msg("ring.non_finite", "polygon %d ring %d has a non-finite coordinate", pi, ri)
 				}
 				if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
-					return nil, fmt.Errorf("polygon %d ring %d has coordinate [%v, %v], not lon/lat degrees: reproject to WGS84 (EPSG:4326)", pi, ri, p[0], p[1])
+					return nil, msg("ring.degrees", "polygon %d ring %d has coordinate [%v, %v], not lon/lat degrees: reproject to WGS84 (EPSG:4326)", pi, ri, p[0], p[1])
 				}
 			}
 			// An edge longer than half the globe crosses the antimeridian
@@ -383,14 +384,14 @@ func parseArea(raw json.RawMessage) (orb.MultiPolygon, error) {
 			// whole world between those longitudes.
 			for j := 1; j < len(ring); j++ {
 				if math.Abs(ring[j][0]-ring[j-1][0]) > 180 {
-					return nil, fmt.Errorf("polygon %d ring %d crosses the antimeridian (from lon %v to %v): split it at ±180° (RFC 7946 §3.1.9)", pi, ri, ring[j-1][0], ring[j][0])
+					return nil, msg("ring.antimeridian", "polygon %d ring %d crosses the antimeridian (from lon %v to %v): split it at ±180° (RFC 7946 §3.1.9)", pi, ri, ring[j-1][0], ring[j][0])
 				}
 			}
 			if RingSelfIntersects(ring) {
-				return nil, fmt.Errorf("polygon %d ring %d intersects itself", pi, ri)
+				return nil, msg("ring.self_intersects", "polygon %d ring %d intersects itself", pi, ri)
 			}
 			if ringArea(ring) == 0 {
-				return nil, fmt.Errorf("polygon %d ring %d has no area", pi, ri)
+				return nil, msg("ring.no_area", "polygon %d ring %d has no area", pi, ri)
 			}
 		}
 	}
@@ -410,12 +411,16 @@ func parseGeometry(raw []byte) (geometry, error) {
 	var g geometry
 	if !json.Valid(raw) {
 		var v any
-		return g, json.Unmarshal(raw, &v) // for encoding/json's message with the place
+		err := json.Unmarshal(raw, &v) // for encoding/json's message
+		if se, ok := err.(*json.SyntaxError); ok {
+			err = syntaxError(se)
+		}
+		return g, err
 	}
 	p := coordParser{data: raw}
 	p.space()
 	if p.data[p.pos] != '{' {
-		return g, errors.New("it must be a JSON object")
+		return g, msg("area.not_object", "it must be a JSON object")
 	}
 	p.pos++
 	for {
@@ -446,7 +451,7 @@ func parseGeometry(raw []byte) (geometry, error) {
 			} else {
 				var t string // not g.Type: its address would move g to the heap
 				if err := json.Unmarshal(val, &t); err != nil {
-					return g, fmt.Errorf(`"type" must be a string`)
+					return g, msg("area.type_string", `"type" must be a string`)
 				}
 				g.Type = t
 			}
@@ -491,6 +496,14 @@ func (p *coordParser) skipValue() []byte {
 	return p.data[start:p.pos]
 }
 
+// The parts of coordinates that coordParser's errors name.
+var (
+	coordPosition     = msg("coord.position", "a position")
+	coordRing         = msg("coord.ring", "a ring")
+	coordPolygon      = msg("coord.polygon", "a polygon")
+	coordMultiPolygon = msg("coord.multipolygon", "a multipolygon")
+)
+
 // coordParser reads GeoJSON coordinates, nested arrays of numbers, from
 // JSON already known to be valid. It spares the reflection of
 // encoding/json, which is slow on js/wasm, where every edit's area is read.
@@ -511,10 +524,10 @@ func (p *coordParser) space() {
 }
 
 // open reads the '[' that starts an array; empty reports a ']' right after it.
-func (p *coordParser) open(what string) (empty bool, err error) {
+func (p *coordParser) open(what error) (empty bool, err error) {
 	p.space()
 	if p.pos >= len(p.data) || p.data[p.pos] != '[' {
-		return false, fmt.Errorf("%s must be an array (at byte %d)", what, p.pos)
+		return false, msg("coord.array", "%s must be an array (at byte %d)", what, p.pos)
 	}
 	p.pos++
 	p.space()
@@ -526,10 +539,10 @@ func (p *coordParser) open(what string) (empty bool, err error) {
 }
 
 // next reads what follows an array's element: more after a ',', none after the ']'.
-func (p *coordParser) next(what string) (more bool, err error) {
+func (p *coordParser) next(what error) (more bool, err error) {
 	p.space()
 	if p.pos >= len(p.data) {
-		return false, fmt.Errorf("%s is not closed", what)
+		return false, msg("coord.open", "%s is not closed", what)
 	}
 	switch p.data[p.pos] {
 	case ',':
@@ -539,7 +552,7 @@ func (p *coordParser) next(what string) (more bool, err error) {
 		p.pos++
 		return false, nil
 	}
-	return false, fmt.Errorf("unexpected %q in %s (at byte %d)", p.data[p.pos], what, p.pos)
+	return false, msg("coord.unexpected", "unexpected %s in %s (at byte %d)", strconv.QuoteRune(rune(p.data[p.pos])), what, p.pos)
 }
 
 func (p *coordParser) number() (float64, error) {
@@ -553,9 +566,17 @@ func (p *coordParser) number() (float64, error) {
 		p.pos++
 	}
 	if start == p.pos {
-		return 0, fmt.Errorf("a coordinate is not a number (at byte %d)", start)
+		return 0, msg("coord.number", "a coordinate is not a number (at byte %d)", start)
 	}
-	return strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+	f, err := strconv.ParseFloat(string(p.data[start:p.pos]), 64)
+	if err != nil {
+		s := string(p.data[start:p.pos]) // here only: kept by the error, it would be allocated for every number
+		if errors.Is(err, strconv.ErrRange) {
+			return f, msg("coord.range", "strconv.ParseFloat: parsing %q: value out of range", s)
+		}
+		return f, msg("coord.syntax", "strconv.ParseFloat: parsing %q: invalid syntax", s)
+	}
+	return f, nil
 }
 
 // position reads [lon, lat] or [lon, lat, height]; any other length gives
@@ -564,7 +585,7 @@ func (p *coordParser) number() (float64, error) {
 func (p *coordParser) position() (orb.Point, error) {
 	var v [3]float64
 	n := 0
-	empty, err := p.open("a position")
+	empty, err := p.open(coordPosition)
 	for more := !empty; more && err == nil; {
 		var f float64
 		if f, err = p.number(); err != nil {
@@ -574,7 +595,7 @@ func (p *coordParser) position() (orb.Point, error) {
 			v[n] = f
 		}
 		n++
-		more, err = p.next("a position")
+		more, err = p.next(coordPosition)
 	}
 	if err != nil {
 		return orb.Point{}, err
@@ -587,42 +608,42 @@ func (p *coordParser) position() (orb.Point, error) {
 
 func (p *coordParser) ring() (orb.Ring, error) {
 	ring := make(orb.Ring, 0, 8) // a block's rectangle, or a few more points, in one allocation
-	empty, err := p.open("a ring")
+	empty, err := p.open(coordRing)
 	for more := !empty; more && err == nil; {
 		var pt orb.Point
 		if pt, err = p.position(); err != nil {
 			break
 		}
 		ring = append(ring, pt)
-		more, err = p.next("a ring")
+		more, err = p.next(coordRing)
 	}
 	return ring, err
 }
 
 func (p *coordParser) polygon() (orb.Polygon, error) {
 	var poly orb.Polygon
-	empty, err := p.open("a polygon")
+	empty, err := p.open(coordPolygon)
 	for more := !empty; more && err == nil; {
 		var r orb.Ring
 		if r, err = p.ring(); err != nil {
 			break
 		}
 		poly = append(poly, r)
-		more, err = p.next("a polygon")
+		more, err = p.next(coordPolygon)
 	}
 	return poly, err
 }
 
 func (p *coordParser) multiPolygon() (orb.MultiPolygon, error) {
 	var mp orb.MultiPolygon
-	empty, err := p.open("a multipolygon")
+	empty, err := p.open(coordMultiPolygon)
 	for more := !empty; more && err == nil; {
 		var poly orb.Polygon
 		if poly, err = p.polygon(); err != nil {
 			break
 		}
 		mp = append(mp, poly)
-		more, err = p.next("a multipolygon")
+		more, err = p.next(coordMultiPolygon)
 	}
 	return mp, err
 }
@@ -631,7 +652,81 @@ func (p *coordParser) multiPolygon() (orb.MultiPolygon, error) {
 func (p *coordParser) end() error {
 	p.space()
 	if p.pos != len(p.data) {
-		return fmt.Errorf("unexpected %q after the coordinates", p.data[p.pos])
+		return msg("coord.after", "unexpected %s after the coordinates", strconv.QuoteRune(rune(p.data[p.pos])))
 	}
 	return nil
+}
+
+// syntaxError is encoding/json's syntax error, its words kept, with a code
+// and the character at fault as its argument.
+func syntaxError(se *json.SyntaxError) error {
+	s := se.Error()
+	if s == "unexpected end of JSON input" {
+		return msg("json.end", "unexpected end of JSON input")
+	}
+	rest, ok := strings.CutPrefix(s, "invalid character ")
+	end := -1
+	if ok && len(rest) > 1 {
+		end = strings.Index(rest[1:], "' ")
+	}
+	if end < 0 {
+		return msg("json.syntax", "%s", s)
+	}
+	ch, ctx := rest[:end+2], rest[end+3:] // ch is quoted: 'x', '\'', '\x01'
+	switch ctx {
+	case "looking for beginning of value":
+		return msg("json.char.value", "invalid character %s looking for beginning of value", ch)
+	case "looking for beginning of object key string":
+		return msg("json.char.key", "invalid character %s looking for beginning of object key string", ch)
+	case "after object key":
+		return msg("json.char.after_key", "invalid character %s after object key", ch)
+	case "after object key:value pair":
+		return msg("json.char.after_pair", "invalid character %s after object key:value pair", ch)
+	case "after array element":
+		return msg("json.char.after_element", "invalid character %s after array element", ch)
+	case "after top-level value":
+		return msg("json.char.after_top", "invalid character %s after top-level value", ch)
+	case "in string literal":
+		return msg("json.char.string", "invalid character %s in string literal", ch)
+	case "in string escape code":
+		return msg("json.char.escape", "invalid character %s in string escape code", ch)
+	case `in \u hexadecimal character escape`:
+		return msg("json.char.hex", `invalid character %s in \u hexadecimal character escape`, ch)
+	case "in numeric literal":
+		return msg("json.char.number", "invalid character %s in numeric literal", ch)
+	case "after decimal point in numeric literal":
+		return msg("json.char.decimal", "invalid character %s after decimal point in numeric literal", ch)
+	case "in exponent of numeric literal":
+		return msg("json.char.exponent", "invalid character %s in exponent of numeric literal", ch)
+	case "exceeded max depth":
+		return msg("json.char.depth", "invalid character %s exceeded max depth", ch)
+	}
+	var lit, want string
+	if n, _ := fmt.Sscanf(ctx, "in literal %s (expecting %s", &lit, &want); n == 2 && strings.HasSuffix(want, ")") {
+		want = strings.TrimSuffix(want, ")")
+		if e := msg("json.char.literal", "invalid character %s in literal %s (expecting %s)", ch, lit, want); e.Error() == s {
+			return e
+		}
+	}
+	return msg("json.syntax", "%s", s)
+}
+
+// jsonValue is the kind of value that an encoding/json type error names.
+func jsonValue(v string) error {
+	switch v {
+	case "string":
+		return msg("json.value.string", "string")
+	case "number":
+		return msg("json.value.number", "number")
+	case "bool":
+		return msg("json.value.bool", "bool")
+	case "array":
+		return msg("json.value.array", "array")
+	case "object":
+		return msg("json.value.object", "object")
+	}
+	if lit, ok := strings.CutPrefix(v, "number "); ok {
+		return msg("json.value.number_lit", "number %s", lit)
+	}
+	return msg("json.value.other", "%s", v)
 }

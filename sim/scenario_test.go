@@ -103,6 +103,10 @@ func FuzzParseScenario(f *testing.F) {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("a decoding error that is not ErrInvalid: %v", err)
 			}
+			// A browser says every error in the reader's language.
+			if m, ok := MessageOf(err); !ok || !strings.HasSuffix(err.Error(), m.Text) {
+				t.Fatalf("the error %q has no code, or its message %+v is not its end", err, m)
+			}
 			return
 		}
 		if sc.Check() != nil {
@@ -121,6 +125,11 @@ func FuzzParseArea(f *testing.F) {
 	f.Add([]byte(`{"bbox":[1,2,3,4],"crs":{"type":"name","properties":{"name":"x,]}"}},"Type":"Polygon","coordinates":null,"coordinates":[[]]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ParseArea(data)
+		if err != nil {
+			if m, ok := MessageOf(err); !ok || !strings.HasSuffix(err.Error(), m.Text) {
+				t.Fatalf("the error %q has no code, or its message %+v is not its end", err, m)
+			}
+		}
 		var g struct {
 			Type        string          `json:"type"`
 			Coordinates json.RawMessage `json:"coordinates"`

@@ -67,20 +67,20 @@ func scanScenario(data []byte) error {
 		return nil // not JSON: the decoder's own error, with its place, follows
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		what := "a value"
+		var what error
 		switch tok.(type) {
 		case json.Delim:
-			what = "an array"
+			what = msg("json.kind.array", "an array")
 		case string:
-			what = "a string"
+			what = msg("json.kind.string", "a string")
 		case json.Number:
-			what = "a number"
+			what = msg("json.kind.number", "a number")
 		case bool:
-			what = "true or false"
-		case nil:
-			what = "null"
+			what = msg("json.kind.bool", "true or false")
+		default:
+			what = msg("json.kind.null", "null")
 		}
-		return &ScenarioError{Line: 1, Column: 1, Err: fmt.Errorf("the file holds %s: a scenario is a JSON object, {\"barri\": 1, \"city\": ..., \"edits\": [...]}", what)}
+		return &ScenarioError{Line: 1, Column: 1, Err: msg("file.not_object", "the file holds %v: a scenario is a JSON object, {\"barri\": 1, \"city\": ..., \"edits\": [...]}", what)}
 	}
 	if err := sc.object(scenarioShape, ""); err != errNotJSON {
 		return err
@@ -115,7 +115,7 @@ func (s *scanner) fail(off int64, field string, err error) error {
 		if json.Unmarshal(s.data, &loose) == nil && s.edit < len(loose.Edits) {
 			op = loose.Edits[s.edit].Op
 		}
-		return &EditError{Index: s.edit, Op: op, Field: field, Err: fmt.Errorf("line %d, column %d: %w", line, col, err)}
+		return &EditError{Index: s.edit, Op: op, Field: field, Err: msg("edit.at", "line %d, column %d: %w", line, col, err)}
 	}
 	return &ScenarioError{Line: line, Column: col, Field: field, Err: err}
 }
@@ -138,7 +138,7 @@ func (s *scanner) object(sh *shape, path string) error {
 			if f == nil {
 				names := append([]string(nil), sh.names...)
 				sort.Strings(names)
-				return s.fail(off, key, fmt.Errorf("unknown field %q%s: the fields are %s", key, in(path), strings.Join(names, ", ")))
+				return s.fail(off, key, unknownField(key, path, strings.Join(names, ", ")))
 			}
 		} else {
 			f = sh.elem // a map
@@ -157,7 +157,7 @@ func (s *scanner) value(sh *shape, path, field string) error {
 		return errNotJSON
 	}
 	if tok == nil {
-		return s.fail(off, field, fmt.Errorf("%q is null: give a value or leave the field out", path))
+		return s.fail(off, field, msg("field.null", "%q is null: give a value or leave the field out", path))
 	}
 	d, isDelim := tok.(json.Delim)
 	if !isDelim {
@@ -211,11 +211,12 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func in(path string) string {
+// unknownField says that key is no field of the object at path.
+func unknownField(key, path, fields string) error {
 	if path == "" {
-		return ""
+		return msg("field.unknown", "unknown field %q: the fields are %s", key, fields)
 	}
-	return " in " + path
+	return msg("field.unknown_in", "unknown field %q in %s: the fields are %s", key, path, fields)
 }
 
 // position returns the 1-based line and column of byte off of data.

@@ -50,7 +50,7 @@ func changedBetween(a, b *sim.Report) sim.Changes {
 		x, _ := a.Building(i)
 		y, _ := b.Building(i)
 		if x.Dwellings != y.Dwellings || x.Affordable != y.Affordable || !sameFloat(x.EnergyKWh, y.EnergyKWh) ||
-			!sameFloat(x.PVKWh, y.PVKWh) || !sameFloat(x.Rent, y.Rent) {
+			!sameFloat(x.PVKWh, y.PVKWh) || !sameFloat(x.Rent, y.Rent) || !sameFloat(x.CO2Kg, y.CO2Kg) || !sameWalk(&x.WalkMin, &y.WalkMin) {
 			ch.Buildings = append(ch.Buildings, i)
 		}
 	}
@@ -378,5 +378,68 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := sim.NewScenarioEvaluator(c, badEdit); !errors.As(err, &ee) || ee.Index != 1 {
 		t.Fatalf("NewScenarioEvaluator: %v, want the *EditError of edit 1", err)
+	}
+}
+
+// TestUndoRedoTakeUpKeptMobility: an undo or redo back to a recent state
+// takes up the mobility result the session had in it rather than computing
+// another; an edit after an undo computes its own; a state more than
+// keptStates edits back is computed again (with the same bits).
+func TestUndoRedoTakeUpKeptMobility(t *testing.T) {
+	c := maps.Eixample()
+	ev := sim.NewEvaluator(c, sim.DefaultParams())
+	streets := []string{"Carrer d'Enric Granados", "Carrer d'Aribau", "Carrer de Muntaner", "Carrer de Casanova", "Carrer del Comte Borrell", "Carrer de Viladomat"}
+	var mobs []any
+	var digests [][32]byte
+	for _, name := range streets {
+		mobs, digests = append(mobs, sim.MobilityOf(ev)), append(digests, digest(ev.Report()))
+		e := sim.Edit{Op: "pedestrianize", Streets: &sim.StreetSelector{Name: name}}
+		if _, err := ev.Apply(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mobs, digests = append(mobs, sim.MobilityOf(ev)), append(digests, digest(ev.Report()))
+	undone := make([]any, len(mobs)) // the mobility of each state as the undos left it
+	undone[len(streets)] = mobs[len(streets)]
+	for n := len(streets) - 1; n >= 0; n-- {
+		if _, err := ev.Undo(); err != nil {
+			t.Fatal(err)
+		}
+		undone[n] = sim.MobilityOf(ev)
+		kept := n >= len(streets)-4
+		if got := sim.MobilityOf(ev) == mobs[n]; got != kept {
+			t.Errorf("undo to %d edits: took up the kept mobility %v, want %v", n, got, kept)
+		}
+		if digest(ev.Report()) != digests[n] {
+			t.Fatalf("undo to %d edits: other bits than before", n)
+		}
+	}
+	for n := 1; n <= 3; n++ {
+		if _, err := ev.Redo(); err != nil {
+			t.Fatal(err)
+		}
+		if sim.MobilityOf(ev) != undone[n] {
+			t.Errorf("redo to %d edits: the mobility kept when it was undone was not taken up", n)
+		}
+		if digest(ev.Report()) != digests[n] {
+			t.Fatalf("redo to %d edits: other bits than before", n)
+		}
+	}
+	// A new edit after undos: the states the undos left are forgotten.
+	if _, err := ev.Undo(); err != nil {
+		t.Fatal(err)
+	}
+	e := sim.Edit{Op: "bike_lane", Streets: &sim.StreetSelector{Name: "Carrer de Provença"}}
+	if _, err := ev.Apply(&e); err != nil {
+		t.Fatal(err)
+	}
+	if sim.MobilityOf(ev) == undone[3] {
+		t.Error("a new edit took up the mobility of the state it replaced")
+	}
+	if _, err := ev.Undo(); err != nil {
+		t.Fatal(err)
+	}
+	if sim.MobilityOf(ev) != undone[2] || digest(ev.Report()) != digests[2] {
+		t.Error("undo of the new edit did not take up the state before it")
 	}
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -220,8 +219,9 @@ func (s *State) area(raw []byte) (Area, error) {
 func (s *State) areaOf(mp orb.MultiPolygon) (Area, error) {
 	a := s.City.Proj.projectInPlace(mp)
 	if !a.Bound().Intersects(s.City.Bound) {
-		return nil, fmt.Errorf("the area lies outside the city %q (which spans lon %.4f..%.4f, lat %.4f..%.4f)", s.City.Name,
-			s.City.Boundary.Min[0], s.City.Boundary.Max[0], s.City.Boundary.Min[1], s.City.Boundary.Max[1])
+		b := s.City.Boundary
+		return nil, msg("area.outside", "the area lies outside the city %q (which spans lon %v..%v, lat %v..%v)", s.City.Name,
+			Decimal{b.Min[0], 4}, Decimal{b.Max[0], 4}, Decimal{b.Min[1], 4}, Decimal{b.Max[1], 4})
 	}
 	return a, nil
 }
@@ -260,7 +260,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 		var out []int
 		for _, id := range sel.IDs {
 			if id < 0 || id >= len(c.Segments) {
-				return nil, bad("streets", "street %d does not exist (ids 0..%d)", id, len(c.Segments)-1)
+				return nil, bad("streets", "streets.unknown", "street %d does not exist (ids 0..%d)", id, len(c.Segments)-1)
 			}
 			if !seen[id] {
 				seen[id] = true
@@ -275,7 +275,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 	if len(sel.Within) > 0 {
 		a, err := s.area(sel.Within)
 		if err != nil {
-			return nil, bad("streets", "within: %v", err)
+			return nil, bad("streets", "streets.within", "within: %v", err)
 		}
 		cand = c.SegmentsIn(a)
 	} else {
@@ -292,7 +292,7 @@ func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, bad("streets", "no street named %q in the selection", sel.Name)
+		return nil, bad("streets", "streets.no_name", "no street named %q in the selection", sel.Name)
 	}
 	return out, nil
 }

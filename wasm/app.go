@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall/js"
 	"time"
@@ -40,6 +41,7 @@ type app struct {
 	lastOp   string
 	// The last change's timing: its start, and the core's share (ms).
 	opStart time.Time
+	gcStart uint64 // gcCycles at opStart
 	coreMs  float64
 }
 
@@ -328,9 +330,24 @@ func (a *app) legend() map[string]any {
 		}
 		return out
 	}
-	out["lo"] = proposal.FmtValue(a.sc.lo)
-	out["hi"] = proposal.FmtValue(a.sc.hi)
+	out["lo"] = legendValue(a.sc.lo)
+	out["hi"] = legendValue(a.sc.hi)
 	return out
+}
+
+// legendValue prints an end of a legend's scale to three significant
+// digits (whole numbers from 100): a scale's end is a percentile, read at a
+// glance, not one of barri run's figures.
+func legendValue(v float64) string {
+	switch a := math.Abs(v); {
+	case a == 0 || math.IsNaN(v):
+		return "0"
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	// Plain decimals (the page groups and localises digits, not exponents).
+	d := min(6, 2-int(math.Floor(math.Log10(math.Abs(v)))))
+	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', d, 64), "0"), ".")
 }
 
 // parkTriangles returns the proposal's park areas as triangles in metres

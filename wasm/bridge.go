@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +64,7 @@ func (a *app) stateJSON() string {
 		LastOp  string     `json:"lastOp"`
 		CoreMs  float64    `json:"coreMs"` // the core's apply, undo or redo
 		GoMs    float64    `json:"goMs"`   // all of Go's work for the change, this JSON included
+		GC0     uint64     `json:"gc0"`    // Go's garbage collections before it (barriCore.shown's gc after)
 		City    []row      `json:"city"`
 		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
@@ -70,7 +72,7 @@ func (a *app) stateJSON() string {
 		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
 		Where   []place    `json:"where"` // where each edit is, for its line in the list
 	}{Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
-		CoreMs: a.coreMs}
+		CoreMs: a.coreMs, GC0: a.gcStart}
 	ch := a.s.Changed()
 	out.Changed = [2]int{len(ch.Buildings), len(ch.Segments)}
 	if out.Edits == nil {
@@ -240,9 +242,20 @@ func (a *app) where(e sim.Edit) place {
 	return p
 }
 
+// gcCycles returns how many garbage collections Go has completed.
+func gcCycles() uint64 {
+	s := [1]metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s[:])
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
 // timed runs one change of the session, noting its timing for the page.
 func (a *app) timed(f func() error) error {
 	a.opStart = time.Now()
+	a.gcStart = gcCycles()
 	err := f()
 	a.coreMs = float64(time.Since(a.opStart).Microseconds()) / 1000
 	return err
@@ -328,7 +341,8 @@ func (a *app) load(data []byte) error {
 		return err
 	}
 	if sc.City != "" && sc.City != a.city.Name {
-		return fmt.Errorf("wasm: the scenario is for the city %q; this page has only %q", sc.City, a.city.Name)
+		return &pageError{code: "wasm.city", args: []any{sc.City, a.city.Name},
+			text: fmt.Sprintf("wasm: the scenario is for the city %q; this page has only %q", sc.City, a.city.Name)}
 	}
 	if sc.City == "" {
 		sc.City = a.city.Name
@@ -502,7 +516,7 @@ func (a *app) placePoint(p orb.Point) {
 func (a *app) applyAndRender(e map[string]any) {
 	data, _ := json.Marshal(e)
 	if err := a.applyEdit(data); err != nil {
-		a.ui.Call("showError", err.Error())
+		a.ui.Call("showError", errorInfo(err))
 		return
 	}
 	a.ui.Call("render", a.stateJSON())
@@ -541,6 +555,11 @@ func (a *app) info(kind string, id int) string {
 		out["rent0"] = proposal.FmtValue(bb.Rent)
 		out["energy"] = proposal.FmtValue(br.EnergyKWh / 1000)
 		out["pv"] = proposal.FmtValue(br.PVKWh / 1000)
+		out["co2"] = proposal.FmtValue(br.CO2Kg / 1000)
+		if br.Dwellings > 0 {
+			m, kind := br.WalkMin.Longest()
+			out["walk"], out["walkKind"] = fmt.Sprintf("%.0f", m), kind
+		}
 		out["year"] = b.Year
 		if b.Zone >= 0 {
 			out["zone"] = a.city.Zones[b.Zone].Name
@@ -596,13 +615,7 @@ func (a *app) cameraMoved() {
 func (a *app) register() {
 	result := func(err error) any {
 		if err != nil {
-			out := map[string]any{"ok": false, "error": err.Error()}
-			// The option at fault, for the page to mark.
-			var ee *sim.EditError
-			if errors.As(err, &ee) && ee.Field != "" {
-				out["field"] = ee.Field
-			}
-			return out
+			return errorInfo(err)
 		}
 		return map[string]any{"ok": true, "state": a.stateJSON()}
 	}
@@ -652,7 +665,7 @@ func (a *app) register() {
 		"openShare": func(args []js.Value) any {
 			data, err := proposal.Unshare(str(args, 0))
 			if err != nil {
-				return result(err)
+				return result(linkError(err))
 			}
 			return result(a.load(data))
 		},
@@ -793,7 +806,7 @@ func (a *app) register() {
 		// (stateJSON's seq) and the Go timing of the frame that drew it.
 		"shown": func([]js.Value) any {
 			g := a.g
-			return map[string]any{"seq": g.shownSeq, "renderMs": g.lastRender.RenderMs, "updateMs": g.lastRender.UpdateMs, "drawMs": g.lastRender.DrawMs}
+			return map[string]any{"seq": g.shownSeq, "renderMs": g.lastRender.RenderMs, "updateMs": g.lastRender.UpdateMs, "drawMs": g.lastRender.DrawMs, "gc": float64(gcCycles())}
 		},
 		// memStats reports the Go heap, for the performance figures.
 		"memStats": func([]js.Value) any {
@@ -905,4 +918,80 @@ func (a *app) areaFor(kind string, id, n int) ([]orb.Polygon, error) {
 		return a.city.Zones[id].Boundary, nil
 	}
 	return nil, fmt.Errorf("wasm: no area for %q", kind)
+}
+
+// errorInfo is an error as the page shows it: "error", the English text;
+// "why", what is wrong as a code and its arguments ({code, args, text},
+// args strings, numbers, {value, places} for a number with fixed places, or
+// a nested {code, args, text}), which the page says in its language from
+// err.<code> in web/src/i18n; "edit" and "op", the edit at fault (as the
+// text numbers it: from 1 for the page's own edits, from 0 in a file);
+// "line" and "column", the place in a file; "field", the option at fault,
+// for the page to mark. Without "why" the page shows the English text.
+func errorInfo(err error) map[string]any {
+	out := map[string]any{"ok": false, "error": err.Error()}
+	var pe *proposal.EditError
+	var ee *sim.EditError
+	var se *sim.ScenarioError
+	var ge *pageError
+	switch {
+	case errors.As(err, &pe):
+		out["edit"], out["op"] = pe.N, pe.Op
+		ee = pe.EditError
+	case errors.As(err, &ee):
+		out["edit"], out["op"] = ee.Index, ee.Op
+	case errors.As(err, &se):
+		if se.Line > 0 {
+			out["line"], out["column"] = se.Line, se.Column
+		}
+		if se.Field != "" {
+			out["field"] = se.Field
+		}
+	case errors.As(err, &ge):
+		out["why"] = map[string]any{"code": ge.code, "args": ge.args, "text": strings.TrimPrefix(ge.text, "wasm: ")}
+		return out
+	}
+	if ee != nil && ee.Field != "" {
+		out["field"] = ee.Field
+	}
+	if m, ok := sim.MessageOf(err); ok {
+		out["why"] = messageInfo(m)
+	}
+	return out
+}
+
+// messageInfo is a core's message for js.ValueOf, its codes under "sim.".
+func messageInfo(m sim.Message) map[string]any {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		switch v := a.(type) {
+		case sim.Message:
+			args[i] = messageInfo(v)
+		case sim.Decimal:
+			args[i] = map[string]any{"value": v.Value, "places": v.Places}
+		default:
+			args[i] = v // a string, an int or a finite float64
+		}
+	}
+	code := ""
+	if m.Code != "" {
+		code = "sim." + m.Code
+	}
+	return map[string]any{"code": code, "args": args, "text": m.Text}
+}
+
+// pageError is an error of this page with a code the page says in its
+// language (err.<code>), filled with args.
+type pageError struct {
+	code string
+	args []any
+	text string
+}
+
+func (e *pageError) Error() string { return e.text }
+
+// linkError is an error of proposal.Unshare, a share link that does not
+// carry a whole proposal, with the page's code for it.
+func linkError(err error) error {
+	return &pageError{code: "wasm.link", text: err.Error()}
 }

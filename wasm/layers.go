@@ -24,7 +24,7 @@ type layer struct {
 	value func(c *sim.City, r *sim.Report, i int) float64
 }
 
-var layers = []layer{
+var layers = append([]layer{
 	{name: "plain"},
 	{name: "rent", unit: "€/month", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
@@ -46,6 +46,16 @@ var layers = []layer{
 			return math.NaN()
 		}
 		return b.PVKWh / 1000
+	}},
+	// CO₂ per m² of floor, as energy: a map of totals would colour the
+	// biggest buildings, not the ones that emit the most for their size (a
+	// retrofit or solar roof shows on its own building either way).
+	{name: "co2", unit: "kgCO2/m²·yr", pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok || c.Buildings[i].FloorArea <= 0 {
+			return math.NaN()
+		}
+		return b.CO2Kg / c.Buildings[i].FloorArea
 	}},
 	{name: "dwellings", unit: "", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
@@ -69,6 +79,36 @@ var layers = []layer{
 	{name: "car_share", unit: "%", perZone: true, pal: viridis, value: zoneValue("mobility.share.car")},
 	{name: "access15", unit: "%", perZone: true, pal: viridis, value: zoneValue("access.15min_share")},
 	{name: "rent_burden", unit: "%", perZone: true, pal: viridis, value: zoneValue("housing.rent_burden_share")},
+}, walkLayers()...)
+
+// walkLayers returns the layers of walking minutes from homes: to the
+// farthest of the amenity kinds (what decides whether a home has everything
+// within 15 minutes), then to each kind in sim.AmenityKinds order (a park
+// edit moves only the walks to a park). The page groups the layers named
+// walk and walk.<kind>.
+func walkLayers() []layer {
+	out := []layer{{name: "walk", unit: "min", pal: viridis, value: walkValue(-1)}}
+	for k, kind := range sim.AmenityKinds {
+		out = append(out, layer{name: "walk." + kind, unit: "min", pal: viridis, value: walkValue(k)})
+	}
+	return out
+}
+
+// walkValue colours homes by the walking minutes to the nearest amenity of
+// kind k (in sim.AmenityKinds order), or with k < 0 by the longest of those
+// walks. A building without homes has none: nobody walks from it.
+func walkValue(k int) func(c *sim.City, r *sim.Report, i int) float64 {
+	return func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok || b.Dwellings == 0 {
+			return math.NaN()
+		}
+		if k < 0 {
+			m, _ := b.WalkMin.Longest()
+			return m
+		}
+		return b.WalkMin[k]
+	}
 }
 
 // zoneValue colours each building by an indicator of its barri.

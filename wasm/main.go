@@ -43,9 +43,11 @@ func main() {
 		data, err := proposal.Unshare(frag)
 		if err == nil {
 			err = a.load(data)
+		} else {
+			err = linkError(err)
 		}
 		if err != nil {
-			ui.Call("showError", err.Error())
+			ui.Call("showError", errorInfo(err))
 		}
 	}
 	if err := a.setLayer("plain", false); err != nil {

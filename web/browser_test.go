@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1350,6 +1351,500 @@ func TestPartsMatchWhole(t *testing.T) {
 	t.Logf("%d of %d pixels differ (first at %v)", diff, b.Dx()*b.Dy(), first)
 	if diff > 0 {
 		t.Errorf("the map drawn in parts after the edits differs from the whole map drawn again in %d pixels (first at %v): see parts.png and whole.png", diff, first)
+	}
+}
+
+// Palettes of the map's layers (wasm/palette.go).
+var (
+	viridisStops = hexColours("440154", "482878", "3e4989", "31688e", "26828e", "1f9e89", "35b779", "6ece58", "b5de2b", "fde725")
+	cividisStops = hexColours("00224e", "123570", "3b496c", "575d6d", "707173", "8a8779", "a69d75", "c4b56c", "e4cf5b", "fee838")
+)
+
+func hexColours(hs ...string) [][3]int {
+	out := make([][3]int, len(hs))
+	for i, h := range hs {
+		fmt.Sscanf(h, "%02x%02x%02x", &out[i][0], &out[i][1], &out[i][2])
+	}
+	return out
+}
+
+// onRamp returns where along a palette (0..1) a pixel's colour lies, and
+// false when it is farther than tol (RGB distance) from the ramp.
+func onRamp(img image.Image, x, y int, stops [][3]int, tol float64) (float64, bool) {
+	r, g, b, _ := img.At(x, y).RGBA()
+	p := [3]float64{float64(r >> 8), float64(g >> 8), float64(b >> 8)}
+	best, bestT := math.Inf(1), 0.0
+	for i := 0; i+1 < len(stops); i++ {
+		var d, pa [3]float64
+		dd, dot := 0.0, 0.0
+		for c := range 3 {
+			d[c] = float64(stops[i+1][c] - stops[i][c])
+			pa[c] = p[c] - float64(stops[i][c])
+			dd += d[c] * d[c]
+			dot += d[c] * pa[c]
+		}
+		u := math.Max(0, math.Min(1, dot/dd))
+		dist := 0.0
+		for c := range 3 {
+			e := pa[c] - u*d[c]
+			dist += e * e
+		}
+		if dist < best {
+			best, bestT = dist, (float64(i)+u)/float64(len(stops)-1)
+		}
+	}
+	return bestT, math.Sqrt(best) <= tol
+}
+
+// changedPixels compares two screenshots of the same view over r, outside
+// the rectangles skip: it returns the share of pixels that differ, and the
+// share of those that are purple in b (the diverging palette's "less than
+// today": blue above green and red; the plain map, greys and the near-white
+// of no change are not).
+func changedPixels(a, b image.Image, r image.Rectangle, skip ...image.Rectangle) (diff, purple float64) {
+	n, d, p := 0, 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+	pixel:
+		for x := r.Min.X; x < r.Max.X; x++ {
+			for _, s := range skip {
+				if image.Pt(x, y).In(s) {
+					continue pixel
+				}
+			}
+			n++
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			if abs(float64(ar>>8)-float64(br>>8)) <= 6 && abs(float64(ag>>8)-float64(bg>>8)) <= 6 && abs(float64(ab>>8)-float64(bb>>8)) <= 6 {
+				continue
+			}
+			d++
+			if R, G, B := int(br>>8), int(bg>>8), int(bb>>8); B-G >= 5 && B > R {
+				p++
+			}
+		}
+	}
+	return float64(d) / float64(max(n, 1)), float64(p) / float64(max(d, 1))
+}
+
+// TestCO2AndWalkLayers: the map colours buildings by their CO₂ per m² and
+// by the walking minutes from homes (to the farthest everyday place, or to
+// one kind), with the layer's palette across its range and the unit in the
+// legend; after a park the change in the walk to a park shows on the map (and
+// the walk to sport, which a park does not move, shows none), and after a
+// retrofit the change in CO₂ does (and solar power, which it does not move,
+// shows none); the legend's words are Catalan on a Catalan page.
+func TestCO2AndWalkLayers(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	// The map clear of the legend, the tools and the panel.
+	box := eval[[]float64](t, ctx, `[document.querySelector("#legend").getBoundingClientRect().right,
+		document.querySelector("#panel").getBoundingClientRect().left]`)
+	area := image.Rect(int(box[0])+4, 215, int(box[1])-60, 790)
+	choose := func(layer string, change bool) []string {
+		t.Helper()
+		eval[any](t, ctx, fmt.Sprintf(`document.querySelector('#layer').value = %q; document.querySelector('#layer-change').checked = %v;
+			document.querySelector('#layer').dispatchEvent(new Event('change'))`, layer, change))
+		if got := eval[string](t, ctx, `document.querySelector('#layer').value`); got != layer {
+			t.Fatalf("web: the layer menu has no %q (it shows %q)", layer, got)
+		}
+		chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
+		return eval[[]string](t, ctx, `["#legend-lo", "#legend-hi", "#legend-unit", "#legend-note"].map(s => document.querySelector(s).textContent)
+			.concat([document.querySelector("#legend-bar").style.background, document.querySelector("#layer").selectedOptions[0].parentElement.label || ""])`)
+	}
+	plain := share(screenshot(t, ctx, "layer-plain"), area, 6, buildingColours...)
+	for _, c := range []struct {
+		layer, unit, first, group string
+		stops                     [][3]int
+	}{
+		{"co2", "kg CO₂/m² a year", "rgb(0, 34, 78)", "", cividisStops},
+		{"walk", "minutes on foot", "rgb(68, 1, 84)", "Minutes on foot from home", viridisStops},
+		{"walk.park", "minutes on foot", "rgb(68, 1, 84)", "Minutes on foot from home", viridisStops},
+	} {
+		lg := choose(c.layer, false)
+		img := screenshot(t, ctx, "layer-"+strings.ReplaceAll(c.layer, ".", "-"))
+		lo, hi := mustFloat(t, strings.ReplaceAll(lg[0], ",", "")), mustFloat(t, strings.ReplaceAll(lg[1], ",", ""))
+		if lg[2] != c.unit || !(lo < hi) || !strings.Contains(lg[4], c.first) || lg[5] != c.group {
+			t.Errorf("%s: the legend reads %q to %q %q (bar %s, menu group %q); want %s from low to high on its palette from %s, in group %q",
+				c.layer, lg[0], lg[1], lg[2], lg[4], lg[5], c.unit, c.first, c.group)
+		}
+		var bins [10]int
+		n, ramp := 0, 0
+		for y := area.Min.Y; y < area.Max.Y; y += 2 {
+			for x := area.Min.X; x < area.Max.X; x += 2 {
+				n++
+				if u, ok := onRamp(img, x, y, c.stops, 10); ok {
+					ramp++
+					bins[min(9, int(10*u))]++
+				}
+			}
+		}
+		spread := 0
+		for _, b := range bins {
+			if b >= ramp/100 {
+				spread++
+			}
+		}
+		left := share(img, area, 6, buildingColours...)
+		t.Logf("%s: legend %q; %.1f%% of the map on its palette, in %d of 10 steps (%v); plain building colours %.1f%% (%.1f%% on the plain map)",
+			c.layer, lg[:4], 100*float64(ramp)/float64(n), spread, bins, 100*left, 100*plain)
+		if float64(ramp)/float64(n) < 0.10 || spread < 5 {
+			t.Errorf("%s: %.1f%% of the map is on the layer's palette, in %d of its 10 steps; want buildings coloured across it", c.layer, 100*float64(ramp)/float64(n), spread)
+		}
+		if left > plain/4 {
+			t.Errorf("%s: %.1f%% of the map keeps the plain building colours (%.1f%% before); want the layer's", c.layer, 100*left, 100*plain)
+		}
+	}
+	if note := choose("walk", false)[3]; !strings.Contains(note, "15 or less means everything within 15 minutes") {
+		t.Errorf("the walk layer's legend says %q, want what its minutes mean", note)
+	}
+	// A home (coloured by the walk layer) pointed at says its CO₂ and its
+	// longest walk.
+	img := screenshot(t, ctx, "layer-walk")
+	home := image.Point{-1, -1}
+	for y := area.Min.Y + 1; y < area.Max.Y-1 && home.X < 0; y++ {
+		for x := area.Min.X + 1; x < area.Max.X-1; x++ {
+			inside := true
+			for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+				if _, ok := onRamp(img, x+d.X, y+d.Y, viridisStops, 4); !ok {
+					inside = false
+				}
+			}
+			if inside {
+				home = image.Pt(x, y)
+				break
+			}
+		}
+	}
+	if home.X < 0 {
+		t.Fatal("web: no home coloured by the walk layer on the map")
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, float64(home.X), float64(home.Y)),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#hoverinfo").textContent.includes("Farthest everyday place") || undefined`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("pointing at a home at %v: %v; the box says %q", home, err, eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`))
+	} else if info := eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`); !strings.Contains(info, "t of CO₂ a year") || !strings.Contains(info, "min on foot") {
+		t.Errorf("pointing at a home, the box says %q; want its CO₂ and its longest walk", info)
+	} else {
+		t.Logf("pointing at a home: %q", info)
+	}
+	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
+
+	// A park shortens walks to a park, not to sport.
+	// (The first block of el Fort Pienc, Alí Bei × Lepant–Marina, is far
+	// from a park: in the middle of the Dreta a park of 3 × 3 blocks brings
+	// none nearer.)
+	applyToBlock := func(zone, op string) {
+		t.Helper()
+		eval[any](t, ctx, fmt.Sprintf(`(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("list-kind", "block");
+		const g = [...document.querySelectorAll("#list-item optgroup")].find(g => g.label === %q);
+		set("list-item", g.children[%s].value); set("list-size", "3"); set("list-op", %q);
+		document.querySelector("#list-apply").click(); return 0; })()`, zone, map[bool]string{true: "0", false: "g.children.length >> 1"}[op == "park"], op))
+	}
+	applyToBlock("el Fort Pienc", "park")
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+	// The same view coloured by a change the edit does not make and by one
+	// it makes: only the buildings it changed differ, purple (less than today).
+	changed := func(layer, unmoved string, what string) {
+		t.Helper()
+		lg0 := choose(unmoved, true)
+		img0 := screenshot(t, ctx, "layer-"+strings.ReplaceAll(unmoved, ".", "-")+"-change")
+		lg := choose(layer, true)
+		img := screenshot(t, ctx, "layer-"+strings.ReplaceAll(layer, ".", "-")+"-change")
+		map_ := image.Rect(0, 48, int(box[1]), 800)
+		diff, purple := changedPixels(img0, img, map_, rect(t, ctx, "#legend"), rect(t, ctx, "#toolbar"), rect(t, ctx, "#tool-card"), rect(t, ctx, ".zoom"))
+		t.Logf("after %s: %.2f%% of the map changes colour from the change in %s to the change in %s, %.0f%% of it purple (legends %q, %q)",
+			what, 100*diff, unmoved, layer, 100*purple, lg0[:4], lg[:4])
+		if diff < 0.0002 || purple < 0.9 {
+			t.Errorf("after %s the change in %s differs from the change in %s (which it does not move) on %.2f%% of the map, %.0f%% of it purple: want the buildings it changed, purple",
+				what, layer, unmoved, 100*diff, 100*purple)
+		}
+		if !strings.Contains(lg[3], "purple: less than today") {
+			t.Errorf("after %s the legend of the change in %s reads %q", what, layer, lg)
+		}
+	}
+	changed("walk.park", "walk.sport", "a park")
+	// A deep retrofit cuts the CO₂ of the blocks it insulates, not their solar power.
+	applyToBlock("Sant Antoni", "retrofit")
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 2 {
+		t.Fatalf("web: the retrofit was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+	changed("co2", "pv", "a retrofit")
+	if unit := choose("co2", true)[2]; unit != "kg CO₂/m² a year" {
+		t.Errorf("the change in CO₂ is in %q, want kg CO₂/m² a year", unit)
+	}
+
+	// In Catalan the legend, the menu and its group are Catalan.
+	var ca map[string]string
+	data, err := os.ReadFile(filepath.Join("src", "i18n", "ca.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &ca); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "ca"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ layer, unit string }{{"co2", "unit.kgCO2/m²·yr"}, {"walk", "unit.min"}} {
+		lg := choose(c.layer, false)
+		name := eval[string](t, ctx, `document.querySelector("#layer").selectedOptions[0].textContent`)
+		if name != ca["layer."+c.layer] || lg[2] != ca[c.unit] || !strings.HasPrefix(lg[3], ca["layer."+c.layer+".note"]) {
+			t.Errorf("on the Catalan page the %s layer is %q in %q, its legend %q %q; want %q in %q, %q",
+				c.layer, name, lg[5], lg[2], lg[3], ca["layer."+c.layer], ca["layer.group.walk"], ca[c.unit])
+		}
+	}
+	screenshot(t, ctx, "layer-walk-catalan")
+}
+
+// rect returns an element's rectangle on the page, in CSS pixels.
+func rect(t *testing.T, ctx context.Context, sel string) image.Rectangle {
+	t.Helper()
+	r := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e || e.hidden) return [0, 0, 0, 0];
+		const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })()`, sel))
+	return image.Rect(int(r[0])-2, int(r[1])-2, int(r[2])+2, int(r[3])+2)
+}
+
+// TestCoreErrorsInCatalan: on a Catalan page the core's refusals are said
+// wholly in Catalan, from their codes (sim.MessageOf, err.sim.* in i18n):
+// an uploaded file that is malformed, holds a parameter out of range or
+// names another city, and an edit out of range made with the list editor.
+// A hostile string in the file is shown as text, never as markup; the same
+// file on a Spanish page is said in Spanish.
+func TestCoreErrorsInCatalan(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	tr := readI18n(t)
+	dir := t.TempDir()
+	const hostile = `<img src=x onerror=window.pwned=1>`
+	upload := func(name, content string) string {
+		t.Helper()
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(CSS("#upload"), []string{file}),
+			chromedp.Poll[chromedp.Void](`document.querySelector("#error").textContent.includes(`+jsString(name)+`) || undefined`,
+				chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("web: opening %s: %v (the error says %q)", name, err, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		}
+		return eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	}
+	// asText checks that the error box holds text only and nothing ran.
+	asText := func(what string) {
+		t.Helper()
+		if n := eval[int](t, ctx, `document.querySelector("#error").children.length + document.querySelector("#live").children.length`); n != 0 {
+			t.Errorf("%s: the error box or the live region holds %d elements: the message went in as markup", what, n)
+		}
+		if eval[bool](t, ctx, `window.pwned !== undefined || document.querySelectorAll('img[src="x"]').length > 0`) {
+			t.Errorf("%s: the hostile string in the file ran or made an element", what)
+		}
+	}
+	for _, c := range []struct {
+		name, content string
+		want          []string
+	}{
+		{"camp.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","` + hostile + `":1}]}`,
+			[]string{"No s'ha pogut fer: camp.json: canvi 0 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
+		{"sintaxi.json", "{\"barri\":1,\n\"city\": @eixample}",
+			[]string{"sintaxi.json: línia 2, columna 10: caràcter '@' inesperat on hauria de començar un valor"}},
+		{"parametre.json", `{"barri":1,"city":"eixample","params":{"parking_eur":80}}`,
+			[]string{"parametre.json: paràmetres: el paràmetre parking_eur = 80 és fora de l'interval 0..50 €/viatge"}},
+		{"anell.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39]]]}}]}`,
+			[]string{"anell.json: canvi 0 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
+		{"ciutat.json", `{"barri":1,"city":"` + hostile + `"}`,
+			[]string{"ciutat.json: l'escenari és per a la ciutat «" + hostile + "»; aquesta pàgina només té «eixample»"}},
+	} {
+		got := upload(c.name, c.content)
+		t.Logf("%s: %s", c.name, got)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the page says\n%q\nwant it to hold\n%q", c.name, got, w)
+			}
+		}
+		noEnglishIn(t, tr, c.name, got)
+		asText(c.name)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
+		t.Errorf("a refused file left %d edits in the list", n)
+	}
+
+	// An edit out of range, from the list editor: the option is marked.
+	eval[any](t, ctx, `(() => {
+		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
+		set("#list-kind", "block");
+		set("#list-op", "rezone");
+		document.querySelector('#list-opts input[data-name="add_floors"]').value = "25";
+		document.querySelector("#list-apply").click();
+	})()`)
+	got := eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	t.Logf("list editor: %s", got)
+	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): add_floors = 25 és fora de l'interval -20..20"; got != want {
+		t.Errorf("the rezone of 25 floors says\n%q\nwant\n%q", got, want)
+	}
+	noEnglishIn(t, tr, "rezone", got)
+	if eval[string](t, ctx, `document.querySelector('#list-opts input[data-name="add_floors"]').getAttribute("aria-invalid") || ""`) != "true" {
+		t.Error("the refused option add_floors is not marked aria-invalid")
+	}
+	if live := eval[string](t, ctx, `new Promise(r => setTimeout(() => r(document.querySelector("#live").textContent), 200))`); !strings.Contains(live, "és fora de l'interval") {
+		t.Errorf("the live region says %q, not the refusal", live)
+	}
+	screenshot(t, ctx, "catalan-error")
+
+	// A damaged share link.
+	eval[any](t, ctx, `location.hash = "#p=@@@"`)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("#error").textContent.includes("enllaç") || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("a damaged link says %q", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	} else if got := eval[string](t, ctx, `document.querySelector("#error").textContent`); got != "No s'ha pogut fer: la proposta de l'enllaç està malmesa: copia l'enllaç sencer" {
+		t.Errorf("a damaged link says %q", got)
+	}
+
+	// The same malformed file on a Spanish page.
+	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "es"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
+		t.Fatal(err)
+	}
+	got = upload("sintaxis.json", "{\"barri\":1,\n\"city\": @eixample}")
+	if want := "No se ha podido hacer: sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
+		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
+	}
+}
+
+// noEnglishIn checks that text, shown on a Catalan page, holds no English
+// of the page's translations (as TestCatalanLeavesNoEnglish checks the
+// whole page) nor the core's English words.
+func noEnglishIn(t *testing.T, tr map[string]map[string]string, what, text string) {
+	t.Helper()
+	en, ca := tr["en"], tr["ca"]
+	caWords := map[string]bool{}
+	for _, v := range ca {
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && r != '·' }) {
+			caWords[w] = true
+		}
+	}
+	for k, e := range en {
+		if e == ca[k] {
+			continue
+		}
+		for _, part := range strings.FieldsFunc(e, func(r rune) bool { return r == '{' || r == '}' }) {
+			part = strings.TrimSpace(part)
+			// A part the Catalan keeps as it is (a field's name, JSON) is no sign of English.
+			if len(part) < 4 || strings.ContainsAny(part, "0123456789") && len(part) < 8 || caWords[part] || strings.Contains(ca[k], part) {
+				continue
+			}
+			if containsWord(text, part) {
+				t.Errorf("%s: English text %q (%s) is in %q", what, part, k, text)
+				break
+			}
+		}
+	}
+	for _, w := range []string{"line", "column", "edit", "unknown", "invalid", "character", "is outside", "parameter", "polygon", "ring", "points", "Could not"} {
+		if containsWord(text, w) {
+			t.Errorf("%s: the English word %q is in %q", what, w, text)
+		}
+	}
+}
+
+// jsString quotes s as a JavaScript string.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// TestFullModelsOffline: the models dialog of a Catalan page opens the
+// whole of docs/MODELS.md (bundled as models.json by make web), offline
+// too, marked as English (lang="en") and built as text: headings, lists,
+// the parameters table, the equations. Outside that box the dialog keeps
+// no English; the box is the one place exempt, and axe finds no serious
+// violation with it open.
+func TestFullModelsOffline(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if !eval[bool](t, ctx, `Promise.race([navigator.serviceWorker.ready.then(r => !!r.active), new Promise(r => setTimeout(() => r(false), 20000))])`) {
+		t.Fatal("web: the service worker did not start within 20 s")
+	}
+	// Under the worker the page fetches models.json while idle, and the
+	// worker keeps it; then the server goes.
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`caches.open("barri-v1").then(c => c.match(new URL("models.json", location.href).href)).then(r => !!r || undefined)`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("web: the page did not fetch models.json for offline use: %v", err)
+	}
+	env.stop()
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	eval[any](t, ctx, `document.querySelector("#models-open").click(); document.querySelector("#models-full-box").open = true`)
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#models-full h3").length >= 8 || undefined`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("web: offline, the full description did not show: %v (%q)", err, eval[string](t, ctx, `document.querySelector("#models-full-status").textContent`))
+	}
+	type fullText struct {
+		Lang, Summary, Text string
+		Headings            []string
+		Tags                []string
+		Rows, Codes         int
+	}
+	got := eval[fullText](t, ctx, `(() => {
+		const f = document.querySelector("#models-full");
+		return {lang: f.lang, summary: document.querySelector("#models-full-box summary").textContent, text: f.textContent,
+			headings: [...f.querySelectorAll("h3")].map(h => h.textContent),
+			tags: [...new Set([...f.querySelectorAll("*")].map(e => e.tagName))].sort(),
+			rows: f.querySelectorAll("table tbody tr").length, codes: f.querySelectorAll("code").length};
+	})()`)
+	t.Logf("full description: %d characters, headings %v, tags %v, %d table rows, %d code spans", len(got.Text), got.Headings, got.Tags, got.Rows, got.Codes)
+	if got.Lang != "en" {
+		t.Errorf("the full description's box has lang %q, want en", got.Lang)
+	}
+	if got.Summary != "La descripció completa dels models (en anglès)" {
+		t.Errorf("its summary reads %q, want it in Catalan and saying it is in English", got.Summary)
+	}
+	for _, h := range []string{"Housing", "Energy", "Mobility", "15-minute access", "Parameters"} {
+		if !slices.Contains(got.Headings, h) {
+			t.Errorf("the full description lacks the section %q", h)
+		}
+	}
+	for _, w := range []string{"ln R_b = κ_z", "rent_stock_elasticity", "Red Eléctrica 2023"} {
+		if !strings.Contains(got.Text, w) {
+			t.Errorf("the full description lacks %q", w)
+		}
+	}
+	allowed := []string{"CODE", "DIV", "EM", "H3", "H4", "LI", "OL", "P", "STRONG", "TABLE", "TBODY", "TD", "TH", "THEAD", "TR", "UL"}
+	for _, tag := range got.Tags {
+		if !slices.Contains(allowed, tag) {
+			t.Errorf("the full description holds a %s element", tag)
+		}
+	}
+	if got.Rows < 50 || got.Codes < 100 {
+		t.Errorf("the full description has %d table rows and %d code spans, want the parameters table and the names", got.Rows, got.Codes)
+	}
+	// The rest of the dialog is Catalan: only the lang="en" box is exempt.
+	rest := eval[string](t, ctx, `(() => { const d = document.querySelector("#models"); return d.innerText.replace(document.querySelector("#models-full").innerText, ""); })()`)
+	if strings.Contains(rest, "Parameters") || !strings.Contains(rest, "Com calcula Barri els indicadors") {
+		t.Errorf("the dialog without the English box reads %q", rest)
+	}
+	noEnglishIn(t, readI18n(t), "models dialog", strings.ReplaceAll(rest, "Open Data BCN", ""))
+	screenshot(t, ctx, "models-full")
+
+	axe, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("web: %v (npm ci --prefix web installs axe-core)", err)
+		}
+		t.Logf("web: no axe check: %v", err)
+		return
+	}
+	eval[any](t, ctx, string(axe)+";0")
+	res := eval[[]string](t, ctx, `axe.run(document.querySelector("#models"), {resultTypes: ["violations"]}).then(r =>
+		r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id + ": " + v.help + " " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`)
+	for _, v := range res {
+		t.Errorf("the models dialog with the full description: axe %s", v)
 	}
 }
 

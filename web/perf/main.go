@@ -280,6 +280,7 @@ func (b *breakdown) add(op string, d map[string]any) {
 	for _, p := range breakdownParts {
 		b.vals[op][p.key] = append(b.vals[op][p.key], num(d[p.key]))
 	}
+	b.vals[op]["gcs"] = append(b.vals[op]["gcs"], num(d["gcs"]))
 }
 
 func (b *breakdown) print() {
@@ -293,7 +294,20 @@ func (b *breakdown) print() {
 		for _, p := range breakdownParts {
 			fmt.Printf(" %11.1f", q(b.vals[op][p.key], 0.5))
 		}
-		fmt.Printf("   (p95: barri:edit %.1f, painted %.1f)\n", q(b.vals[op]["total"], 0.95), q(b.vals[op]["painted"], 0.95))
+		fmt.Printf("   (p95: barri:edit %.1f, painted %.1f", q(b.vals[op]["total"], 0.95), q(b.vals[op]["painted"], 0.95))
+		// Edits during which Go collected garbage, against the others.
+		var with, without []float64
+		for i, g := range b.vals[op]["gcs"] {
+			if g > 0 {
+				with = append(with, b.vals[op]["total"][i])
+			} else {
+				without = append(without, b.vals[op]["total"][i])
+			}
+		}
+		if len(with) > 0 {
+			fmt.Printf("; a GC in %d of %d: barri:edit median %.1f with, %.1f without", len(with), len(with)+len(without), q(with, 0.5), q(without, 0.5))
+		}
+		fmt.Println(")")
 	}
 }
 

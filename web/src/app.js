@@ -292,7 +292,7 @@
     sc.edits = [];
     sc.name = t('prop.default');
     const r = barriCore.load(JSON.stringify(sc));
-    if (!r.ok) { showError(r.error); return; }
+    if (!r.ok) { showError(r); return; }
     $('#restored').hidden = true;
     showError('');
     render(r.state, true);
@@ -312,15 +312,76 @@
     if (!seen && !q.has('notour') && !(window.barriWS && barriWS.active())) { tourStep = 0; $('#tour').showModal(); showTour(); }
     // Offline from the next visit on (a service worker needs http(s)).
     if ('serviceWorker' in navigator && location.protocol.startsWith('http')) navigator.serviceWorker.register('sw.js').catch(() => {});
+    // The full model description, fetched once while the page is idle so
+    // that the service worker keeps it for offline use.
+    if (!modelsFetch) (window.requestIdleCallback || setTimeout)(() => { if (!modelsFetch) loadModels().catch(() => {}); }, { timeout: 10000 });
   }
 
-  function showError(msg) {
+  // showError shows what went wrong: a string, or an error of the core as
+  // barriCore gives it (wasm/bridge.go's errorInfo), said in the page's
+  // language; file names what it happened to. Empty clears it.
+  function showError(err, file) {
     // The Go package that speaks goes to the console; residents read the
     // message without it.
-    if (msg) console.warn(msg);
-    const m = msg ? msg.replace(/^(?:[a-z]+: )+/, '') : '';
+    if (err) console.warn(typeof err === 'string' ? err : err.error);
+    let m = err ? errorText(err) : '';
+    if (m && file) m = file + ': ' + m;
     $('#error').textContent = m ? t('err.prefix') + ' ' + m : '';
     if (m) announce(t('err.prefix') + ' ' + m);
+  }
+
+  // errorText says an error in the page's language: the core's message from
+  // its code (err.<code> in i18n), its arguments put in as text, numbers as
+  // the language writes them, then where it is (the line of a file, the
+  // edit). An English page shows the core's own words, as barri run prints
+  // them (en.json's templates give the same, web/messages_test.go checks);
+  // a code the page does not know is said in the core's English too.
+  function errorText(err) {
+    if (typeof err === 'string') return english(err);
+    if (!err.why || lang === 'en') return english(err.error);
+    let s = sayMessage(err.why);
+    if (err.line) s = fill(t('err.line'), { line: sayNumber(err.line), column: sayNumber(err.column), why: s });
+    if (err.edit != null) s = fill(t('err.edit'), { n: sayNumber(err.edit), op: opName(err.op), why: s });
+    return s;
+  }
+
+  // fill puts vars into a template's {name} places in one pass: a value
+  // that holds a "{...}" of its own is left as it is.
+  function fill(tpl, vars) {
+    return tpl.replace(/\{(\w+)\}/g, (all, k) => (Object.hasOwn(vars, k) ? String(vars[k]) : all));
+  }
+
+  function sayMessage(m) {
+    const k = m && m.code ? 'err.' + m.code : '';
+    const d = dict[lang] || {};
+    if (!k || !Object.hasOwn(d, k)) return ((m && m.text) || '').replace(/^(?:(?:sim|wasm|proposal): )+/, '');
+    const args = m.args || [];
+    return d[k].replace(/\{(\d+)\}/g, (all, i) => (+i < args.length ? sayArg(args[+i]) : all));
+  }
+
+  // english is the core's English text without the Go packages' prefixes.
+  function english(s) { return (s || '').replace(/^(?:[a-z]+: )+/, ''); }
+
+  function sayArg(a) {
+    if (typeof a === 'number') return sayNumber(a);
+    if (typeof a === 'string') return a;
+    if (a && typeof a === 'object') {
+      if ('places' in a && typeof a.value === 'number') return loc(a.value.toFixed(a.places));
+      return sayMessage(a);
+    }
+    return String(a);
+  }
+
+  function sayNumber(n) {
+    const s = String(n);
+    return /^-?\d+(\.\d+)?$/.test(s) ? loc(s) : s;
+  }
+
+  // opName is an op as the page names it (an op it does not know, from a
+  // file, as written).
+  function opName(o) {
+    const k = 'op.' + o;
+    return o && dict.en && Object.hasOwn(dict.en, k) ? t(k).toLowerCase() : String(o ?? '');
   }
 
   function toolOptions() {
@@ -356,6 +417,8 @@
         t('info.floors', { n: o.floors, year: o.year })];
       if (o.dwellings) l.push(t('info.homes', { n: o.dwellings, rent: loc(o.rent) }));
       l.push(t('info.energy', { e: loc(o.energy), pv: loc(o.pv) }));
+      if (o.co2 !== undefined) l.push(t('info.co2', { c: loc(o.co2) }));
+      if (o.walk !== undefined) l.push(t('info.walk', { kind: t('legend.' + o.walkKind), m: loc(o.walk) }));
       return l;
     }
     const l = [o.name || t('info.street')];
@@ -413,7 +476,7 @@
       const sh = barriCore.shown();
       if (sh.seq < seq && detail.frames < 60) { detail.frames++; requestAnimationFrame(check); return; }
       const end = performance.now();
-      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs });
+      Object.assign(detail, { renderMs: sh.renderMs, updateMs: sh.updateMs, drawMs: sh.drawMs, gcs: sh.gc - (state.gc0 || 0) });
       try {
         performance.measure('barri:edit', { start, end, detail });
       } catch (e) { /* an old browser without measure options */ }
@@ -507,6 +570,82 @@
     b.addEventListener('click', () => showModels(MODEL_OF[group]));
     p.appendChild(b);
     return p;
+  }
+
+  // loadModels fetches models.json: docs/MODELS.md as blocks of text
+  // (web/mdblocks, at make web time). A failed fetch may be tried again.
+  let modelsFetch = null;
+  function loadModels() {
+    if (!modelsFetch) {
+      modelsFetch = fetch('models.json').then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))));
+      modelsFetch.catch(() => { modelsFetch = null; });
+    }
+    return modelsFetch;
+  }
+
+  // showFullModels builds the full model description into its box, once,
+  // every piece of text as text: nothing of the document is parsed as HTML.
+  function showFullModels() {
+    const box = $('#models-full');
+    const status = $('#models-full-status');
+    if (box.childElementCount) return;
+    status.textContent = t('models.fullLoading');
+    loadModels().then((blocks) => {
+      if (box.childElementCount) return;
+      box.append(...blocks.map(modelBlock).filter(Boolean));
+      status.textContent = '';
+    }).catch((e) => { status.textContent = t('models.fullFailed', { why: String(e && e.message ? e.message : e) }); });
+  }
+
+  // modelBlock makes the element of one block (see web/mdblocks): its
+  // headings one level under the dialog's sections.
+  function modelBlock(b) {
+    const el = (tag, runs) => {
+      const e = document.createElement(tag);
+      for (const [style, text] of runs || []) {
+        if (!style) { e.append(text); continue; }
+        const r = document.createElement({ code: 'code', em: 'em', strong: 'strong' }[style] || 'span');
+        r.textContent = text;
+        e.append(r);
+      }
+      return e;
+    };
+    const list = (l) => {
+      const e = document.createElement(l.k === 'ol' ? 'ol' : 'ul');
+      for (const it of l.items || []) {
+        const li = el('li', it.r);
+        if (it.sub) li.append(list(it.sub));
+        if (it.after && it.after.length) li.append(el('p', it.after));
+        e.append(li);
+      }
+      return e;
+    };
+    const m = /^h([2-6])$/.exec(b.k);
+    if (m) return el('h' + Math.min(6, +m[1] + 1), b.r);
+    if (b.k === 'p') return el('p', b.r);
+    if (b.k === 'ul' || b.k === 'ol') return list(b);
+    if (b.k === 'table') {
+      // Wide: it scrolls sideways, from the keyboard too. Its label is in
+      // English, like the table, inside the lang="en" box.
+      const wrap = document.createElement('div');
+      wrap.className = 'scroll-x';
+      wrap.tabIndex = 0;
+      wrap.setAttribute('role', 'region');
+      wrap.setAttribute('aria-label', 'Table, scrolls sideways');
+      const table = document.createElement('table');
+      const tr = document.createElement('tr');
+      for (const c of b.head || []) { const th = el('th', c); th.scope = 'col'; tr.append(th); }
+      table.createTHead().append(tr);
+      const body = table.createTBody();
+      for (const row of b.rows || []) {
+        const r = document.createElement('tr');
+        for (const c of row) r.append(el('td', c));
+        body.append(r);
+      }
+      wrap.append(table);
+      return wrap;
+    }
+    return null;
   }
 
   // showModels opens how Barri computes the indicators, at a section.
@@ -834,7 +973,7 @@
   function applyJS(edit) {
     const r = barriCore.apply(JSON.stringify(edit));
     lastErrorField = r.ok ? '' : (r.field || '');
-    if (!r.ok) { showError(r.error); return false; }
+    if (!r.ok) { showError(r); return false; }
     showError('');
     render(r.state);
     return true;
@@ -916,7 +1055,7 @@
     const r = applyJS(e);
     // Mark the option the core refused, and take the resident to it.
     if (!r && lastErrorField) {
-      const el = $('#list-opts').querySelector('[data-name="' + lastErrorField + '"]');
+      const el = $('#list-opts').querySelector('[data-name="' + CSS.escape(lastErrorField) + '"]');
       if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
     }
   }
@@ -925,7 +1064,15 @@
     const s = $('#layer');
     const v = s.value || 'plain';
     s.textContent = '';
-    for (const l of catalog.layers) { const o = document.createElement('option'); o.value = l; o.textContent = t('layer.' + l); s.appendChild(o); }
+    // The walking-minute layers (walk, walk.<kind>) go in a group of their own.
+    let walk = null;
+    for (const l of catalog.layers) {
+      const o = document.createElement('option'); o.value = l; o.textContent = t('layer.' + l);
+      if (l === 'walk' || l.startsWith('walk.')) {
+        if (!walk) { walk = document.createElement('optgroup'); walk.label = t('layer.group.walk'); s.appendChild(walk); }
+        walk.appendChild(o);
+      } else s.appendChild(o);
+    }
     s.value = v;
   }
 
@@ -948,7 +1095,10 @@
     $('#legend-lo').textContent = loc(legend.lo, legend.change);
     $('#legend-hi').textContent = loc(legend.hi, legend.change);
     $('#legend-unit').textContent = legend.unit ? t('unit.' + legend.unit) : '';
-    $('#legend-note').textContent = legend.change ? t('legend.changeNote') : t('legend.valueNote');
+    // A layer may say in a line what it shows (layer.<name>.note).
+    const nk = 'layer.' + legend.layer + '.note';
+    const note = dict.en && dict.en[nk] ? t(nk) + ' ' : '';
+    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t('legend.valueNote'));
   }
 
   function setLayer() {
@@ -992,12 +1142,12 @@
     if (!f) return;
     f.text().then((text) => {
       const r = barriCore.load(text);
-      if (!r.ok) { showError(f.name + ': ' + r.error); return; }
+      if (!r.ok) { showError(r, f.name); return; }
       showError('');
       render(r.state, true);
       showLegend(barriCore.legend());
       announce(t('prop.opened', { file: f.name }));
-    }).catch((e) => showError(f.name + ': ' + String(e && e.message ? e.message : e)));
+    }).catch((e) => showError(String(e && e.message ? e.message : e), f.name));
     ev.target.value = '';
   }
 
@@ -1076,6 +1226,7 @@
     $('#tour-close').addEventListener('click', closeTour);
     $('#models-open').addEventListener('click', () => showModels(''));
     $('#models-close').addEventListener('click', () => $('#models').close());
+    $('#models-full-box').addEventListener('toggle', () => { if ($('#models-full-box').open) showFullModels(); });
     $('#tour').addEventListener('cancel', closeTour);
     window.addEventListener('resize', () => { if (catalog) insets(); });
     window.addEventListener('pagehide', flushAutosave);
@@ -1084,7 +1235,7 @@
       if (!location.hash.startsWith('#p=') || !catalog) return;
       const r = barriCore.openShare(location.hash);
       history.replaceState(null, '', location.pathname + location.search);
-      if (r.ok) { showError(''); render(r.state, true); showLegend(barriCore.legend()); } else showError(r.error);
+      if (r.ok) { showError(''); render(r.state, true); showLegend(barriCore.legend()); } else showError(r);
     });
   }
 
