@@ -2015,14 +2015,27 @@ func TestStreetNames(t *testing.T) {
 	if !found {
 		t.Error("no street name among the names at street level")
 	}
+	// A pan moves the names with the map, frame by frame, and lays them
+	// out again only once the camera rests (a frame slower than the rest's
+	// 130 ms on a loaded machine may rest it once or twice on the way).
+	before := labelsNow(t, ctx).Layouts
+	during := eval[int](t, ctx, `new Promise(r => { let i = 0; const id = setInterval(() => { barriCore.panPixels(8, 4);
+		if (++i === 12) { clearInterval(id); r(JSON.parse(barriCore.debugLabels()).layouts) } }, 25) })`)
+	chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond))
+	rested := labelsNow(t, ctx)
+	after := rested.Layouts
+	t.Logf("layouts: %d before a pan of 12 steps, %d at its end, %d after it rested", before, during, after)
+	if during-before > 2 || after == before {
+		t.Errorf("a pan of 12 steps laid the names out %d times while moving and %d after it (want none or hardly any, then one)", during-before, after-during)
+	}
 	// On the car flow layer (streets in cividis, dark blue to yellow) the
 	// same names, on their halo.
 	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_flow'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond))
 	flow := labelsNow(t, ctx)
 	screenshot(t, ctx, "names-car-flow")
-	if len(flow.Labels) != len(close.Labels) {
-		t.Errorf("on the car flow layer the map shows %d names, on the plain map %d", len(flow.Labels), len(close.Labels))
+	if len(flow.Labels) != len(rested.Labels) || flow.Layouts != rested.Layouts {
+		t.Errorf("on the car flow layer the map shows %d names (%d layouts), on the plain map %d (%d): a recolouring should keep them", len(flow.Labels), flow.Layouts, len(rested.Labels), rested.Layouts)
 	}
 	// Zoomed in all the way: names still on their streets, and fewer.
 	deep := streetLevel(t, ctx, 14)
