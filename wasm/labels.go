@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -74,13 +73,12 @@ type labelQuads struct {
 	box image.Rectangle
 }
 
-// labelKey is what a layout depends on: the same again gives the same
-// labels (a recolouring draws the map image anew, not the names).
+// labelKey is what a layout is made for: the same again keeps the labels
+// (a recolouring draws the map image anew, not the names).
 type labelKey struct {
-	cam       camera
-	w, h      int
-	dsf       float64
-	obstacles string
+	cam  camera
+	w, h int
+	dsf  float64
 }
 
 func newLabels(g *game) labels {
@@ -154,12 +152,14 @@ func (g *game) layoutLabels() {
 		l.cam, l.shownFor = g.mapCam, camera{}
 		return
 	}
-	obstacles := g.obstacles()
-	key := labelKey{cam: g.mapCam, w: g.w, h: g.h, dsf: d, obstacles: fmt.Sprint(obstacles)}
+	// The same camera and screen: as they are (a recolouring). What the
+	// page puts over the map is not read then, so the frame of an edit
+	// does not wait for the page's layout of its new panel.
+	key := labelKey{cam: g.mapCam, w: g.w, h: g.h, dsf: d}
 	if key == l.key {
-		return // as they are
+		return
 	}
-	l.key, l.obstacles = key, obstacles
+	l.key, l.obstacles = key, g.obstacles()
 	l.placed, l.each = l.placed[:0], l.each[:0]
 	l.base.reset()
 	l.cam, l.shownFor = g.mapCam, camera{}
