@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/wasm/maplabel"
 )
@@ -53,9 +54,12 @@ type labels struct {
 	img    *ebiten.Image
 	placed []maplabel.Label
 	cam    camera // the camera they were laid out with
-	// The glyphs' triangles as laid out: each label's (its halo, then its
-	// text) with its box on screen, and all of them in label order.
-	each        []labelQuads
+	// The glyphs' triangles as laid out: each label's (its halo, its
+	// text) with its box on screen; each label's with the stops over it
+	// drawn again on top (a name must not hide a stop), and all of these
+	// in label order.
+	text, each  []labelQuads
+	stopsFor    []orb.Point // the stops drawn over the names
 	base, shown batches
 	shownFor    camera   // the camera shown was moved to
 	key         labelKey // what the layout was made from
@@ -147,7 +151,7 @@ func (g *game) layoutLabels() {
 	defer func() { l.layoutMs = ms(time.Since(t0)) }()
 	d := g.dsf
 	if l.off || g.w <= 1 || g.h <= 1 || g.mapCam.scale < slices.Min(streetMinScale)*d {
-		l.placed, l.each, l.key = l.placed[:0], l.each[:0], labelKey{}
+		l.placed, l.text, l.each, l.key = l.placed[:0], l.text[:0], l.each[:0], labelKey{}
 		l.base.reset()
 		l.cam, l.shownFor = g.mapCam, camera{}
 		return
@@ -160,7 +164,7 @@ func (g *game) layoutLabels() {
 		return
 	}
 	l.key, l.obstacles = key, g.obstacles()
-	l.placed, l.each = l.placed[:0], l.each[:0]
+	l.placed, l.text = l.placed[:0], l.text[:0]
 	l.base.reset()
 	l.cam, l.shownFor = g.mapCam, camera{}
 	if err := g.atlases(); err != nil {
@@ -171,7 +175,16 @@ func (g *game) layoutLabels() {
 	cam := g.mapCam
 	bounds := maplabel.Rect{X0: 4 * d, Y0: 4 * d, X1: float64(g.w) - 4*d, Y1: float64(g.h) - 4*d}
 	v := maplabel.View{CX: cam.cx, CY: cam.cy, Scale: cam.scale, W: float64(g.w), H: float64(g.h), Free: bounds}
-	p := maplabel.Placer{Pad: labelPad * d, Bounds: bounds, Obstacles: l.obstacles, Placed: l.placed}
+	// The stops are soft obstacles: a name lies beside them where its
+	// street has room (they are drawn over names that cover them).
+	var soft []maplabel.Rect
+	rad := max(1.5*d, min(7*d, 20*cam.scale)) + d
+	for _, s := range g.shownStops {
+		if x, y := v.ToScreen(s); x > -rad && y > -rad && x < float64(g.w)+rad && y < float64(g.h)+rad {
+			soft = append(soft, maplabel.Rect{X0: x - rad, Y0: y - rad, X1: x + rad, Y1: y + rad})
+		}
+	}
+	p := maplabel.Placer{Pad: labelPad * d, Bounds: bounds, Obstacles: l.obstacles, Soft: soft, Placed: l.placed}
 	a := l.atlas
 	minScale := make([]float64, len(streetMinScale))
 	for i, s := range streetMinScale {
@@ -186,7 +199,7 @@ func (g *game) layoutLabels() {
 	// Each label's halo, then its text over it (labels do not overlap, so
 	// this draws as all halos and then all text would).
 	for _, pl := range l.placed {
-		q := labelQuads{}
+		var q labelQuads
 		q = g.labelGlyphs(pl, true, q)
 		q = g.labelGlyphs(pl, false, q)
 		x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
@@ -198,15 +211,76 @@ func (g *game) layoutLabels() {
 			continue
 		}
 		q.box = image.Rect(int(math.Floor(x0))-1, int(math.Floor(y0))-1, int(math.Ceil(x1))+1, int(math.Ceil(y1))+1)
-		l.each = append(l.each, q)
-		b := l.base.room(len(q.v))
-		n := uint16(len(b.v))
-		b.v = append(b.v, q.v...)
-		for _, k := range q.i {
-			b.i = append(b.i, n+k)
+		l.text = append(l.text, q)
+	}
+	g.labelBatches()
+	l.layoutCount++
+}
+
+// labelBatches puts together each label's triangles and the stops over
+// it (drawn as the map image draws them, from the atlas's white block),
+// and all of them for the whole screen.
+func (g *game) labelBatches() {
+	l := &g.lab
+	l.stopsFor = append(l.stopsFor[:0], g.shownStops...)
+	l.each = l.each[:0]
+	l.base.reset()
+	l.shownFor = camera{}
+	if len(l.text) == 0 {
+		return
+	}
+	// The stops' discs as renderRect draws them into the map image, moved
+	// by the image's margin onto the screen.
+	b := g.mapImg.Bounds()
+	w, h := b.Dx(), b.Dy()
+	mx, my := float32((w-g.w)/2), float32((h-g.h)/2)
+	d := float32(g.dsf)
+	sc := float32(l.cam.scale)
+	rad := max(1.5*d, min(7*d, 20*sc))
+	wx, wy := float32(l.atlas.White.Min.X)+2, float32(l.atlas.White.Min.Y)+2
+	var discs batches
+	for _, q := range l.text {
+		e := labelQuads{v: slices.Clone(q.v), i: slices.Clone(q.i), box: q.box}
+		for _, p := range g.shownStops {
+			x, y := l.cam.toScreen(p[0], p[1], w, h)
+			r := rad + d + 1
+			if x-mx+r < float32(q.box.Min.X) || x-mx-r > float32(q.box.Max.X) || y-my+r < float32(q.box.Min.Y) || y-my-r > float32(q.box.Max.Y) {
+				continue
+			}
+			// The label's box takes in the disc: a part of the screen drawn
+			// again takes the label where it reaches.
+			e.box = e.box.Union(image.Rect(int(x-mx-r)-1, int(y-my-r)-1, int(x-mx+r)+2, int(y-my+r)+2))
+			discs.reset()
+			discs.disc(x, y, rad+d, color.RGBA{255, 255, 255, 255})
+			discs.disc(x, y, rad, colStop)
+			for _, db := range discs {
+				n := uint16(len(e.v))
+				for _, v := range db.v {
+					v.DstX, v.DstY, v.SrcX, v.SrcY = v.DstX-mx, v.DstY-my, wx, wy
+					e.v = append(e.v, v)
+				}
+				for _, k := range db.i {
+					e.i = append(e.i, n+k)
+				}
+			}
+		}
+		l.each = append(l.each, e)
+		bb := l.base.room(len(e.v))
+		n := uint16(len(bb.v))
+		bb.v = append(bb.v, e.v...)
+		for _, k := range e.i {
+			bb.i = append(bb.i, n+k)
 		}
 	}
-	l.layoutCount++
+}
+
+// stopsChanged draws the stops over the names again when an edit added or
+// removed one (the map image's parts that show it are drawn again, names
+// and all).
+func (g *game) stopsChanged() {
+	if l := &g.lab; len(l.text) > 0 && !slices.Equal(l.stopsFor, g.shownStops) {
+		g.labelBatches()
+	}
 }
 
 // labelGlyphs appends a label's glyphs (their halos, or their fills) as

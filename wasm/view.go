@@ -497,6 +497,7 @@ func (g *game) Update() error {
 		g.drawSeq++
 		rendered = true
 	}
+	g.stopsChanged()
 	g.moveLabels()
 	g.registerLabels()
 	if k := g.overlayNow(); k != g.overKey {

@@ -1977,7 +1977,14 @@ func TestStreetNames(t *testing.T) {
 			r1, g1, b1, _ := on.At(x, y).RGBA()
 			r2, g2, b2, _ := off.At(x, y).RGBA()
 			same := r1 == r2 && g1 == g2 && b1 == b2
+			overlay := false // the page's own boxes over the map (the legend, the tools)
+			for _, o := range close.Obstacles {
+				if float64(x) >= o[0]-1 && float64(x) < o[2]+1 && float64(y) >= o[1]-1 && float64(y) < o[3]+1 {
+					overlay = true
+				}
+			}
 			switch {
+			case overlay:
 			case inBox(float64(x)+0.5, float64(y)+0.5, 0):
 				in++
 				if !same {
@@ -2043,8 +2050,27 @@ func TestStreetNames(t *testing.T) {
 	t.Logf("zoomed in (%.2f px/m): %d names", deep.Scale, len(deep.Labels))
 	checkLabels(t, "zoomed in", deep, 1280, 800)
 	if len(deep.Labels) == 0 {
-		t.Error("zoomed in all the way the map names no street")
+		t.Fatal("zoomed in all the way the map names no street")
 	}
+	// A bus stop placed under a name shows over it (the names are not laid
+	// out again for an edit).
+	under := deep.Labels[0]
+	eval[any](t, ctx, `document.querySelector('.tool[data-op="transit_stop"]').click()`)
+	eval[any](t, ctx, fmt.Sprintf(`barriCore.clickAt(%f, %f)`, under.X, under.Y))
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
+		t.Fatalf("web: the stop was not placed (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	}
+	img := screenshot(t, ctx, "names-stop")
+	if after := labelsNow(t, ctx); after.Layouts != deep.Layouts || after.Scale != deep.Scale {
+		t.Errorf("placing a stop laid the names out again (%d layouts, were %d) or moved the map", after.Layouts, deep.Layouts)
+	}
+	stopRed := [3]int{0xc0, 0x1f, 0x3a}
+	if !near(img, int(under.X), int(under.Y), stopRed, 8) {
+		r, g, b, _ := img.At(int(under.X), int(under.Y)).RGBA()
+		t.Errorf("the stop placed under %q at (%.0f, %.0f) is hidden: the pixel is #%02x%02x%02x", under.Text, under.X, under.Y, r>>8, g>>8, b>>8)
+	}
+	eval[any](t, ctx, `document.querySelector('#undo').click()`)
 
 	// A phone: fewer names, but some, inside the map part of the screen.
 	ctx3 := env.browser(t)

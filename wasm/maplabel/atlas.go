@@ -41,7 +41,8 @@ type Atlas struct {
 	Size            float64 // pixels a em
 	Ascent, Descent float64
 	CapHeight       float64
-	Tracking        float64 // pixels added after every character
+	Tracking        float64         // pixels added after every character
+	White           image.Rectangle // a block of whole coverage, for shapes drawn from the atlas
 	glyphs          map[rune]Glyph
 	face            font.Face
 	missing         rune
@@ -111,10 +112,16 @@ func NewAtlas(size, halo, tracking float64, runes []rune) (*Atlas, error) {
 		rowH = max(rowH, h)
 		return r
 	}
+	white := image.NewAlpha(image.Rect(0, 0, 4, 4))
+	for i := range white.Pix {
+		white.Pix[i] = 0xff
+	}
+	a.White = put(white)
 	for i, c := range cells {
 		spots[i] = spot{put(c.fill), put(c.halo)}
 	}
 	a.Img = image.NewAlpha(image.Rect(0, 0, width, y+rowH+gap))
+	draw.Draw(a.Img, a.White, white, image.Point{}, draw.Src)
 	for i, c := range cells {
 		if c.fill != nil && !spots[i].fill.Empty() {
 			draw.Draw(a.Img, spots[i].fill, c.fill, image.Point{}, draw.Src)

@@ -27,6 +27,13 @@ func TestFontHasCatalanLetters(t *testing.T) {
 			t.Errorf("the atlas has no %q", r)
 		}
 	}
+	for y := a.White.Min.Y; y < a.White.Max.Y; y++ {
+		for x := a.White.Min.X; x < a.White.Max.X; x++ {
+			if a.Img.AlphaAt(x, y).A != 0xff {
+				t.Fatalf("the atlas's white block is %d at (%d, %d)", a.Img.AlphaAt(x, y).A, x, y)
+			}
+		}
+	}
 	if !a.Has('?') || a.Has('ж') {
 		t.Error("the atlas holds the names' letters and '?' only")
 	}

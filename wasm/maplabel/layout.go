@@ -321,19 +321,40 @@ type Placer struct {
 	Pad       float64 // pixels kept clear around every label
 	Bounds    Rect    // labels lie wholly inside
 	Obstacles []Rect  // and clear of these (what the page puts over the map)
-	Placed    []Label
+	// Soft obstacles: PlaceStreets keeps a street's name clear of them
+	// where the street has room (the stops: they are drawn over the names
+	// where it has not).
+	Soft   []Rect
+	Placed []Label
 }
 
-// Place adds the label if it fits, and reports whether it did.
-func (p *Placer) Place(l Label) bool {
+// Place adds the label if it fits clear of the labels placed, the
+// obstacles and the soft obstacles, and reports whether it did.
+func (p *Placer) Place(l Label) bool { return p.place(l, true) }
+
+func (p *Placer) place(l Label, soft bool) bool {
 	if !l.inside(p.Bounds) {
 		return false
 	}
-	for _, r := range p.Obstacles {
-		o := Label{X: (r.X0 + r.X1) / 2, Y: (r.Y0 + r.Y1) / 2, W: r.X1 - r.X0, H: r.Y1 - r.Y0}
-		if Overlap(l, o, p.Pad/2) {
-			return false
+	// The label's axis-aligned box first: most obstacles are far from it.
+	bx := Rect{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, c := range l.Corners() {
+		bx = Rect{min(bx.X0, c[0]), min(bx.Y0, c[1]), max(bx.X1, c[0]), max(bx.Y1, c[1])}
+	}
+	clear := func(rs []Rect) bool {
+		for _, r := range rs {
+			if r.X0 > bx.X1+p.Pad || r.X1 < bx.X0-p.Pad || r.Y0 > bx.Y1+p.Pad || r.Y1 < bx.Y0-p.Pad {
+				continue
+			}
+			o := Label{X: (r.X0 + r.X1) / 2, Y: (r.Y0 + r.Y1) / 2, W: r.X1 - r.X0, H: r.Y1 - r.Y0}
+			if Overlap(l, o, p.Pad/2) {
+				return false
+			}
 		}
+		return true
+	}
+	if !clear(p.Obstacles) || (soft && !clear(p.Soft)) {
+		return false
 	}
 	for _, q := range p.Placed {
 		// A cheap test first: boxes whose circles do not meet cannot overlap.
@@ -409,28 +430,34 @@ func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) 
 			ts = append(ts, (lo+hi)/2)
 		}
 		placed := 0
-		try := func(t float64) {
+		try := func(t float64, soft bool) {
 			x, y := ax+(bx-ax)*t, ay+(by-ay)*t
 			for k, c := range mine {
 				if of[k] == r.Street && math.Hypot(c[0]-x, c[1]-y) < o.Repeat {
 					return
 				}
 			}
-			if p.Place(Label{Text: r.Name, X: x, Y: y, Angle: angle, W: w, H: o.Height, Street: r.Street}) {
+			if p.place(Label{Text: r.Name, X: x, Y: y, Angle: angle, W: w, H: o.Height, Street: r.Street}, soft) {
 				mine = append(mine, [2]float64{x, y})
 				of = append(of, r.Street)
 				placed++
 			}
 		}
-		for _, t := range ts {
-			try(t)
-		}
-		// None fits there: along the part on screen, from its middle out.
-		for _, f := range []float64{0.5, 0.3, 0.7, 0.15, 0.85} {
+		// Clear of the soft obstacles if it can be, else over them.
+		for _, soft := range []bool{true, false} {
 			if placed > 0 {
 				break
 			}
-			try(lo + (hi-lo)*f)
+			for _, t := range ts {
+				try(t, soft)
+			}
+			// None fits there: along the part on screen, from its middle out.
+			for _, f := range []float64{0.5, 0.3, 0.7, 0.15, 0.85} {
+				if placed > 0 {
+					break
+				}
+				try(lo+(hi-lo)*f, soft)
+			}
 		}
 	}
 }

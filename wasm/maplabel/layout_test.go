@@ -308,3 +308,34 @@ func TestRunsJoinAndBreak(t *testing.T) {
 		t.Errorf("the first run is %s, want the most important street's", runs[0].Name)
 	}
 }
+
+// A street's name keeps clear of the soft obstacles (stops) where the
+// street has room, and lies over them where it has not.
+func TestSoftObstacles(t *testing.T) {
+	runs := Runs([]Seg{{Name: "Carrer Llarg", Rank: 1, From: 0, To: 1, A: [2]float64{0, 0}, B: [2]float64{1000, 0}}})
+	v := View{CX: 500, CY: 0, Scale: 1, W: 1200, H: 400, Free: Rect{0, 0, 1200, 400}}
+	o := Streets{MinScale: []float64{0, 0}, Height: 14, Repeat: 2000, EndPad: 6}
+	width := func(string) float64 { return 100 }
+	// A stop at the run's middle (screen 600, 200): the name goes beside it.
+	p := Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Soft: []Rect{{595, 195, 605, 205}}}
+	p.PlaceStreets(runs, v, o, width)
+	if len(p.Placed) != 1 || math.Abs(p.Placed[0].X-600) < 55 {
+		t.Errorf("with a stop at the middle the name is at %v, want one beside the stop", p.Placed)
+	}
+	// Stops all along: the name still, over them.
+	var all []Rect
+	for x := 100.0; x <= 1100; x += 40 {
+		all = append(all, Rect{x - 5, 195, x + 5, 205})
+	}
+	p = Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Soft: all}
+	p.PlaceStreets(runs, v, o, width)
+	if len(p.Placed) != 1 {
+		t.Errorf("with stops all along the street %d names are placed, want 1", len(p.Placed))
+	}
+	// A hard obstacle all along: none.
+	p = Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Obstacles: []Rect{{0, 190, 1200, 210}}}
+	p.PlaceStreets(runs, v, o, width)
+	if len(p.Placed) != 0 {
+		t.Errorf("under a panel all along the street %d names are placed, want none", len(p.Placed))
+	}
+}
