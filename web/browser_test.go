@@ -1930,7 +1930,7 @@ func TestStreetNames(t *testing.T) {
 		t.Errorf("zoomed out to the whole city the map shows %d street names, want none (the barris' names say enough)", len(far.Labels))
 	}
 	// A few steps in, the main streets only.
-	mid := streetLevel(t, ctx, 4)
+	mid := streetLevel(t, ctx, 5)
 	screenshot(t, ctx, "names-main-streets")
 	t.Logf("main streets (%.3f px/m): %d names", mid.Scale, len(mid.Labels))
 	checkLabels(t, "main streets", mid, 1280, 800)
@@ -1969,6 +1969,13 @@ func TestStreetNames(t *testing.T) {
 		}
 		return false
 	}
+	// The box that says what the pointer is over, on either page.
+	var hover [][4]float64
+	for _, c := range []context.Context{ctx, ctx2} {
+		if r := eval[[]float64](t, c, `(r => [r.left, r.top, r.right, r.bottom])(document.querySelector("#hoverinfo").getBoundingClientRect())`); r[2] > r[0] {
+			hover = append(hover, [4]float64{r[0], r[1], r[2], r[3]})
+		}
+	}
 	dark := [3]int{0x22, 0x22, 0x22}
 	changedIn, in, changedOut, darkIn := 0, 0, 0, 0
 	b := on.Bounds()
@@ -1977,8 +1984,8 @@ func TestStreetNames(t *testing.T) {
 			r1, g1, b1, _ := on.At(x, y).RGBA()
 			r2, g2, b2, _ := off.At(x, y).RGBA()
 			same := r1 == r2 && g1 == g2 && b1 == b2
-			overlay := false // the page's own boxes over the map (the legend, the tools)
-			for _, o := range close.Obstacles {
+			overlay := false // the page's own boxes over the map (the legend, the tools, what the pointer shows)
+			for _, o := range append(slices.Clone(close.Obstacles), hover...) {
 				if float64(x) >= o[0]-1 && float64(x) < o[2]+1 && float64(y) >= o[1]-1 && float64(y) < o[3]+1 {
 					overlay = true
 				}
