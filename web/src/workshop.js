@@ -165,12 +165,21 @@
     $('#ws-submit').hidden = true;
   }
 
-  // errText is a refusal in the page's language: the code's text, with
-  // the change or field it names; on English pages the server's own
-  // words too when the code's text says less.
+  // errText is a refusal in the page's language: the core's message when
+  // the server sent it (an invalid edit: said as the solo page says it,
+  // by app.js's errorText, its arguments as text), else the code's text,
+  // with the change or field it names; on English pages the server's own
+  // words too when the code's text says less. A code the page does not
+  // know is said in the server's English.
   function errText(body) {
     const e = body && body.error;
     if (!e) return '';
+    if (e.why) {
+      // (English pages: the core's words as they are; errorText would
+      // take a leading "within: " for a Go package's name.)
+      const why = A().lang() === 'en' ? e.why.text : A().errorText({ error: e.why.text, why: e.why });
+      return e.edit != null ? t('ws.err.editN', { n: e.edit + 1, why }) : why;
+    }
     const k = 'ws.err.' + e.code;
     let s = t(k);
     const detail = (e.message || '').replace(/^(?:[a-z]+: )+/, '');
