@@ -99,13 +99,17 @@ func (s *Server) httpError(w http.ResponseWriter, err error) {
 		case workshop.CodeLocked, workshop.CodePhase, workshop.CodeDuplicate, workshop.CodeLimit:
 			status = http.StatusConflict
 		}
-		writeJSONError(w, status, re.Code, re.Message)
+		e := map[string]string{"code": re.Code, "message": re.Message}
+		if re.Field != "" {
+			e["field"] = re.Field // a refused text: which (a join's name, a workshop's title)
+		}
+		writeJSON(w, status, map[string]any{"error": e})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSONError(w, http.StatusNotFound, workshop.CodeNotFound, "server: no such workshop")
 	case errors.Is(err, errStale):
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		writeJSONError(w, http.StatusUnauthorized, workshop.CodeUnauthorized, err.Error())
 	case errors.Is(err, errClosing):
-		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		writeJSONError(w, http.StatusServiceUnavailable, workshop.CodeUnavailable, err.Error())
 	default:
 		s.log.Error("request failed", "err", err)
 		writeJSONError(w, http.StatusInternalServerError, workshop.CodeInternal, "server: internal error: retry, and tell the operator if it persists")

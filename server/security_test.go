@@ -309,8 +309,13 @@ func TestSecurity(t *testing.T) {
 		}},
 		{"control characters in a name are refused", func(t *testing.T, f *secFixture) {
 			for _, n := range []string{"a\x00b", "\u202eevil", strings.Repeat("x", workshop.MaxDisplayName+1), " "} {
-				if _, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, n); apiStatus(err)/100 != 4 {
+				_, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, n)
+				if apiStatus(err)/100 != 4 {
 					t.Fatalf("join as %q: %v, want a 4xx", n, err)
+				}
+				// The error names the field, for the page to say what is wrong.
+				if ae := err.(*APIError); ae.Field != "name" {
+					t.Fatalf("join as %q: %+v, want the field \"name\" named", n, ae)
 				}
 			}
 		}},

@@ -414,7 +414,14 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="cmp-"]')`))
 	click(t, pb, inProp("Girona per a vianants", `li.querySelector('[data-key^="cmp-"]')`))
 	waitFor(t, pb, "the comparison and a comment box while voting", `!document.querySelector("#ws-compare").hidden && document.querySelector("#ws-list textarea") && document.querySelector('[data-key^="dp-"]')`, 10*time.Second)
+	// A comment the server refuses (a direction override, sent past the
+	// page's cleaning as another client could): why in Catalan beside its
+	// box, the text kept in it.
+	eval[any](t, pb, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
+		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "Bé \u202e al revés"})); return 0; })()`)
+	waitFor(t, pb, "a refused comment's reason in Catalan", inProp("Bici a Mallorca", `li.querySelector(".ws-cerr")?.textContent === "el comentari és buit o té un caràcter de control (com els que canvien la direcció del text)" && li.querySelector("textarea").value === "Bé \u202e al revés"`), 5*time.Second)
 	noEnglish(t, pb)
+	eval[any](t, pb, `document.activeElement.blur(); 0`) // the box took the focus: the list waits for it
 	axe(t, map[string]context.Context{"participant (ca) voting": pb})
 	click(t, pb, `document.querySelector("#ws-cmp-close")`)
 	click(t, pb, `document.querySelector("#ws-back")`)

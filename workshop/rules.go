@@ -63,7 +63,8 @@ var ErrorCodes = []string{CodeInvalid, CodeForbidden, CodePhase, CodeLocked, Cod
 
 // RuleError is a command or event refused by the rules. Edit is the index
 // of the offending edit for CodeInvalidEdit (-1 otherwise), Field its field
-// when known. Why is, when the refusal comes from the core (an edit the
+// when known, or the command's field a refused text or timer is in (name,
+// description, text, title, seconds). Why is, when the refusal comes from the core (an edit the
 // core finds invalid), the core's message (sim.MessageOf) without its
 // place, for a client to say in its reader's language; Message keeps the
 // English.
@@ -79,6 +80,11 @@ func (e *RuleError) Error() string { return e.Message }
 
 func refuse(code, format string, a ...any) error {
 	return &RuleError{Code: code, Message: "workshop: " + fmt.Sprintf(format, a...), Edit: -1}
+}
+
+// refuseField is refuse of a command's field (a text, a timer's seconds).
+func refuseField(code, field, format string, a ...any) error {
+	return &RuleError{Code: code, Message: "workshop: " + fmt.Sprintf(format, a...), Edit: -1, Field: field}
 }
 
 // Command is what an actor asks of a workshop (the fields of a client
@@ -385,7 +391,7 @@ func (s *State) check(e *Event) error {
 			return err
 		}
 		if e.Seconds == nil || *e.Seconds < 0 || *e.Seconds > MaxTimerSeconds {
-			return refuse(CodeInvalid, "timer needs \"seconds\" from 0 (stop) to %d", MaxTimerSeconds)
+			return refuseField(CodeInvalid, "seconds", "timer needs \"seconds\" from 0 (stop) to %d", MaxTimerSeconds)
 		}
 	case EvLock:
 		if err := facilitator(); err != nil {
@@ -532,24 +538,24 @@ func withWhy(re *RuleError, cause error) *RuleError {
 
 // checkText checks a participant's text: valid UTF-8, not empty, at most
 // max characters, no control or bidirectional-override characters (line
-// breaks only where multiline).
+// breaks only where multiline). A refusal names the field what.
 // Text is kept and sent exactly as written: it is shown as text, never HTML.
 func checkText(what, t string, max int, multiline bool) error {
 	if !utf8.ValidString(t) {
-		return refuse(CodeInvalid, "%s is not valid UTF-8", what)
+		return refuseField(CodeInvalid, what, "%s is not valid UTF-8", what)
 	}
 	if strings.TrimSpace(t) == "" {
-		return refuse(CodeInvalid, "%s is empty", what)
+		return refuseField(CodeInvalid, what, "%s is empty", what)
 	}
 	if n := utf8.RuneCountInString(t); n > max {
-		return refuse(CodeLimit, "%s has %d characters, more than the %d allowed", what, n, max)
+		return refuseField(CodeLimit, what, "%s has %d characters, more than the %d allowed", what, n, max)
 	}
 	for _, r := range t {
 		if r == '\n' && multiline {
 			continue
 		}
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
-			return refuse(CodeInvalid, "%s holds a control character (U+%04X)", what, r)
+			return refuseField(CodeInvalid, what, "%s holds a control character (U+%04X)", what, r)
 		}
 	}
 	return nil

@@ -152,16 +152,17 @@ type ServerMessage struct {
 }
 
 // ErrorMessage returns the error message answering command cid: a
-// RuleError gives its code (and edit and field, and the core's message);
-// any other error is CodeInvalid.
+// RuleError gives its code, and its field and the core's message when it
+// has them (the edit too for CodeInvalidEdit); any other error is
+// CodeInvalid.
 func ErrorMessage(cid string, err error) *ServerMessage {
 	m := &ServerMessage{Type: MsgError, Cid: cid, Code: CodeInvalid, Message: err.Error()}
 	var re *RuleError
 	if errors.As(err, &re) {
-		m.Code, m.Why = re.Code, re.Why
+		m.Code, m.Field, m.Why = re.Code, re.Field, re.Why
 		if re.Code == CodeInvalidEdit {
 			i := re.Edit
-			m.Edit, m.Field = &i, re.Field
+			m.Edit = &i
 		}
 	}
 	return m

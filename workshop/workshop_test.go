@@ -278,10 +278,15 @@ func TestEditRefusalNamesTheEdit(t *testing.T) {
 	if !reflect.DeepEqual(got.Why, want) || got.Message != m.Message {
 		t.Fatalf("decoded %s as %+v", data, got)
 	}
-	// A refusal of the rules has no why.
+	// A refusal of the rules has no why; a refused text names its field.
 	_, err = w.try(ana, Command{Type: "propose", Cid: "y", Name: str(strings.Repeat("n", MaxProposalName+1)), Edits: json.RawMessage(parkEdit)})
-	if m := ErrorMessage("y", err); m.Code != CodeLimit || m.Why != nil {
-		t.Fatalf("a long name's refusal %+v, want limit and no why", m)
+	if m := ErrorMessage("y", err); m.Code != CodeLimit || m.Why != nil || m.Field != "name" || m.Edit != nil {
+		t.Fatalf("a long name's refusal %+v, want limit of the name, no why and no edit", m)
+	}
+	p := w.propose(ana, "P")
+	_, err = w.try(ana, Command{Type: "comment", Cid: "z", Proposal: p, Text: "a‮b"})
+	if m := ErrorMessage("z", err); m.Code != CodeInvalid || m.Field != "text" || !strings.Contains(m.Message, "U+202E") {
+		t.Fatalf("a comment with a bidi override refused as %+v, want invalid of the text", m)
 	}
 }
 
