@@ -101,7 +101,9 @@ func WriteStreetsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
 	return writeFC(w, &fc)
 }
 
-// WriteBuildingsGeoJSON writes the buildings in lon/lat with their results.
+// WriteBuildingsGeoJSON writes the buildings in lon/lat with their results:
+// homes, rent, energy, PV and CO₂, and the walking minutes to the nearest
+// amenity of each kind.
 func WriteBuildingsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
 	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, 0, len(c.Buildings))}
 	for i := range c.Buildings {
@@ -113,10 +115,16 @@ func WriteBuildingsGeoJSON(w io.Writer, c *sim.City, r *sim.Result) error {
 		if b.Zone >= 0 {
 			zone = c.Zones[b.Zone].Code
 		}
-		fc.Features = append(fc.Features, feature{"Feature", g, map[string]any{"id": i, "zone": zone, "use": b.Use, "floors": b.Floors, "year": b.Year,
+		props := map[string]any{"id": i, "zone": zone, "use": b.Use, "floors": b.Floors, "year": b.Year,
 			"dwellings": res.Dwellings, "affordable_dwellings": res.Affordable, "rent_eur_month": round(res.Rent, 2),
 			"energy_kwh_year": round(res.EnergyKWh, 1), "pv_kwh_year": round(res.PVKWh, 1),
-			"energy_kwh_year_baseline": round(base.EnergyKWh, 1)}})
+			"energy_kwh_year_baseline": round(base.EnergyKWh, 1), "co2_kg_year": round(res.CO2Kg, 1)}
+		// One flat property per amenity kind (walk_min_school, ...), as GIS
+		// tools read properties best.
+		for k, kind := range sim.AmenityKinds {
+			props["walk_min_"+kind] = round(res.WalkMin[k], 1)
+		}
+		fc.Features = append(fc.Features, feature{"Feature", g, props})
 	}
 	return writeFC(w, &fc)
 }
