@@ -338,6 +338,7 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	Field   string // a refused text's field, when the server names it
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d %s)", e.Message, e.Status, e.Code) }
@@ -373,10 +374,10 @@ func call(ctx context.Context, hc *http.Client, method, url, token string, body,
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
+			Error struct{ Code, Message, Field string } `json:"error"`
 		}
 		json.Unmarshal(data, &e)
-		return &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message, Field: e.Error.Field}
 	}
 	if out == nil {
 		return nil

@@ -51,7 +51,7 @@ func (s *Server) serveExport(w http.ResponseWriter, r *http.Request) {
 	case "decidim.json":
 		data, err = DecidimJSON(v, s.cfg.BaseURL)
 	default:
-		writeJSONError(w, http.StatusNotFound, "not_found", fmt.Sprintf("server: no export %q: use one of %v", file, Exports))
+		writeJSONError(w, http.StatusNotFound, workshop.CodeNotFound, fmt.Sprintf("server: no export %q: use one of %v", file, Exports))
 		return
 	}
 	if err != nil {

@@ -43,7 +43,7 @@ func (s *Server) routes() {
 	})
 	m.Handle("GET /metrics", s.metrics.handler())
 	m.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "not_found", "server: no such API endpoint: see DESIGN.md §6")
+		writeJSONError(w, http.StatusNotFound, workshop.CodeNotFound, "server: no such API endpoint: see DESIGN.md §6")
 	}))
 	m.Handle("/", staticHandler(web.Dist()))
 	s.mux = m
@@ -63,11 +63,11 @@ func bad(code, format string, a ...any) error {
 }
 
 var (
-	errUnauthorized = &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+	errUnauthorized = &apiError{status: http.StatusUnauthorized, code: workshop.CodeUnauthorized,
 		msg: "server: a valid token of this workshop is needed (Authorization: Bearer TOKEN)"}
-	errForbidden = &apiError{status: http.StatusForbidden, code: "forbidden",
+	errForbidden = &apiError{status: http.StatusForbidden, code: workshop.CodeForbidden,
 		msg: "server: only the facilitator may do this"}
-	errTooMany = &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
+	errTooMany = &apiError{status: http.StatusTooManyRequests, code: workshop.CodeRateLimited,
 		msg: "server: too many requests: retry in a moment"}
 )
 
@@ -99,35 +99,39 @@ func (s *Server) httpError(w http.ResponseWriter, err error) {
 		case workshop.CodeLocked, workshop.CodePhase, workshop.CodeDuplicate, workshop.CodeLimit:
 			status = http.StatusConflict
 		}
-		writeJSONError(w, status, re.Code, re.Message)
+		e := map[string]string{"code": re.Code, "message": re.Message}
+		if re.Field != "" {
+			e["field"] = re.Field // a refused text: which (a join's name, a workshop's title)
+		}
+		writeJSON(w, status, map[string]any{"error": e})
 	case errors.Is(err, store.ErrNotFound):
-		writeJSONError(w, http.StatusNotFound, "not_found", "server: no such workshop")
+		writeJSONError(w, http.StatusNotFound, workshop.CodeNotFound, "server: no such workshop")
 	case errors.Is(err, errStale):
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		writeJSONError(w, http.StatusUnauthorized, workshop.CodeUnauthorized, err.Error())
 	case errors.Is(err, errClosing):
-		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		writeJSONError(w, http.StatusServiceUnavailable, workshop.CodeUnavailable, err.Error())
 	default:
 		s.log.Error("request failed", "err", err)
-		writeJSONError(w, http.StatusInternalServerError, "internal", "server: internal error: retry, and tell the operator if it persists")
+		writeJSONError(w, http.StatusInternalServerError, workshop.CodeInternal, "server: internal error: retry, and tell the operator if it persists")
 	}
 }
 
 // decodeBody reads a JSON request body strictly, at most limit bytes.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		return &apiError{status: http.StatusUnsupportedMediaType, code: "invalid", msg: "server: send the body as Content-Type: application/json"}
+		return &apiError{status: http.StatusUnsupportedMediaType, code: workshop.CodeInvalid, msg: "server: send the body as Content-Type: application/json"}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		return &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: fmt.Sprintf("server: the body is larger than %d bytes", limit)}
+		return &apiError{status: http.StatusRequestEntityTooLarge, code: workshop.CodeTooLarge, msg: fmt.Sprintf("server: the body is larger than %d bytes", limit)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return bad("invalid", "malformed JSON body: %v", err)
+		return bad(workshop.CodeInvalid, "malformed JSON body: %v", err)
 	}
 	if dec.More() {
-		return bad("invalid", "data after the JSON body")
+		return bad(workshop.CodeInvalid, "data after the JSON body")
 	}
 	return nil
 }
@@ -148,7 +152,7 @@ func (s *Server) sameOrigin(r *http.Request) error {
 			return nil
 		}
 	}
-	return &apiError{status: http.StatusForbidden, code: "forbidden", msg: "server: requests from another site's page are refused"}
+	return &apiError{status: http.StatusForbidden, code: workshop.CodeForbidden, msg: "server: requests from another site's page are refused"}
 }
 
 // CreateRequest is the body of POST /api/workshops.
@@ -197,10 +201,10 @@ func (s *Server) serveCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Create(ctx context.Context, req CreateRequest) (*Created, error) {
 	req.Title = strings.TrimSpace(req.Title)
 	if !s.eval.allowed(req.City) {
-		return nil, bad("invalid", "city %q is not served here: use one of %v", req.City, s.cfg.Cities)
+		return nil, bad(workshop.CodeInvalid, "city %q is not served here: use one of %v", req.City, s.cfg.Cities)
 	}
 	if err := req.Voting.Check(); err != nil {
-		return nil, bad("invalid", "%v", err)
+		return nil, bad(workshop.CodeInvalid, "%v", err)
 	}
 	scenario, err := s.baseScenario(req.City, req.Scenario)
 	if err != nil {
@@ -248,23 +252,23 @@ func (s *Server) baseScenario(city string, raw json.RawMessage) (json.RawMessage
 	if json.Unmarshal(raw, &name) == nil {
 		data, ok := scenarios.Read(name)
 		if !ok {
-			return nil, bad("invalid", "scenario %q: no built-in example of that name (barri cities lists them)", name)
+			return nil, bad(workshop.CodeInvalid, "scenario %q: no built-in example of that name (barri cities lists them)", name)
 		}
 		raw = data
 	}
 	sc, err := sim.ParseScenario(raw)
 	if err != nil {
-		return nil, bad("invalid", "scenario: %v", err)
+		return nil, bad(workshop.CodeInvalid, "scenario: %v", err)
 	}
 	if sc.City != city {
-		return nil, bad("invalid", "the scenario is for city %q, the workshop for %q", sc.City, city)
+		return nil, bad(workshop.CodeInvalid, "the scenario is for city %q, the workshop for %q", sc.City, city)
 	}
 	if _, _, err := s.eval.evaluate(city, sc, nil); err != nil {
-		return nil, bad("invalid", "scenario: %v", err)
+		return nil, bad(workshop.CodeInvalid, "scenario: %v", err)
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
-		return nil, bad("invalid", "scenario: %v", err)
+		return nil, bad(workshop.CodeInvalid, "scenario: %v", err)
 	}
 	return buf.Bytes(), nil
 }
@@ -292,7 +296,7 @@ func (s *Server) serveJoin(w http.ResponseWriter, r *http.Request) {
 	ws, err := s.store.ByCode(r.Context(), strings.ToUpper(strings.TrimSpace(req.Code)))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			err = &apiError{status: http.StatusNotFound, code: "not_found", msg: "server: no workshop has this code: check it with the facilitator"}
+			err = &apiError{status: http.StatusNotFound, code: workshop.CodeNotFound, msg: "server: no workshop has this code: check it with the facilitator"}
 		}
 		s.httpError(w, err)
 		return

@@ -626,7 +626,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 	// evaluated waits for it: one author's changes apply in the order sent.
 	if (m.Type == "update" || m.Type == "withdraw") && h.evalOf[m.Proposal] != "" {
 		if len(h.held[m.Proposal]) >= maxHeld {
-			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "busy",
+			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: workshop.CodeBusy,
 				Message: "server: this proposal has too many changes waiting: retry in a moment"})
 			return
 		}
@@ -648,7 +648,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 			h.drop(c, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
 			return
 		}
-		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "rate_limited",
+		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: workshop.CodeRateLimited,
 			Message: "server: too many commands: slow down and retry"})
 		return
 	}
@@ -668,7 +668,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 			h.send(&msgEvaluated{actor: actor, cid: cid, m: m, ind: ind, delta: delta, err: err})
 		}}
 		if err := h.s.eval.submit(job); err != nil {
-			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: "busy", Message: err.Error()})
+			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: workshop.CodeBusy, Message: err.Error()})
 			return
 		}
 		h.pending[key] = &pendingEval{digest: m.Command().Digest(), clients: []*client{c}}
@@ -682,7 +682,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 
 func (h *hub) ack(c *client, ev *workshop.Event, ok bool) {
 	if !ok {
-		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: ev.Cid, Code: "unavailable",
+		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: ev.Cid, Code: workshop.CodeUnavailable,
 			Message: "server: the event could not be stored: retry the command"})
 		return
 	}

@@ -271,7 +271,7 @@ func (a *agent) do(ctx context.Context, m *workshop.ClientMessage) (*workshop.Se
 		cancel()
 		if err == nil {
 			switch r.Code {
-			case "busy", "unavailable", "rate_limited":
+			case workshop.CodeBusy, workshop.CodeUnavailable, workshop.CodeRateLimited:
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"github.com/barri-city/barri/sim"
 	"github.com/barri-city/barri/workshop"
 )
 
@@ -307,8 +309,13 @@ func TestSecurity(t *testing.T) {
 		}},
 		{"control characters in a name are refused", func(t *testing.T, f *secFixture) {
 			for _, n := range []string{"a\x00b", "\u202eevil", strings.Repeat("x", workshop.MaxDisplayName+1), " "} {
-				if _, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, n); apiStatus(err)/100 != 4 {
+				_, err := JoinWorkshop(ctxT(t), nil, f.ts.url, f.w.Code, n)
+				if apiStatus(err)/100 != 4 {
 					t.Fatalf("join as %q: %v, want a 4xx", n, err)
+				}
+				// The error names the field, for the page to say what is wrong.
+				if ae := err.(*APIError); ae.Field != "name" {
+					t.Fatalf("join as %q: %+v, want the field \"name\" named", n, ae)
 				}
 			}
 		}},
@@ -484,6 +491,12 @@ func TestSecurity(t *testing.T) {
 			if r.Edit == nil || *r.Edit != 1 || r.Field != "level" || !strings.Contains(r.Message, "edit 1 (retrofit)") {
 				t.Fatalf("error %+v, want edit 1 (retrofit) named", r)
 			}
+			// The core's code and arguments go with the English, for the
+			// page to say it in Catalan or Spanish.
+			want := &sim.Message{Code: "retrofit.level", Args: []any{"total"}, Text: `level "total" must be "light" or "deep"`}
+			if !reflect.DeepEqual(r.Why, want) || !strings.HasSuffix(r.Message, ": "+want.Text) {
+				t.Fatalf("why %#v of %q, want %#v", r.Why, r.Message, want)
+			}
 		}},
 		{"edit outside the city is refused naming it", func(t *testing.T, f *secFixture) {
 			r := refused(t, f.ana, workshop.ClientMessage{Type: "propose", Name: sp("Lluny"),
@@ -491,6 +504,15 @@ func TestSecurity(t *testing.T) {
 				workshop.CodeInvalidEdit)
 			if r.Edit == nil || *r.Edit != 0 || r.Field != "area" {
 				t.Fatalf("error %+v, want edit 0 and its area named", r)
+			}
+			// Refused by the server's evaluation against its city: the
+			// core's message is there too, its bounds as decimals.
+			if r.Why == nil || r.Why.Code != "area.outside" || len(r.Why.Args) != 5 || r.Why.Args[0] != "eixample" ||
+				!strings.HasSuffix(r.Message, ": "+r.Why.Text) {
+				t.Fatalf("why %#v of %q, want area.outside of eixample and its bounds", r.Why, r.Message)
+			}
+			if d, ok := r.Why.Args[1].(sim.Decimal); !ok || d.Places != 4 || d.Value < 2.1 || d.Value > 2.2 {
+				t.Fatalf("why's west bound %#v, want a decimal of 4 places", r.Why.Args[1])
 			}
 		}},
 		{"a proposal name cannot become a spreadsheet formula", func(t *testing.T, f *secFixture) {

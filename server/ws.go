@@ -29,7 +29,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// Refusals before the upgrade are JSON errors like the API's (Accept
 	// would answer them in plain text).
 	if !isUpgrade(r) {
-		writeJSONError(w, http.StatusUpgradeRequired, "upgrade_required",
+		writeJSONError(w, http.StatusUpgradeRequired, workshop.CodeUpgrade,
 			"server: /ws/{id} is a WebSocket: connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)")
 		return
 	}
@@ -67,7 +67,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	actor, err := s.authenticate(ctx, ws, token)
 	if err != nil {
-		writeError(ctx, conn, "", "unauthorized", err.Error())
+		writeError(ctx, conn, "", workshop.CodeUnauthorized, err.Error())
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		s.metrics.dropped.WithLabelValues("unauthorized").Inc()
 		return
@@ -90,7 +90,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := herr; err != nil {
-		writeError(ctx, conn, "", "unauthorized", err.Error())
+		writeError(ctx, conn, "", workshop.CodeUnauthorized, err.Error())
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
 	}
@@ -195,7 +195,7 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 			if m, err := workshop.DecodeClientMessage(data); err == nil {
 				cid = m.Cid
 			}
-			if !strike(cid, "rate_limited", "server: too many messages on this connection: slow down and send it again") {
+			if !strike(cid, workshop.CodeRateLimited, "server: too many messages on this connection: slow down and send it again") {
 				return
 			}
 			continue

@@ -367,6 +367,11 @@ func (c *wsClient) receive(data []byte) {
 			if r.Answer.Err.Edit >= 0 {
 				a["edit"] = r.Answer.Err.Edit
 			}
+			if r.Answer.Err.Why != nil {
+				// The core's message (its codes under "sim."), for the
+				// page to say in its language as the solo page does.
+				a["why"] = messageInfo(*r.Answer.Err.Why)
+			}
 		}
 		c.answer(a)
 	}

@@ -295,6 +295,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 		waitFor(t, c, "the propose phase", `document.querySelector("#ws-phase").textContent === "Phase: Propose" || document.querySelector("#ws-wall-phase").textContent.endsWith("Propose")`, 6*time.Second)
 	}
 	waitFor(t, pb, "the propose phase in Catalan", `document.querySelector("#ws-phase").textContent === "Fase: Proposar"`, 6*time.Second)
+	refusedInCatalan(t, pa, pb)
 
 	// Ada draws a proposal (a bike lane by name), evaluated on her page, and
 	// sends it: within 2 s it is on every other screen with its indicators.
@@ -413,7 +414,14 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector('[data-key^="cmp-"]')`))
 	click(t, pb, inProp("Girona per a vianants", `li.querySelector('[data-key^="cmp-"]')`))
 	waitFor(t, pb, "the comparison and a comment box while voting", `!document.querySelector("#ws-compare").hidden && document.querySelector("#ws-list textarea") && document.querySelector('[data-key^="dp-"]')`, 10*time.Second)
+	// A comment the server refuses (a direction override, sent past the
+	// page's cleaning as another client could): why in Catalan beside its
+	// box, the text kept in it.
+	eval[any](t, pb, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
+		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "Bé \u202e al revés"})); return 0; })()`)
+	waitFor(t, pb, "a refused comment's reason in Catalan", inProp("Bici a Mallorca", `li.querySelector(".ws-cerr")?.textContent === "el comentari és buit o té un caràcter de control (com els que canvien la direcció del text)" && li.querySelector("textarea").value === "Bé \u202e al revés"`), 5*time.Second)
 	noEnglish(t, pb)
+	eval[any](t, pb, `document.activeElement.blur(); 0`) // the box took the focus: the list waits for it
 	axe(t, map[string]context.Context{"participant (ca) voting": pb})
 	click(t, pb, `document.querySelector("#ws-cmp-close")`)
 	click(t, pb, `document.querySelector("#ws-back")`)
@@ -528,6 +536,43 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	noEnglish(t, pb)
 	// axe-core: no serious or critical violation on the workshop views.
 	axe(t, map[string]context.Context{"participant": pa, "participant (ca)": pb, "facilitator": fac, "projector": proj})
+}
+
+// refusedInCatalan: the server refuses proposals whose edits the core finds
+// invalid (sent past the page's own checks, as another client could): a
+// Catalan participant reads why in Catalan, the core's arguments as text
+// (a hostile value shown, never run or filled again) and its numbers as
+// Catalan writes them, by the rules' check and by the server's evaluation
+// against its city; an English participant reads the core's words.
+func refusedInCatalan(t *testing.T, en, ca context.Context) {
+	t.Helper()
+	const area = `{"type":"Polygon","coordinates":[[[2.1520,41.3880],[2.1535,41.3880],[2.1535,41.3890],[2.1520,41.3880]]]}`
+	const far = `{"type":"Polygon","coordinates":[[[2.0,41.0],[2.001,41.0],[2.001,41.001],[2.0,41.0]]]}`
+	const hostile = `<img src=x onerror=window.pwned=1>{0}`
+	propose := func(ctx context.Context, edits string) {
+		eval[any](t, ctx, fmt.Sprintf(`(() => { document.querySelector("#ws-msg").textContent = ""; barriCore.wsSend(JSON.stringify({type: "propose", name: "Mala", edits: %s})); return 0; })()`, edits))
+	}
+	say := func(ctx context.Context, what, want string) {
+		t.Helper()
+		cond := fmt.Sprintf(`document.querySelector("#ws-msg").textContent === %q`, want)
+		waitFor(t, ctx, what, cond, 5*time.Second)
+		if got := eval[string](t, ctx, `document.querySelector("#ws-msg").children.length + " " + typeof window.pwned`); got != "0 undefined" {
+			t.Errorf("web: %s: the message has elements or ran a value (%s)", what, got)
+		}
+	}
+	propose(ca, `[{op: "park", area: `+area+`}, {op: "retrofit", level: `+fmt.Sprintf("%q", hostile)+`, area: `+area+`}]`)
+	say(ca, "a refused retrofit level in Catalan", "No s'ha fet: el canvi 2 de la proposta: el nivell «"+hostile+"» ha de ser «light» o «deep»")
+	propose(ca, `[{op: "park", area: `+far+`}]`)
+	caFar := "No s'ha fet: el canvi 1 de la proposta: l'àrea és fora de la ciutat «eixample» (que va de la longitud 2,1414 a 2,1870 i de la latitud 41,3743 a 41,4119)"
+	say(ca, "a park outside the city refused in Catalan", caFar)
+	// Nowhere on the page, the live region too, are the server's English
+	// words or the workshop's.
+	if got := eval[string](t, ca, `document.body.innerText`); strings.Contains(got, "lies outside") || strings.Contains(got, "is invalid") {
+		t.Errorf("web: the server's English is on the Catalan page: %q", got)
+	}
+	noEnglish(t, ca)
+	propose(en, `[{op: "park", area: `+far+`}]`)
+	say(en, "a park outside the city refused in English", `Not done: change 1 of the proposal: the area lies outside the city "eixample" (which spans lon 2.1414..2.1870, lat 41.3743..41.4119)`)
 }
 
 // noEnglish checks that no English text of the workshop's strings is on a
@@ -841,3 +886,21 @@ func TestRehearsal(t *testing.T) {
 
 // jsonToken is the token in a link's fragment.
 func jsonToken(u string) string { _, tok, _ := strings.Cut(u, "#token="); return tok }
+
+// TestWorkshopCodesTranslated: every code a server's refusal can carry
+// (workshop.ErrorCodes) has its text in Catalan, Spanish and English, and
+// the Catalan and Spanish ones are not the English.
+func TestWorkshopCodesTranslated(t *testing.T) {
+	dicts := readI18n(t)
+	for _, c := range workshop.ErrorCodes {
+		k := "ws.err." + c
+		for l, d := range dicts {
+			if s, ok := d[k]; !ok || strings.TrimSpace(s) == "" {
+				t.Errorf("src/i18n/%s.json lacks %s", l, k)
+			}
+		}
+		if en := dicts["en"][k]; en != "" && (dicts["ca"][k] == en || dicts["es"][k] == en) {
+			t.Errorf("%s is in English in ca.json or es.json: %q", k, en)
+		}
+	}
+}

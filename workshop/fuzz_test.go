@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -233,6 +234,7 @@ func FuzzDecodeServerMessage(f *testing.F) {
 	for _, s := range []string{
 		`{"type":"ack","cid":"c-1","seq":5,"proposal":"p5"}`,
 		`{"type":"error","cid":"c-1","code":"invalid_edit","message":"m","edit":2,"field":"area"}`,
+		`{"type":"error","cid":"c-1","code":"invalid_edit","message":"m","edit":0,"why":{"code":"a","args":["x",1,{"value":2,"places":1},{"code":"b","args":[{"text":"c"}],"text":"b"}],"text":"a"}}`,
 		`{"type":"event","seq":3,"event":{"seq":3,"type":"comment","actor":"u2","proposal":"p3","text":"hi"}}`,
 		`{"type":"snapshot","seq":2,"state":{"seq":2,"title":"t","city":"eixample","phase":"vote","voting":{"rule":"single"},"participants":[],"proposals":[]}}`,
 		`{"type":"welcome","actor":"u2","role":"participant","seq":9}`,
@@ -247,6 +249,20 @@ func FuzzDecodeServerMessage(f *testing.F) {
 		}
 		if m.Type == MsgEvent && (m.Event == nil || m.Event.Seq != m.Seq) {
 			t.Fatalf("event message accepted without a matching event: %q", data)
+		}
+		if m.Why != nil {
+			// Only an error keeps a why, and a kept one reads back the same.
+			if m.Type != MsgError {
+				t.Fatalf("a %s message kept its why: %q", m.Type, data)
+			}
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatalf("a decoded message does not encode: %v", err)
+			}
+			again, err := DecodeServerMessage(b)
+			if err != nil || !reflect.DeepEqual(again.Why, m.Why) {
+				t.Fatalf("why %#v read back as %#v (%v) from %s", m.Why, again, err, b)
+			}
 		}
 		if m.Type == MsgSnapshot {
 			// A snapshot either rebuilds a state or is refused; never a panic.

@@ -294,7 +294,7 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 			r.pending = append(r.pending[:i], r.pending[i+1:]...)
 			out.Send = r.fill()
 			if m.Type == MsgError {
-				a.Err = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field}
+				a.Err = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field, Why: m.Why}
 				if m.Edit != nil {
 					a.Err.Edit = *m.Edit
 				}
@@ -308,7 +308,7 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 
 // transientCodes are the refusals to retry with the same cid (busy,
 // unavailable, rate_limited).
-var transientCodes = map[string]bool{"busy": true, "unavailable": true, "rate_limited": true}
+var transientCodes = map[string]bool{CodeBusy: true, CodeUnavailable: true, CodeRateLimited: true}
 
 // Outbox returns the commands made and not yet answered, in order: what
 // the browser saves so that they survive a reload.

@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -412,5 +413,26 @@ func TestReplicaPacesAndRequeues(t *testing.T) {
 	}
 	if r.Held() {
 		t.Fatal("still held after Flush")
+	}
+}
+
+// TestReplicaAnswerKeepsWhy: a refused proposal's answer keeps the edit
+// and the core's message the server sent, for the page to say.
+func TestReplicaAnswerKeepsWhy(t *testing.T) {
+	r := NewReplica("t-")
+	cid, _ := r.Send(ClientMessage{Type: "propose", Name: str("X"), Edits: json.RawMessage(parkEdit)})
+	r.Hello("tok")
+	if _, err := r.Receive(&ServerMessage{Type: MsgWelcome, Actor: "u1", Role: "participant"}); err != nil {
+		t.Fatal(err)
+	}
+	why := &sim.Message{Code: "retrofit.level", Args: []any{"total"}, Text: `level "total" must be "light" or "deep"`}
+	m := ErrorMessage(cid, EditRefusal(0, "retrofit", "level", errors.New(why.Text)))
+	m.Why = why
+	got, err := r.Receive(m)
+	if err != nil || got.Answer == nil || got.Answer.Err == nil {
+		t.Fatalf("answer %+v, %v", got.Answer, err)
+	}
+	if e := got.Answer.Err; e.Code != CodeInvalidEdit || e.Edit != 0 || e.Field != "level" || e.Why != why {
+		t.Fatalf("answer's error %+v, want invalid_edit of edit 0 (level) with the why", e)
 	}
 }

@@ -44,20 +44,47 @@ const (
 	CodeCidReused   = "cid_reused"   // the cid was used for another command: make cids unique per actor
 )
 
+// Error codes the server gives beside the rules' (a refusal of the moment,
+// of a request or of the connection).
+const (
+	CodeBusy         = "busy"             // the server's evaluation queue is full: the same command is retried
+	CodeUnavailable  = "unavailable"      // the server could not store the event: retried
+	CodeRateLimited  = "rate_limited"     // too many messages or requests: retried after a pause
+	CodeUnauthorized = "unauthorized"     // no valid token
+	CodeTooLarge     = "too_large"        // a request body over its limit
+	CodeInternal     = "internal"         // the server failed: retry, and tell the operator
+	CodeUpgrade      = "upgrade_required" // a /ws/{id} request without a WebSocket upgrade
+)
+
+// ErrorCodes lists every code an error message or an HTTP error of the
+// server can carry, for clients that say them in their language.
+var ErrorCodes = []string{CodeInvalid, CodeForbidden, CodePhase, CodeLocked, CodeNotFound, CodeLimit, CodeDuplicate,
+	CodeInvalidEdit, CodeCidReused, CodeBusy, CodeUnavailable, CodeRateLimited, CodeUnauthorized, CodeTooLarge, CodeInternal, CodeUpgrade}
+
 // RuleError is a command or event refused by the rules. Edit is the index
 // of the offending edit for CodeInvalidEdit (-1 otherwise), Field its field
-// when known.
+// when known, or the command's field a refused text or timer is in (name,
+// description, text, title, seconds). Why is, when the refusal comes from the core (an edit the
+// core finds invalid), the core's message (sim.MessageOf) without its
+// place, for a client to say in its reader's language; Message keeps the
+// English.
 type RuleError struct {
 	Code    string
 	Message string
 	Edit    int
 	Field   string
+	Why     *sim.Message
 }
 
 func (e *RuleError) Error() string { return e.Message }
 
 func refuse(code, format string, a ...any) error {
 	return &RuleError{Code: code, Message: "workshop: " + fmt.Sprintf(format, a...), Edit: -1}
+}
+
+// refuseField is refuse of a command's field (a text, a timer's seconds).
+func refuseField(code, field, format string, a ...any) error {
+	return &RuleError{Code: code, Message: "workshop: " + fmt.Sprintf(format, a...), Edit: -1, Field: field}
 }
 
 // Command is what an actor asks of a workshop (the fields of a client
@@ -364,7 +391,7 @@ func (s *State) check(e *Event) error {
 			return err
 		}
 		if e.Seconds == nil || *e.Seconds < 0 || *e.Seconds > MaxTimerSeconds {
-			return refuse(CodeInvalid, "timer needs \"seconds\" from 0 (stop) to %d", MaxTimerSeconds)
+			return refuseField(CodeInvalid, "seconds", "timer needs \"seconds\" from 0 (stop) to %d", MaxTimerSeconds)
 		}
 	case EvLock:
 		if err := facilitator(); err != nil {
@@ -462,7 +489,7 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 		if errors.As(err, &ee) {
 			return EditRefusal(ee.Index, ee.Op, ee.Field, ee.Err)
 		}
-		return refuse(CodeInvalid, "%v", err)
+		return withWhy(&RuleError{Code: CodeInvalid, Message: "workshop: " + err.Error(), Edit: -1}, err)
 	}
 	return nil
 }
@@ -494,31 +521,41 @@ func DecodeEdits(raw json.RawMessage) ([]sim.Edit, error) {
 // EditRefusal returns the refusal of a proposal's edit i (op): field names
 // the offending field when known, err is the cause. It is the one place
 // where the core's edit errors become the wire's.
+// Its Why is the core's message of err, when err has one.
 func EditRefusal(i int, op, field string, err error) error {
-	return &RuleError{Code: CodeInvalidEdit, Edit: i, Field: field,
-		Message: fmt.Sprintf("workshop: edit %d (%s) is invalid: %v", i, op, err)}
+	return withWhy(&RuleError{Code: CodeInvalidEdit, Edit: i, Field: field,
+		Message: fmt.Sprintf("workshop: edit %d (%s) is invalid: %v", i, op, err)}, err)
+}
+
+// withWhy sets the refusal re's Why to the core's message of cause, when
+// it has one.
+func withWhy(re *RuleError, cause error) *RuleError {
+	if m, ok := sim.MessageOf(cause); ok {
+		re.Why = &m
+	}
+	return re
 }
 
 // checkText checks a participant's text: valid UTF-8, not empty, at most
 // max characters, no control or bidirectional-override characters (line
-// breaks only where multiline).
+// breaks only where multiline). A refusal names the field what.
 // Text is kept and sent exactly as written: it is shown as text, never HTML.
 func checkText(what, t string, max int, multiline bool) error {
 	if !utf8.ValidString(t) {
-		return refuse(CodeInvalid, "%s is not valid UTF-8", what)
+		return refuseField(CodeInvalid, what, "%s is not valid UTF-8", what)
 	}
 	if strings.TrimSpace(t) == "" {
-		return refuse(CodeInvalid, "%s is empty", what)
+		return refuseField(CodeInvalid, what, "%s is empty", what)
 	}
 	if n := utf8.RuneCountInString(t); n > max {
-		return refuse(CodeLimit, "%s has %d characters, more than the %d allowed", what, n, max)
+		return refuseField(CodeLimit, what, "%s has %d characters, more than the %d allowed", what, n, max)
 	}
 	for _, r := range t {
 		if r == '\n' && multiline {
 			continue
 		}
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
-			return refuse(CodeInvalid, "%s holds a control character (U+%04X)", what, r)
+			return refuseField(CodeInvalid, what, "%s holds a control character (U+%04X)", what, r)
 		}
 	}
 	return nil

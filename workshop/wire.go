@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/barri-city/barri/sim"
 )
 
 // MaxMessageBytes bounds one WebSocket message from a client.
@@ -128,8 +130,14 @@ type ServerMessage struct {
 	Message  string `json:"message,omitempty"`
 	Edit     *int   `json:"edit,omitempty"`
 	Field    string `json:"field,omitempty"`
-	Event    *Event `json:"event,omitempty"`
-	Stored   int64  `json:"stored,omitempty"` // of an event: when it became durable, microseconds since 1970
+	// Why is, of an error from the core (an invalid edit), the core's
+	// message: {"code", "args"?, "text"}, a code of sim.MessageCodes with
+	// its arguments (strings, numbers, {"value", "places"} decimals and
+	// nested messages), for a client to say in its reader's language.
+	// Message keeps the whole English text.
+	Why    *sim.Message `json:"why,omitempty"`
+	Event  *Event       `json:"event,omitempty"`
+	Stored int64        `json:"stored,omitempty"` // of an event: when it became durable, microseconds since 1970
 	// Hash is, of an event, the chain hash after it; of a welcome or a
 	// snapshot, the chain hash at Seq (the head). A client that keeps the
 	// head can later check an exported log against it (VerifyLog).
@@ -144,16 +152,17 @@ type ServerMessage struct {
 }
 
 // ErrorMessage returns the error message answering command cid: a
-// RuleError gives its code (and edit and field); any other error is
+// RuleError gives its code, and its field and the core's message when it
+// has them (the edit too for CodeInvalidEdit); any other error is
 // CodeInvalid.
 func ErrorMessage(cid string, err error) *ServerMessage {
 	m := &ServerMessage{Type: MsgError, Cid: cid, Code: CodeInvalid, Message: err.Error()}
 	var re *RuleError
 	if errors.As(err, &re) {
-		m.Code = re.Code
+		m.Code, m.Field, m.Why = re.Code, re.Field, re.Why
 		if re.Code == CodeInvalidEdit {
 			i := re.Edit
-			m.Edit, m.Field = &i, re.Field
+			m.Edit = &i
 		}
 	}
 	return m
@@ -179,11 +188,18 @@ func FollowChain(prev string, m *ServerMessage) (string, error) {
 }
 
 // DecodeServerMessage reads one server message (for clients: the browser
-// and barri loadtest). Unknown fields are allowed, for newer servers.
+// and barri loadtest). Unknown fields are allowed, for newer servers. An
+// error's why that is not of the core's shape is dropped (see decodeWhy),
+// and so is a why of any other message.
 func DecodeServerMessage(data []byte) (*ServerMessage, error) {
 	var m ServerMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("workshop: malformed server message: %v", err)
+	}
+	if m.Why != nil && (m.Type != MsgError || decodeWhy(m.Why, 0) != nil) {
+		// Only an error has a why; one not of the core's shape is dropped,
+		// not the refusal with it: the client says the English Message.
+		m.Why = nil
 	}
 	switch m.Type {
 	case MsgWelcome, MsgAck, MsgError, MsgPong:
@@ -199,4 +215,58 @@ func DecodeServerMessage(data []byte) (*ServerMessage, error) {
 		return nil, fmt.Errorf("workshop: unknown server message type %q", m.Type)
 	}
 	return &m, nil
+}
+
+// maxWhyDepth bounds how deeply a why's messages nest (the core nests two
+// or three: "within: ..." of a "params: ..." of a line's).
+const maxWhyDepth = 8
+
+// decodeWhy checks the shape of a core's message as decoded from JSON: a
+// text, a code at most 64 bytes long, and arguments that are strings, numbers,
+// decimals ({"value", "places"}) or nested messages, no deeper than
+// maxWhyDepth; it makes the decimals sim.Decimal and the nested messages
+// sim.Message, as the core gave them (a number is a float64). A client
+// fills a template with them as text.
+func decodeWhy(m *sim.Message, depth int) error {
+	if depth > maxWhyDepth {
+		return fmt.Errorf("messages nested more than %d deep", maxWhyDepth)
+	}
+	if len(m.Code) > 64 {
+		return fmt.Errorf("code of %d bytes, more than 64", len(m.Code))
+	}
+	if m.Text == "" {
+		return errors.New("a message without its text")
+	}
+	if len(m.Args) == 0 {
+		m.Args = nil
+	}
+	for i, a := range m.Args {
+		switch v := a.(type) {
+		case string, float64:
+		case map[string]any:
+			b, _ := json.Marshal(v)
+			if _, ok := v["places"]; ok {
+				var d sim.Decimal
+				if err := decodeStrict(b, &d); err != nil {
+					return fmt.Errorf("argument %d: not a decimal {\"value\", \"places\"}", i)
+				}
+				if d.Places < 0 || d.Places > 20 {
+					return fmt.Errorf("argument %d: a decimal with %d places, not 0 to 20", i, d.Places)
+				}
+				m.Args[i] = d
+				continue
+			}
+			var n sim.Message
+			if err := decodeStrict(b, &n); err != nil {
+				return fmt.Errorf("argument %d: not a message {\"code\", \"args\", \"text\"}", i)
+			}
+			if err := decodeWhy(&n, depth+1); err != nil {
+				return fmt.Errorf("argument %d: %v", i, err)
+			}
+			m.Args[i] = n
+		default:
+			return fmt.Errorf("argument %d is %T, not a string, number, decimal or message", i, a)
+		}
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/barri-city/barri/sim"
 )
 
 // session is a workshop under test with the log of its events.
@@ -261,6 +263,67 @@ func TestEditRefusalNamesTheEdit(t *testing.T) {
 	m := ErrorMessage("x", err)
 	if m.Code != CodeInvalidEdit || m.Edit == nil || *m.Edit != 1 || m.Field != "roof_coverage" || !strings.Contains(m.Message, "edit 1 (solar)") {
 		t.Fatalf("error message %+v, want invalid_edit naming edit 1 (solar)", m)
+	}
+	// The core's message goes with it, for a client to say in Catalan or
+	// Spanish, and comes out of the wire's decoder the same.
+	want := &sim.Message{Code: "field.range", Args: []any{"roof_coverage", 7.0, 0.0, 1.0}, Text: "roof_coverage = 7 is outside 0..1"}
+	if !reflect.DeepEqual(m.Why, want) || !strings.HasSuffix(m.Message, ": "+want.Text) {
+		t.Fatalf("why %#v, want %#v at the end of %q", m.Why, want, m.Message)
+	}
+	data, _ := json.Marshal(m)
+	got, err := DecodeServerMessage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Why, want) || got.Message != m.Message {
+		t.Fatalf("decoded %s as %+v", data, got)
+	}
+	// A refusal of the rules has no why; a refused text names its field.
+	_, err = w.try(ana, Command{Type: "propose", Cid: "y", Name: str(strings.Repeat("n", MaxProposalName+1)), Edits: json.RawMessage(parkEdit)})
+	if m := ErrorMessage("y", err); m.Code != CodeLimit || m.Why != nil || m.Field != "name" || m.Edit != nil {
+		t.Fatalf("a long name's refusal %+v, want limit of the name, no why and no edit", m)
+	}
+	p := w.propose(ana, "P")
+	_, err = w.try(ana, Command{Type: "comment", Cid: "z", Proposal: p, Text: "a‮b"})
+	if m := ErrorMessage("z", err); m.Code != CodeInvalid || m.Field != "text" || !strings.Contains(m.Message, "U+202E") {
+		t.Fatalf("a comment with a bidi override refused as %+v, want invalid of the text", m)
+	}
+}
+
+func TestDecodeServerMessageWhy(t *testing.T) {
+	const head = `{"type":"error","cid":"c","code":"invalid_edit","message":"m","why":`
+	nested := head + `{"code":"a","args":["x",2.5,{"value":7,"places":1},{"code":"b","args":[{"code":"","text":"eof"}],"text":"b eof"}],"text":"a"}}`
+	m, err := DecodeServerMessage([]byte(nested))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &sim.Message{Code: "a", Text: "a", Args: []any{"x", 2.5, sim.Decimal{Value: 7, Places: 1},
+		sim.Message{Code: "b", Text: "b eof", Args: []any{sim.Message{Text: "eof"}}}}}
+	if !reflect.DeepEqual(m.Why, want) {
+		t.Fatalf("why %#v, want %#v", m.Why, want)
+	}
+	deep := `{"code":"z","text":"z"}`
+	for range maxWhyDepth + 1 {
+		deep = `{"code":"z","args":[` + deep + `],"text":"z"}`
+	}
+	// A why not of the core's shape is dropped; the refusal stays.
+	for _, bad := range []string{
+		head + `{"code":"a","args":[true],"text":"a"}}`,
+		head + `{"code":"a","args":[null],"text":"a"}}`,
+		head + `{"code":"a","args":[["x"]],"text":"a"}}`,
+		head + `{"code":"a","args":[{"value":1,"places":-1}],"text":"a"}}`,
+		head + `{"code":"a","args":[{"value":"1","places":1}],"text":"a"}}`,
+		head + `{"code":"a","args":[{"code":"b","text":"b","html":"<b>"}],"text":"a"}}`,
+		head + `{"code":"` + strings.Repeat("c", 65) + `","text":"a"}}`,
+		head + deep + `}`,
+	} {
+		m, err := DecodeServerMessage([]byte(bad))
+		if err != nil || m.Why != nil || m.Code != CodeInvalidEdit || m.Message != "m" {
+			t.Errorf("%s: decoded as %+v, %v; want the error without its why", bad, m, err)
+		}
+	}
+	if m, err := DecodeServerMessage([]byte(`{"type":"ack","cid":"c","seq":3,"why":{"code":"a","text":"a"}}`)); err != nil || m.Why != nil {
+		t.Errorf("an ack's why kept: %+v, %v", m, err)
 	}
 }
 

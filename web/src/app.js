@@ -1241,7 +1241,7 @@
 
   window.barriUI = { progress, ready, started, render, showError, toolOptions, toolChanged, hover, inspect, labels };
   // workshop hook (issue 14): what web/src/workshop.js uses of this page.
-  window.barriApp = { t, loc, verdict, render, showLegend, showError, announce, insets, lang: () => lang };
+  window.barriApp = { t, loc, verdict, render, showLegend, showError, errorText, announce, insets, lang: () => lang };
   wire();
   boot().catch((e) => { progress('failed'); showError(String(e)); console.error(e); });
 })();

@@ -153,9 +153,12 @@
   // clean turns tabs, line breaks and other control characters into spaces
   // (the server refuses them in a name) and trims.
   // cleanText keeps a text's line breaks, turns tabs into spaces and drops
-  // the other control characters (pasted from a word processor).
-  function cleanText(s) { return s.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim(); }
-  function clean(s) { return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/ {2,}/g, ' ').trim(); }
+  // the other control characters (pasted from a word processor): all that
+  // the server refuses in a text (workshop.checkText: controls, the
+  // direction marks and overrides, the line and paragraph separators, a
+  // byte order mark).
+  function cleanText(s) { return s.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, '').trim(); }
+  function clean(s) { return s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]+/g, ' ').replace(/ {2,}/g, ' ').trim(); }
 
   // alertBox says, until the page is reloaded, why this page is not in
   // the workshop (the facilitator's and projector's links).
@@ -165,19 +168,31 @@
     $('#ws-submit').hidden = true;
   }
 
-  // errText is a refusal in the page's language: the code's text, with
-  // the change or field it names; on English pages the server's own
-  // words too when the code's text says less.
+  // errText is a refusal in the page's language: the core's message when
+  // the server sent it (an invalid edit: said as the solo page says it,
+  // by app.js's errorText, its arguments as text), else the code's text,
+  // with the change or field it names; on English pages the server's own
+  // words too when the code's text says less. A code the page does not
+  // know is said in the server's English.
   function errText(body) {
     const e = body && body.error;
     if (!e) return '';
+    if (e.why) {
+      // (English pages: the core's words as they are; errorText would
+      // take a leading "within: " for a Go package's name.)
+      const why = A().lang() === 'en' ? e.why.text : A().errorText({ error: e.why.text, why: e.why });
+      return e.edit != null ? t('ws.err.editN', { n: e.edit + 1, why }) : why;
+    }
     const k = 'ws.err.' + e.code;
     let s = t(k);
     const detail = (e.message || '').replace(/^(?:[a-z]+: )+/, '');
     if (s === k) return detail || e.code;
     if (e.edit != null) s = t('ws.err.editN', { n: e.edit + 1, why: s });
-    const fk = 'ws.field.' + (e.field || '');
-    if (e.field && t(fk) !== fk) s += ' (' + t(fk) + ')';
+    // A refused text says what is wrong with it (ws.err.CODE.FIELD), or
+    // names the field.
+    const ck = k + '.' + (e.field || ''), fk = 'ws.field.' + (e.field || '');
+    if (e.field && e.edit == null && t(ck) !== ck) s = t(ck);
+    else if (e.field && t(fk) !== fk) s += ' (' + t(fk) + ')';
     if (detail && (e.code === 'invalid' || e.code === 'invalid_edit' || e.code === 'too_large') && A().lang() === 'en') s += ': ' + detail;
     return s;
   }
