@@ -959,7 +959,7 @@ func applyByName(t *testing.T, ctx context.Context, op, street string) {
 		set("list-kind", "street"); set("list-item", %q); set("list-op", %q);
 		document.querySelector("#list-apply").click(); return 0; })()`, street, op))
 	if got := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); got != n+1 {
-		t.Fatalf("web: %s on %s was not applied (%d edits; error %q)", op, street, got, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: %s on %s was not applied (%d edits; error %q)", op, street, got, eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 }
 
@@ -1052,10 +1052,12 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 		set("list-kind", "block"); set("list-op", "add_housing");
 		document.querySelector('#list-opts [data-name="dwellings"]').value = "-5";
 		document.querySelector("#list-apply").click(); return 0; })()`)
-	msg = eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	msg = eval[string](t, ctx, `document.querySelector("#list-error").textContent`)
 	t.Logf("refused edit: %q", msg)
-	if !strings.Contains(msg, "edit 2 (add_housing)") || strings.Count(msg, "edit ") != 1 {
-		t.Errorf("the refused second edit says %q, want it named once as edit 2", msg)
+	// The page's own edit: its field by the label the resident sees, the
+	// range as the field shows it.
+	if want := "Could not do that: edit 2 (add housing): Homes to add: must be a whole number from 1 to 100,000"; msg != want {
+		t.Errorf("the refused second edit says\n%q\nwant\n%q", msg, want)
 	}
 	for _, p := range []string{"sim:", "proposal:", "scenario:", "wasm:"} {
 		if strings.Contains(msg, p) {
@@ -1095,7 +1097,7 @@ func TestParkIsDrawn(t *testing.T) {
 		set("list-kind", "block"); set("list-size", "3"); set("list-op", "park");
 		document.querySelector("#list-apply").click(); return 0; })()`)
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
-		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
 	g1 := share(screenshot(t, ctx, "park"), image.Rect(0, 140, panelLeft, 800), 4, park)
@@ -1543,7 +1545,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 	applyToBlock("el Fort Pienc", "park")
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
-		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 	// The same view coloured by a change the edit does not make and by one
 	// it makes: only the buildings it changed differ, purple (less than today).
@@ -1569,7 +1571,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	// A deep retrofit cuts the CO₂ of the blocks it insulates, not their solar power.
 	applyToBlock("Sant Antoni", "retrofit")
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 2 {
-		t.Fatalf("web: the retrofit was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: the retrofit was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 	changed("co2", "pv", "a retrofit")
 	if unit := choose("co2", true)[2]; unit != "kg CO₂/m² a year" {
@@ -1649,13 +1651,13 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 		want          []string
 	}{
 		{"camp.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","` + hostile + `":1}]}`,
-			[]string{"No s'ha pogut fer: camp.json: canvi 0 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
+			[]string{"No s'ha pogut fer: camp.json: canvi 1 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
 		{"sintaxi.json", "{\"barri\":1,\n\"city\": @eixample}",
 			[]string{"sintaxi.json: línia 2, columna 10: caràcter '@' inesperat on hauria de començar un valor"}},
 		{"parametre.json", `{"barri":1,"city":"eixample","params":{"parking_eur":80}}`,
 			[]string{"parametre.json: paràmetres: el paràmetre parking_eur = 80 és fora de l'interval 0..50 €/viatge"}},
 		{"anell.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39]]]}}]}`,
-			[]string{"anell.json: canvi 0 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
+			[]string{"anell.json: canvi 1 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
 		{"ciutat.json", `{"barri":1,"city":"` + hostile + `"}`,
 			[]string{"ciutat.json: l'escenari és per a la ciutat «" + hostile + "»; aquesta pàgina només té «eixample»"}},
 	} {
@@ -1673,18 +1675,47 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 		t.Errorf("a refused file left %d edits in the list", n)
 	}
 
-	// An edit out of range, from the list editor: the option is marked.
-	eval[any](t, ctx, `(() => {
+	// An edit out of range, from the list editor: the option is marked, in
+	// red, and the message is where the resident is (the panel scrolled to
+	// the list editor), naming the field by its label.
+	border := eval[string](t, ctx, `(() => {
 		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
 		set("#list-kind", "block");
 		set("#list-op", "rezone");
+		document.querySelector("#list-apply").scrollIntoView();
+		return getComputedStyle(document.querySelector('#list-opts input[data-name="add_floors"]')).borderTopColor;
+	})()`)
+	eval[any](t, ctx, `(() => {
 		document.querySelector('#list-opts input[data-name="add_floors"]').value = "25";
 		document.querySelector("#list-apply").click();
 	})()`)
-	got := eval[string](t, ctx, `document.querySelector("#error").textContent`)
-	t.Logf("list editor: %s", got)
-	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): add_floors = 25 és fora de l'interval -20..20"; got != want {
+	type shown struct {
+		Text, Border string
+		Top, Bottom  float64
+		Min, Max     float64
+		Describes    bool
+	}
+	sh := eval[shown](t, ctx, `(() => {
+		const f = document.querySelector('#list-opts input[data-name="add_floors"]');
+		const m = [...document.querySelectorAll("#error, #list-error")].find(e => e.textContent.includes("fora de l")) || document.querySelector("#error");
+		const r = m.getBoundingClientRect(), p = document.querySelector("#panel").getBoundingClientRect();
+		const d = (f.getAttribute("aria-describedby") || "").split(" ").includes(m.id);
+		return {text: m.textContent, border: getComputedStyle(f).borderTopColor, top: r.top, bottom: r.bottom,
+			min: Math.max(0, p.top), max: Math.min(innerHeight, p.bottom), describes: d};
+	})()`)
+	got := sh.Text
+	t.Logf("list editor: %s (at %.0f..%.0f, panel visible %.0f..%.0f; border %s, was %s)", got, sh.Top, sh.Bottom, sh.Min, sh.Max, sh.Border, border)
+	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): Plantes a afegir: 25 és fora de l'interval de −20 a 20"; got != want {
 		t.Errorf("the rezone of 25 floors says\n%q\nwant\n%q", got, want)
+	}
+	if sh.Top < sh.Min || sh.Bottom > sh.Max || sh.Bottom <= sh.Top {
+		t.Errorf("the refusal is at %.0f..%.0f px, out of the panel's visible %.0f..%.0f: the resident at the list editor does not see it", sh.Top, sh.Bottom, sh.Min, sh.Max)
+	}
+	if sh.Border == border {
+		t.Errorf("the refused field's border stays %s: aria-invalid has no visible style", border)
+	}
+	if !sh.Describes {
+		t.Error("the refused field is not described by (aria-describedby) the message")
 	}
 	noEnglishIn(t, tr, "rezone", got)
 	if eval[string](t, ctx, `document.querySelector('#list-opts input[data-name="add_floors"]').getAttribute("aria-invalid") || ""`) != "true" {

@@ -319,30 +319,75 @@
 
   // showError shows what went wrong: a string, or an error of the core as
   // barriCore gives it (wasm/bridge.go's errorInfo), said in the page's
-  // language; file names what it happened to. Empty clears it.
-  function showError(err, file) {
+  // language; file names what it happened to. Empty clears it. at is the
+  // box beside what the resident just did (the list editor's #list-error),
+  // shown and scrolled into view; otherwise the proposal's #error.
+  function showError(err, file, at) {
     // The Go package that speaks goes to the console; residents read the
     // message without it.
     if (err) console.warn(typeof err === 'string' ? err : err.error);
     let m = err ? errorText(err) : '';
     if (m && file) m = file + ': ' + m;
-    $('#error').textContent = m ? t('err.prefix') + ' ' + m : '';
-    if (m) announce(t('err.prefix') + ' ' + m);
+    const box = at || $('#error');
+    for (const b of [$('#error'), $('#list-error')].filter(Boolean)) b.textContent = b === box && m ? t('err.prefix') + ' ' + m : '';
+    if (m) {
+      announce(t('err.prefix') + ' ' + m);
+      if (at) box.scrollIntoView({ block: 'nearest' });
+    }
   }
 
   // errorText says an error in the page's language: the core's message from
   // its code (err.<code> in i18n), its arguments put in as text, numbers as
   // the language writes them, then where it is (the line of a file, the
-  // edit). An English page shows the core's own words, as barri run prints
-  // them (en.json's templates give the same, web/messages_test.go checks);
-  // a code the page does not know is said in the core's English too.
+  // edit, numbered from 1 as the list numbers them). An English page shows
+  // the core's own words, as barri run prints them (en.json's templates
+  // give the same, web/messages_test.go checks), within the page's "edit
+  // N (op)"; a code the page does not know is said in the core's English
+  // too. A refusal of the page's own edit (err.own) that names a field the
+  // tool or list editor shows says the field's label and a readable range
+  // (ownFieldText), in English too: a file's messages keep the file's
+  // field names, which the file must hold exactly.
   function errorText(err) {
     if (typeof err === 'string') return english(err);
-    if (!err.why || lang === 'en') return english(err.error);
-    let s = sayMessage(err.why);
+    if (!err.why) return english(err.error);
+    const own = err.own ? ownFieldText(err.why) : '';
+    const page = (err.why.code || '').startsWith('wasm.');
+    if (lang === 'en' && !own && !page && err.edit == null) return english(err.error);
+    let s = own || (lang === 'en' && !page ? coreText(err.why) : sayMessage(err.why));
     if (err.line) s = fill(t('err.line'), { line: sayNumber(err.line), column: sayNumber(err.column), why: s });
     if (err.edit != null) s = fill(t('err.edit'), { n: sayNumber(err.edit), op: opName(err.op), why: s });
     return s;
+  }
+
+  function coreText(m) { return ((m && m.text) || '').replace(/^(?:(?:sim|wasm|proposal): )+/, ''); }
+
+  // OWN_FIELDS are the fields of an edit the tool and the list editor show:
+  // their label, and the factor from the edit's value to the field's
+  // (shares are shown in per cent).
+  const OWN_FIELDS = {
+    add_floors: ['opt.add_floors', 1], dwellings: ['opt.dwellings', 1], affordable_share: ['opt.affordable', 100],
+    roof_coverage: ['opt.coverage', 100], headway_min: ['opt.headway', 1],
+  };
+
+  // ownFieldText says a refusal of one of OWN_FIELDS with the field's label
+  // and its range as the field shows it ("Plantes a afegir: 25 és fora de
+  // l'interval de −20 a 20"); '' for any other message.
+  function ownFieldText(m) {
+    const a = m.args || [];
+    const num = (x, k) => sayNumber(String(Number(((x && typeof x === 'object' ? x.value : x) * (k || 1)).toPrecision(12))));
+    const range = (f, v, lo, hi) => {
+      const [key, k] = OWN_FIELDS[f];
+      return fill(t('err.own.range'), { field: t(key), v: num(v, k), lo: num(lo, k), hi: num(hi, k) });
+    };
+    switch (m.code) {
+      case 'sim.rezone.add_floors': return range('add_floors', a[0], -20, 20);
+      case 'sim.housing.dwellings': return fill(t('err.own.whole'), { field: t('opt.dwellings'), lo: num(1), hi: num(100000) });
+      case 'sim.field.range': return Object.hasOwn(OWN_FIELDS, a[0]) ? range(a[0], a[1], a[2], a[3]) : '';
+      case 'sim.param.range':
+        if (typeof a[0] !== 'string' || !Object.hasOwn(POLICY, a[0])) return '';
+        return fill(t('err.own.range'), { field: t('param.' + a[0]), v: num(a[1]), lo: num(a[2]), hi: num(a[3]) + (a[4] ? ' ' + sayArg(a[4]) : '') });
+      default: return '';
+    }
   }
 
   // fill puts vars into a template's {name} places in one pass: a value
@@ -970,10 +1015,10 @@
     $('#tool-status').textContent = s;
   }
 
-  function applyJS(edit) {
+  function applyJS(edit, at) {
     const r = barriCore.apply(JSON.stringify(edit));
     lastErrorField = r.ok ? '' : (r.field || '');
-    if (!r.ok) { showError(r); return false; }
+    if (!r.ok) { showError(r, '', at); return false; }
     showError('');
     render(r.state);
     return true;
@@ -1041,7 +1086,7 @@
   }
 
   function listApply() {
-    for (const el of $('#list-opts').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    for (const el of $('#list-opts').querySelectorAll('[aria-invalid]')) { el.removeAttribute('aria-invalid'); el.removeAttribute('aria-describedby'); }
     const kind = $('#list-kind').value;
     const o = $('#list-op').value;
     const e = readOpts($('#list-opts'), o);
@@ -1049,14 +1094,16 @@
       e.streets = { name: $('#list-item').value };
     } else {
       const area = barriCore.areaFor(kind, $('#list-item').value, $('#list-size').value);
-      if (typeof area !== 'string') { showError(area.error); return; }
+      if (typeof area !== 'string') { showError(area.error, '', $('#list-error')); return; }
       e.area = JSON.parse(area);
     }
-    const r = applyJS(e);
-    // Mark the option the core refused, and take the resident to it.
+    // A refusal is said beside the Apply button, where the resident is.
+    const r = applyJS(e, $('#list-error'));
+    // Mark the option the core refused, tie it to the message, and take
+    // the resident to it.
     if (!r && lastErrorField) {
       const el = $('#list-opts').querySelector('[data-name="' + CSS.escape(lastErrorField) + '"]');
-      if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+      if (el) { el.setAttribute('aria-invalid', 'true'); el.setAttribute('aria-describedby', 'list-error'); el.focus(); $('#list-error').scrollIntoView({ block: 'nearest' }); }
     }
   }
 
