@@ -1069,6 +1069,80 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 	}
 }
 
+// TestUndoRedoSaysWhatMoved: after an edit, an undo or a redo the live
+// region says what that action moved (the panel's proposal column before
+// and after it, with its per cent signs), not today → the whole proposal.
+func TestUndoRedoSaysWhatMoved(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	// shown is each indicator's proposal value as the panel shows it.
+	shown := func() map[string]string {
+		rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [tr.querySelector("summary").textContent, tr.querySelector(".prop").textContent])`)
+		out := map[string]string{}
+		for _, r := range rows {
+			out[r[0]] = r[1]
+		}
+		return out
+	}
+	// said waits for the live region's new sentence after act.
+	said := func(act string) string {
+		t.Helper()
+		eval[any](t, ctx, act+`; 0`)
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("#live").textContent || undefined`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("web: nothing was announced after %s", act)
+		}
+		return eval[string](t, ctx, `document.querySelector("#live").textContent`)
+	}
+	check := func(what, head, live string, before, after map[string]string) {
+		t.Helper()
+		t.Logf("%s: %q", what, live)
+		if !strings.HasPrefix(live, head+" ") {
+			t.Fatalf("%s: the live region says %q, want it to start %q", what, live, head)
+		}
+		var moved []string
+		for name, a := range after {
+			if before[name] != a {
+				moved = append(moved, name)
+			}
+		}
+		if len(moved) == 0 {
+			t.Fatalf("%s: no indicator moved in the panel", what)
+		}
+		parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(live, head+" "), "."), "; ")
+		if want := min(3, len(moved)); len(parts) != want {
+			t.Errorf("%s: the live region names %d indicators (%q), want %d of the %d that moved %v", what, len(parts), live, want, len(moved), moved)
+		}
+		for _, p := range parts {
+			found := false
+			for _, name := range moved {
+				if strings.HasPrefix(p, name+" ") {
+					found = true
+					if want := name + " " + before[name] + " → " + after[name] + ", "; !strings.HasPrefix(p, want) {
+						t.Errorf("%s: the live region says %q, want %q…: the panel went %s → %s", what, p, want, before[name], after[name])
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: the live region names %q, which this action did not move (moved: %v)", what, p, moved)
+			}
+		}
+	}
+	applyByName(t, ctx, "pedestrianize", "Carrer de Mallorca")
+	step := func(what, head, act string) {
+		t.Helper()
+		before := shown()
+		live := said(act)
+		check(what, head, live, before, shown())
+	}
+	step("second edit", "Bike lane applied.", `document.querySelector("#list-op").value = "bike_lane"; document.querySelector("#list-op").dispatchEvent(new Event("change"));
+		document.querySelector("#list-item").value = "Carrer de València"; document.querySelector("#list-apply").click()`)
+	step("undo of the second edit", "Undone.", `document.querySelector("#undo").click()`)
+	step("undo of the first edit", "Undone.", `document.querySelector("#undo").click()`)
+	step("redo", "Redone.", `document.querySelector("#redo").click()`)
+}
+
 // An explanation a resident opened stays open through undo and redo.
 func TestExplanationStaysOpen(t *testing.T) {
 	env := needBrowser(t)

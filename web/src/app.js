@@ -828,10 +828,24 @@
     });
   }
 
+  // announceChange says what the last action did: the indicators whose
+  // proposal value (as the panel shows it) moved between the state before
+  // it (prev) and after it (cur), before → after with the panel's units,
+  // the largest relative moves first, and whether that move is better or
+  // worse. After an undo that is what the undone edit had done, reversed;
+  // after a new edit, that edit's own effect, not the whole proposal's.
   function announceChange(prev, cur) {
-    const moved = cur.city.filter((r) => r.sign !== 0);
-    moved.sort((a, b) => Math.abs(parseFloat(b.d) / (parseFloat(b.b) || 1)) - Math.abs(parseFloat(a.d) / (parseFloat(a.b) || 1)));
-    const parts = moved.slice(0, 3).map((r) => t('live.row', { name: indName(r.k), b: loc(r.b), s: loc(r.s), word: verdict(r.k, r.sign)[1] }));
+    const before = new Map(((prev && prev.city) || []).map((r) => [r.k, r.s]));
+    const val = (s, r) => loc(s) + (r.share ? ' %' : '');
+    const moved = [];
+    for (const r of cur.city) {
+      const from = before.has(r.k) ? before.get(r.k) : r.b;
+      if (from === r.s) continue;
+      const d = parseFloat(r.s) - parseFloat(from);
+      moved.push({ r, from, d, rel: Math.abs(d / (parseFloat(from) || 1)) });
+    }
+    moved.sort((a, b) => b.rel - a.rel);
+    const parts = moved.slice(0, 3).map(({ r, from, d }) => t('live.row', { name: indName(r.k), b: val(from, r), s: val(r.s, r), word: verdict(r.k, Math.sign(d))[1] }));
     const head = t('live.' + (cur.lastOp === 'undo' ? 'undo' : cur.lastOp === 'redo' ? 'redo' : 'applied'), { op: t('op.' + cur.lastOp) });
     announce(head + ' ' + (parts.length ? parts.join('; ') + '.' : t('live.nothing')));
   }
