@@ -637,14 +637,16 @@
     status.textContent = t('models.fullLoading');
     loadModels().then((blocks) => {
       if (box.childElementCount) return;
-      box.append(...blocks.map(modelBlock).filter(Boolean));
+      const where = { head: '', n: 0 };
+      box.append(...blocks.map((b) => modelBlock(b, where)).filter(Boolean));
       status.textContent = '';
     }).catch((e) => { status.textContent = t('models.fullFailed', { why: String(e && e.message ? e.message : e) }); });
   }
 
   // modelBlock makes the element of one block (see web/mdblocks): its
-  // headings one level under the dialog's sections.
-  function modelBlock(b) {
+  // headings one level under the dialog's sections. where is the last
+  // heading and the tables under it, for each table's label.
+  function modelBlock(b, where) {
     const el = (tag, runs) => {
       const e = document.createElement(tag);
       for (const [style, text] of runs || []) {
@@ -666,17 +668,24 @@
       return e;
     };
     const m = /^h([2-6])$/.exec(b.k);
-    if (m) return el('h' + Math.min(6, +m[1] + 1), b.r);
+    if (m) {
+      const h = el('h' + Math.min(6, +m[1] + 1), b.r);
+      if (where) { where.head = h.textContent; where.n = 0; }
+      return h;
+    }
     if (b.k === 'p') return el('p', b.r);
     if (b.k === 'ul' || b.k === 'ol') return list(b);
     if (b.k === 'table') {
       // Wide: it scrolls sideways, from the keyboard too. Its label is in
-      // English, like the table, inside the lang="en" box.
+      // English, like the table, inside the lang="en" box, and names the
+      // heading it is under (each region's label differs from the others').
       const wrap = document.createElement('div');
       wrap.className = 'scroll-x';
       wrap.tabIndex = 0;
       wrap.setAttribute('role', 'region');
-      wrap.setAttribute('aria-label', 'Table, scrolls sideways');
+      const n = where ? ++where.n : 1;
+      const head = where && where.head ? where.head : 'Models';
+      wrap.setAttribute('aria-label', 'Table' + (n > 1 ? ' ' + n : '') + ' of ' + head + ', scrolls sideways');
       const table = document.createElement('table');
       const tr = document.createElement('tr');
       for (const c of b.head || []) { const th = el('th', c); th.scope = 'col'; tr.append(th); }
