@@ -1818,6 +1818,25 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 	if want := "No se ha podido hacer: sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
 		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
 	}
+
+	// On a phone the list editor is in the sheet under the map: the refusal
+	// is there too, on the screen.
+	ctxP := env.browser(t)
+	open(t, ctxP, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ph := eval[[]float64](t, ctxP, `(() => {
+		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
+		set("#list-kind", "block");
+		set("#list-op", "add_housing");
+		document.querySelector("#list-apply").scrollIntoView();
+		document.querySelector('#list-opts input[data-name="dwellings"]').value = "-5";
+		document.querySelector("#list-apply").click();
+		const m = document.querySelector("#list-error"), r = m.getBoundingClientRect(), p = document.querySelector("#panel").getBoundingClientRect();
+		return [r.top, r.bottom, Math.max(0, p.top), Math.min(innerHeight, p.bottom), m.textContent.length];
+	})()`)
+	if ph[4] == 0 || ph[0] < ph[2] || ph[1] > ph[3] {
+		t.Errorf("on a phone the refusal is at %.0f..%.0f px, the sheet shows %.0f..%.0f (%d characters)", ph[0], ph[1], ph[2], ph[3], int(ph[4]))
+	}
+	screenshot(t, ctxP, "phone-catalan-error")
 }
 
 // noEnglishIn checks that text, shown on a Catalan page, holds no English
