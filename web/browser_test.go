@@ -1040,8 +1040,8 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 	open(t, ctx2, cut, 1280, 800)
 	msg := eval[string](t, ctx2, `document.querySelector("#error").textContent`)
 	t.Logf("damaged link: %q", msg)
-	if msg == "" {
-		t.Error("a damaged share link opens with no error")
+	if want := "Could not do that: the link's proposal is damaged: copy the whole link"; msg != want {
+		t.Errorf("a damaged share link says %q, want %q (no Go internals such as deflate's words)", msg, want)
 	}
 	screenshot(t, ctx2, "damaged-link")
 
@@ -1725,7 +1725,7 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 		want          []string
 	}{
 		{"camp.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","` + hostile + `":1}]}`,
-			[]string{"No s'ha pogut fer: camp.json: canvi 1 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
+			[]string{"No s'ha pogut obrir camp.json: canvi 1 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
 		{"sintaxi.json", "{\"barri\":1,\n\"city\": @eixample}",
 			[]string{"sintaxi.json: línia 2, columna 10: caràcter '@' inesperat on hauria de començar un valor"}},
 		{"parametre.json", `{"barri":1,"city":"eixample","params":{"parking_eur":80}}`,
@@ -1747,6 +1747,23 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
 		t.Errorf("a refused file left %d edits in the list", n)
+	}
+	// A file that is no proposal at all (a photo, a GeoJSON) says so, the
+	// parser's words in Catalan on a smaller second line.
+	for _, c := range []struct{ name, content, detail string }{
+		{"foto.json", "\xff\xd8\xff\xe0\x00\x10JFIF", "línia 1, columna 2: caràcter"},
+		{"carrers.json", `{"type":"FeatureCollection","features":[]}`, "el camp «type» no existeix"},
+	} {
+		got := upload(c.name, c.content)
+		detail := eval[string](t, ctx, `document.querySelector("#error-detail").textContent`)
+		t.Logf("%s: %s / %s", c.name, got, detail)
+		if want := "No s'ha pogut obrir " + c.name + ": no és un fitxer de proposta de Barri"; got != want {
+			t.Errorf("%s: the page says\n%q\nwant\n%q", c.name, got, want)
+		}
+		if !strings.Contains(detail, c.detail) {
+			t.Errorf("%s: the detail line says %q, want it to hold %q", c.name, detail, c.detail)
+		}
+		noEnglishIn(t, tr, c.name, got+" "+detail)
 	}
 
 	// An edit out of range, from the list editor: the option is marked, in
@@ -1815,7 +1832,7 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = upload("sintaxis.json", "{\"barri\":1,\n\"city\": @eixample}")
-	if want := "No se ha podido hacer: sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
+	if want := "No se ha podido abrir sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
 		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
 	}
 

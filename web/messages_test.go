@@ -157,7 +157,7 @@ func TestPageErrorsTranslated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{"err.edit", "err.line", "err.own.range", "err.own.whole"}
+	keys := []string{"err.edit", "err.line", "err.own.range", "err.own.whole", "err.open", "err.notProposal"}
 	for _, m := range regexp.MustCompile(`pageError\{code: "([a-z_.]+)"`).FindAllSubmatch(src, -1) {
 		keys = append(keys, "err."+string(m[1]))
 	}

@@ -327,13 +327,31 @@
     // message without it.
     if (err) console.warn(typeof err === 'string' ? err : err.error);
     let m = err ? errorText(err) : '';
-    if (m && file) m = file + ': ' + m;
+    // A file is opened, not done: "Could not open foto.json: …". One that
+    // is no proposal at all says so, the parser's words on a second line.
+    let head = t('err.prefix');
+    let detail = '';
+    if (file) head = fill(t('err.open'), { file });
+    if (m && err && err.notProposal) { detail = m; m = t('err.notProposal'); }
     const box = at || $('#error');
-    for (const b of [$('#error'), $('#list-error')].filter(Boolean)) b.textContent = b === box && m ? t('err.prefix') + ' ' + m : '';
+    for (const b of [$('#error'), $('#list-error')].filter(Boolean)) b.textContent = b === box && m ? head + ' ' + m : '';
+    if ($('#error-detail')) $('#error-detail').textContent = box === $('#error') ? detail : '';
     if (m) {
-      announce(t('err.prefix') + ' ' + m);
+      announce(head + ' ' + m);
       if (at) box.scrollIntoView({ block: 'nearest' });
     }
+  }
+
+  // notProposal says whether a file's text is no Barri proposal at all (a
+  // photo, a GeoJSON, a list): not a JSON object, or one with none of a
+  // proposal's fields. A proposal with a typo is one: its parser's words
+  // say where.
+  function notProposal(text) {
+    const s = text.replace(/^\uFEFF/, '').trimStart();
+    if (!s.startsWith('{')) return true;
+    let o;
+    try { o = JSON.parse(s); } catch (e) { return false; }
+    return !o || typeof o !== 'object' || Array.isArray(o) || !['barri', 'name', 'description', 'city', 'seed', 'params', 'edits'].some((k) => Object.hasOwn(o, k));
   }
 
   // errorText says an error in the page's language: the core's message from
@@ -1212,7 +1230,7 @@
     if (!f) return;
     f.text().then((text) => {
       const r = barriCore.load(text);
-      if (!r.ok) { showError(r, f.name); return; }
+      if (!r.ok) { showError(notProposal(text) ? { ...r, notProposal: true } : r, f.name); return; }
       showError('');
       render(r.state, true);
       showLegend(barriCore.legend());
