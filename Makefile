@@ -61,14 +61,16 @@ bench-wasm:
 
 # The browser app: web/src plus the wasm (wasm/) into web/dist, which any
 # static host serves (the page fetches app.wasm.gz and decompresses it), and
-# which barri serve embeds.
+# which barri serve embeds. The models dialog gets the model sections of
+# docs/MODELS.md, not the developers' (web/mdblocks -residents:
+# ResidentSections, DeveloperSections).
 web:
 	find web/dist -mindepth 1 ! -name .gitkeep -delete
 	cp -r web/src/. web/dist/
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o web/dist/app.wasm ./wasm
 	gzip -9 -n -k -f web/dist/app.wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/dist/
-	$(GO) run ./web/mdblocks docs/MODELS.md > web/dist/models.json
+	$(GO) run ./web/mdblocks -residents docs/MODELS.md > web/dist/models.json
 
 # The page's figures in headless Chromium (Performance API): sizes, start,
 # barri:edit per op, pan frame time, memory after 100 edits.

@@ -924,10 +924,12 @@ func (a *app) areaFor(kind string, id, n int) ([]orb.Polygon, error) {
 // "why", what is wrong as a code and its arguments ({code, args, text},
 // args strings, numbers, {value, places} for a number with fixed places, or
 // a nested {code, args, text}), which the page says in its language from
-// err.<code> in web/src/i18n; "edit" and "op", the edit at fault (as the
-// text numbers it: from 1 for the page's own edits, from 0 in a file);
-// "line" and "column", the place in a file; "field", the option at fault,
-// for the page to mark. Without "why" the page shows the English text.
+// err.<code> in web/src/i18n; "edit" and "op", the edit at fault, numbered
+// from 1 as the page's list numbers edits (a file's too, which the core's
+// text numbers from 0); "own", true when the edit is the page's own (not
+// one of a file: the page may then name the field by its label); "line"
+// and "column", the place in a file; "field", the option at fault, for the
+// page to mark. Without "why" the page shows the English text.
 func errorInfo(err error) map[string]any {
 	out := map[string]any{"ok": false, "error": err.Error()}
 	var pe *proposal.EditError
@@ -936,10 +938,12 @@ func errorInfo(err error) map[string]any {
 	var ge *pageError
 	switch {
 	case errors.As(err, &pe):
-		out["edit"], out["op"] = pe.N, pe.Op
+		out["edit"], out["op"], out["own"] = pe.N, pe.Op, true
 		ee = pe.EditError
 	case errors.As(err, &ee):
-		out["edit"], out["op"] = ee.Index, ee.Op
+		// A file's edits are numbered from 0 in the core's text (barri
+		// run's); the page numbers them from 1, as its list does.
+		out["edit"], out["op"] = ee.Index+1, ee.Op
 	case errors.As(err, &se):
 		if se.Line > 0 {
 			out["line"], out["column"] = se.Line, se.Column

@@ -961,7 +961,7 @@ func applyByName(t *testing.T, ctx context.Context, op, street string) {
 		set("list-kind", "street"); set("list-item", %q); set("list-op", %q);
 		document.querySelector("#list-apply").click(); return 0; })()`, street, op))
 	if got := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); got != n+1 {
-		t.Fatalf("web: %s on %s was not applied (%d edits; error %q)", op, street, got, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: %s on %s was not applied (%d edits; error %q)", op, street, got, eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 }
 
@@ -1042,8 +1042,8 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 	open(t, ctx2, cut, 1280, 800)
 	msg := eval[string](t, ctx2, `document.querySelector("#error").textContent`)
 	t.Logf("damaged link: %q", msg)
-	if msg == "" {
-		t.Error("a damaged share link opens with no error")
+	if want := "Could not do that: the link's proposal is damaged: copy the whole link"; msg != want {
+		t.Errorf("a damaged share link says %q, want %q (no Go internals such as deflate's words)", msg, want)
 	}
 	screenshot(t, ctx2, "damaged-link")
 
@@ -1054,10 +1054,12 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 		set("list-kind", "block"); set("list-op", "add_housing");
 		document.querySelector('#list-opts [data-name="dwellings"]').value = "-5";
 		document.querySelector("#list-apply").click(); return 0; })()`)
-	msg = eval[string](t, ctx, `document.querySelector("#error").textContent`)
+	msg = eval[string](t, ctx, `document.querySelector("#list-error").textContent`)
 	t.Logf("refused edit: %q", msg)
-	if !strings.Contains(msg, "edit 2 (add_housing)") || strings.Count(msg, "edit ") != 1 {
-		t.Errorf("the refused second edit says %q, want it named once as edit 2", msg)
+	// The page's own edit: its field by the label the resident sees, the
+	// range as the field shows it.
+	if want := "Could not do that: edit 2 (add housing): Homes to add: must be a whole number from 1 to 100,000"; msg != want {
+		t.Errorf("the refused second edit says\n%q\nwant\n%q", msg, want)
 	}
 	for _, p := range []string{"sim:", "proposal:", "scenario:", "wasm:"} {
 		if strings.Contains(msg, p) {
@@ -1067,6 +1069,80 @@ func TestDamagedLinkSaysSo(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('#list-opts [data-name="dwellings"]').getAttribute("aria-invalid") || ""`); got != "true" {
 		t.Errorf("the refused dwellings field has aria-invalid %q, want true", got)
 	}
+}
+
+// TestUndoRedoSaysWhatMoved: after an edit, an undo or a redo the live
+// region says what that action moved (the panel's proposal column before
+// and after it, with its per cent signs), not today → the whole proposal.
+func TestUndoRedoSaysWhatMoved(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=en", 1280, 800)
+	// shown is each indicator's proposal value as the panel shows it.
+	shown := func() map[string]string {
+		rows := eval[[][]string](t, ctx, `[...document.querySelectorAll("#ind-table tbody tr")].map(tr => [tr.querySelector("summary").textContent, tr.querySelector(".prop").textContent])`)
+		out := map[string]string{}
+		for _, r := range rows {
+			out[r[0]] = r[1]
+		}
+		return out
+	}
+	// said waits for the live region's new sentence after act.
+	said := func(act string) string {
+		t.Helper()
+		eval[any](t, ctx, act+`; 0`)
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector("#live").textContent || undefined`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("web: nothing was announced after %s", act)
+		}
+		return eval[string](t, ctx, `document.querySelector("#live").textContent`)
+	}
+	check := func(what, head, live string, before, after map[string]string) {
+		t.Helper()
+		t.Logf("%s: %q", what, live)
+		if !strings.HasPrefix(live, head+" ") {
+			t.Fatalf("%s: the live region says %q, want it to start %q", what, live, head)
+		}
+		var moved []string
+		for name, a := range after {
+			if before[name] != a {
+				moved = append(moved, name)
+			}
+		}
+		if len(moved) == 0 {
+			t.Fatalf("%s: no indicator moved in the panel", what)
+		}
+		parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(live, head+" "), "."), "; ")
+		if want := min(3, len(moved)); len(parts) != want {
+			t.Errorf("%s: the live region names %d indicators (%q), want %d of the %d that moved %v", what, len(parts), live, want, len(moved), moved)
+		}
+		for _, p := range parts {
+			found := false
+			for _, name := range moved {
+				if strings.HasPrefix(p, name+" ") {
+					found = true
+					if want := name + " " + before[name] + " → " + after[name] + ", "; !strings.HasPrefix(p, want) {
+						t.Errorf("%s: the live region says %q, want %q…: the panel went %s → %s", what, p, want, before[name], after[name])
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: the live region names %q, which this action did not move (moved: %v)", what, p, moved)
+			}
+		}
+	}
+	applyByName(t, ctx, "pedestrianize", "Carrer de Mallorca")
+	step := func(what, head, act string) {
+		t.Helper()
+		before := shown()
+		live := said(act)
+		check(what, head, live, before, shown())
+	}
+	step("second edit", "Bike lane applied.", `document.querySelector("#list-op").value = "bike_lane"; document.querySelector("#list-op").dispatchEvent(new Event("change"));
+		document.querySelector("#list-item").value = "Carrer de València"; document.querySelector("#list-apply").click()`)
+	step("undo of the second edit", "Undone.", `document.querySelector("#undo").click()`)
+	step("undo of the first edit", "Undone.", `document.querySelector("#undo").click()`)
+	step("redo", "Redone.", `document.querySelector("#redo").click()`)
 }
 
 // An explanation a resident opened stays open through undo and redo.
@@ -1097,7 +1173,7 @@ func TestParkIsDrawn(t *testing.T) {
 		set("list-kind", "block"); set("list-size", "3"); set("list-op", "park");
 		document.querySelector("#list-apply").click(); return 0; })()`)
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
-		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
 	g1 := share(screenshot(t, ctx, "park"), image.Rect(0, 140, panelLeft, 800), 4, park)
@@ -1545,7 +1621,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 	applyToBlock("el Fort Pienc", "park")
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
-		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 	// The same view coloured by a change the edit does not make and by one
 	// it makes: only the buildings it changed differ, purple (less than today).
@@ -1571,7 +1647,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	// A deep retrofit cuts the CO₂ of the blocks it insulates, not their solar power.
 	applyToBlock("Sant Antoni", "retrofit")
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 2 {
-		t.Fatalf("web: the retrofit was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		t.Fatalf("web: the retrofit was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
 	}
 	changed("co2", "pv", "a retrofit")
 	if unit := choose("co2", true)[2]; unit != "kg CO₂/m² a year" {
@@ -1651,13 +1727,13 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 		want          []string
 	}{
 		{"camp.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","` + hostile + `":1}]}`,
-			[]string{"No s'ha pogut fer: camp.json: canvi 0 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
+			[]string{"No s'ha pogut obrir camp.json: canvi 1 (parc): línia 1, columna 52: el camp «" + hostile + "» no existeix a edits[0]: els camps són "}},
 		{"sintaxi.json", "{\"barri\":1,\n\"city\": @eixample}",
 			[]string{"sintaxi.json: línia 2, columna 10: caràcter '@' inesperat on hauria de començar un valor"}},
 		{"parametre.json", `{"barri":1,"city":"eixample","params":{"parking_eur":80}}`,
 			[]string{"parametre.json: paràmetres: el paràmetre parking_eur = 80 és fora de l'interval 0..50 €/viatge"}},
 		{"anell.json", `{"barri":1,"city":"eixample","edits":[{"op":"park","area":{"type":"Polygon","coordinates":[[[2.15,41.38],[2.16,41.38],[2.16,41.39]]]}}]}`,
-			[]string{"anell.json: canvi 0 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
+			[]string{"anell.json: canvi 1 (parc): el polígon 0, anell 0, té 3 punts: un anell en necessita com a mínim 4"}},
 		{"ciutat.json", `{"barri":1,"city":"` + hostile + `"}`,
 			[]string{"ciutat.json: l'escenari és per a la ciutat «" + hostile + "»; aquesta pàgina només té «eixample»"}},
 	} {
@@ -1674,19 +1750,65 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 0 {
 		t.Errorf("a refused file left %d edits in the list", n)
 	}
+	// A file that is no proposal at all (a photo, a GeoJSON) says so, the
+	// parser's words in Catalan on a smaller second line.
+	for _, c := range []struct{ name, content, detail string }{
+		{"foto.json", "\xff\xd8\xff\xe0\x00\x10JFIF", "línia 1, columna 2: caràcter"},
+		{"carrers.json", `{"type":"FeatureCollection","features":[]}`, "el camp «type» no existeix"},
+	} {
+		got := upload(c.name, c.content)
+		detail := eval[string](t, ctx, `document.querySelector("#error-detail").textContent`)
+		t.Logf("%s: %s / %s", c.name, got, detail)
+		if want := "No s'ha pogut obrir " + c.name + ": no és un fitxer de proposta de Barri"; got != want {
+			t.Errorf("%s: the page says\n%q\nwant\n%q", c.name, got, want)
+		}
+		if !strings.Contains(detail, c.detail) {
+			t.Errorf("%s: the detail line says %q, want it to hold %q", c.name, detail, c.detail)
+		}
+		noEnglishIn(t, tr, c.name, got+" "+detail)
+	}
 
-	// An edit out of range, from the list editor: the option is marked.
-	eval[any](t, ctx, `(() => {
+	// An edit out of range, from the list editor: the option is marked, in
+	// red, and the message is where the resident is (the panel scrolled to
+	// the list editor), naming the field by its label.
+	border := eval[string](t, ctx, `(() => {
 		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
 		set("#list-kind", "block");
 		set("#list-op", "rezone");
+		document.querySelector("#list-apply").scrollIntoView();
+		return getComputedStyle(document.querySelector('#list-opts input[data-name="add_floors"]')).borderTopColor;
+	})()`)
+	eval[any](t, ctx, `(() => {
 		document.querySelector('#list-opts input[data-name="add_floors"]').value = "25";
 		document.querySelector("#list-apply").click();
 	})()`)
-	got := eval[string](t, ctx, `document.querySelector("#error").textContent`)
-	t.Logf("list editor: %s", got)
-	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): add_floors = 25 és fora de l'interval -20..20"; got != want {
+	type shown struct {
+		Text, Border string
+		Top, Bottom  float64
+		Min, Max     float64
+		Describes    bool
+	}
+	sh := eval[shown](t, ctx, `(() => {
+		const f = document.querySelector('#list-opts input[data-name="add_floors"]');
+		const m = [...document.querySelectorAll("#error, #list-error")].find(e => e.textContent.includes("fora de l")) || document.querySelector("#error");
+		const r = m.getBoundingClientRect(), p = document.querySelector("#panel").getBoundingClientRect();
+		const d = (f.getAttribute("aria-describedby") || "").split(" ").includes(m.id);
+		return {text: m.textContent, border: getComputedStyle(f).borderTopColor, top: r.top, bottom: r.bottom,
+			min: Math.max(0, p.top), max: Math.min(innerHeight, p.bottom), describes: d};
+	})()`)
+	got := sh.Text
+	t.Logf("list editor: %s (at %.0f..%.0f, panel visible %.0f..%.0f; border %s, was %s)", got, sh.Top, sh.Bottom, sh.Min, sh.Max, sh.Border, border)
+	if want := "No s'ha pogut fer: canvi 1 (canvi d'ús): Plantes a afegir: 25 és fora de l'interval de −20 a 20"; got != want {
 		t.Errorf("the rezone of 25 floors says\n%q\nwant\n%q", got, want)
+	}
+	if sh.Top < sh.Min || sh.Bottom > sh.Max || sh.Bottom <= sh.Top {
+		t.Errorf("the refusal is at %.0f..%.0f px, out of the panel's visible %.0f..%.0f: the resident at the list editor does not see it", sh.Top, sh.Bottom, sh.Min, sh.Max)
+	}
+	if sh.Border == border {
+		t.Errorf("the refused field's border stays %s: aria-invalid has no visible style", border)
+	}
+	if !sh.Describes {
+		t.Error("the refused field is not described by (aria-describedby) the message")
 	}
 	noEnglishIn(t, tr, "rezone", got)
 	if eval[string](t, ctx, `document.querySelector('#list-opts input[data-name="add_floors"]').getAttribute("aria-invalid") || ""`) != "true" {
@@ -1712,9 +1834,28 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = upload("sintaxis.json", "{\"barri\":1,\n\"city\": @eixample}")
-	if want := "No se ha podido hacer: sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
+	if want := "No se ha podido abrir sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
 		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
 	}
+
+	// On a phone the list editor is in the sheet under the map: the refusal
+	// is there too, on the screen.
+	ctxP := env.browser(t)
+	open(t, ctxP, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ph := eval[[]float64](t, ctxP, `(() => {
+		const set = (id, v) => { const s = document.querySelector(id); s.value = v; s.dispatchEvent(new Event("change")); };
+		set("#list-kind", "block");
+		set("#list-op", "add_housing");
+		document.querySelector("#list-apply").scrollIntoView();
+		document.querySelector('#list-opts input[data-name="dwellings"]').value = "-5";
+		document.querySelector("#list-apply").click();
+		const m = document.querySelector("#list-error"), r = m.getBoundingClientRect(), p = document.querySelector("#panel").getBoundingClientRect();
+		return [r.top, r.bottom, Math.max(0, p.top), Math.min(innerHeight, p.bottom), m.textContent.length];
+	})()`)
+	if ph[4] == 0 || ph[0] < ph[2] || ph[1] > ph[3] {
+		t.Errorf("on a phone the refusal is at %.0f..%.0f px, the sheet shows %.0f..%.0f (%d characters)", ph[0], ph[1], ph[2], ph[3], int(ph[4]))
+	}
+	screenshot(t, ctxP, "phone-catalan-error")
 }
 
 // noEnglishIn checks that text, shown on a Catalan page, holds no English
@@ -1759,7 +1900,8 @@ func jsString(s string) string {
 }
 
 // TestFullModelsOffline: the models dialog of a Catalan page opens the
-// whole of docs/MODELS.md (bundled as models.json by make web), offline
+// model sections of docs/MODELS.md (bundled as models.json by make web,
+// without the developers' sections), offline
 // too, marked as English (lang="en") and built as text: headings, lists,
 // the parameters table, the equations. Outside that box the dialog keeps
 // no English; the box is the one place exempt, and axe finds no serious
@@ -1781,7 +1923,7 @@ func TestFullModelsOffline(t *testing.T) {
 	env.stop()
 	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
 	eval[any](t, ctx, `document.querySelector("#models-open").click(); document.querySelector("#models-full-box").open = true`)
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#models-full h3").length >= 8 || undefined`,
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll("#models-full h3").length >= 6 || undefined`,
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatalf("web: offline, the full description did not show: %v (%q)", err, eval[string](t, ctx, `document.querySelector("#models-full-status").textContent`))
 	}
@@ -1815,6 +1957,17 @@ func TestFullModelsOffline(t *testing.T) {
 			t.Errorf("the full description lacks %q", w)
 		}
 	}
+	// The developers' notes are not for residents (make web cuts them).
+	for _, w := range []string{"Performance", "Pipeline", "Incremental evaluation", "Calibration"} {
+		if slices.Contains(got.Headings, w) {
+			t.Errorf("the full description has the developers' section %q", w)
+		}
+	}
+	for _, w := range []string{"../shared", "make bench", "sim.Evaluate("} {
+		if strings.Contains(got.Text, w) {
+			t.Errorf("the full description holds the developers' %q", w)
+		}
+	}
 	allowed := []string{"CODE", "DIV", "EM", "H3", "H4", "LI", "OL", "P", "STRONG", "TABLE", "TBODY", "TD", "TH", "THEAD", "TR", "UL"}
 	for _, tag := range got.Tags {
 		if !slices.Contains(allowed, tag) {
@@ -1832,6 +1985,51 @@ func TestFullModelsOffline(t *testing.T) {
 	noEnglishIn(t, readI18n(t), "models dialog", strings.ReplaceAll(rest, "Open Data BCN", ""))
 	screenshot(t, ctx, "models-full")
 
+	// Each table's scroll region has a label of its own (axe:
+	// landmark-unique), naming the section it is in.
+	labels := eval[[]string](t, ctx, `[...document.querySelectorAll("#models-full [role=region]")].map(e => e.getAttribute("aria-label"))`)
+	for i, l := range labels {
+		if slices.Index(labels, l) != i {
+			t.Errorf("two tables' scroll regions are labelled %q", l)
+		}
+	}
+	if !slices.Contains(labels, "Table of Parameters, scrolls sideways") {
+		t.Errorf("the tables' scroll regions are labelled %q", labels)
+	}
+	// The dialog is as wide with the description open as closed.
+	widths := eval[[]float64](t, ctx, `(() => { const d = document.querySelector("#models"), b = document.querySelector("#models-full-box");
+		b.open = false; const w0 = d.getBoundingClientRect().width; b.open = true; return [w0, d.getBoundingClientRect().width]; })()`)
+	if widths[0] != widths[1] {
+		t.Errorf("the models dialog is %.0f px wide, %.0f px with the full description open: it jumps", widths[0], widths[1])
+	}
+	// On a phone, the open description keeps the dialog inside the screen:
+	// the wide tables scroll in their boxes.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	type fit struct {
+		Left, Right, Width, Screen float64
+		Scroll, Client             int
+		Wider                      []string
+	}
+	f := eval[fit](t, ctx, `(() => { const d = document.querySelector("#models"), r = d.getBoundingClientRect();
+		const wider = [...d.querySelectorAll("#models-full > *")].filter(e => e.getBoundingClientRect().right > r.right + 0.5).map(e => e.tagName + " " + (e.getAttribute("aria-label") || e.textContent.slice(0, 40)));
+		return {left: r.left, right: r.right, width: r.width, screen: document.documentElement.clientWidth, scroll: d.scrollWidth, client: d.clientWidth, wider}; })()`)
+	t.Logf("phone: the dialog is %.1f px wide (%.1f..%.1f) on a %.0f px screen; scrollWidth %d, clientWidth %d", f.Width, f.Left, f.Right, f.Screen, f.Scroll, f.Client)
+	// (It leaves the page visible at both sides, as a dialog does: at the
+	// screen's edges its ends were cut.)
+	if f.Left < 8 || f.Right > f.Screen-8 || f.Scroll > f.Client {
+		t.Errorf("at 360 px the models dialog spans %.1f..%.1f px of a %.0f px screen (scrollWidth %d, clientWidth %d): not inside the screen with a margin", f.Left, f.Right, f.Screen, f.Scroll, f.Client)
+	}
+	for _, w := range f.Wider {
+		t.Errorf("at 360 px %s runs past the dialog's edge", w)
+	}
+	eval[any](t, ctx, `document.querySelector("#models-full [role=region]").scrollIntoView(); 0`)
+	screenshot(t, ctx, "models-phone")
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+
 	axe, err := os.ReadFile(filepath.Join("node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -1842,7 +2040,7 @@ func TestFullModelsOffline(t *testing.T) {
 	}
 	eval[any](t, ctx, string(axe)+";0")
 	res := eval[[]string](t, ctx, `axe.run(document.querySelector("#models"), {resultTypes: ["violations"]}).then(r =>
-		r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id + ": " + v.help + " " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`)
+		r.violations.filter(v => v.impact === "serious" || v.impact === "critical" || v.id === "landmark-unique").map(v => v.id + ": " + v.help + " " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`)
 	for _, v := range res {
 		t.Errorf("the models dialog with the full description: axe %s", v)
 	}

@@ -148,15 +148,16 @@ func fillEnglish(t *testing.T, en map[string]string, m map[string]any) (string, 
 }
 
 // TestPageErrorsTranslated: the page's own coded errors (wasm's pageError)
-// and the places of the core's (err.edit, err.line) have a template in ca,
-// es and en with the same places.
+// and the places of the core's (err.edit, err.line), and the page's own
+// edits' field refusals (err.own.*), have a template in ca, es and en with
+// the same places.
 func TestPageErrorsTranslated(t *testing.T) {
 	tr := readI18n(t)
 	src, err := os.ReadFile(filepath.Join("..", "wasm", "bridge.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{"err.edit", "err.line"}
+	keys := []string{"err.edit", "err.line", "err.own.range", "err.own.whole", "err.open", "err.notProposal"}
 	for _, m := range regexp.MustCompile(`pageError\{code: "([a-z_.]+)"`).FindAllSubmatch(src, -1) {
 		keys = append(keys, "err."+string(m[1]))
 	}

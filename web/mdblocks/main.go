@@ -10,15 +10,28 @@
 // "-" and "1." lists (nested by indentation, continued by indented lines),
 // pipe tables, and inline `code`, *emphasis* and **strong**. Anything else
 // is kept as text.
+//
+// With -residents it keeps only the sections a resident reads (by their
+// "## " heading, ResidentSections: the models and their parameters) and
+// leaves out the document's preamble and the developers' sections
+// (DeveloperSections: the pipeline, incremental evaluation, calibration
+// against the tests, performance). `make web` gives the page that:
+//
+//	go run ./web/mdblocks -residents docs/MODELS.md > web/dist/models.json
+//
+// A new "## " section of docs/MODELS.md must go in one of the two lists
+// (TestEverySectionIsSorted says so).
 package main
 
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -58,12 +71,30 @@ func (r *Run) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// ResidentSections are the "## " headings of docs/MODELS.md that the page
+// shows residents: how each model computes its indicators, and the
+// parameters.
+var ResidentSections = []string{
+	"Housing", "Energy", "Mobility", "Equity lens: income quintiles and gender", "15-minute access", "Parameters",
+}
+
+// DeveloperSections are the headings of docs/MODELS.md written for the
+// project's developers (the core's API, its tests, benchmarks, paths of the
+// development machine), which -residents leaves out.
+var DeveloperSections = []string{
+	"Pipeline", "Edits on edits", "Incremental evaluation", "Calibration", "Performance",
+}
+
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "mdblocks: usage: mdblocks FILE.md > FILE.json")
+	residents := flag.Bool("residents", false, "keep only the sections of ResidentSections (no preamble, no developers' sections)")
+	flag.Usage = func() { fmt.Fprintln(os.Stderr, "mdblocks: usage: mdblocks [-residents] FILE.md > FILE.json") }
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
 		os.Exit(2)
 	}
-	f, err := os.Open(os.Args[1])
+	name := flag.Arg(0)
+	f, err := os.Open(name)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mdblocks:", err)
 		os.Exit(1)
@@ -71,13 +102,55 @@ func main() {
 	defer f.Close()
 	blocks, err := Parse(f)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mdblocks: %s: %v\n", os.Args[1], err)
+		fmt.Fprintf(os.Stderr, "mdblocks: %s: %v\n", name, err)
 		os.Exit(1)
+	}
+	if *residents {
+		if blocks, err = Sections(blocks, ResidentSections); err != nil {
+			fmt.Fprintf(os.Stderr, "mdblocks: %s: %v\n", name, err)
+			os.Exit(1)
+		}
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(blocks); err != nil {
 		fmt.Fprintln(os.Stderr, "mdblocks:", err)
 		os.Exit(1)
 	}
+}
+
+// Sections keeps the "## " sections of blocks whose heading is one of keep,
+// each with its heading and everything under it up to the next "## ", in
+// the document's order; the text before the first "## " goes. A heading of
+// keep that the document lacks is an error, so that renaming a section in
+// the document does not silently drop it from the page.
+func Sections(blocks []Block, keep []string) ([]Block, error) {
+	var out []Block
+	found := map[string]bool{}
+	in := false
+	for _, b := range blocks {
+		if b.Kind == "h2" {
+			h := plain(b.Runs)
+			in = slices.Contains(keep, h)
+			found[h] = true
+		}
+		if in {
+			out = append(out, b)
+		}
+	}
+	for _, h := range keep {
+		if !found[h] {
+			return nil, fmt.Errorf("no section %q: rename it in web/mdblocks's ResidentSections too", h)
+		}
+	}
+	return out, nil
+}
+
+// plain is the text of runs without their styles.
+func plain(rs []Run) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.Text)
+	}
+	return b.String()
 }
 
 var (

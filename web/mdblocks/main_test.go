@@ -36,8 +36,9 @@ func TestParse(t *testing.T) {
 
 var word = regexp.MustCompile(`[\p{L}\p{N}_]+`)
 
-// TestModelsKeepsEveryWord: the page's copy of docs/MODELS.md has every
-// word of it, in order (its title aside), and every section.
+// TestModelsKeepsEveryWord: the page's copy of docs/MODELS.md (make web's
+// -residents) has every word of the sections it keeps, in order, and every
+// one of those sections.
 func TestModelsKeepsEveryWord(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "MODELS.md"))
 	if err != nil {
@@ -46,16 +47,24 @@ func TestModelsKeepsEveryWord(t *testing.T) {
 	var mdWords []string
 	marker := regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+`)
 	sections := 0
-	for i, l := range strings.Split(string(data), "\n") {
-		if i == 0 && strings.HasPrefix(l, "# ") || tableSep.MatchString(l) && strings.Contains(l, "-") {
-			continue
-		}
+	in := false
+	for _, l := range strings.Split(string(data), "\n") {
 		if strings.HasPrefix(l, "## ") {
-			sections++
+			in = slices.Contains(ResidentSections, strings.TrimSpace(l[3:]))
+			if in {
+				sections++
+			}
+		}
+		if !in || tableSep.MatchString(l) && strings.Contains(l, "-") {
+			continue
 		}
 		mdWords = append(mdWords, word.FindAllString(marker.ReplaceAllString(l, ""), -1)...)
 	}
-	blocks, err := Parse(strings.NewReader(string(data)))
+	all, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := Sections(all, ResidentSections)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +111,61 @@ func TestModelsKeepsEveryWord(t *testing.T) {
 		}
 		t.Fatalf("%d words, docs/MODELS.md has %d", len(got), len(mdWords))
 	}
-	if h2 != sections || sections < 8 {
-		t.Errorf("%d sections, docs/MODELS.md has %d", h2, sections)
+	if h2 != sections || sections != len(ResidentSections) || len(mdWords) < 3000 {
+		t.Errorf("%d sections (%d words), docs/MODELS.md has %d of the %d kept", h2, len(mdWords), sections, len(ResidentSections))
+	}
+}
+
+// TestResidentsSections: the page's copy of docs/MODELS.md has all the
+// model sections and none of the developers' notes (the benchmarks, the
+// development machine's paths, the make targets), and every "## " section
+// of the document is sorted into ResidentSections or DeveloperSections.
+func TestResidentsSections(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "MODELS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := Sections(all, ResidentSections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []string
+	for _, b := range all {
+		if b.Kind == "h2" {
+			h := plain(b.Runs)
+			heads = append(heads, h)
+			if !slices.Contains(ResidentSections, h) && !slices.Contains(DeveloperSections, h) {
+				t.Errorf("docs/MODELS.md's section %q is in neither ResidentSections nor DeveloperSections: say whether residents read it", h)
+			}
+		}
+	}
+	var kept []string
+	for _, b := range blocks {
+		if b.Kind == "h2" {
+			kept = append(kept, plain(b.Runs))
+		}
+	}
+	if !slices.Equal(kept, ResidentSections) {
+		t.Errorf("the page's copy has the sections %q, want %q (docs/MODELS.md has %q)", kept, ResidentSections, heads)
+	}
+	js, _ := json.Marshal(blocks)
+	for _, w := range []string{"Performance", "../shared", "make bench", "BenchmarkEvaluate", "sim.Evaluate(", "ForgetBaselines"} {
+		if strings.Contains(string(js), w) {
+			t.Errorf("the page's copy of docs/MODELS.md holds %q: a developer's note", w)
+		}
+	}
+	for _, w := range []string{"rent_stock_elasticity", "ln R_b = κ_z", "Red Eléctrica 2023"} {
+		if !strings.Contains(string(js), w) {
+			t.Errorf("the page's copy of docs/MODELS.md lacks %q", w)
+		}
+	}
+	// A section that is not there is an error, naming it.
+	if _, err := Sections(all, []string{"Housing", "Rents"}); err == nil || !strings.Contains(err.Error(), `"Rents"`) {
+		t.Errorf("Sections with a missing heading: %v", err)
 	}
 }
 

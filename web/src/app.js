@@ -319,30 +319,93 @@
 
   // showError shows what went wrong: a string, or an error of the core as
   // barriCore gives it (wasm/bridge.go's errorInfo), said in the page's
-  // language; file names what it happened to. Empty clears it.
-  function showError(err, file) {
+  // language; file names what it happened to. Empty clears it. at is the
+  // box beside what the resident just did (the list editor's #list-error),
+  // shown and scrolled into view; otherwise the proposal's #error.
+  function showError(err, file, at) {
     // The Go package that speaks goes to the console; residents read the
     // message without it.
     if (err) console.warn(typeof err === 'string' ? err : err.error);
     let m = err ? errorText(err) : '';
-    if (m && file) m = file + ': ' + m;
-    $('#error').textContent = m ? t('err.prefix') + ' ' + m : '';
-    if (m) announce(t('err.prefix') + ' ' + m);
+    // A file is opened, not done: "Could not open foto.json: …". One that
+    // is no proposal at all says so, the parser's words on a second line.
+    let head = t('err.prefix');
+    let detail = '';
+    if (file) head = fill(t('err.open'), { file });
+    if (m && err && err.notProposal) { detail = m; m = t('err.notProposal'); }
+    const box = at || $('#error');
+    for (const b of [$('#error'), $('#list-error')].filter(Boolean)) b.textContent = b === box && m ? head + ' ' + m : '';
+    if ($('#error-detail')) $('#error-detail').textContent = box === $('#error') ? detail : '';
+    if (m) {
+      announce(head + ' ' + m);
+      if (at) box.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  // notProposal says whether a file's text is no Barri proposal at all (a
+  // photo, a GeoJSON, a list): not a JSON object, or one with none of a
+  // proposal's fields. A proposal with a typo is one: its parser's words
+  // say where.
+  function notProposal(text) {
+    const s = text.replace(/^\uFEFF/, '').trimStart();
+    if (!s.startsWith('{')) return true;
+    let o;
+    try { o = JSON.parse(s); } catch (e) { return false; }
+    return !o || typeof o !== 'object' || Array.isArray(o) || !['barri', 'name', 'description', 'city', 'seed', 'params', 'edits'].some((k) => Object.hasOwn(o, k));
   }
 
   // errorText says an error in the page's language: the core's message from
   // its code (err.<code> in i18n), its arguments put in as text, numbers as
   // the language writes them, then where it is (the line of a file, the
-  // edit). An English page shows the core's own words, as barri run prints
-  // them (en.json's templates give the same, web/messages_test.go checks);
-  // a code the page does not know is said in the core's English too.
+  // edit, numbered from 1 as the list numbers them). An English page shows
+  // the core's own words, as barri run prints them (en.json's templates
+  // give the same, web/messages_test.go checks), within the page's "edit
+  // N (op)"; a code the page does not know is said in the core's English
+  // too. A refusal of the page's own edit (err.own) that names a field the
+  // tool or list editor shows says the field's label and a readable range
+  // (ownFieldText), in English too: a file's messages keep the file's
+  // field names, which the file must hold exactly.
   function errorText(err) {
     if (typeof err === 'string') return english(err);
-    if (!err.why || lang === 'en') return english(err.error);
-    let s = sayMessage(err.why);
+    if (!err.why) return english(err.error);
+    const own = err.own ? ownFieldText(err.why) : '';
+    const page = (err.why.code || '').startsWith('wasm.');
+    if (lang === 'en' && !own && !page && err.edit == null) return english(err.error);
+    let s = own || (lang === 'en' && !page ? coreText(err.why) : sayMessage(err.why));
     if (err.line) s = fill(t('err.line'), { line: sayNumber(err.line), column: sayNumber(err.column), why: s });
     if (err.edit != null) s = fill(t('err.edit'), { n: sayNumber(err.edit), op: opName(err.op), why: s });
     return s;
+  }
+
+  function coreText(m) { return ((m && m.text) || '').replace(/^(?:(?:sim|wasm|proposal): )+/, ''); }
+
+  // OWN_FIELDS are the fields of an edit the tool and the list editor show:
+  // their label, and the factor from the edit's value to the field's
+  // (shares are shown in per cent).
+  const OWN_FIELDS = {
+    add_floors: ['opt.add_floors', 1], dwellings: ['opt.dwellings', 1], affordable_share: ['opt.affordable', 100],
+    roof_coverage: ['opt.coverage', 100], headway_min: ['opt.headway', 1],
+  };
+
+  // ownFieldText says a refusal of one of OWN_FIELDS with the field's label
+  // and its range as the field shows it ("Plantes a afegir: 25 és fora de
+  // l'interval de −20 a 20"); '' for any other message.
+  function ownFieldText(m) {
+    const a = m.args || [];
+    const num = (x, k) => sayNumber(String(Number(((x && typeof x === 'object' ? x.value : x) * (k || 1)).toPrecision(12))));
+    const range = (f, v, lo, hi) => {
+      const [key, k] = OWN_FIELDS[f];
+      return fill(t('err.own.range'), { field: t(key), v: num(v, k), lo: num(lo, k), hi: num(hi, k) });
+    };
+    switch (m.code) {
+      case 'sim.rezone.add_floors': return range('add_floors', a[0], -20, 20);
+      case 'sim.housing.dwellings': return fill(t('err.own.whole'), { field: t('opt.dwellings'), lo: num(1), hi: num(100000) });
+      case 'sim.field.range': return Object.hasOwn(OWN_FIELDS, a[0]) ? range(a[0], a[1], a[2], a[3]) : '';
+      case 'sim.param.range':
+        if (typeof a[0] !== 'string' || !Object.hasOwn(POLICY, a[0])) return '';
+        return fill(t('err.own.range'), { field: t('param.' + a[0]), v: num(a[1]), lo: num(a[2]), hi: num(a[3]) + (a[4] ? ' ' + sayArg(a[4]) : '') });
+      default: return '';
+    }
   }
 
   // fill puts vars into a template's {name} places in one pass: a value
@@ -592,14 +655,16 @@
     status.textContent = t('models.fullLoading');
     loadModels().then((blocks) => {
       if (box.childElementCount) return;
-      box.append(...blocks.map(modelBlock).filter(Boolean));
+      const where = { head: '', n: 0 };
+      box.append(...blocks.map((b) => modelBlock(b, where)).filter(Boolean));
       status.textContent = '';
     }).catch((e) => { status.textContent = t('models.fullFailed', { why: String(e && e.message ? e.message : e) }); });
   }
 
   // modelBlock makes the element of one block (see web/mdblocks): its
-  // headings one level under the dialog's sections.
-  function modelBlock(b) {
+  // headings one level under the dialog's sections. where is the last
+  // heading and the tables under it, for each table's label.
+  function modelBlock(b, where) {
     const el = (tag, runs) => {
       const e = document.createElement(tag);
       for (const [style, text] of runs || []) {
@@ -621,17 +686,24 @@
       return e;
     };
     const m = /^h([2-6])$/.exec(b.k);
-    if (m) return el('h' + Math.min(6, +m[1] + 1), b.r);
+    if (m) {
+      const h = el('h' + Math.min(6, +m[1] + 1), b.r);
+      if (where) { where.head = h.textContent; where.n = 0; }
+      return h;
+    }
     if (b.k === 'p') return el('p', b.r);
     if (b.k === 'ul' || b.k === 'ol') return list(b);
     if (b.k === 'table') {
       // Wide: it scrolls sideways, from the keyboard too. Its label is in
-      // English, like the table, inside the lang="en" box.
+      // English, like the table, inside the lang="en" box, and names the
+      // heading it is under (each region's label differs from the others').
       const wrap = document.createElement('div');
       wrap.className = 'scroll-x';
       wrap.tabIndex = 0;
       wrap.setAttribute('role', 'region');
-      wrap.setAttribute('aria-label', 'Table, scrolls sideways');
+      const n = where ? ++where.n : 1;
+      const head = where && where.head ? where.head : 'Models';
+      wrap.setAttribute('aria-label', 'Table' + (n > 1 ? ' ' + n : '') + ' of ' + head + ', scrolls sideways');
       const table = document.createElement('table');
       const tr = document.createElement('tr');
       for (const c of b.head || []) { const th = el('th', c); th.scope = 'col'; tr.append(th); }
@@ -783,10 +855,24 @@
     });
   }
 
+  // announceChange says what the last action did: the indicators whose
+  // proposal value (as the panel shows it) moved between the state before
+  // it (prev) and after it (cur), before → after with the panel's units,
+  // the largest relative moves first, and whether that move is better or
+  // worse. After an undo that is what the undone edit had done, reversed;
+  // after a new edit, that edit's own effect, not the whole proposal's.
   function announceChange(prev, cur) {
-    const moved = cur.city.filter((r) => r.sign !== 0);
-    moved.sort((a, b) => Math.abs(parseFloat(b.d) / (parseFloat(b.b) || 1)) - Math.abs(parseFloat(a.d) / (parseFloat(a.b) || 1)));
-    const parts = moved.slice(0, 3).map((r) => t('live.row', { name: indName(r.k), b: loc(r.b), s: loc(r.s), word: verdict(r.k, r.sign)[1] }));
+    const before = new Map(((prev && prev.city) || []).map((r) => [r.k, r.s]));
+    const val = (s, r) => loc(s) + (r.share ? ' %' : '');
+    const moved = [];
+    for (const r of cur.city) {
+      const from = before.has(r.k) ? before.get(r.k) : r.b;
+      if (from === r.s) continue;
+      const d = parseFloat(r.s) - parseFloat(from);
+      moved.push({ r, from, d, rel: Math.abs(d / (parseFloat(from) || 1)) });
+    }
+    moved.sort((a, b) => b.rel - a.rel);
+    const parts = moved.slice(0, 3).map(({ r, from, d }) => t('live.row', { name: indName(r.k), b: val(from, r), s: val(r.s, r), word: verdict(r.k, Math.sign(d))[1] }));
     const head = t('live.' + (cur.lastOp === 'undo' ? 'undo' : cur.lastOp === 'redo' ? 'redo' : 'applied'), { op: t('op.' + cur.lastOp) });
     announce(head + ' ' + (parts.length ? parts.join('; ') + '.' : t('live.nothing')));
   }
@@ -970,10 +1056,10 @@
     $('#tool-status').textContent = s;
   }
 
-  function applyJS(edit) {
+  function applyJS(edit, at) {
     const r = barriCore.apply(JSON.stringify(edit));
     lastErrorField = r.ok ? '' : (r.field || '');
-    if (!r.ok) { showError(r); return false; }
+    if (!r.ok) { showError(r, '', at); return false; }
     showError('');
     render(r.state);
     return true;
@@ -1041,7 +1127,7 @@
   }
 
   function listApply() {
-    for (const el of $('#list-opts').querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    for (const el of $('#list-opts').querySelectorAll('[aria-invalid]')) { el.removeAttribute('aria-invalid'); el.removeAttribute('aria-describedby'); }
     const kind = $('#list-kind').value;
     const o = $('#list-op').value;
     const e = readOpts($('#list-opts'), o);
@@ -1049,14 +1135,16 @@
       e.streets = { name: $('#list-item').value };
     } else {
       const area = barriCore.areaFor(kind, $('#list-item').value, $('#list-size').value);
-      if (typeof area !== 'string') { showError(area.error); return; }
+      if (typeof area !== 'string') { showError(area.error, '', $('#list-error')); return; }
       e.area = JSON.parse(area);
     }
-    const r = applyJS(e);
-    // Mark the option the core refused, and take the resident to it.
+    // A refusal is said beside the Apply button, where the resident is.
+    const r = applyJS(e, $('#list-error'));
+    // Mark the option the core refused, tie it to the message, and take
+    // the resident to it.
     if (!r && lastErrorField) {
       const el = $('#list-opts').querySelector('[data-name="' + CSS.escape(lastErrorField) + '"]');
-      if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+      if (el) { el.setAttribute('aria-invalid', 'true'); el.setAttribute('aria-describedby', 'list-error'); el.focus(); $('#list-error').scrollIntoView({ block: 'nearest' }); }
     }
   }
 
@@ -1142,7 +1230,7 @@
     if (!f) return;
     f.text().then((text) => {
       const r = barriCore.load(text);
-      if (!r.ok) { showError(r, f.name); return; }
+      if (!r.ok) { showError(notProposal(text) ? { ...r, notProposal: true } : r, f.name); return; }
       showError('');
       render(r.state, true);
       showLegend(barriCore.legend());
