@@ -71,7 +71,11 @@ func (a *app) stateJSON() string {
 		Groups  []group    `json:"groups"`
 		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
 		Where   []place    `json:"where"` // where each edit is, for its line in the list
-	}{Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
+		// Legend is the map's legend as the change left it (a change
+		// from today is re-scaled to the largest change): the page
+		// rewrites its legend when it differs.
+		Legend map[string]any `json:"legend"`
+	}{Legend: a.legend(), Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
 		CoreMs: a.coreMs, GC0: a.gcStart}
 	ch := a.s.Changed()
 	out.Changed = [2]int{len(ch.Buildings), len(ch.Segments)}

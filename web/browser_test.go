@@ -1541,10 +1541,36 @@ func TestCO2AndWalkLayers(t *testing.T) {
 		set("list-item", g.children[%s].value); set("list-size", "3"); set("list-op", %q);
 		document.querySelector("#list-apply").click(); return 0; })()`, zone, map[bool]string{true: "0", false: "g.children.length >> 1"}[op == "park"], op))
 	}
-	applyToBlock("el Fort Pienc", "park")
-	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
-		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
+	// The change's legend follows the edit, its undo and its redo (the
+	// scale is re-fitted to the largest change), with no layer chosen again.
+	before := choose("walk.park", true)
+	legendFollows := func(what string, edits int) {
+		t.Helper()
+		if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != edits {
+			t.Fatalf("web: after %s the list has %d edits, want %d (%s)", what, n, edits, eval[string](t, ctx, `document.querySelector("#error").textContent`))
+		}
+		const js = `(() => { const l = JSON.parse(barriCore.legend());
+			return [document.querySelector("#legend-lo").textContent, document.querySelector("#legend-hi").textContent,
+				barriApp.loc(l.lo, true), barriApp.loc(l.hi, true)]; })()`
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const l = JSON.parse(barriCore.legend());
+			return (document.querySelector("#legend-hi").textContent === barriApp.loc(l.hi, true) &&
+				document.querySelector("#legend-lo").textContent === barriApp.loc(l.lo, true)) || undefined; })()`,
+			chromedp.WithPollingTimeout(2*time.Second))); err != nil {
+			got := eval[[]string](t, ctx, js)
+			t.Errorf("after %s the legend reads %s … %s, the map is coloured from %s to %s", what, got[0], got[1], got[2], got[3])
+		} else {
+			t.Logf("after %s the legend reads %v", what, eval[[]string](t, ctx, js)[:2])
+		}
 	}
+	applyToBlock("el Fort Pienc", "park")
+	legendFollows("a park", 1)
+	if hi := eval[string](t, ctx, `document.querySelector("#legend-hi").textContent`); hi == before[1] {
+		t.Errorf("after a park the change in the walk to a park still reads up to %s: want the scale of the park's change", hi)
+	}
+	eval[any](t, ctx, `document.querySelector("#undo").click()`)
+	legendFollows("undoing the park", 0)
+	eval[any](t, ctx, `document.querySelector("#redo").click()`)
+	legendFollows("redoing the park", 1)
 	// The same view coloured by a change the edit does not make and by one
 	// it makes: only the buildings it changed differ, purple (less than today).
 	changed := func(layer, unmoved string, what string) {

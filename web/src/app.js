@@ -536,6 +536,9 @@
     });
     renderZones();
     renderGroups();
+    // A change from today is re-scaled to the largest change: the legend
+    // follows every edit, undo and redo (rewritten only when it moved).
+    if (state.legend && JSON.stringify(state.legend) !== JSON.stringify(legend)) showLegend(JSON.stringify(state.legend));
     scheduleAutosave();
     if (window.barriWS) barriWS.rendered(state); // workshop hook (issue 14)
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
