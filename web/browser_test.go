@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -1500,7 +1501,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	// longest walk.
 	img := screenshot(t, ctx, "layer-walk")
 	home := image.Point{-1, -1}
-	for y := area.Min.Y + 1; y < area.Max.Y-1 && home.X < 0; y++ {
+	for y := (area.Min.Y + area.Max.Y) / 2; y < area.Max.Y-1 && home.X < 0; y++ {
 		for x := area.Min.X + 1; x < area.Max.X-1; x++ {
 			inside := true
 			for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
@@ -1517,14 +1518,43 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	if home.X < 0 {
 		t.Fatal("web: no home coloured by the walk layer on the map")
 	}
-	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, float64(home.X), float64(home.Y)),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#hoverinfo").textContent.includes("Farthest everyday place") || undefined`,
-			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-		t.Errorf("pointing at a home at %v: %v; the box says %q", home, err, eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`))
-	} else if info := eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`); !strings.Contains(info, "t of CO₂ a year") || !strings.Contains(info, "min on foot") {
-		t.Errorf("pointing at a home, the box says %q; want its CO₂ and its longest walk", info)
-	} else {
-		t.Logf("pointing at a home: %q", info)
+	// pointAt points at the home and returns the box's lines once its
+	// second line, the value the map is coloured by, starts with want.
+	pointAt := func(want string) []string {
+		t.Helper()
+		js := `[...document.querySelector("#hoverinfo").children].filter(e => e.tagName !== "BR" && e.tagName !== "BUTTON").map(e => e.textContent)`
+		if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)),
+			chromedp.MouseEvent(chromedp.MouseMoved, float64(home.X), float64(home.Y)),
+			chromedp.Poll[chromedp.Void](`(`+js+`)[1]?.startsWith(`+jsString(want)+`) || undefined`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Errorf("pointing at a home at %v: %v; the box says %q, want its second line to start %q", home, err, eval[[]string](t, ctx, js), want)
+			return nil
+		}
+		lines := eval[[]string](t, ctx, js)
+		t.Logf("pointing at a home: %q", lines)
+		return lines
+	}
+	// readable reports whether s is a number of at most three significant
+	// digits (whole from 100), as a resident reads it.
+	readable := func(s string) bool {
+		s = strings.TrimPrefix(strings.ReplaceAll(s, ",", ""), "−")
+		digits := strings.TrimLeft(strings.ReplaceAll(s, ".", ""), "0")
+		return s != "" && (len(digits) <= 3 || !strings.Contains(s, "."))
+	}
+	num := regexp.MustCompile(`[−\d.,]*\d`)
+	if l := pointAt("Farthest place on foot: "); l != nil {
+		info := strings.Join(l, "\n")
+		if !strings.Contains(info, "t of CO₂ a year") || !strings.Contains(info, "Farthest everyday place") || !strings.HasSuffix(l[1], " minutes on foot") {
+			t.Errorf("pointing at a home on the walk layer, the box says %q; want its longest walk in the legend's unit, its CO₂", info)
+		}
+		for _, n := range num.FindAllString(info, -1) {
+			if !readable(n) {
+				t.Errorf("pointing at a home, the box says %s in %q: want three significant digits", n, info)
+			}
+		}
+	}
+	choose("co2", false)
+	if l := pointAt("CO₂ emissions per m²: "); l != nil && (!strings.HasSuffix(l[1], " kg CO₂/m² a year") || !readable(num.FindString(l[1]))) {
+		t.Errorf("pointing at a home on the CO₂ layer, the box's line is %q; want its kg CO₂/m² a year to three digits", l[1])
 	}
 	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
 
@@ -1571,6 +1601,11 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	legendFollows("undoing the park", 0)
 	eval[any](t, ctx, `document.querySelector("#redo").click()`)
 	legendFollows("redoing the park", 1)
+	// In a change from today the box says the minutes to a park, and today's.
+	if l := pointAt("Walk to a park: "); l != nil && !regexp.MustCompile(`^Walk to a park: [\d.]+ minutes on foot \(today [\d.]+\)$`).MatchString(l[1]) {
+		t.Errorf("pointing at a home on the change in the walk to a park, the box's line is %q; want the minutes and today's", l[1])
+	}
+	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
 	// The same view coloured by a change the edit does not make and by one
 	// it makes: only the buildings it changed differ, purple (less than today).
 	changed := func(layer, unmoved string, what string) {
@@ -1587,7 +1622,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 			t.Errorf("after %s the change in %s differs from the change in %s (which it does not move) on %.2f%% of the map, %.0f%% of it purple: want the buildings it changed, purple",
 				what, layer, unmoved, 100*diff, 100*purple)
 		}
-		if !strings.Contains(lg[3], "purple: less than today") {
+		if !strings.Contains(lg[3], "Purple: less than today") {
 			t.Errorf("after %s the legend of the change in %s reads %q", what, layer, lg)
 		}
 	}
@@ -1623,7 +1658,25 @@ func TestCO2AndWalkLayers(t *testing.T) {
 				c.layer, name, lg[5], lg[2], lg[3], ca["layer."+c.layer], ca["layer.group.walk"], ca[c.unit])
 		}
 	}
+	// Grey on a walking layer is a building without homes; each note a
+	// sentence of its own.
+	if note := choose("walk.park", false)[3]; note != ca["legend.noHomes"] || !strings.HasPrefix(note, "Gris: ") {
+		t.Errorf("on the Catalan page the walk to a park's legend says %q, want %q", note, ca["legend.noHomes"])
+	}
+	if note := choose("co2", true)[3]; !strings.HasSuffix(note, ". "+ca["legend.changeNote"]) || !strings.HasPrefix(ca["legend.changeNote"], "Lila") {
+		t.Errorf("on the Catalan page the change in CO₂'s legend says %q", note)
+	}
 	screenshot(t, ctx, "layer-walk-catalan")
+	// The plain map cannot be compared with today; homes per building can,
+	// in homes.
+	choose("plain", false)
+	if !eval[bool](t, ctx, `document.querySelector("#layer-change").disabled`) {
+		t.Error("with the plain map, \"change from today\" can be ticked: want it disabled")
+	}
+	if lg := choose("dwellings", true); lg[2] != ca["unit.dwellings"] || eval[bool](t, ctx, `document.querySelector("#layer-change").disabled`) {
+		t.Errorf("the change in homes per building reads %q … %q %q (change disabled: %v); want it in %q", lg[0], lg[1], lg[2],
+			eval[bool](t, ctx, `document.querySelector("#layer-change").disabled`), ca["unit.dwellings"])
+	}
 }
 
 // rect returns an element's rectangle on the page, in CSS pixels.

@@ -415,6 +415,12 @@
     if (o.kind === 'building') {
       const l = [t('info.building', { use: t('use.' + o.use), zone: o.zone || '' }),
         t('info.floors', { n: o.floors, year: o.year })];
+      // First the value the map is coloured by, in the legend's unit
+      // (today's beside it for a change from today).
+      if (o.layer) {
+        const a = { name: t('layer.' + o.layer), v: loc(o.value), v0: loc(o.value0), unit: o.unit ? t('unit.' + o.unit) : '' };
+        l.splice(1, 0, t(o.value0 !== undefined ? 'info.layerChange' : 'info.layer', a).trim());
+      }
       if (o.dwellings) l.push(t('info.homes', { n: o.dwellings, rent: loc(o.rent) }));
       l.push(t('info.energy', { e: loc(o.energy), pv: loc(o.pv) }));
       if (o.co2 !== undefined) l.push(t('info.co2', { c: loc(o.co2) }));
@@ -1091,6 +1097,8 @@
     if (j) legend = JSON.parse(j);
     if (!legend) return;
     const scaled = !!legend.gradient;
+    // The plain map has nothing to compare with today.
+    $('#layer-change').disabled = !scaled;
     $('#legend-scale').hidden = !scaled;
     $('#legend-plain').hidden = scaled;
     if (!scaled) return;
@@ -1101,7 +1109,9 @@
     // A layer may say in a line what it shows (layer.<name>.note).
     const nk = 'layer.' + legend.layer + '.note';
     const note = dict.en && dict.en[nk] ? t(nk) + ' ' : '';
-    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t('legend.valueNote'));
+    // On the walking layers grey is a building without homes.
+    const grey = legend.layer.startsWith('walk') ? 'legend.noHomes' : 'legend.valueNote';
+    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t(grey));
   }
 
   function setLayer() {
