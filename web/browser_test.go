@@ -807,6 +807,57 @@ func TestPhoneWithTouch(t *testing.T) {
 	screenshot(t, ctx, "phone")
 }
 
+// TestPhoneTapTellsBuilding: on a phone a tap in Inspect on a home shows
+// what it is, with the value of the layer, in a card above the sheet that
+// is legible, clear of the layer menu and the zoom buttons, and closes; the
+// live region says it too.
+func TestPhoneTapTellsBuilding(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ca := readI18n(t)["ca"]
+	eval[any](t, ctx, `document.querySelector('#layer').value = "walk"; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	top := eval[float64](t, ctx, `Math.max(document.querySelector("#legend").getBoundingClientRect().bottom, document.querySelector(".zoom").getBoundingClientRect().bottom)`)
+	sheet := eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().top`)
+	want := strings.SplitN(ca["layer.walk"], "{", 2)[0] + ": "
+	var tapped image.Point
+	for y := int(top) + 10; y < int(sheet)-10 && tapped.X == 0; y += 14 {
+		for x := 30; x < 330; x += 23 {
+			chromedp.Do(ctx, tapXY(float64(x), float64(y)))
+			if eval[bool](t, ctx, `[...document.querySelectorAll("#hoverinfo div")].some(d => d.textContent.startsWith(`+jsString(want)+`))`) {
+				tapped = image.Pt(x, y)
+				break
+			}
+		}
+	}
+	if tapped.X == 0 {
+		t.Fatalf("on a phone no tap on the map in Inspect showed a home's %q (the box says %q)", want, eval[string](t, ctx, `document.querySelector("#hoverinfo").textContent`))
+	}
+	screenshot(t, ctx, "phone-tap-building")
+	card := eval[[]float64](t, ctx, `(() => { const e = document.querySelector("#hoverinfo"), r = e.getBoundingClientRect(), s = getComputedStyle(e);
+		return [r.left, r.top, r.right, r.bottom, parseFloat(s.fontSize), s.display === "none" ? 0 : 1, e.scrollHeight - e.clientHeight]; })()`)
+	t.Logf("tapped at %v: card %v, %q", tapped, card, eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`))
+	if card[5] == 0 || card[4] < 12 || card[0] < 0 || card[2] > 360 || card[3] > sheet+0.5 {
+		t.Errorf("on a phone the tapped home's card is at %v (font %v px, shown %v), the sheet at %v: want it shown, legible, above the sheet", card[:4], card[4], card[5], sheet)
+	}
+	for _, sel := range []string{"#legend", ".zoom", ".tools"} {
+		r := eval[[]float64](t, ctx, `(r => [r.left, r.top, r.right, r.bottom])(document.querySelector(`+jsString(sel)+`).getBoundingClientRect())`)
+		if r[0] < card[2] && card[0] < r[2] && r[1] < card[3] && card[1] < r[3] {
+			t.Errorf("on a phone the card %v overlaps %s %v", card[:4], sel, r)
+		}
+	}
+	if live := eval[string](t, ctx, `new Promise(r => setTimeout(() => r(document.querySelector("#live").textContent), 200))`); !strings.Contains(live, want) {
+		t.Errorf("after the tap the live region says %q, want the home's %q", live, want)
+	}
+	if err := chromedp.Do(ctx, chromedp.Tap(CSS("#hoverinfo .close")), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if shown := eval[bool](t, ctx, `getComputedStyle(document.querySelector("#hoverinfo")).display !== "none"`); shown {
+		t.Error("on a phone the card stays after its close button is tapped")
+	}
+}
+
 func TestCatalanLeavesNoEnglish(t *testing.T) {
 	env := needBrowser(t)
 	ctx := env.browser(t)

@@ -393,9 +393,16 @@
     showToolStatus();
   }
 
-  function hover(j) {
+  // hover fills the box that describes what the pointer is over. On a
+  // phone there is no pointer over the map: the box is a card that a tap
+  // in Inspect fills (tapped) and that stays until it is closed or another
+  // tap replaces it.
+  function hover(j, tapped) {
     const box = $('#hoverinfo');
+    const phone = window.matchMedia('(max-width: 700px)').matches;
+    if (phone && !tapped) return;
     box.textContent = '';
+    box.classList.toggle('card', !!tapped && !!j);
     if (!j) return;
     describe(JSON.parse(j)).forEach((line, i) => {
       const p = document.createElement(i ? 'div' : 'strong');
@@ -403,11 +410,24 @@
       box.appendChild(p);
       if (!i) box.appendChild(document.createElement('br'));
     });
+    if (tapped) {
+      // The card's close button is for fingers; screen readers have the
+      // live region (the box is aria-hidden), so it is out of the Tab order.
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'close';
+      b.tabIndex = -1;
+      b.textContent = '×';
+      b.title = t('info.close');
+      b.setAttribute('aria-label', t('info.close'));
+      b.addEventListener('click', () => { box.textContent = ''; box.classList.remove('card'); });
+      box.prepend(b);
+    }
   }
 
   function inspect(j) {
     const lines = describe(JSON.parse(j));
-    hover(j);
+    hover(j, true);
     announce(lines.join('. '));
   }
 
