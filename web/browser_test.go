@@ -816,6 +816,15 @@ func TestPhoneTapTellsBuilding(t *testing.T) {
 	ctx := env.browser(t)
 	open(t, ctx, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
 	ca := readI18n(t)["ca"]
+	// Every layer's name fits the closed menu (the walk kinds differ only
+	// at their ends).
+	cut := eval[[]string](t, ctx, `(() => { const s = document.querySelector("#layer"), st = getComputedStyle(s);
+		const c = document.createElement("canvas").getContext("2d"); c.font = st.fontSize + " " + st.fontFamily;
+		const room = s.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - 20;
+		return [...s.options].filter(o => c.measureText(o.textContent).width > room).map(o => o.textContent + " (" + Math.round(c.measureText(o.textContent).width) + " px in " + Math.round(room) + ")"); })()`)
+	if len(cut) > 0 {
+		t.Errorf("on a phone the closed layer menu cuts %q", cut)
+	}
 	eval[any](t, ctx, `document.querySelector('#layer').value = "walk"; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
 	top := eval[float64](t, ctx, `Math.max(document.querySelector("#legend").getBoundingClientRect().bottom, document.querySelector(".zoom").getBoundingClientRect().bottom)`)
@@ -841,7 +850,7 @@ func TestPhoneTapTellsBuilding(t *testing.T) {
 	if card[5] == 0 || card[4] < 12 || card[0] < 0 || card[2] > 360 || card[3] > sheet+0.5 {
 		t.Errorf("on a phone the tapped home's card is at %v (font %v px, shown %v), the sheet at %v: want it shown, legible, above the sheet", card[:4], card[4], card[5], sheet)
 	}
-	for _, sel := range []string{"#legend", ".zoom", ".tools"} {
+	for _, sel := range []string{"#legend", "#mapctl .zoom", ".tools"} {
 		r := eval[[]float64](t, ctx, `(r => [r.left, r.top, r.right, r.bottom])(document.querySelector(`+jsString(sel)+`).getBoundingClientRect())`)
 		if r[0] < card[2] && card[0] < r[2] && r[1] < card[3] && card[1] < r[3] {
 			t.Errorf("on a phone the card %v overlaps %s %v", card[:4], sel, r)
@@ -1550,25 +1559,31 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 	// A home (coloured by the walk layer) pointed at says its CO₂ and its
 	// longest walk.
-	img := screenshot(t, ctx, "layer-walk")
-	home := image.Point{-1, -1}
-	for y := (area.Min.Y + area.Max.Y) / 2; y < area.Max.Y-1 && home.X < 0; y++ {
-		for x := area.Min.X + 1; x < area.Max.X-1; x++ {
-			inside := true
-			for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
-				if _, ok := onRamp(img, x+d.X, y+d.Y, viridisStops, 4); !ok {
-					inside = false
+	// findHome finds a home coloured by the walk layer on the map as it is.
+	findHome := func() image.Point {
+		t.Helper()
+		img := screenshot(t, ctx, "layer-walk")
+		home := image.Point{-1, -1}
+		for y := (area.Min.Y + area.Max.Y) / 2; y < area.Max.Y-1 && home.X < 0; y++ {
+			for x := area.Min.X + 1; x < area.Max.X-1; x++ {
+				inside := true
+				for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+					if _, ok := onRamp(img, x+d.X, y+d.Y, viridisStops, 4); !ok {
+						inside = false
+					}
+				}
+				if inside {
+					home = image.Pt(x, y)
+					break
 				}
 			}
-			if inside {
-				home = image.Pt(x, y)
-				break
-			}
 		}
+		if home.X < 0 {
+			t.Fatal("web: no home coloured by the walk layer on the map")
+		}
+		return home
 	}
-	if home.X < 0 {
-		t.Fatal("web: no home coloured by the walk layer on the map")
-	}
+	home := findHome()
 	// pointAt points at the home and returns the box's lines once its
 	// second line, the value the map is coloured by, starts with want.
 	pointAt := func(want string) []string {
@@ -1602,6 +1617,9 @@ func TestCO2AndWalkLayers(t *testing.T) {
 				t.Errorf("pointing at a home, the box says %s in %q: want three significant digits", n, info)
 			}
 		}
+	}
+	if lg, hb := rect(t, ctx, "#legend"), rect(t, ctx, "#hoverinfo"); lg.Inset(2).Overlaps(hb.Inset(2)) {
+		t.Errorf("the box that describes a home %v overlaps the legend %v", hb.Inset(2), lg.Inset(2))
 	}
 	choose("co2", false)
 	if l := pointAt("CO₂ emissions per m²: "); l != nil && (!strings.HasSuffix(l[1], " kg CO₂/m² a year") || !readable(num.FindString(l[1]))) {
@@ -1656,6 +1674,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	if l := pointAt("Walk to a park: "); l != nil && !regexp.MustCompile(`^Walk to a park: [\d.]+ minutes on foot \(today [\d.]+\)$`).MatchString(l[1]) {
 		t.Errorf("pointing at a home on the change in the walk to a park, the box's line is %q; want the minutes and today's", l[1])
 	}
+	screenshot(t, ctx, "layer-walk-park-change-hover")
 	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
 	// The same view coloured by a change the edit does not make and by one
 	// it makes: only the buildings it changed differ, purple (less than today).
@@ -1716,6 +1735,12 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 	if note := choose("co2", true)[3]; !strings.HasSuffix(note, ". "+ca["legend.changeNote"]) || !strings.HasPrefix(ca["legend.changeNote"], "Lila") {
 		t.Errorf("on the Catalan page the change in CO₂'s legend says %q", note)
+	}
+	choose("walk", false)
+	home = findHome()
+	choose("co2", true)
+	if l := pointAt(ca["layer.co2"] + ": "); l != nil && !strings.Contains(l[1], ca["unit.kgCO2/m²·yr"]+" (avui ") {
+		t.Errorf("on the Catalan page pointing at a home on the change in CO₂ says %q", l[1])
 	}
 	screenshot(t, ctx, "layer-walk-catalan")
 	// The plain map cannot be compared with today; homes per building can,
