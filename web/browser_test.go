@@ -1626,6 +1626,40 @@ func TestCO2AndWalkLayers(t *testing.T) {
 		t.Errorf("pointing at a home on the CO₂ layer, the box's line is %q; want its kg CO₂/m² a year to three digits", l[1])
 	}
 	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
+	// A street pointed at says its cars and its load in round figures.
+	choose("car_flow", false)
+	img := screenshot(t, ctx, "layer-car-flow")
+	street := ""
+	for y := (area.Min.Y + area.Max.Y) / 2; y < area.Max.Y-1 && street == ""; y += 3 {
+		for x := area.Min.X + 1; x < area.Max.X-1 && street == ""; x += 3 {
+			inside := true
+			for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+				if _, ok := onRamp(img, x+d.X, y+d.Y, cividisStops, 6); !ok {
+					inside = false
+				}
+			}
+			if inside {
+				chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, float64(x), float64(y)), chromedp.Sleep(80*time.Millisecond))
+				if info := eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`); strings.Contains(info, "cars a day") {
+					street = info
+				}
+			}
+		}
+	}
+	if street == "" {
+		t.Error("web: pointing along the streets coloured by cars a day, no box says a street's cars")
+	} else {
+		t.Logf("pointing at a street: %q", street)
+		for _, n := range num.FindAllString(street, -1) {
+			if !readable(n) {
+				t.Errorf("pointing at a street, the box says %s in %q: want three significant digits", n, street)
+			}
+		}
+		if !regexp.MustCompile(`load [\d.]+ % of capacity`).MatchString(street) {
+			t.Errorf("pointing at a street, the box says %q: want its load in %% of capacity", street)
+		}
+	}
+	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
 
 	// A park shortens walks to a park, not to sport.
 	// (The first block of el Fort Pienc, Alí Bei × Lepant–Marina, is far
