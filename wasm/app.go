@@ -335,9 +335,9 @@ func (a *app) legend() map[string]any {
 	return out
 }
 
-// legendValue prints an end of a legend's scale to three significant
-// digits (whole numbers from 100): a scale's end is a percentile, read at a
-// glance, not one of barri run's figures.
+// legendValue prints an end of a legend's scale, or a figure of the box
+// that describes what is pointed at, to three significant digits (whole
+// numbers from 100): these are read at a glance, not barri run's figures.
 func legendValue(v float64) string {
 	switch a := math.Abs(v); {
 	case a == 0 || math.IsNaN(v):

@@ -71,7 +71,11 @@ func (a *app) stateJSON() string {
 		Groups  []group    `json:"groups"`
 		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
 		Where   []place    `json:"where"` // where each edit is, for its line in the list
-	}{Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
+		// Legend is the map's legend as the change left it (a change
+		// from today is re-scaled to the largest change): the page
+		// rewrites its legend when it differs.
+		Legend map[string]any `json:"legend"`
+	}{Legend: a.legend(), Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
 		CoreMs: a.coreMs, GC0: a.gcStart}
 	ch := a.s.Changed()
 	out.Changed = [2]int{len(ch.Buildings), len(ch.Segments)}
@@ -551,11 +555,25 @@ func (a *app) info(kind string, id int) string {
 		out["use"] = a.s.State().Buildings[id].Use.String()
 		out["floors"] = a.s.State().Buildings[id].Floors
 		out["dwellings"] = br.Dwellings
-		out["rent"] = proposal.FmtValue(br.Rent)
-		out["rent0"] = proposal.FmtValue(bb.Rent)
-		out["energy"] = proposal.FmtValue(br.EnergyKWh / 1000)
-		out["pv"] = proposal.FmtValue(br.PVKWh / 1000)
-		out["co2"] = proposal.FmtValue(br.CO2Kg / 1000)
+		out["rent"] = legendValue(br.Rent)
+		out["rent0"] = legendValue(bb.Rent)
+		out["energy"] = legendValue(br.EnergyKWh / 1000)
+		out["pv"] = legendValue(br.PVKWh / 1000)
+		out["co2"] = legendValue(br.CO2Kg / 1000)
+		// The value the map colours the building by, in the legend's
+		// unit (and today's, for a change from today).
+		if l := a.layer(); l.value != nil && !l.streets {
+			v, v0 := l.value(a.city, r.Scenario, id), l.value(a.city, r.Baseline, id)
+			if l.unit == "%" {
+				v, v0 = 100*v, 100*v0
+			}
+			if !math.IsNaN(v) {
+				out["layer"], out["unit"], out["value"] = l.name, l.unit, legendValue(v)
+				if a.change && !math.IsNaN(v0) {
+					out["value0"] = legendValue(v0)
+				}
+			}
+		}
 		if br.Dwellings > 0 {
 			m, kind := br.WalkMin.Longest()
 			out["walk"], out["walkKind"] = fmt.Sprintf("%.0f", m), kind
@@ -568,10 +586,10 @@ func (a *app) info(kind string, id int) string {
 		s := a.city.Segments[id]
 		out["name"] = s.Name
 		if id < len(r.Scenario.Streets) {
-			out["flow"] = proposal.FmtValue(r.Scenario.Streets[id].CarFlow)
-			out["flow0"] = proposal.FmtValue(r.Baseline.Streets[id].CarFlow)
-			out["vc"] = proposal.FmtValue(r.Scenario.Streets[id].VC)
-			out["speed"] = proposal.FmtValue(r.Scenario.Streets[id].SpeedKmh)
+			out["flow"] = legendValue(r.Scenario.Streets[id].CarFlow)
+			out["flow0"] = legendValue(r.Baseline.Streets[id].CarFlow)
+			out["vc"] = legendValue(100 * r.Scenario.Streets[id].VC) // in % of capacity
+			out["speed"] = legendValue(r.Scenario.Streets[id].SpeedKmh)
 		}
 		st := a.s.State().Segments[id]
 		out["access"] = st.CarAccess

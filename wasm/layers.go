@@ -57,7 +57,7 @@ var layers = append([]layer{
 		}
 		return b.CO2Kg / c.Buildings[i].FloorArea
 	}},
-	{name: "dwellings", unit: "", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
+	{name: "dwellings", unit: "dwellings", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
 		if !ok {
 			return math.NaN()

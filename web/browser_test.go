@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -808,6 +809,66 @@ func TestPhoneWithTouch(t *testing.T) {
 	screenshot(t, ctx, "phone")
 }
 
+// TestPhoneTapTellsBuilding: on a phone a tap in Inspect on a home shows
+// what it is, with the value of the layer, in a card above the sheet that
+// is legible, clear of the layer menu and the zoom buttons, and closes; the
+// live region says it too.
+func TestPhoneTapTellsBuilding(t *testing.T) {
+	env := needBrowser(t)
+	ctx := env.browser(t)
+	open(t, ctx, env.url+"?notour&lang=ca", 360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))
+	ca := readI18n(t)["ca"]
+	// Every layer's name fits the closed menu (the walk kinds differ only
+	// at their ends).
+	cut := eval[[]string](t, ctx, `(() => { const s = document.querySelector("#layer"), st = getComputedStyle(s);
+		const c = document.createElement("canvas").getContext("2d"); c.font = st.fontSize + " " + st.fontFamily;
+		const room = s.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - 20;
+		return [...s.options].filter(o => c.measureText(o.textContent).width > room).map(o => o.textContent + " (" + Math.round(c.measureText(o.textContent).width) + " px in " + Math.round(room) + ")"); })()`)
+	if len(cut) > 0 {
+		t.Errorf("on a phone the closed layer menu cuts %q", cut)
+	}
+	eval[any](t, ctx, `document.querySelector('#layer').value = "walk"; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	top := eval[float64](t, ctx, `Math.max(document.querySelector("#legend").getBoundingClientRect().bottom, document.querySelector(".zoom").getBoundingClientRect().bottom)`)
+	sheet := eval[float64](t, ctx, `document.querySelector("#panel").getBoundingClientRect().top`)
+	want := strings.SplitN(ca["layer.walk"], "{", 2)[0] + ": "
+	var tapped image.Point
+	for y := int(top) + 10; y < int(sheet)-10 && tapped.X == 0; y += 14 {
+		for x := 30; x < 330; x += 23 {
+			chromedp.Do(ctx, tapXY(float64(x), float64(y)))
+			if eval[bool](t, ctx, `[...document.querySelectorAll("#hoverinfo div")].some(d => d.textContent.startsWith(`+jsString(want)+`))`) {
+				tapped = image.Pt(x, y)
+				break
+			}
+		}
+	}
+	if tapped.X == 0 {
+		t.Fatalf("on a phone no tap on the map in Inspect showed a home's %q (the box says %q)", want, eval[string](t, ctx, `document.querySelector("#hoverinfo").textContent`))
+	}
+	screenshot(t, ctx, "phone-tap-building")
+	card := eval[[]float64](t, ctx, `(() => { const e = document.querySelector("#hoverinfo"), r = e.getBoundingClientRect(), s = getComputedStyle(e);
+		return [r.left, r.top, r.right, r.bottom, parseFloat(s.fontSize), s.display === "none" ? 0 : 1, e.scrollHeight - e.clientHeight]; })()`)
+	t.Logf("tapped at %v: card %v, %q", tapped, card, eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`))
+	if card[5] == 0 || card[4] < 12 || card[0] < 0 || card[2] > 360 || card[3] > sheet+0.5 {
+		t.Errorf("on a phone the tapped home's card is at %v (font %v px, shown %v), the sheet at %v: want it shown, legible, above the sheet", card[:4], card[4], card[5], sheet)
+	}
+	for _, sel := range []string{"#legend", "#mapctl .zoom", ".tools"} {
+		r := eval[[]float64](t, ctx, `(r => [r.left, r.top, r.right, r.bottom])(document.querySelector(`+jsString(sel)+`).getBoundingClientRect())`)
+		if r[0] < card[2] && card[0] < r[2] && r[1] < card[3] && card[1] < r[3] {
+			t.Errorf("on a phone the card %v overlaps %s %v", card[:4], sel, r)
+		}
+	}
+	if live := eval[string](t, ctx, `new Promise(r => setTimeout(() => r(document.querySelector("#live").textContent), 200))`); !strings.Contains(live, want) {
+		t.Errorf("after the tap the live region says %q, want the home's %q", live, want)
+	}
+	if err := chromedp.Do(ctx, chromedp.Tap(CSS("#hoverinfo .close")), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if shown := eval[bool](t, ctx, `getComputedStyle(document.querySelector("#hoverinfo")).display !== "none"`); shown {
+		t.Error("on a phone the card stays after its close button is tapped")
+	}
+}
+
 func TestCatalanLeavesNoEnglish(t *testing.T) {
 	env := needBrowser(t)
 	ctx := env.browser(t)
@@ -1576,33 +1637,105 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 	// A home (coloured by the walk layer) pointed at says its CO₂ and its
 	// longest walk.
-	img := screenshot(t, ctx, "layer-walk")
-	home := image.Point{-1, -1}
-	for y := area.Min.Y + 1; y < area.Max.Y-1 && home.X < 0; y++ {
-		for x := area.Min.X + 1; x < area.Max.X-1; x++ {
+	// findHome finds a home coloured by the walk layer on the map as it is.
+	findHome := func() image.Point {
+		t.Helper()
+		img := screenshot(t, ctx, "layer-walk")
+		home := image.Point{-1, -1}
+		for y := (area.Min.Y + area.Max.Y) / 2; y < area.Max.Y-1 && home.X < 0; y++ {
+			for x := area.Min.X + 1; x < area.Max.X-1; x++ {
+				inside := true
+				for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+					if _, ok := onRamp(img, x+d.X, y+d.Y, viridisStops, 4); !ok {
+						inside = false
+					}
+				}
+				if inside {
+					home = image.Pt(x, y)
+					break
+				}
+			}
+		}
+		if home.X < 0 {
+			t.Fatal("web: no home coloured by the walk layer on the map")
+		}
+		return home
+	}
+	home := findHome()
+	// pointAt points at the home and returns the box's lines once its
+	// second line, the value the map is coloured by, starts with want.
+	pointAt := func(want string) []string {
+		t.Helper()
+		js := `[...document.querySelector("#hoverinfo").children].filter(e => e.tagName !== "BR" && e.tagName !== "BUTTON").map(e => e.textContent)`
+		if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)),
+			chromedp.MouseEvent(chromedp.MouseMoved, float64(home.X), float64(home.Y)),
+			chromedp.Poll[chromedp.Void](`(`+js+`)[1]?.startsWith(`+jsString(want)+`) || undefined`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Errorf("pointing at a home at %v: %v; the box says %q, want its second line to start %q", home, err, eval[[]string](t, ctx, js), want)
+			return nil
+		}
+		lines := eval[[]string](t, ctx, js)
+		t.Logf("pointing at a home: %q", lines)
+		return lines
+	}
+	// readable reports whether s is a number of at most three significant
+	// digits (whole from 100), as a resident reads it.
+	readable := func(s string) bool {
+		s = strings.TrimPrefix(strings.ReplaceAll(s, ",", ""), "−")
+		digits := strings.TrimLeft(strings.ReplaceAll(s, ".", ""), "0")
+		return s != "" && (len(digits) <= 3 || !strings.Contains(s, "."))
+	}
+	num := regexp.MustCompile(`[−\d.,]*\d`)
+	if l := pointAt("Farthest place on foot: "); l != nil {
+		info := strings.Join(l, "\n")
+		if !strings.Contains(info, "t of CO₂ a year") || !strings.Contains(info, "Farthest everyday place") || !strings.HasSuffix(l[1], " minutes on foot") {
+			t.Errorf("pointing at a home on the walk layer, the box says %q; want its longest walk in the legend's unit, its CO₂", info)
+		}
+		for _, n := range num.FindAllString(info, -1) {
+			if !readable(n) {
+				t.Errorf("pointing at a home, the box says %s in %q: want three significant digits", n, info)
+			}
+		}
+	}
+	if lg, hb := rect(t, ctx, "#legend"), rect(t, ctx, "#hoverinfo"); lg.Inset(2).Overlaps(hb.Inset(2)) {
+		t.Errorf("the box that describes a home %v overlaps the legend %v", hb.Inset(2), lg.Inset(2))
+	}
+	choose("co2", false)
+	if l := pointAt("CO₂ emissions per m²: "); l != nil && (!strings.HasSuffix(l[1], " kg CO₂/m² a year") || !readable(num.FindString(l[1]))) {
+		t.Errorf("pointing at a home on the CO₂ layer, the box's line is %q; want its kg CO₂/m² a year to three digits", l[1])
+	}
+	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
+	// A street pointed at says its cars and its load in round figures.
+	choose("car_flow", false)
+	img := screenshot(t, ctx, "layer-car-flow")
+	street := ""
+	for y := (area.Min.Y + area.Max.Y) / 2; y < area.Max.Y-1 && street == ""; y += 3 {
+		for x := area.Min.X + 1; x < area.Max.X-1 && street == ""; x += 3 {
 			inside := true
 			for _, d := range []image.Point{{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
-				if _, ok := onRamp(img, x+d.X, y+d.Y, viridisStops, 4); !ok {
+				if _, ok := onRamp(img, x+d.X, y+d.Y, cividisStops, 6); !ok {
 					inside = false
 				}
 			}
 			if inside {
-				home = image.Pt(x, y)
-				break
+				chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, float64(x), float64(y)), chromedp.Sleep(80*time.Millisecond))
+				if info := eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`); strings.Contains(info, "cars a day") {
+					street = info
+				}
 			}
 		}
 	}
-	if home.X < 0 {
-		t.Fatal("web: no home coloured by the walk layer on the map")
-	}
-	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, float64(home.X), float64(home.Y)),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#hoverinfo").textContent.includes("Farthest everyday place") || undefined`,
-			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-		t.Errorf("pointing at a home at %v: %v; the box says %q", home, err, eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`))
-	} else if info := eval[string](t, ctx, `document.querySelector("#hoverinfo").innerText`); !strings.Contains(info, "t of CO₂ a year") || !strings.Contains(info, "min on foot") {
-		t.Errorf("pointing at a home, the box says %q; want its CO₂ and its longest walk", info)
+	if street == "" {
+		t.Error("web: pointing along the streets coloured by cars a day, no box says a street's cars")
 	} else {
-		t.Logf("pointing at a home: %q", info)
+		t.Logf("pointing at a street: %q", street)
+		for _, n := range num.FindAllString(street, -1) {
+			if !readable(n) {
+				t.Errorf("pointing at a street, the box says %s in %q: want three significant digits", n, street)
+			}
+		}
+		if !regexp.MustCompile(`load [\d.]+ % of capacity`).MatchString(street) {
+			t.Errorf("pointing at a street, the box says %q: want its load in %% of capacity", street)
+		}
 	}
 	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
 
@@ -1619,10 +1752,42 @@ func TestCO2AndWalkLayers(t *testing.T) {
 		set("list-item", g.children[%s].value); set("list-size", "3"); set("list-op", %q);
 		document.querySelector("#list-apply").click(); return 0; })()`, zone, map[bool]string{true: "0", false: "g.children.length >> 1"}[op == "park"], op))
 	}
-	applyToBlock("el Fort Pienc", "park")
-	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 1 {
-		t.Fatalf("web: the park was not applied (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
+	// The change's legend follows the edit, its undo and its redo (the
+	// scale is re-fitted to the largest change), with no layer chosen again.
+	before := choose("walk.park", true)
+	legendFollows := func(what string, edits int) {
+		t.Helper()
+		if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != edits {
+			t.Fatalf("web: after %s the list has %d edits, want %d (%s)", what, n, edits, eval[string](t, ctx, `document.querySelector("#error").textContent + document.querySelector("#list-error").textContent`))
+		}
+		const js = `(() => { const l = JSON.parse(barriCore.legend());
+			return [document.querySelector("#legend-lo").textContent, document.querySelector("#legend-hi").textContent,
+				barriApp.loc(l.lo, true), barriApp.loc(l.hi, true)]; })()`
+		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const l = JSON.parse(barriCore.legend());
+			return (document.querySelector("#legend-hi").textContent === barriApp.loc(l.hi, true) &&
+				document.querySelector("#legend-lo").textContent === barriApp.loc(l.lo, true)) || undefined; })()`,
+			chromedp.WithPollingTimeout(2*time.Second))); err != nil {
+			got := eval[[]string](t, ctx, js)
+			t.Errorf("after %s the legend reads %s … %s, the map is coloured from %s to %s", what, got[0], got[1], got[2], got[3])
+		} else {
+			t.Logf("after %s the legend reads %v", what, eval[[]string](t, ctx, js)[:2])
+		}
 	}
+	applyToBlock("el Fort Pienc", "park")
+	legendFollows("a park", 1)
+	if hi := eval[string](t, ctx, `document.querySelector("#legend-hi").textContent`); hi == before[1] {
+		t.Errorf("after a park the change in the walk to a park still reads up to %s: want the scale of the park's change", hi)
+	}
+	eval[any](t, ctx, `document.querySelector("#undo").click()`)
+	legendFollows("undoing the park", 0)
+	eval[any](t, ctx, `document.querySelector("#redo").click()`)
+	legendFollows("redoing the park", 1)
+	// In a change from today the box says the minutes to a park, and today's.
+	if l := pointAt("Walk to a park: "); l != nil && !regexp.MustCompile(`^Walk to a park: [\d.]+ minutes on foot \(today [\d.]+\)$`).MatchString(l[1]) {
+		t.Errorf("pointing at a home on the change in the walk to a park, the box's line is %q; want the minutes and today's", l[1])
+	}
+	screenshot(t, ctx, "layer-walk-park-change-hover")
+	chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, 2, float64(area.Max.Y)))
 	// The same view coloured by a change the edit does not make and by one
 	// it makes: only the buildings it changed differ, purple (less than today).
 	changed := func(layer, unmoved string, what string) {
@@ -1639,7 +1804,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 			t.Errorf("after %s the change in %s differs from the change in %s (which it does not move) on %.2f%% of the map, %.0f%% of it purple: want the buildings it changed, purple",
 				what, layer, unmoved, 100*diff, 100*purple)
 		}
-		if !strings.Contains(lg[3], "purple: less than today") {
+		if !strings.Contains(lg[3], "Purple: less than today") {
 			t.Errorf("after %s the legend of the change in %s reads %q", what, layer, lg)
 		}
 	}
@@ -1675,7 +1840,31 @@ func TestCO2AndWalkLayers(t *testing.T) {
 				c.layer, name, lg[5], lg[2], lg[3], ca["layer."+c.layer], ca["layer.group.walk"], ca[c.unit])
 		}
 	}
+	// Grey on a walking layer is a building without homes; each note a
+	// sentence of its own.
+	if note := choose("walk.park", false)[3]; note != ca["legend.noHomes"] || !strings.HasPrefix(note, "Gris: ") {
+		t.Errorf("on the Catalan page the walk to a park's legend says %q, want %q", note, ca["legend.noHomes"])
+	}
+	if note := choose("co2", true)[3]; !strings.HasSuffix(note, ". "+ca["legend.changeNote"]) || !strings.HasPrefix(ca["legend.changeNote"], "Lila") {
+		t.Errorf("on the Catalan page the change in CO₂'s legend says %q", note)
+	}
+	choose("walk", false)
+	home = findHome()
+	choose("co2", true)
+	if l := pointAt(ca["layer.co2"] + ": "); l != nil && !strings.Contains(l[1], ca["unit.kgCO2/m²·yr"]+" (avui ") {
+		t.Errorf("on the Catalan page pointing at a home on the change in CO₂ says %q", l[1])
+	}
 	screenshot(t, ctx, "layer-walk-catalan")
+	// The plain map cannot be compared with today; homes per building can,
+	// in homes.
+	choose("plain", false)
+	if !eval[bool](t, ctx, `document.querySelector("#layer-change").disabled`) {
+		t.Error("with the plain map, \"change from today\" can be ticked: want it disabled")
+	}
+	if lg := choose("dwellings", true); lg[2] != ca["unit.dwellings"] || eval[bool](t, ctx, `document.querySelector("#layer-change").disabled`) {
+		t.Errorf("the change in homes per building reads %q … %q %q (change disabled: %v); want it in %q", lg[0], lg[1], lg[2],
+			eval[bool](t, ctx, `document.querySelector("#layer-change").disabled`), ca["unit.dwellings"])
+	}
 }
 
 // rect returns an element's rectangle on the page, in CSS pixels.

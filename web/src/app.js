@@ -456,9 +456,16 @@
     showToolStatus();
   }
 
-  function hover(j) {
+  // hover fills the box that describes what the pointer is over. On a
+  // phone there is no pointer over the map: the box is a card that a tap
+  // in Inspect fills (tapped) and that stays until it is closed or another
+  // tap replaces it.
+  function hover(j, tapped) {
     const box = $('#hoverinfo');
+    const phone = window.matchMedia('(max-width: 700px)').matches;
+    if (phone && !tapped) return;
     box.textContent = '';
+    box.classList.toggle('card', !!tapped && !!j);
     if (!j) return;
     describe(JSON.parse(j)).forEach((line, i) => {
       const p = document.createElement(i ? 'div' : 'strong');
@@ -466,11 +473,24 @@
       box.appendChild(p);
       if (!i) box.appendChild(document.createElement('br'));
     });
+    if (tapped) {
+      // The card's close button is for fingers; screen readers have the
+      // live region (the box is aria-hidden), so it is out of the Tab order.
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'close';
+      b.tabIndex = -1;
+      b.textContent = '×';
+      b.title = t('info.close');
+      b.setAttribute('aria-label', t('info.close'));
+      b.addEventListener('click', () => { box.textContent = ''; box.classList.remove('card'); });
+      box.prepend(b);
+    }
   }
 
   function inspect(j) {
     const lines = describe(JSON.parse(j));
-    hover(j);
+    hover(j, true);
     announce(lines.join('. '));
   }
 
@@ -478,6 +498,12 @@
     if (o.kind === 'building') {
       const l = [t('info.building', { use: t('use.' + o.use), zone: o.zone || '' }),
         t('info.floors', { n: o.floors, year: o.year })];
+      // First the value the map is coloured by, in the legend's unit
+      // (today's beside it for a change from today).
+      if (o.layer) {
+        const a = { name: t('layer.' + o.layer), v: loc(o.value), v0: loc(o.value0), unit: o.unit ? t('unit.' + o.unit) : '' };
+        l.splice(1, 0, t(o.value0 !== undefined ? 'info.layerChange' : 'info.layer', a).trim());
+      }
       if (o.dwellings) l.push(t('info.homes', { n: o.dwellings, rent: loc(o.rent) }));
       l.push(t('info.energy', { e: loc(o.energy), pv: loc(o.pv) }));
       if (o.co2 !== undefined) l.push(t('info.co2', { c: loc(o.co2) }));
@@ -599,6 +625,9 @@
     });
     renderZones();
     renderGroups();
+    // A change from today is re-scaled to the largest change: the legend
+    // follows every edit, undo and redo (rewritten only when it moved).
+    if (state.legend && JSON.stringify(state.legend) !== JSON.stringify(legend)) showLegend(JSON.stringify(state.legend));
     scheduleAutosave();
     if (window.barriWS) barriWS.rendered(state); // workshop hook (issue 14)
     if (!quiet && state.lastOp && state.lastOp !== 'load') {
@@ -1176,6 +1205,8 @@
     if (j) legend = JSON.parse(j);
     if (!legend) return;
     const scaled = !!legend.gradient;
+    // The plain map has nothing to compare with today.
+    $('#layer-change').disabled = !scaled;
     $('#legend-scale').hidden = !scaled;
     $('#legend-plain').hidden = scaled;
     if (!scaled) return;
@@ -1186,7 +1217,9 @@
     // A layer may say in a line what it shows (layer.<name>.note).
     const nk = 'layer.' + legend.layer + '.note';
     const note = dict.en && dict.en[nk] ? t(nk) + ' ' : '';
-    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t('legend.valueNote'));
+    // On the walking layers grey is a building without homes.
+    const grey = legend.layer.startsWith('walk') ? 'legend.noHomes' : 'legend.valueNote';
+    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t(grey));
   }
 
   function setLayer() {
