@@ -299,6 +299,25 @@ func (g *game) labelGlyphs(pl maplabel.Label, halo bool, q labelQuads) labelQuad
 		// Level: on whole pixels, as the glyphs were rasterised.
 		cx, cy, x0, by = math.Round(cx), math.Round(cy), math.Round(x0), math.Round(by)
 	}
+	if halo {
+		// A band of halo under the whole name, from the x-height's top to
+		// the baseline and from its first letter to its last, so that the
+		// street's colour (dark on the car flow layer) or a line along it
+		// does not show between the words or inside the letters: the name
+		// reads as one, on any layer. The glyphs' own halos round it off
+		// above and below.
+		hw := haloCSS * g.dsf
+		bx0, bx1 := x0-hw, x0+a.Width(pl.Text)+hw
+		by0, by1 := by-a.CapHeight*0.75-hw/2, by+hw/2
+		wx, wy := float32(a.White.Min.X)+2, float32(a.White.Min.Y)+2
+		n := uint16(len(q.v))
+		for _, k := range [4][2]float64{{bx0, by0}, {bx1, by0}, {bx1, by1}, {bx0, by1}} {
+			v := vtx(float32(cx+k[0]*c-k[1]*s), float32(cy+k[0]*s+k[1]*c), col)
+			v.SrcX, v.SrcY = wx, wy
+			q.v = append(q.v, v)
+		}
+		q.i = append(q.i, n, n+1, n+2, n, n+2, n+3)
+	}
 	a.Each(pl.Text, func(gl maplabel.Glyph, x float64) {
 		src, off := gl.Fill, gl.FillOff
 		if halo {
