@@ -1599,6 +1599,11 @@ func TestCO2AndWalkLayers(t *testing.T) {
 		{"walk.park", "minutes on foot", "rgb(68, 1, 84)", "Minutes on foot from home", viridisStops},
 	} {
 		lg := choose(c.layer, false)
+		// The live region says which layer colours the map, and its scale.
+		if live := eval[string](t, ctx, `document.querySelector("#live").textContent`); !strings.Contains(live, eval[string](t, ctx, `document.querySelector("#layer").selectedOptions[0].textContent`)) ||
+			!strings.Contains(live, lg[0]) || !strings.Contains(live, lg[1]) || !strings.Contains(live, c.unit) {
+			t.Errorf("%s: after choosing the layer the live region says %q; want its name and its scale %s to %s %s", c.layer, live, lg[0], lg[1], c.unit)
+		}
 		img := screenshot(t, ctx, "layer-"+strings.ReplaceAll(c.layer, ".", "-"))
 		lo, hi := mustFloat(t, strings.ReplaceAll(lg[0], ",", "")), mustFloat(t, strings.ReplaceAll(lg[1], ",", ""))
 		if lg[2] != c.unit || !(lo < hi) || !strings.Contains(lg[4], c.first) || lg[5] != c.group {

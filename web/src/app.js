@@ -1222,8 +1222,18 @@
     $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t(grey));
   }
 
+  // setLayer colours the map by the chosen layer and says so in the live
+  // region: which layer, and its scale as the legend shows it.
   function setLayer() {
     showLegend(barriCore.setLayer($('#layer').value, $('#layer-change').checked));
+    const opt = $('#layer').selectedOptions[0];
+    let name = opt ? opt.textContent : '';
+    if (legend && legend.change) name += ', ' + $('#layer-change').closest('label').textContent.trim();
+    if (legend && legend.gradient) {
+      announce(t('live.layer', { name, lo: $('#legend-lo').textContent, hi: $('#legend-hi').textContent, unit: $('#legend-unit').textContent }).replace(/ +\./, '.'));
+    } else {
+      announce(t('live.layerPlain', { name }));
+    }
   }
 
   // insets tells the map which part of the window the panels cover.
