@@ -1076,6 +1076,15 @@ func TestProposalSurvivesReload(t *testing.T) {
 		t.Errorf("the restored proposal opens at scale %.3f, the whole city's %.3f: want it to zoom to its edits", dv.Scale, wholeScale)
 	}
 	screenshot(t, ctx, "restored")
+	// Made on an English page under its default name, it opens on a
+	// Catalan page under the Catalan default, with its edits.
+	open(t, ctx, env.url+"?notour&lang=ca", 1280, 800)
+	if got := eval[string](t, ctx, `document.querySelector("#prop-name").value`); got != "La meva proposta" {
+		t.Errorf("the proposal saved under the English default name opens on a Catalan page as %q, want %q", got, "La meva proposta")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#edit-list li").length`); n != 2 {
+		t.Errorf("on the Catalan page the restored proposal has %d edits, want 2", n)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(CSS("#afresh"))); err != nil {
 		t.Fatal(err)
 	}

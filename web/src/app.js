@@ -168,7 +168,13 @@
       const saved = restoreSaved();
       if (saved) st = saved;
     }
-    if (!st.name) { barriCore.setName(t('prop.default')); st.name = t('prop.default'); }
+    // A proposal with no name, or still under the default name of another
+    // language (saved on a page in English, opened in Catalan), takes this
+    // page's.
+    if (!st.name || (st.name !== t('prop.default') && LANGS.some((x) => dict[x]['prop.default'] === st.name))) {
+      barriCore.setName(t('prop.default'));
+      st.name = t('prop.default');
+    }
     autosaveOn = true;
     render(JSON.stringify(st), true);
     showLegend(barriCore.legend());
