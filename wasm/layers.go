@@ -33,13 +33,7 @@ var layers = append([]layer{
 		}
 		return b.Rent
 	}},
-	{name: "energy", unit: "kWh/m²·yr", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
-		b, ok := proposal.Building(r, i)
-		if !ok || c.Buildings[i].FloorArea <= 0 {
-			return math.NaN()
-		}
-		return b.EnergyKWh / c.Buildings[i].FloorArea
-	}},
+	{name: "energy", unit: "kWh/m²·yr", pal: viridis, value: perFloor(func(b sim.BuildingResult) float64 { return b.EnergyKWh })},
 	{name: "pv", unit: "MWh/yr", pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
 		if !ok {
@@ -50,13 +44,7 @@ var layers = append([]layer{
 	// CO₂ per m² of floor, as energy: a map of totals would colour the
 	// biggest buildings, not the ones that emit the most for their size (a
 	// retrofit or solar roof shows on its own building either way).
-	{name: "co2", unit: "kgCO2/m²·yr", pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
-		b, ok := proposal.Building(r, i)
-		if !ok || c.Buildings[i].FloorArea <= 0 {
-			return math.NaN()
-		}
-		return b.CO2Kg / c.Buildings[i].FloorArea
-	}},
+	{name: "co2", unit: "kgCO2/m²·yr", pal: cividis, value: perFloor(func(b sim.BuildingResult) float64 { return b.CO2Kg })},
 	{name: "dwellings", unit: "dwellings", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
 		if !ok {
@@ -108,6 +96,18 @@ func walkValue(k int) func(c *sim.City, r *sim.Report, i int) float64 {
 			return m
 		}
 		return b.WalkMin[k]
+	}
+}
+
+// perFloor colours each building by a result per m² of its floor, NaN
+// where it has no floor area.
+func perFloor(v func(b sim.BuildingResult) float64) func(c *sim.City, r *sim.Report, i int) float64 {
+	return func(c *sim.City, r *sim.Report, i int) float64 {
+		b, ok := proposal.Building(r, i)
+		if !ok || c.Buildings[i].FloorArea <= 0 {
+			return math.NaN()
+		}
+		return v(b) / c.Buildings[i].FloorArea
 	}
 }
 
