@@ -889,16 +889,8 @@ func TestCatalanLeavesNoEnglish(t *testing.T) {
 		...[...document.querySelectorAll("input[type=text]")].map(i => i.value), document.title].join("\n")`)
 	// The data's publisher is a name, not English.
 	text = strings.ReplaceAll(text, "Open Data BCN", "")
-	var en, ca map[string]string
-	for l, m := range map[string]*map[string]string{"en": &en, "ca": &ca} {
-		data, err := os.ReadFile(filepath.Join("src", "i18n", l+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, m); err != nil {
-			t.Fatalf("web: src/i18n/%s.json: %v", l, err)
-		}
-	}
+	dicts := readI18n(t)
+	en, ca := dicts["en"], dicts["ca"]
 	// A word that is also Catalan ("homes" is "men") is no sign of English.
 	caWords := map[string]bool{}
 	for _, v := range ca {
@@ -1834,14 +1826,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 
 	// In Catalan the legend, the menu and its group are Catalan.
-	var ca map[string]string
-	data, err := os.ReadFile(filepath.Join("src", "i18n", "ca.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &ca); err != nil {
-		t.Fatal(err)
-	}
+	ca := readI18n(t)["ca"]
 	if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), "ca"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
 		t.Fatal(err)

@@ -582,16 +582,8 @@ func noEnglish(t *testing.T, ctx context.Context) {
 	text := eval[string](t, ctx, `[document.body.innerText,
 		...[...document.querySelectorAll("[aria-label],[title],[alt]")].map(e => [e.getAttribute("aria-label"), e.title, e.getAttribute("alt")].join(" ")),
 		...[...document.querySelectorAll("option")].map(o => o.textContent)].join("\n")`)
-	var en, ca map[string]string
-	for l, m := range map[string]*map[string]string{"en": &en, "ca": &ca} {
-		data, err := os.ReadFile(filepath.Join("src", "i18n", l+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dicts := readI18n(t)
+	en, ca := dicts["en"], dicts["ca"]
 	for k, e := range en {
 		if !strings.HasPrefix(k, "ws.") || e == ca[k] {
 			continue

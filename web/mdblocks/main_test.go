@@ -36,6 +36,21 @@ func TestParse(t *testing.T) {
 
 var word = regexp.MustCompile(`[\p{L}\p{N}_]+`)
 
+// residentBlocks parses a document and keeps its ResidentSections, as make
+// web's -residents does: all the blocks, and those kept.
+func residentBlocks(t *testing.T, data []byte) (all, kept []Block) {
+	t.Helper()
+	all, err := Parse(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err = Sections(all, ResidentSections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all, kept
+}
+
 // TestModelsKeepsEveryWord: the page's copy of docs/MODELS.md (make web's
 // -residents) has every word of the sections it keeps, in order, and every
 // one of those sections.
@@ -60,14 +75,7 @@ func TestModelsKeepsEveryWord(t *testing.T) {
 		}
 		mdWords = append(mdWords, word.FindAllString(marker.ReplaceAllString(l, ""), -1)...)
 	}
-	all, err := Parse(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks, err := Sections(all, ResidentSections)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, blocks := residentBlocks(t, data)
 	var text strings.Builder
 	var runs func([]Run)
 	runs = func(rs []Run) {
@@ -125,14 +133,7 @@ func TestResidentsSections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := Parse(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks, err := Sections(all, ResidentSections)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all, blocks := residentBlocks(t, data)
 	var heads []string
 	for _, b := range all {
 		if b.Kind == "h2" {

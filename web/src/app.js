@@ -79,9 +79,15 @@
     $('#lang').value = lang;
   }
 
+  // isDefaultName tells a proposal still under the default name of one of
+  // the languages ("La meva proposta", "Mi propuesta", "My proposal").
+  function isDefaultName(name) {
+    return LANGS.some((x) => dict[x] && dict[x]['prop.default'] === name);
+  }
+
   function setLang(l) {
     // A proposal still under its default name takes the new language's.
-    if (state && LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name)) {
+    if (state && isDefaultName(state.name)) {
       state.name = dict[l]['prop.default'];
       barriCore.setName(state.name);
     }
@@ -171,7 +177,7 @@
     // A proposal with no name, or still under the default name of another
     // language (saved on a page in English, opened in Catalan), takes this
     // page's.
-    if (!st.name || (st.name !== t('prop.default') && LANGS.some((x) => dict[x]['prop.default'] === st.name))) {
+    if (!st.name || (st.name !== t('prop.default') && isDefaultName(st.name))) {
       barriCore.setName(t('prop.default'));
       st.name = t('prop.default');
     }
@@ -269,7 +275,7 @@
   function autosave() {
     if (!autosaveOn || !state || (window.barriWS && barriWS.active())) return; // workshop hook (issue 14)
     try {
-      if (state.edits.length || (state.name && !LANGS.some((x) => dict[x] && dict[x]['prop.default'] === state.name))) {
+      if (state.edits.length || (state.name && !isDefaultName(state.name))) {
         localStorage.setItem(SAVE_KEY, barriCore.scenario());
       } else {
         localStorage.removeItem(SAVE_KEY);
