@@ -55,18 +55,16 @@ type labels struct {
 	placed []maplabel.Label
 	cam    camera // the camera they were laid out with
 	// The glyphs' triangles as laid out: each label's (its halo, its
-	// text) with its box on screen; each label's with the stops over it
-	// drawn again on top (a name must not hide a stop), and all of these
-	// in label order.
-	text, each  []labelQuads
-	stopsFor    []orb.Point // the stops drawn over the names
+	// text) with its box on screen, and all of them in label order.
+	text        []labelQuads
+	stopsFor    []orb.Point // the stops the names were laid out clear of
 	base, shown batches
 	shownFor    camera   // the camera shown was moved to
 	key         labelKey // what the layout was made from
 	registered  bool
 	layoutMs    float64 // the last layout's time
 	layoutCount int
-	obstacles   []maplabel.Rect // the last layout's
+	obstacles   []maplabel.Rect // what the page put over the map at the last layout
 }
 
 // labelQuads are one label's triangles (indices from 0) and the screen
@@ -151,7 +149,7 @@ func (g *game) layoutLabels() {
 	defer func() { l.layoutMs = ms(time.Since(t0)) }()
 	d := g.dsf
 	if l.off || g.w <= 1 || g.h <= 1 || g.mapCam.scale < slices.Min(streetMinScale)*d {
-		l.placed, l.text, l.each, l.key = l.placed[:0], l.text[:0], l.each[:0], labelKey{}
+		l.placed, l.text, l.key = l.placed[:0], l.text[:0], labelKey{}
 		l.base.reset()
 		l.cam, l.shownFor = g.mapCam, camera{}
 		return
@@ -164,27 +162,38 @@ func (g *game) layoutLabels() {
 		return
 	}
 	l.key, l.obstacles = key, g.obstacles()
-	l.placed, l.text = l.placed[:0], l.text[:0]
-	l.base.reset()
-	l.cam, l.shownFor = g.mapCam, camera{}
+	l.cam = g.mapCam
 	if err := g.atlases(); err != nil {
 		g.app.ui.Call("showError", err.Error())
 		l.off = true
 		return
 	}
-	cam := g.mapCam
+	g.placeLabels()
+	l.layoutCount++
+}
+
+// placeLabels places the names for the camera of the layout, clear of
+// what the page put over the map then and of the stops shown now (a name
+// goes between the stops on its street, or is left out: a stop never cuts
+// it), and builds their glyphs' triangles.
+func (g *game) placeLabels() {
+	l := &g.lab
+	d := g.dsf
+	l.placed, l.text = l.placed[:0], l.text[:0]
+	l.base.reset()
+	l.shownFor = camera{}
+	l.stopsFor = append(l.stopsFor[:0], g.shownStops...)
+	cam := l.cam
 	bounds := maplabel.Rect{X0: 4 * d, Y0: 4 * d, X1: float64(g.w) - 4*d, Y1: float64(g.h) - 4*d}
 	v := maplabel.View{CX: cam.cx, CY: cam.cy, Scale: cam.scale, W: float64(g.w), H: float64(g.h), Free: bounds}
-	// The stops are soft obstacles: a name lies beside them where its
-	// street has room (they are drawn over names that cover them).
-	var soft []maplabel.Rect
-	rad := max(1.5*d, min(7*d, 20*cam.scale)) + d
+	obs := slices.Clone(l.obstacles)
 	for _, s := range g.shownStops {
-		if x, y := v.ToScreen(s); x > -rad && y > -rad && x < float64(g.w)+rad && y < float64(g.h)+rad {
-			soft = append(soft, maplabel.Rect{X0: x - rad, Y0: y - rad, X1: x + rad, Y1: y + rad})
+		x, y := v.ToScreen(s)
+		if b := maplabel.StopBox(x, y, cam.scale, d); b.X1 > 0 && b.Y1 > 0 && b.X0 < float64(g.w) && b.Y0 < float64(g.h) {
+			obs = append(obs, b)
 		}
 	}
-	p := maplabel.Placer{Pad: labelPad * d, Bounds: bounds, Obstacles: l.obstacles, Soft: soft, Placed: l.placed}
+	p := maplabel.Placer{Pad: labelPad * d, Bounds: bounds, Obstacles: obs, Placed: l.placed}
 	a := l.atlas
 	minScale := make([]float64, len(streetMinScale))
 	for i, s := range streetMinScale {
@@ -212,75 +221,28 @@ func (g *game) layoutLabels() {
 		}
 		q.box = image.Rect(int(math.Floor(x0))-1, int(math.Floor(y0))-1, int(math.Ceil(x1))+1, int(math.Ceil(y1))+1)
 		l.text = append(l.text, q)
-	}
-	g.labelBatches()
-	l.layoutCount++
-}
-
-// labelBatches puts together each label's triangles and the stops over
-// it (drawn as the map image draws them, from the atlas's white block),
-// and all of them for the whole screen.
-func (g *game) labelBatches() {
-	l := &g.lab
-	l.stopsFor = append(l.stopsFor[:0], g.shownStops...)
-	l.each = l.each[:0]
-	l.base.reset()
-	l.shownFor = camera{}
-	if len(l.text) == 0 {
-		return
-	}
-	// The stops' discs as renderRect draws them into the map image, moved
-	// by the image's margin onto the screen.
-	b := g.mapImg.Bounds()
-	w, h := b.Dx(), b.Dy()
-	mx, my := float32((w-g.w)/2), float32((h-g.h)/2)
-	d := float32(g.dsf)
-	sc := float32(l.cam.scale)
-	rad := max(1.5*d, min(7*d, 20*sc))
-	wx, wy := float32(l.atlas.White.Min.X)+2, float32(l.atlas.White.Min.Y)+2
-	var discs batches
-	for _, q := range l.text {
-		e := labelQuads{v: slices.Clone(q.v), i: slices.Clone(q.i), box: q.box}
-		for _, p := range g.shownStops {
-			x, y := l.cam.toScreen(p[0], p[1], w, h)
-			r := rad + d + 1
-			if x-mx+r < float32(q.box.Min.X) || x-mx-r > float32(q.box.Max.X) || y-my+r < float32(q.box.Min.Y) || y-my-r > float32(q.box.Max.Y) {
-				continue
-			}
-			// The label's box takes in the disc: a part of the screen drawn
-			// again takes the label where it reaches.
-			e.box = e.box.Union(image.Rect(int(x-mx-r)-1, int(y-my-r)-1, int(x-mx+r)+2, int(y-my+r)+2))
-			discs.reset()
-			discs.disc(x, y, rad+d, color.RGBA{255, 255, 255, 255})
-			discs.disc(x, y, rad, colStop)
-			for _, db := range discs {
-				n := uint16(len(e.v))
-				for _, v := range db.v {
-					v.DstX, v.DstY, v.SrcX, v.SrcY = v.DstX-mx, v.DstY-my, wx, wy
-					e.v = append(e.v, v)
-				}
-				for _, k := range db.i {
-					e.i = append(e.i, n+k)
-				}
-			}
-		}
-		l.each = append(l.each, e)
-		bb := l.base.room(len(e.v))
+		bb := l.base.room(len(q.v))
 		n := uint16(len(bb.v))
-		bb.v = append(bb.v, e.v...)
-		for _, k := range e.i {
+		bb.v = append(bb.v, q.v...)
+		for _, k := range q.i {
 			bb.i = append(bb.i, n+k)
 		}
 	}
 }
 
-// stopsChanged draws the stops over the names again when an edit added or
-// removed one (the map image's parts that show it are drawn again, names
-// and all).
+// stopsChanged places the names again, where they were laid out, when an
+// edit added or removed a stop (a name moves off a new stop, or is left
+// out), and has the whole screen drawn again: the names' places changed.
+// What the page puts over the map is the last layout's (not read again, so
+// the frame of an edit does not wait for the page's layout).
 func (g *game) stopsChanged() {
-	if l := &g.lab; len(l.text) > 0 && !slices.Equal(l.stopsFor, g.shownStops) {
-		g.labelBatches()
+	l := &g.lab
+	if l.key == (labelKey{}) || l.atlas == nil || slices.Equal(l.stopsFor, g.shownStops) {
+		return
 	}
+	g.placeLabels()
+	g.damageAll = true
+	g.drawSeq++
 }
 
 // labelGlyphs appends a label's glyphs (their halos, or their fills) as
@@ -398,7 +360,7 @@ func (g *game) drawLabelsIn(part *ebiten.Image, r image.Rectangle) {
 		return
 	}
 	op := &ebiten.DrawTrianglesOptions{Filter: ebiten.FilterLinear}
-	for _, q := range l.each {
+	for _, q := range l.text {
 		if q.box.Overlaps(r) {
 			part.DrawTriangles(q.v, q.i, l.img, op)
 		}
@@ -433,9 +395,21 @@ func (g *game) registerLabels() {
 			Ms      float64 `json:"ms"`    // the last layout's time
 			// What the page put over the map then: left, top, right, bottom.
 			Obstacles [][4]float64 `json:"obstacles"`
-		}{Labels: []out{}, Layouts: g.lab.layoutCount, Scale: g.mapCam.scale / d, Ms: g.lab.layoutMs, Obstacles: [][4]float64{}}
+			// The stops' discs on screen then, which no name covers.
+			Stops [][4]float64 `json:"stops"`
+		}{Labels: []out{}, Layouts: g.lab.layoutCount, Scale: g.mapCam.scale / d, Ms: g.lab.layoutMs, Obstacles: [][4]float64{}, Stops: [][4]float64{}}
 		for _, r := range g.lab.obstacles {
 			res.Obstacles = append(res.Obstacles, [4]float64{r.X0 / d, r.Y0 / d, r.X1 / d, r.Y1 / d})
+		}
+		if len(g.lab.placed) > 0 {
+			c := g.lab.cam
+			v := maplabel.View{CX: c.cx, CY: c.cy, Scale: c.scale, W: float64(g.w), H: float64(g.h)}
+			for _, s := range g.lab.stopsFor {
+				x, y := v.ToScreen(s)
+				if r := maplabel.StopBox(x, y, c.scale, d); r.X1 > 0 && r.Y1 > 0 && r.X0 < float64(g.w) && r.Y0 < float64(g.h) {
+					res.Stops = append(res.Stops, [4]float64{r.X0 / d, r.Y0 / d, r.X1 / d, r.Y1 / d})
+				}
+			}
 		}
 		for _, p := range g.lab.placed {
 			res.Labels = append(res.Labels, out{p.Text, p.X / d, p.Y / d, p.Angle * 180 / math.Pi, p.W / d, p.H / d})

@@ -6,8 +6,10 @@ import (
 	"math"
 	"slices"
 
-	"github.com/barri-city/barri/sim"
 	"github.com/paulmach/orb"
+
+	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/maplabel"
 )
 
 // mesh is the city's geometry tessellated once, in metres: building
@@ -110,11 +112,7 @@ func newMesh(c *sim.City) *mesh {
 		g := s.Geometry
 		a, b := g[0], g[len(g)-1]
 		m.segXY = append(m.segXY, [4]float32{float32(a[0]), float32(a[1]), float32(b[0]), float32(b[1])})
-		w := 3.2 * float64(max(s.Lanes, 1))
-		if s.Class == sim.ClassPrimary {
-			w += 4
-		}
-		m.segWidth = append(m.segWidth, float32(w))
+		m.segWidth = append(m.segWidth, float32(maplabel.Width(s)))
 	}
 	var origin orb.Point
 	if len(c.Zones) > 0 && len(c.Zones[0].Boundary) > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/maplabel"
 )
 
 // Tools of the map.
@@ -1041,14 +1042,15 @@ func (g *game) renderRect(cam camera, r image.Rectangle, whole bool) {
 	}
 	// Stops.
 	// Small at city scale, where 3 px discs covered the buildings.
-	rad := max(1.5*d, min(7*d, 20*sc))
+	// The street names keep clear of their discs (maplabel.StopBox).
+	rim := float32(maplabel.StopRadius(cam.scale, g.dsf))
 	for _, p := range g.shownStops {
 		if !in(p) {
 			continue
 		}
 		x, y := cam.toScreen(p[0], p[1], w, h)
-		bs.disc(x, y, rad+d, color.RGBA{255, 255, 255, 255})
-		bs.disc(x, y, rad, colStop)
+		bs.disc(x, y, rim, color.RGBA{255, 255, 255, 255})
+		bs.disc(x, y, rim-d, colStop)
 	}
 	op := &ebiten.DrawTrianglesOptions{AntiAlias: false}
 	for _, b := range *bs {

@@ -2245,6 +2245,7 @@ type mapLabels struct {
 	Scale     float64
 	Ms        float64
 	Obstacles [][4]float64
+	Stops     [][4]float64 // the stops' discs, which no name may cover
 }
 
 func labelsNow(t *testing.T, ctx context.Context) mapLabels {
@@ -2260,7 +2261,13 @@ func labelsNow(t *testing.T, ctx context.Context) mapLabels {
 // be laid out for the camera at rest.
 func streetLevel(t *testing.T, ctx context.Context, steps int) mapLabels {
 	t.Helper()
-	eval[any](t, ctx, fmt.Sprintf(`barriCore.view("fit"); for (let i = 0; i < %d; i++) barriCore.view("in"); barriCore.centreOn(2.1610, 41.3885)`, steps))
+	return streetLevelAt(t, ctx, steps, 2.1610, 41.3885)
+}
+
+// streetLevelAt is streetLevel centred on a lon/lat point.
+func streetLevelAt(t *testing.T, ctx context.Context, steps int, lon, lat float64) mapLabels {
+	t.Helper()
+	eval[any](t, ctx, fmt.Sprintf(`barriCore.view("fit"); for (let i = 0; i < %d; i++) barriCore.view("in"); barriCore.centreOn(%f, %f)`, steps, lon, lat))
 	if err := chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond), chromedp.Poll[chromedp.Void](
 		`(() => { const v = JSON.parse(barriCore.debugView()), l = JSON.parse(barriCore.debugLabels()); return Math.abs(v.scale / v.dsf - l.scale) < 1e-9 || undefined })()`,
 		chromedp.WithPollingTimeout(10*time.Second)), chromedp.Sleep(300*time.Millisecond)); err != nil {
@@ -2283,6 +2290,14 @@ func checkLabels(t *testing.T, view string, l mapLabels, w, h float64) {
 			if p[0] < 0 || p[1] < 0 || p[0] > w || p[1] > h {
 				t.Errorf("%s: %q reaches %v, off the map", view, a.Text, p)
 				break
+			}
+		}
+	}
+	// A stop never cuts a name: none lies over a stop's disc.
+	for _, a := range ls {
+		for _, s := range l.Stops {
+			if b := (maplabel.Rect{X0: s[0], Y0: s[1], X1: s[2], Y1: s[3]}); maplabel.Overlap(a, b.Label(), 0) {
+				t.Errorf("%s: %q at (%.0f, %.0f) covers the stop at (%.0f, %.0f)", view, a.Text, a.X, a.Y, (b.X0+b.X1)/2, (b.Y0+b.Y1)/2)
 			}
 		}
 	}
@@ -2328,6 +2343,23 @@ func TestStreetNames(t *testing.T) {
 	}
 	if len(mid.Labels) == 0 {
 		t.Errorf("at %.2f px/m no main street is named", mid.Scale)
+	}
+
+	// Passeig de Gràcia, the widest avenue, is named as soon as the
+	// streets that cross it are (review-13 #25: it was left out up to
+	// 0.94 px/m while they were named).
+	for _, steps := range []int{7, 8} {
+		l := streetLevelAt(t, ctx, steps, 2.1649, 41.3922)
+		screenshot(t, ctx, fmt.Sprintf("names-passeig-%d", steps))
+		var names []string
+		for _, n := range l.Labels {
+			names = append(names, n.Text)
+		}
+		t.Logf("on Passeig de Gràcia (%.3f px/m): %q", l.Scale, names)
+		checkLabels(t, "on Passeig de Gràcia", l, 1280, 800)
+		if len(names) > 0 && !slices.Contains(names, "Passeig de Gràcia") {
+			t.Errorf("at %.2f px/m %d streets are named on and around Passeig de Gràcia, but not it", l.Scale, len(names))
+		}
 	}
 
 	close := streetLevel(t, ctx, 9)
@@ -2445,8 +2477,10 @@ func TestStreetNames(t *testing.T) {
 	if len(deep.Labels) == 0 {
 		t.Fatal("zoomed in all the way the map names no street")
 	}
-	// A bus stop placed under a name shows over it (the names are not laid
-	// out again for an edit).
+	// A bus stop placed under a name shows, and the name moves off it
+	// along its street (or is left out): placed again clear of the stops,
+	// with what the page put over the map at the last layout (the page's
+	// panels are not read again for an edit).
 	under := deep.Labels[0]
 	eval[any](t, ctx, `document.querySelector('.tool[data-op="transit_stop"]').click()`)
 	eval[any](t, ctx, fmt.Sprintf(`barriCore.clickAt(%f, %f)`, under.X, under.Y))
@@ -2455,13 +2489,23 @@ func TestStreetNames(t *testing.T) {
 		t.Fatalf("web: the stop was not placed (%s)", eval[string](t, ctx, `document.querySelector("#error").textContent`))
 	}
 	img := screenshot(t, ctx, "names-stop")
-	if after := labelsNow(t, ctx); after.Layouts != deep.Layouts || after.Scale != deep.Scale {
-		t.Errorf("placing a stop laid the names out again (%d layouts, were %d) or moved the map", after.Layouts, deep.Layouts)
+	withStop := labelsNow(t, ctx)
+	if withStop.Layouts != deep.Layouts || withStop.Scale != deep.Scale {
+		t.Errorf("placing a stop laid the names out anew (%d layouts, were %d) or moved the map", withStop.Layouts, deep.Layouts)
 	}
+	if len(withStop.Stops) != len(deep.Stops)+1 {
+		t.Errorf("after placing a stop the names keep clear of %d stops, before of %d: want one more", len(withStop.Stops), len(deep.Stops))
+	}
+	checkLabels(t, "a stop placed under a name", withStop, 1280, 800)
 	stopRed := [3]int{0xc0, 0x1f, 0x3a}
 	if !near(img, int(under.X), int(under.Y), stopRed, 8) {
 		r, g, b, _ := img.At(int(under.X), int(under.Y)).RGBA()
 		t.Errorf("the stop placed under %q at (%.0f, %.0f) is hidden: the pixel is #%02x%02x%02x", under.Text, under.X, under.Y, r>>8, g>>8, b>>8)
+	}
+	for _, l := range withStop.Labels {
+		if l.Text == under.Text {
+			t.Logf("%q was at (%.0f, %.0f), after the stop at (%.0f, %.0f)", l.Text, under.X, under.Y, l.X, l.Y)
+		}
 	}
 	eval[any](t, ctx, `document.querySelector('#undo').click()`)
 

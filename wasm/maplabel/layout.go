@@ -15,11 +15,12 @@ import (
 )
 
 // Seg is one street segment: its street's name, its importance (Rank: 0 is
-// the most important), its junctions and its end points in metres (x east,
-// y north).
+// the most important), its width as the map draws it (metres), its
+// junctions and its end points in metres (x east, y north).
 type Seg struct {
 	Name     string
 	Rank     int
+	Width    float64
 	From, To int
 	A, B     [2]float64
 }
@@ -38,14 +39,26 @@ func RankOf(class string) int {
 	return 2
 }
 
+// Width is a segment's width as the map draws it, in metres: 3.2 m a lane
+// (at least one), and 4 m more for a primary street (its pavements and
+// median). Among streets of one rank the wider is named first.
+func Width(s sim.Segment) float64 {
+	w := 3.2 * float64(max(s.Lanes, 1))
+	if s.Class == sim.ClassPrimary {
+		w += 4
+	}
+	return w
+}
+
 // SegOf is a city's segment as a Seg (its first and last points: a label
 // lies along the chord).
 func SegOf(s sim.Segment) Seg {
 	g := s.Geometry
-	if len(g) == 0 {
-		return Seg{Name: s.Name, Rank: RankOf(s.Class), From: s.From, To: s.To}
+	out := Seg{Name: s.Name, Rank: RankOf(s.Class), Width: Width(s), From: s.From, To: s.To}
+	if len(g) > 0 {
+		out.A, out.B = g[0], g[len(g)-1]
 	}
-	return Seg{Name: s.Name, Rank: RankOf(s.Class), From: s.From, To: s.To, A: g[0], B: g[len(g)-1]}
+	return out
 }
 
 // Run is a nearly straight stretch of one street, made of consecutive
@@ -57,6 +70,7 @@ type Run struct {
 	Pts    [][2]float64 // metres, in order along the street
 	Len    float64      // metres
 	Total  float64      // the whole street's length (all its runs), metres
+	Width  float64      // the whole street's greatest width, metres
 }
 
 // maxBend is the most a run may turn from its first segment's direction.
@@ -66,8 +80,9 @@ var maxBend = 15 * math.Pi / 180
 // junction two segments of the same name continue each other when they
 // are the pair closest to a straight line (within 15°) and the run has
 // not turned more than that from where it began. The runs come in a fixed
-// order: by rank, then longest street first, then name, then along the
-// segments' order, so that the layout does not depend on map order.
+// order: by rank, then widest street first (Passeig de Gràcia, four lanes,
+// before the three-lane streets that cross it), then longest street, then
+// name, then longest run, so that the layout does not depend on map order.
 func Runs(segs []Seg) []Run {
 	type end struct{ seg, side int } // side 0: From (A), 1: To (B)
 	streetOf := map[string]int{}
@@ -142,7 +157,7 @@ func Runs(segs []Seg) []Run {
 			}
 		}
 		seen := map[int]bool{}
-		var total float64
+		var total, width float64
 		first := len(runs)
 		for _, i := range ids {
 			if seen[i] {
@@ -181,6 +196,7 @@ func Runs(segs []Seg) []Run {
 				cur.Len += l
 				cur.Rank = min(cur.Rank, s.Rank)
 				total += l
+				width = max(width, s.Width)
 				p, ok := next[end{e.seg, 1 - e.side}]
 				if !ok {
 					break
@@ -189,11 +205,14 @@ func Runs(segs []Seg) []Run {
 			}
 		}
 		for j := first; j < len(runs); j++ {
-			runs[j].Total = total
+			runs[j].Total, runs[j].Width = total, width
 		}
 	}
 	slices.SortStableFunc(runs, func(a, b Run) int {
 		if c := cmp.Compare(a.Rank, b.Rank); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Width, a.Width); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(b.Total, a.Total); c != 0 {
@@ -318,45 +337,42 @@ func (l Label) inside(r Rect) bool {
 // it overlaps none of them: a greedy layout, so the order of the calls is
 // the order of importance.
 type Placer struct {
-	Pad       float64 // pixels kept clear around every label
-	Bounds    Rect    // labels lie wholly inside
-	Obstacles []Rect  // and clear of these (what the page puts over the map)
-	// Soft obstacles: PlaceStreets keeps a street's name clear of them
-	// where the street has room (the stops: they are drawn over the names
-	// where it has not).
-	Soft   []Rect
-	Placed []Label
+	Pad    float64 // pixels kept clear around every label
+	Bounds Rect    // labels lie wholly inside
+	// Obstacles are what no label may cover: what the page puts over the
+	// map, and the map's own marks that a name would cut (the stops: a
+	// street's name goes between them, or is not shown).
+	Obstacles []Rect
+	Placed    []Label
 }
 
-// Place adds the label if it fits clear of the labels placed, the
-// obstacles and the soft obstacles, and reports whether it did.
-func (p *Placer) Place(l Label) bool { return p.place(l, true) }
+// Place adds the label if it fits clear of the labels placed and the
+// obstacles, and reports whether it did.
+func (p *Placer) Place(l Label) bool {
+	if !p.fits(l, p.Obstacles, p.Placed) {
+		return false
+	}
+	p.Placed = append(p.Placed, l)
+	return true
+}
 
-func (p *Placer) place(l Label, soft bool) bool {
+// fits reports whether a label lies inside the bounds and clear of the
+// obstacles and the labels given.
+func (p *Placer) fits(l Label, obs []Rect, placed []Label) bool {
 	if !l.inside(p.Bounds) {
 		return false
 	}
 	// The label's axis-aligned box first: most obstacles are far from it.
-	bx := Rect{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	for _, c := range l.Corners() {
-		bx = Rect{min(bx.X0, c[0]), min(bx.Y0, c[1]), max(bx.X1, c[0]), max(bx.Y1, c[1])}
-	}
-	clear := func(rs []Rect) bool {
-		for _, r := range rs {
-			if r.X0 > bx.X1+p.Pad || r.X1 < bx.X0-p.Pad || r.Y0 > bx.Y1+p.Pad || r.Y1 < bx.Y0-p.Pad {
-				continue
-			}
-			o := Label{X: (r.X0 + r.X1) / 2, Y: (r.Y0 + r.Y1) / 2, W: r.X1 - r.X0, H: r.Y1 - r.Y0}
-			if Overlap(l, o, p.Pad/2) {
-				return false
-			}
+	bx := l.box()
+	for _, r := range obs {
+		if r.X0 > bx.X1+p.Pad || r.X1 < bx.X0-p.Pad || r.Y0 > bx.Y1+p.Pad || r.Y1 < bx.Y0-p.Pad {
+			continue
 		}
-		return true
+		if Overlap(l, r.Label(), p.Pad/2) {
+			return false
+		}
 	}
-	if !clear(p.Obstacles) || (soft && !clear(p.Soft)) {
-		return false
-	}
-	for _, q := range p.Placed {
+	for _, q := range placed {
 		// A cheap test first: boxes whose circles do not meet cannot overlap.
 		rr := math.Hypot(l.W, l.H)/2 + math.Hypot(q.W, q.H)/2 + 2*p.Pad
 		if dx, dy := l.X-q.X, l.Y-q.Y; dx*dx+dy*dy > rr*rr {
@@ -366,8 +382,21 @@ func (p *Placer) place(l Label, soft bool) bool {
 			return false
 		}
 	}
-	p.Placed = append(p.Placed, l)
 	return true
+}
+
+// box is the axis-aligned box of a label's (turned) box.
+func (l Label) box() Rect {
+	bx := Rect{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, c := range l.Corners() {
+		bx = Rect{min(bx.X0, c[0]), min(bx.Y0, c[1]), max(bx.X1, c[0]), max(bx.Y1, c[1])}
+	}
+	return bx
+}
+
+// Label is the rectangle as a level label's box.
+func (r Rect) Label() Label {
+	return Label{X: (r.X0 + r.X1) / 2, Y: (r.Y0 + r.Y1) / 2, W: r.X1 - r.X0, H: r.Y1 - r.Y0, Street: -1}
 }
 
 // Streets are the options of street names' layout.
@@ -383,13 +412,17 @@ type Streets struct {
 // PlaceStreets places the names of the runs in their order, each on the
 // stretch of its run on screen: at points a fixed distance apart along the
 // run (a power of two metres, Repeat pixels or up to twice that), so that a
-// small pan leaves labels where they were, or along the part on screen
-// (from its middle out) when none of those points fits. A street's name is placed again only
-// Repeat pixels or more from where it already is. width gives a name's
-// width in pixels.
+// small pan leaves labels where they were; when none of those points is
+// free (a stop, another name, a panel in the way), the name slides along
+// the part on screen, from its middle out a third of its height at a time,
+// to the first stretch where it fits, and is left out when there is none.
+// A street's name is placed again only Repeat pixels or more from where it
+// already is. width gives a name's width in pixels.
 func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) float64) {
 	var mine [][2]float64 // the placed street labels' centres, per street below
 	var of []int
+	var obs []Rect   // the obstacles near the run on screen
+	var near []Label // and the labels
 	for _, r := range runs {
 		if r.Rank >= len(o.MinScale) || v.Scale < o.MinScale[r.Rank] || len(r.Pts) < 2 {
 			continue
@@ -419,6 +452,21 @@ func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) 
 		if lo > hi {
 			continue
 		}
+		// Only what lies near the stretch the name's centre may take can be
+		// in its way.
+		sx0, sy0, sx1, sy1 := ax+(bx-ax)*lo, ay+(by-ay)*lo, ax+(bx-ax)*hi, ay+(by-ay)*hi
+		reach := math.Hypot(w, o.Height)/2 + p.Pad
+		obs, near = obs[:0], near[:0]
+		for _, ob := range p.Obstacles {
+			if distToSeg((ob.X0+ob.X1)/2, (ob.Y0+ob.Y1)/2, sx0, sy0, sx1, sy1) <= reach+math.Hypot(ob.X1-ob.X0, ob.Y1-ob.Y0)/2 {
+				obs = append(obs, ob)
+			}
+		}
+		for _, q := range p.Placed {
+			if distToSeg(q.X, q.Y, sx0, sy0, sx1, sy1) <= reach+p.Pad+math.Hypot(q.W, q.H)/2 {
+				near = append(near, q)
+			}
+		}
 		// Fixed points along the run: its middle and every step from it.
 		step := math.Exp2(math.Ceil(math.Log2(o.Repeat / v.Scale))) // metres
 		st := step / r.Len
@@ -426,40 +474,68 @@ func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) 
 		for k := math.Ceil((lo - 0.5) / st); 0.5+k*st <= hi && len(ts) < 64; k++ {
 			ts = append(ts, 0.5+k*st)
 		}
-		if len(ts) == 0 {
-			ts = append(ts, (lo+hi)/2)
-		}
 		placed := 0
-		try := func(t float64, soft bool) {
+		try := func(t float64) bool {
 			x, y := ax+(bx-ax)*t, ay+(by-ay)*t
 			for k, c := range mine {
 				if of[k] == r.Street && math.Hypot(c[0]-x, c[1]-y) < o.Repeat {
-					return
+					return false
 				}
 			}
-			if p.place(Label{Text: r.Name, X: x, Y: y, Angle: angle, W: w, H: o.Height, Street: r.Street}, soft) {
-				mine = append(mine, [2]float64{x, y})
-				of = append(of, r.Street)
-				placed++
+			l := Label{Text: r.Name, X: x, Y: y, Angle: angle, W: w, H: o.Height, Street: r.Street}
+			if !p.fits(l, obs, near) {
+				return false
 			}
+			p.Placed = append(p.Placed, l)
+			near = append(near, l)
+			mine = append(mine, [2]float64{x, y})
+			of = append(of, r.Street)
+			placed++
+			return true
 		}
-		// Clear of the soft obstacles if it can be, else over them.
-		for _, soft := range []bool{true, false} {
-			if placed > 0 {
+		for _, t := range ts {
+			try(t)
+		}
+		if placed > 0 {
+			continue
+		}
+		// None fits there: slide along the part on screen, from its middle out.
+		mid, dt := (lo+hi)/2, max(o.Height/3, 1)/chord
+		for k := 0.0; mid-k*dt >= lo || mid+k*dt <= hi; k++ {
+			if t := mid + k*dt; t <= hi && try(t) {
 				break
 			}
-			for _, t := range ts {
-				try(t, soft)
-			}
-			// None fits there: along the part on screen, from its middle out.
-			for _, f := range []float64{0.5, 0.3, 0.7, 0.15, 0.85} {
-				if placed > 0 {
-					break
-				}
-				try(lo+(hi-lo)*f, soft)
+			if t := mid - k*dt; k > 0 && t >= lo && try(t) {
+				break
 			}
 		}
 	}
+}
+
+// StopRadius is the radius in pixels of a stop's disc as the map draws it,
+// its white rim of dsf pixels (one CSS pixel) included, at a scale in
+// pixels a metre: 20 m, but at least 1.5 and at most 7 CSS pixels (small at
+// city scale, where larger discs covered the buildings).
+func StopRadius(scale, dsf float64) float64 {
+	return max(1.5*dsf, min(7*dsf, 20*scale)) + dsf
+}
+
+// StopBox is the box a stop's disc at (x, y) on screen covers: what a name
+// must not cover (an obstacle of Placer).
+func StopBox(x, y, scale, dsf float64) Rect {
+	r := StopRadius(scale, dsf)
+	return Rect{x - r, y - r, x + r, y + r}
+}
+
+// distToSeg is the distance from (x, y) to the segment from (ax, ay) to
+// (bx, by).
+func distToSeg(x, y, ax, ay, bx, by float64) float64 {
+	dx, dy := bx-ax, by-ay
+	t := 0.0
+	if l2 := dx*dx + dy*dy; l2 > 0 {
+		t = max(0, min(1, ((x-ax)*dx+(y-ay)*dy)/l2))
+	}
+	return math.Hypot(ax+t*dx-x, ay+t*dy-y)
 }
 
 // clip returns the part [t0, t1] of the segment from a to b (as fractions

@@ -1,9 +1,12 @@
 package maplabel
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/sim"
@@ -309,33 +312,130 @@ func TestRunsJoinAndBreak(t *testing.T) {
 	}
 }
 
-// A street's name keeps clear of the soft obstacles (stops) where the
-// street has room, and lies over them where it has not.
-func TestSoftObstacles(t *testing.T) {
+// A street's name never covers a stop: it slides along its street to a
+// stretch between stops, and is left out where there is none.
+func TestNamesClearOfStops(t *testing.T) {
 	runs := Runs([]Seg{{Name: "Carrer Llarg", Rank: 1, From: 0, To: 1, A: [2]float64{0, 0}, B: [2]float64{1000, 0}}})
 	v := View{CX: 500, CY: 0, Scale: 1, W: 1200, H: 400, Free: Rect{0, 0, 1200, 400}}
 	o := Streets{MinScale: []float64{0, 0}, Height: 14, Repeat: 2000, EndPad: 6}
 	width := func(string) float64 { return 100 }
-	// A stop at the run's middle (screen 600, 200): the name goes beside it.
-	p := Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Soft: []Rect{{595, 195, 605, 205}}}
-	p.PlaceStreets(runs, v, o, width)
-	if len(p.Placed) != 1 || math.Abs(p.Placed[0].X-600) < 55 {
-		t.Errorf("with a stop at the middle the name is at %v, want one beside the stop", p.Placed)
+	stop := func(x float64) Rect { return Rect{x - 5, 195, x + 5, 205} }
+	place := func(stops []Rect) []Label {
+		p := Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Obstacles: stops}
+		p.PlaceStreets(runs, v, o, width)
+		return p.Placed
 	}
-	// Stops all along: the name still, over them.
+	// A stop at the run's middle (screen 600, 200): the name goes beside it.
+	if ls := place([]Rect{stop(600)}); len(ls) != 1 || math.Abs(ls[0].X-600) < 55 {
+		t.Errorf("with a stop at the middle the name is at %v, want one beside the stop", ls)
+	}
+	// A stop every 40 px but for a gap of 160 px (from 700 to 860): the
+	// name in the gap, clear of the stops on either side.
+	var gap []Rect
+	for x := 100.0; x <= 1100; x += 40 {
+		if x <= 700 || x >= 860 {
+			gap = append(gap, stop(x))
+		}
+	}
+	ls := place(gap)
+	if len(ls) != 1 || ls[0].X-50 < 705 || ls[0].X+50 > 855 {
+		t.Errorf("with room only between 705 and 855 px the name is at %v, want one there", ls)
+	}
+	assertClear(t, "the street with a gap", ls, gap)
+	// Stops all along, too close for the name: none.
 	var all []Rect
 	for x := 100.0; x <= 1100; x += 40 {
-		all = append(all, Rect{x - 5, 195, x + 5, 205})
+		all = append(all, stop(x))
 	}
-	p = Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Soft: all}
-	p.PlaceStreets(runs, v, o, width)
-	if len(p.Placed) != 1 {
-		t.Errorf("with stops all along the street %d names are placed, want 1", len(p.Placed))
+	if ls := place(all); len(ls) != 0 {
+		t.Errorf("with a stop every 40 px %d names are placed over them (%v), want none", len(ls), ls)
 	}
-	// A hard obstacle all along: none.
-	p = Placer{Pad: 2, Bounds: Rect{0, 0, 1200, 400}, Obstacles: []Rect{{0, 190, 1200, 210}}}
-	p.PlaceStreets(runs, v, o, width)
-	if len(p.Placed) != 0 {
-		t.Errorf("under a panel all along the street %d names are placed, want none", len(p.Placed))
+	// A panel all along: none.
+	if ls := place([]Rect{{0, 190, 1200, 210}}); len(ls) != 0 {
+		t.Errorf("under a panel all along the street %d names are placed, want none", len(ls))
+	}
+}
+
+// assertClear fails if a label's box overlaps one of the boxes.
+func assertClear(t *testing.T, where string, ls []Label, boxes []Rect) {
+	t.Helper()
+	for _, l := range ls {
+		for _, b := range boxes {
+			if Overlap(l, b.Label(), 0) {
+				t.Errorf("%s: %q at (%.0f, %.0f) covers the stop at (%.0f, %.0f)", where, l.Text, l.X, l.Y, (b.X0+b.X1)/2, (b.Y0+b.Y1)/2)
+			}
+		}
+	}
+}
+
+// eixampleLayout places the Eixample's street names as the map does (its
+// ranks' scales, 12 px Go Medium's widths roughly, the stops' discs as
+// obstacles) on a w×h screen at a scale (pixels a metre), centred on a
+// lon/lat point; it returns the names and the stops' boxes.
+func eixampleLayout(c *sim.City, runs []Run, scale, w, h float64, lon, lat float64) ([]Label, []Rect) {
+	ctr := c.Proj.ToXY(orb.Point{lon, lat})
+	v := View{CX: ctr[0], CY: ctr[1], Scale: scale, W: w, H: h, Free: Rect{4, 4, w - 4, h - 4}}
+	var stops []Rect
+	for _, s := range c.Stops {
+		x, y := v.ToScreen(s.P)
+		if b := StopBox(x, y, scale, 1); b.X1 > 0 && b.Y1 > 0 && b.X0 < w && b.Y0 < h {
+			stops = append(stops, b)
+		}
+	}
+	p := Placer{Pad: 4, Bounds: v.Free, Obstacles: slices.Clone(stops)}
+	width := func(s string) float64 { return 6.6*float64(len([]rune(s))) + 4 }
+	p.PlaceStreets(runs, v, Streets{MinScale: []float64{0.3, 0.55, 0.55, 0.9}, Height: 19, Repeat: 340, EndPad: 6}, width)
+	return p.Placed, stops
+}
+
+// On the Eixample, where the main streets have a stop every block, no
+// name covers a stop at any zoom, on a laptop or a phone, and names are
+// still shown where the streets have room between their stops.
+func TestEixampleNamesClearOfStops(t *testing.T) {
+	c, segs := eixample(t)
+	runs := Runs(segs)
+	for _, sc := range []struct{ w, h float64 }{{1280, 800}, {360, 740}} {
+		total := 0
+		for _, scale := range []float64{0.31, 0.39, 0.48, 0.6, 0.75, 0.94, 1.2, 2.5, 3.6} {
+			ls, stops := eixampleLayout(c, runs, scale, sc.w, sc.h, 2.1610, 41.3885)
+			t.Logf("%.0f×%.0f at %.2f px/m: %d names, %d stops on screen", sc.w, sc.h, scale, len(ls), len(stops))
+			assertClear(t, fmt.Sprintf("%.0f×%.0f at %.2f px/m", sc.w, sc.h, scale), ls, stops)
+			total += len(ls)
+			if scale >= 0.6 && sc.w > 1000 && len(ls) < 5 {
+				t.Errorf("at %.2f px/m on %.0f×%.0f only %d names fit between the stops", scale, sc.w, sc.h, len(ls))
+			}
+		}
+		if total == 0 {
+			t.Errorf("on %.0f×%.0f no name is shown at any zoom", sc.w, sc.h)
+		}
+	}
+}
+
+// Passeig de Gràcia, the widest of the Eixample's secondary streets (four
+// lanes), is named before the three-lane streets that cross it, so it
+// shows from the zoom the other streets show.
+func TestWideAvenueNamedFirst(t *testing.T) {
+	c, segs := eixample(t)
+	runs := Runs(segs)
+	first := ""
+	for _, r := range runs {
+		if r.Rank == 1 {
+			first = r.Name
+			break
+		}
+	}
+	if first != "Passeig de Gràcia" {
+		t.Errorf("the first secondary street named is %s, want Passeig de Gràcia (the widest)", first)
+	}
+	// Centred on it, between Aragó and Mallorca, on a laptop and a phone.
+	for _, sc := range []struct{ w, h, scale float64 }{{1280, 800, 0.6}, {1280, 800, 0.75}, {880, 752, 0.6}, {360, 740, 0.6}, {360, 740, 0.69}} {
+		ls, _ := eixampleLayout(c, runs, sc.scale, sc.w, sc.h, 2.1650, 41.3930)
+		var names []string
+		for _, l := range ls {
+			names = append(names, l.Text)
+		}
+		if !slices.Contains(names, "Passeig de Gràcia") {
+			t.Errorf("%.0f×%.0f at %.2f px/m: Passeig de Gràcia is not named; the names are %q", sc.w, sc.h, sc.scale, names)
+		}
 	}
 }
