@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/mapscale"
 	"github.com/barri-city/barri/wasm/proposal"
 )
 
@@ -36,7 +37,7 @@ type app struct {
 
 	layerIdx int
 	change   bool
-	sc       scale
+	sc       mapscale.Scale
 	baseVals []float64 // the layer's baseline value per element
 	lastOp   string
 	// The last change's timing: its start, and the core's share (ms).
@@ -207,9 +208,18 @@ func (a *app) setLayer(name string, change bool) error {
 		for k := range a.baseVals {
 			a.baseVals[k] = l.value(a.city, base, k)
 		}
-		a.sc = valueScale(a.baseVals)
+		a.sc = mapscale.Values(a.baseVals)
+		if l.homes {
+			homes := make([]float64, 0, n)
+			for k, v := range a.baseVals {
+				if b, ok := proposal.Building(base, k); ok && b.Dwellings > 0 {
+					homes = append(homes, v)
+				}
+			}
+			a.sc = mapscale.Values(homes).Widen(a.baseVals)
+		}
 		if change {
-			a.sc = changeScale(a.deltas())
+			a.sc = mapscale.Changes(a.deltas())
 		}
 	}
 	a.g.recolour(nil, true)
@@ -236,9 +246,9 @@ func (a *app) colourOf(elem int) (color.RGBA, bool) {
 		return colNoData, true
 	}
 	if a.change {
-		return diverge.at(a.sc.t(v)), true
+		return diverge.at(a.sc.T(v)), true
 	}
-	return l.pal.at(a.sc.t(v)), true
+	return l.pal.at(a.sc.T(v)), true
 }
 
 func (a *app) buildingColour(i int) color.RGBA {
@@ -289,7 +299,7 @@ func (a *app) afterChange() {
 	l := a.layer()
 	all := false
 	if l.value != nil && a.change {
-		if ns := changeScale(a.deltas()); ns != a.sc {
+		if ns := mapscale.Changes(a.deltas()); ns != a.sc {
 			a.sc = ns
 			all = true
 		}
@@ -321,17 +331,27 @@ func (a *app) legend() map[string]any {
 		p = diverge
 	}
 	out["gradient"] = p.css()
+	// Values past an end have its colour: the page writes ≤ and ≥.
+	out["below"], out["above"] = a.sc.Below, a.sc.Above
+	out["homes"] = l.homes && !a.change
 	if l.unit == "%" {
 		// A share, as the indicators table shows it (a change in points).
-		out["lo"] = fmt.Sprintf("%.1f", 100*a.sc.lo)
-		out["hi"] = fmt.Sprintf("%.1f", 100*a.sc.hi)
+		out["lo"] = fmt.Sprintf("%.1f", 100*a.sc.Lo)
+		out["hi"] = fmt.Sprintf("%.1f", 100*a.sc.Hi)
 		if a.change {
 			out["unit"] = "points"
 		}
 		return out
 	}
-	out["lo"] = legendValue(a.sc.lo)
-	out["hi"] = legendValue(a.sc.hi)
+	out["lo"] = legendValue(a.sc.Lo)
+	out["hi"] = legendValue(a.sc.Hi)
+	// The walks' 15 minutes (what "everything within 15 minutes" counts),
+	// marked on the bar where the scale has it.
+	if strings.HasPrefix(l.name, "walk") && !a.change {
+		if t := a.sc.T(15); t > 0 && t < 1 {
+			out["marks"] = []map[string]any{{"at": t, "label": "15"}}
+		}
+	}
 	return out
 }
 

@@ -5,7 +5,6 @@ package main
 import (
 	"image/color"
 	"math"
-	"slices"
 
 	"github.com/barri-city/barri/sim"
 	"github.com/barri-city/barri/wasm/proposal"
@@ -18,7 +17,12 @@ type layer struct {
 	unit    string
 	streets bool // coloured streets (else coloured buildings)
 	perZone bool // a barri's value colours all its buildings
-	pal     palette
+	// homes: the value scale's ends are the homes' (energy and CO₂ per
+	// m²: offices and public buildings use about twice a home's, all
+	// alike, and their end of the scale left the homes, which differ by
+	// age and retrofit, in its bottom third; they show at its top end).
+	homes bool
+	pal   palette
 	// value returns the layer's value for element i of report r, NaN where
 	// it has none (a building without dwellings has no rent).
 	value func(c *sim.City, r *sim.Report, i int) float64
@@ -33,7 +37,7 @@ var layers = append([]layer{
 		}
 		return b.Rent
 	}},
-	{name: "energy", unit: "kWh/m²·yr", pal: viridis, value: perFloor(func(b sim.BuildingResult) float64 { return b.EnergyKWh })},
+	{name: "energy", unit: "kWh/m²·yr", homes: true, pal: viridis, value: perFloor(func(b sim.BuildingResult) float64 { return b.EnergyKWh })},
 	{name: "pv", unit: "MWh/yr", pal: cividis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
 		if !ok {
@@ -44,7 +48,7 @@ var layers = append([]layer{
 	// CO₂ per m² of floor, as energy: a map of totals would colour the
 	// biggest buildings, not the ones that emit the most for their size (a
 	// retrofit or solar roof shows on its own building either way).
-	{name: "co2", unit: "kgCO2/m²·yr", pal: cividis, value: perFloor(func(b sim.BuildingResult) float64 { return b.CO2Kg })},
+	{name: "co2", unit: "kgCO2/m²·yr", homes: true, pal: cividis, value: perFloor(func(b sim.BuildingResult) float64 { return b.CO2Kg })},
 	{name: "dwellings", unit: "dwellings", pal: viridis, value: func(c *sim.City, r *sim.Report, i int) float64 {
 		b, ok := proposal.Building(r, i)
 		if !ok {
@@ -129,65 +133,6 @@ func findLayer(name string) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-// scale maps a layer's values to 0..1: the baseline's 2nd to 98th
-// percentile for values, ±span (a round number) for changes.
-type scale struct {
-	lo, hi float64
-	change bool
-}
-
-func (s scale) t(v float64) float64 {
-	if s.hi == s.lo {
-		return 0.5
-	}
-	return (v - s.lo) / (s.hi - s.lo)
-}
-
-func valueScale(vals []float64) scale {
-	var xs []float64
-	for _, v := range vals {
-		if !math.IsNaN(v) {
-			xs = append(xs, v)
-		}
-	}
-	if len(xs) == 0 {
-		return scale{0, 1, false}
-	}
-	slices.Sort(xs)
-	lo := xs[int(0.02*float64(len(xs)-1))]
-	hi := xs[int(0.98*float64(len(xs)-1))]
-	if hi <= lo {
-		lo, hi = xs[0], xs[len(xs)-1]
-	}
-	if hi <= lo {
-		hi = lo + 1
-	}
-	return scale{lo, hi, false}
-}
-
-// changeScale returns a symmetric scale ±span for the largest change,
-// rounded up to 1, 2 or 5 times a power of ten so that it moves seldom.
-func changeScale(deltas []float64) scale {
-	m := 0.0
-	for _, d := range deltas {
-		if !math.IsNaN(d) {
-			m = math.Max(m, math.Abs(d))
-		}
-	}
-	if m == 0 {
-		return scale{-1, 1, true}
-	}
-	p := math.Pow(10, math.Floor(math.Log10(m)))
-	span := p
-	for _, f := range []float64{1, 2, 5, 10} {
-		if f*p >= m {
-			span = f * p
-			break
-		}
-	}
-	return scale{-span, span, true}
 }
 
 // Colours of the plain map.

@@ -1606,7 +1606,11 @@ func TestCO2AndWalkLayers(t *testing.T) {
 			t.Errorf("%s: after choosing the layer the live region says %q; want its name and its scale %s to %s %s", c.layer, live, lg[0], lg[1], c.unit)
 		}
 		img := screenshot(t, ctx, "layer-"+strings.ReplaceAll(c.layer, ".", "-"))
-		lo, hi := mustFloat(t, strings.ReplaceAll(lg[0], ",", "")), mustFloat(t, strings.ReplaceAll(lg[1], ",", ""))
+		// An end past which some values lie reads "≤ 6.72" or "≥ 11.7".
+		end := func(s string) float64 {
+			return mustFloat(t, strings.ReplaceAll(strings.TrimLeft(s, "≤≥ "), ",", ""))
+		}
+		lo, hi := end(lg[0]), end(lg[1])
 		if lg[2] != c.unit || !(lo < hi) || !strings.Contains(lg[4], c.first) || lg[5] != c.group {
 			t.Errorf("%s: the legend reads %q to %q %q (bar %s, menu group %q); want %s from low to high on its palette from %s, in group %q",
 				c.layer, lg[0], lg[1], lg[2], lg[4], lg[5], c.unit, c.first, c.group)
@@ -1626,6 +1630,30 @@ func TestCO2AndWalkLayers(t *testing.T) {
 		for _, b := range bins {
 			if b >= ramp/100 {
 				spread++
+			}
+		}
+		switch c.layer {
+		case "co2":
+			// The homes' scale (review-13 #6: on one from the homes' lowest
+			// to the offices' 20.4 every home was the darkest navy): the
+			// homes across the palette, offices and public buildings at
+			// its top end (≥), the lowest homes at its bottom (≤).
+			if !strings.HasPrefix(lg[0], "≤ ") || !strings.HasPrefix(lg[1], "≥ ") || !strings.Contains(lg[3], "The scale is the homes'") || !strings.Contains(lg[3], "≤, ≥:") {
+				t.Errorf("co2: the legend reads %q … %q, %q; want ≤ and ≥ at its ends and a note that the scale is the homes'", lg[0], lg[1], lg[3])
+			}
+			if spread < 8 {
+				t.Errorf("co2: the map takes %d of the palette's 10 steps (%v); want the homes spread across it", spread, bins)
+			}
+		case "walk":
+			// A mark at 15 minutes, where the scale has it.
+			m := eval[[]string](t, ctx, `[...document.querySelectorAll("#legend-marks span")].map(e => e.textContent + " " + e.style.left)
+				.concat([...document.querySelectorAll("#legend-bar .tick")].map(e => "tick " + e.style.left))`)
+			want := 100 * (15 - lo) / (hi - lo)
+			var at float64
+			if len(m) != 2 || !strings.HasPrefix(m[0], "15 ") || !strings.HasPrefix(m[1], "tick ") || m[0][3:] != m[1][5:] {
+				t.Errorf("walk: the legend's marks are %q; want one tick labelled 15", m)
+			} else if _, err := fmt.Sscanf(m[0][3:], "%f%%", &at); err != nil || math.Abs(at-want) > 1 {
+				t.Errorf("walk: the 15-minute mark is at %s of the bar, want %.1f%% (the legend runs from %s to %s)", m[0][3:], want, lg[0], lg[1])
 			}
 		}
 		left := share(img, area, 6, buildingColours...)
@@ -1768,10 +1796,10 @@ func TestCO2AndWalkLayers(t *testing.T) {
 		}
 		const js = `(() => { const l = JSON.parse(barriCore.legend());
 			return [document.querySelector("#legend-lo").textContent, document.querySelector("#legend-hi").textContent,
-				barriApp.loc(l.lo, true), barriApp.loc(l.hi, true)]; })()`
+				(l.below ? "≤ " : "") + barriApp.loc(l.lo, true), (l.above ? "≥ " : "") + barriApp.loc(l.hi, true)]; })()`
 		if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`(() => { const l = JSON.parse(barriCore.legend());
-			return (document.querySelector("#legend-hi").textContent === barriApp.loc(l.hi, true) &&
-				document.querySelector("#legend-lo").textContent === barriApp.loc(l.lo, true)) || undefined; })()`,
+			return (document.querySelector("#legend-hi").textContent === (l.above ? "≥ " : "") + barriApp.loc(l.hi, true) &&
+				document.querySelector("#legend-lo").textContent === (l.below ? "≤ " : "") + barriApp.loc(l.lo, true)) || undefined; })()`,
 			chromedp.WithPollingTimeout(2*time.Second))); err != nil {
 			got := eval[[]string](t, ctx, js)
 			t.Errorf("after %s the legend reads %s … %s, the map is coloured from %s to %s", what, got[0], got[1], got[2], got[3])
@@ -1841,8 +1869,8 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	}
 	// Grey on a walking layer is a building without homes; each note a
 	// sentence of its own.
-	if note := choose("walk.park", false)[3]; note != ca["legend.noHomes"] || !strings.HasPrefix(note, "Gris: ") {
-		t.Errorf("on the Catalan page the walk to a park's legend says %q, want %q", note, ca["legend.noHomes"])
+	if note := choose("walk.park", false)[3]; !strings.HasSuffix(note, ". "+ca["legend.noHomes"]) || !strings.HasPrefix(ca["legend.noHomes"], "Gris: ") || !strings.Contains(note, ca["legend.beyond"]) {
+		t.Errorf("on the Catalan page the walk to a park's legend says %q, want %q and %q", note, ca["legend.beyond"], ca["legend.noHomes"])
 	}
 	if note := choose("co2", true)[3]; !strings.HasSuffix(note, ". "+ca["legend.changeNote"]) || !strings.HasPrefix(ca["legend.changeNote"], "Lila") {
 		t.Errorf("on the Catalan page the change in CO₂'s legend says %q", note)

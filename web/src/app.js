@@ -1223,15 +1223,25 @@
     $('#legend-plain').hidden = scaled;
     if (!scaled) return;
     $('#legend-bar').style.background = legend.gradient;
-    $('#legend-lo').textContent = loc(legend.lo, legend.change);
-    $('#legend-hi').textContent = loc(legend.hi, legend.change);
+    // Values past an end take its colour: ≤ and ≥ say so.
+    $('#legend-lo').textContent = (legend.below ? '≤ ' : '') + loc(legend.lo, legend.change);
+    $('#legend-hi').textContent = (legend.above ? '≥ ' : '') + loc(legend.hi, legend.change);
     $('#legend-unit').textContent = legend.unit ? t('unit.' + legend.unit) : '';
+    // Marks on the bar (the walks' 15 minutes): a tick, its value above.
+    const marks = legend.marks || [];
+    const at = m => (100 * m.at).toFixed(2) + '%';
+    $('#legend-marks').hidden = !marks.length;
+    $('#legend-marks').replaceChildren(...marks.map(m => { const e = document.createElement('span'); e.style.left = at(m); e.textContent = loc(m.label); return e; }));
+    $('#legend-bar').replaceChildren(...marks.map(m => { const e = document.createElement('span'); e.className = 'tick'; e.style.left = at(m); return e; }));
     // A layer may say in a line what it shows (layer.<name>.note).
     const nk = 'layer.' + legend.layer + '.note';
-    const note = dict.en && dict.en[nk] ? t(nk) + ' ' : '';
+    const notes = dict.en && dict.en[nk] ? [t(nk)] : [];
+    if (legend.homes) notes.push(t('legend.homesScale'));
+    if (legend.below || legend.above) notes.push(t('legend.beyond'));
     // On the walking layers grey is a building without homes.
     const grey = legend.layer.startsWith('walk') ? 'legend.noHomes' : 'legend.valueNote';
-    $('#legend-note').textContent = note + (legend.change ? t('legend.changeNote') : t(grey));
+    notes.push(legend.change ? t('legend.changeNote') : t(grey));
+    $('#legend-note').textContent = notes.join(' ');
   }
 
   // setLayer colours the map by the chosen layer and says so in the live
