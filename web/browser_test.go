@@ -2053,6 +2053,36 @@ func TestCoreErrorsInCatalan(t *testing.T) {
 	if want := "No se ha podido abrir sintaxis.json: línea 2, columna 10: carácter '@' inesperado donde debería empezar un valor"; got != want {
 		t.Errorf("the Spanish page says\n%q\nwant\n%q", got, want)
 	}
+	// A photo and a GeoJSON on a Spanish and an English page: the first
+	// line says plainly that the file is no proposal, the parser's words
+	// after it (review-13 #14).
+	for _, c := range []struct{ lang, head, photoDetail, geoDetail string }{
+		{"es", "No se ha podido abrir %s: no es un archivo de propuesta de Barri", "línea 1, columna 2: carácter", "el campo «type» no existe"},
+		{"en", "Could not open %s: it is not a Barri proposal file", "line 1, column 2: invalid character", "unknown field \"type\""},
+	} {
+		if c.lang != "es" {
+			if err := chromedp.Do(ctx, chromedp.SetValue(CSS("#lang"), c.lang),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector("#lang").dispatchEvent(new Event("change"))`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []struct{ name, content, detail string }{
+			{"foto.json", "\xff\xd8\xff\xe0\x00\x10JFIF", c.photoDetail},
+			{"carrers.json", `{"type":"FeatureCollection","features":[]}`, c.geoDetail},
+		} {
+			got := upload(f.name, f.content)
+			detail := eval[string](t, ctx, `document.querySelector("#error-detail").textContent`)
+			t.Logf("%s, %s: %s / %s", c.lang, f.name, got, detail)
+			if want := fmt.Sprintf(c.head, f.name); got != want {
+				t.Errorf("%s: opening %s the page says\n%q\nwant\n%q", c.lang, f.name, got, want)
+			}
+			if !strings.Contains(detail, f.detail) {
+				t.Errorf("%s: opening %s the detail line says %q, want it to hold %q", c.lang, f.name, detail, f.detail)
+			}
+		}
+		eval[any](t, ctx, `document.querySelector("#error").scrollIntoView({block: "center"})`)
+		screenshot(t, ctx, "error-not-proposal-"+c.lang)
+	}
 
 	// On a phone the list editor is in the sheet under the map: the refusal
 	// is there too, on the screen.
