@@ -262,15 +262,15 @@ func (g *game) labelGlyphs(pl maplabel.Label, halo bool, q labelQuads) labelQuad
 		cx, cy, x0, by = math.Round(cx), math.Round(cy), math.Round(x0), math.Round(by)
 	}
 	if halo {
-		// A band of halo under the whole name, from the x-height's top to
-		// the baseline and from its first letter to its last, so that the
-		// street's colour (dark on the car flow layer) or a line along it
-		// does not show between the words or inside the letters: the name
-		// reads as one, on any layer. The glyphs' own halos round it off
-		// above and below.
+		// A band of halo under the whole name, from the capitals' top to
+		// the descenders' and from its first letter to its last, so that
+		// the street's colour (dark on the car flow layer), a line along it
+		// or a barri's boundary across it does not show between the words
+		// or the letters: the name reads as one, on any layer. The glyphs'
+		// own halos round it off.
 		hw := haloCSS * g.dsf
 		bx0, bx1 := x0-hw, x0+a.Width(pl.Text)+hw
-		by0, by1 := by-a.CapHeight*0.75-hw/2, by+hw/2
+		by0, by1 := by-a.CapHeight-hw/2, by+a.Descent
 		wx, wy := float32(a.White.Min.X)+2, float32(a.White.Min.Y)+2
 		n := uint16(len(q.v))
 		for _, k := range [4][2]float64{{bx0, by0}, {bx1, by0}, {bx1, by1}, {bx0, by1}} {
