@@ -414,8 +414,9 @@ type Streets struct {
 // run (a power of two metres, Repeat pixels or up to twice that), so that a
 // small pan leaves labels where they were; when none of those points is
 // free (a stop, another name, a panel in the way), the name slides along
-// the part on screen, from its middle out a third of its height at a time,
-// to the first stretch where it fits, and is left out when there is none.
+// the part on screen, out from the fixed point nearest its middle a third
+// of its height at a time (steps fixed to the run), to the first stretch
+// where it fits, and is left out when there is none.
 // A street's name is placed again only Repeat pixels or more from where it
 // already is. width gives a name's width in pixels.
 func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) float64) {
@@ -499,13 +500,18 @@ func (p *Placer) PlaceStreets(runs []Run, v View, o Streets, width func(string) 
 		if placed > 0 {
 			continue
 		}
-		// None fits there: slide along the part on screen, from its middle out.
-		mid, dt := (lo+hi)/2, max(o.Height/3, 1)/chord
-		for k := 0.0; mid-k*dt >= lo || mid+k*dt <= hi; k++ {
-			if t := mid + k*dt; t <= hi && try(t) {
+		// None fits there: slide along the part on screen, out from the
+		// fixed point nearest its middle, on steps fixed to the run, so
+		// that a small pan leaves a slid name where it was too.
+		dt := max(o.Height/3, 1) / chord
+		k0, k1 := math.Ceil((lo-0.5)/dt), math.Floor((hi-0.5)/dt)
+		tf := 0.5 + math.Round(((lo+hi)/2-0.5)/st)*st
+		kc := max(k0, min(k1, math.Round((tf-0.5)/dt)))
+		for d := 0.0; kc-d >= k0 || kc+d <= k1; d++ {
+			if k := kc + d; k <= k1 && try(0.5+k*dt) {
 				break
 			}
-			if t := mid - k*dt; k > 0 && t >= lo && try(t) {
+			if k := kc - d; d > 0 && k >= k0 && try(0.5+k*dt) {
 				break
 			}
 		}
