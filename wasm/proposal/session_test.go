@@ -196,4 +196,3 @@ func TestChangedFollowsEachChange(t *testing.T) {
 		}
 	}
 }
-
