@@ -33,6 +33,8 @@ type app struct {
 	allBlds []int // 0..len(city.Buildings)-1
 	// whereCache keeps where each edit's target is (bridge.go's where).
 	whereCache map[string]place
+	// rows keeps the panel's rows of the last two states (stateJSON).
+	rows proposal.RowCache
 
 	layerIdx int
 	change   bool
