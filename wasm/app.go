@@ -35,7 +35,8 @@ type app struct {
 	// whereCache keeps where each edit's target is (bridge.go's where).
 	whereCache map[string]place
 	// rows keeps the panel's rows of the last two states (stateJSON).
-	rows proposal.RowCache
+	rows     proposal.RowCache
+	stateBuf []byte // the indicators' JSON, its array kept from one state to the next
 
 	layerIdx int
 	change   bool

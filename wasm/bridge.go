@@ -31,8 +31,7 @@ func (a *app) stateJSON() string {
 	keys := sim.IndicatorKeys()
 	rows := &a.rows
 	rows.Next()
-	var ind []byte
-	ind = append(ind, `,"city":[`...)
+	ind := append(a.stateBuf[:0], `,"city":[`...)
 	for i, k := range keys {
 		if i > 0 {
 			ind = append(ind, ',')
@@ -122,8 +121,9 @@ func (a *app) stateJSON() string {
 	if err != nil {
 		return `{"error":"` + err.Error() + `"}`
 	}
+	a.stateBuf = ind
 	// out's closing brace gives way to the indicators.
-	return string(append(data[:len(data)-1], ind...))
+	return string(data[:len(data)-1]) + string(ind)
 }
 
 // place says where an edit is, in words the page can build: the blocks an
