@@ -28,22 +28,20 @@ type model struct {
 	ff        *freeFlow
 	tc        *tripChoices
 	scratch   mobScratch
-	// ff and tc belong to a baseline model that others share: a new
-	// network or choice must not reuse their arrays.
-	sharedFF, sharedTC bool
-	mob                *mobilityResult
-	tree               *spt
-	trees              [2]*spt // for the two halves of the car assignment
+	mob       *mobilityResult
+	tree      *spt
+	trees     [2]*spt // for the two halves of the car assignment
 
 	// What changed since prev, the last report, for an incremental report.
 	// With prev nil the report is computed whole.
 	prev        *Report
-	dirtyPart   []bool // parts whose buildings changed: sums and results again
-	housingPart []bool // dirty parts whose rent and access sums changed too, not only energy
-	touched     []int  // buildings the edit touched
-	allResults  bool   // every building's result may have changed (parks or stops)
-	mobChanged  bool   // the mobility result was recomputed
-	green       bool   // parks or street greenery changed
+	same        *Report // a report of this very state, when there is one: its streets and building chunks are shared
+	dirtyPart   []bool  // parts whose buildings changed: sums and results again
+	housingPart []bool  // dirty parts whose rent and access sums changed too, not only energy
+	touched     []int   // buildings the edit touched
+	allResults  bool    // every building's result may have changed (parks or stops)
+	mobChanged  bool    // the mobility result was recomputed
+	green       bool    // parks or street greenery changed
 
 	zout []zoneOut // per zone: housing indicators
 
@@ -112,10 +110,13 @@ func newModel(s *State) *model {
 	m.zrent = make([][3]float64, len(c.Zones))
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees, nil)
-	m.tc = newTripChoices(c, s, m.demand, m.ff, nil)
-	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
+	m.tc = newTripChoices(c, s, m.demand, m.ff, nil, nil)
+	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch, nil)
 	return m
 }
+
+// stages returns the model's mobility stages.
+func (m *model) stages() mobilityStages { return mobilityStages{ff: m.ff, tc: m.tc, mob: m.mob} }
 
 // accessKind runs one multi-source shortest-path pass over the walking graph
 // from every amenity of kind k (and, for parks, every park added) at once.
@@ -342,9 +343,12 @@ func (m *model) fill(base *Report, out *Report) {
 	m.sumZones(whole)
 	ekappa := m.rents(base, out)
 	m.buildingsOut(out, whole, ekappa)
-	if whole || m.mobChanged {
+	switch {
+	case m.same != nil:
+		out.Streets = m.same.Streets
+	case whole || m.mobChanged:
 		out.Streets = m.streetResults()
-	} else {
+	default:
 		out.Streets = m.prev.Streets
 	}
 	if whole || m.green {
@@ -455,8 +459,14 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 			owned[ch] = true
 		}
 	} else {
-		out.buildings = slices.Clone(m.prev.buildings)
-		out.nBuildings = m.prev.nBuildings
+		// From a report of this state when there is one: every building's
+		// result it holds is the one written below, and no chunk is copied.
+		from := m.prev
+		if m.same != nil {
+			from = m.same
+		}
+		out.buildings = slices.Clone(from.buildings)
+		out.nBuildings = from.nBuildings
 		m.owned = grow(m.owned, len(out.buildings))
 		owned = m.owned
 	}

@@ -31,16 +31,79 @@ type Evaluator struct {
 	// kept holds the mobility stages of recent states of the session, by
 	// their number of edits applied, so that Undo and Redo back to a state
 	// take them up again instead of computing them (see keepMobility).
-	kept map[int]mobilityStages
+	kept []keptState
+	// base are the baseline model's stages, which other Evaluators and the
+	// city share: never recycled. pool holds the stages that nothing holds
+	// any more, whose arrays the next stages take over (see release).
+	base mobilityStages
+	pool stagePool
 }
 
 // mobilityStages are the mobility model's stages of one state: the car
-// network at free flow, the trip choices and the model's result. They are
-// functions of the state alone, and never changed once made.
+// network at free flow, the trip choices and the model's result, and the
+// report of the state they were kept with. They are functions of the state
+// alone, and never changed once made: a new stage takes the arrays of one
+// released to the pool, never those of one in use.
+//
+// Who holds a stage: the model now (Evaluator.m) and the kept states
+// (Evaluator.kept), any number of them at once (a rezone keeps the
+// free-flow network of the state before), and, for the baseline's own
+// stages (Evaluator.base), the city and every Evaluator and workshop room
+// started from it. A stage the Evaluator made is released when the last of
+// its holders drops it (release); the baseline's never are.
 type mobilityStages struct {
 	ff  *freeFlow
 	tc  *tripChoices
 	mob *mobilityResult
+	// rep is the state's report (shared, never recycled): an undo or redo
+	// back to the state shares its streets and building chunks, which the
+	// new report's would equal bit for bit, instead of making copies.
+	rep *Report
+}
+
+// stagePool holds stages released by their last holder, at most poolSize of
+// each kind, whose arrays newFreeFlow, newTripChoices and mobilityModel
+// take over. All the stages of one Evaluator have the sizes of its city
+// (grow checks the capacity all the same); a stage's struct is new each
+// time, only its arrays are taken over.
+type stagePool struct {
+	ff     []*freeFlow
+	tc     []*tripChoices
+	mob    []*mobilityResult
+	reused int // stages made with the arrays of released ones, for the tests
+}
+
+// poolSize is how many released stages of each kind a pool keeps: an edit
+// after an undo releases the state it replaces and takes one, and a street
+// edit takes a free-flow network and trip choices, and a mobility result.
+const poolSize = 2
+
+// put adds a released stage to its list, unless the list is full.
+func put[T any](list []*T, x *T) []*T {
+	if x == nil || len(list) >= poolSize {
+		return list
+	}
+	return append(list, x)
+}
+
+// take removes a stage from one of p's lists and returns it, or nil when
+// the list is empty.
+func take[T any](p *stagePool, list *[]*T) *T {
+	n := len(*list)
+	if n == 0 {
+		return nil
+	}
+	x := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	p.reused++
+	return x
+}
+
+// keptState is the mobility stages of the state with n edits applied.
+type keptState struct {
+	n int
+	mobilityStages
 }
 
 // keptStates is how many states on each side of the current one keep their
@@ -105,9 +168,8 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 
 // newEvaluator starts a scenario on a baseline's report and model, which it
 // shares and never changes. Stages that the Evaluator changes in place are
-// copied; the others are replaced when they change, and the free-flow
-// network and trip choices (large arrays an edit reuses) are not reused
-// while they are the baseline's.
+// copied; the others are replaced when they change, and the baseline's
+// mobility stages are never released to the pool (ev.base).
 func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	c := mb.s.City
 	ev := &Evaluator{baseRep: baseRep, st: mb.s.Clone(), meta: Scenario{Version: ScenarioVersion, City: c.Name}}
@@ -123,7 +185,7 @@ func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	m.residents = slices.Clone(mb.residents)
 	m.dwell = slices.Clone(mb.dwell)
 	m.demand = mb.demand.clone()
-	m.sharedFF, m.sharedTC = true, true
+	ev.base = mobilityStages{ff: mb.ff, tc: mb.tc, mob: mb.mob}
 	m.tree = newSPT(len(c.Nodes))
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
 	m.scratch = mobScratch{}
@@ -181,11 +243,8 @@ func (ev *Evaluator) Apply(e *Edit) (*Result, error) {
 	}
 	ev.undone = ev.undone[:0]
 	// The states after this one that undos left are gone for good.
-	for n := range ev.kept {
-		if n >= len(ev.applied) {
-			delete(ev.kept, n)
-		}
-	}
+	now := len(ev.applied)
+	ev.forget(func(n int) bool { return n >= now })
 	ev.change(*a, len(ev.applied)-1, false)
 	return ev.Result(), nil
 }
@@ -358,6 +417,7 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 		nm := newModel(s)
 		nm.dirtyPart, nm.housingPart = m.dirtyPart, m.housingPart
 		ev.m = nm
+		ev.release(m.stages())
 		ev.setResult(nm)
 		return
 	}
@@ -439,52 +499,111 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	}
 	if streets || a.stops || demand {
 		ev.keepMobility(from)
-		if k, ok := ev.kept[len(ev.applied)]; ok && back {
-			// The state is one the session had: its stages are those it had.
+		if k, ok := ev.keptAt(len(ev.applied)); ok && back {
+			// The state is one the session had: its stages are those it
+			// had, and its report's streets and building chunks too.
 			m.ff, m.tc, m.mob = k.ff, k.tc, k.mob
-			m.sharedFF, m.sharedTC = true, true
 			m.mobChanged = true
+			m.same = k.rep
 			ev.setResult(m)
+			m.same = nil
 			return
 		}
 	}
-	// The baseline's network and choices are replaced, never reused.
+	// The stages replaced are kept (keepMobility above): the new ones take
+	// the arrays of stages released to the pool, never of those in use.
 	if streets {
-		old := m.ff
-		if m.sharedFF {
-			old, m.sharedFF = nil, false
-		}
-		m.ff = newFreeFlow(c, s, &m.trees, old)
+		m.ff = newFreeFlow(c, s, &m.trees, take(&ev.pool, &ev.pool.ff))
 	}
 	if streets || a.stops {
-		prev := m.tc
-		if m.sharedTC {
-			prev, m.sharedTC = &tripChoices{decay: m.tc.decay}, false
-		}
-		m.tc = newTripChoices(c, s, m.demand, m.ff, prev)
+		m.tc = newTripChoices(c, s, m.demand, m.ff, m.tc.decay, take(&ev.pool, &ev.pool.tc))
 	}
 	if streets || demand {
-		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
+		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch, take(&ev.pool, &ev.pool.mob))
 		m.mobChanged = true
 	}
 	ev.setResult(m)
 }
 
-// keepMobility keeps the mobility stages of the model, those of the state
-// with n edits applied, before a change replaces them, and forgets those of
-// states more than keptStates edits away. The model's free-flow network and
-// trip choices are then shared: the next street edit makes new ones rather
-// than reuse their arrays.
+// keepMobility keeps the mobility stages of the model and the report now,
+// those of the state with n edits applied, before a change replaces them,
+// and forgets those of states more than keptStates edits away.
 func (ev *Evaluator) keepMobility(n int) {
-	m := ev.m
-	if ev.kept == nil {
-		ev.kept = map[int]mobilityStages{}
-	}
-	ev.kept[n] = mobilityStages{ff: m.ff, tc: m.tc, mob: m.mob}
-	m.sharedFF, m.sharedTC = true, true
-	for k := range ev.kept {
-		if k < len(ev.applied)-keptStates || k > len(ev.applied)+keptStates {
-			delete(ev.kept, k)
+	ev.keep(n, mobilityStages{ff: ev.m.ff, tc: ev.m.tc, mob: ev.m.mob, rep: ev.rep})
+	lo, hi := len(ev.applied)-keptStates, len(ev.applied)+keptStates
+	ev.forget(func(k int) bool { return k < lo || k > hi })
+}
+
+// keptAt returns the stages kept of the state with n edits applied.
+func (ev *Evaluator) keptAt(n int) (mobilityStages, bool) {
+	for i := range ev.kept {
+		if ev.kept[i].n == n {
+			return ev.kept[i].mobilityStages, true
 		}
 	}
+	return mobilityStages{}, false
+}
+
+// keep keeps st as the stages of the state with n edits applied, releasing
+// those it kept of it before.
+func (ev *Evaluator) keep(n int, st mobilityStages) {
+	for i := range ev.kept {
+		if ev.kept[i].n == n {
+			old := ev.kept[i].mobilityStages
+			ev.kept[i].mobilityStages = st
+			ev.release(old)
+			return
+		}
+	}
+	if ev.kept == nil {
+		ev.kept = make([]keptState, 0, 2*keptStates+2)
+	}
+	ev.kept = append(ev.kept, keptState{n: n, mobilityStages: st})
+}
+
+// forget drops the kept states whose number of edits drop reports, one at a
+// time and each before its stages are released, so that a stage two of them
+// held is released with the last.
+func (ev *Evaluator) forget(drop func(n int) bool) {
+	for i := 0; i < len(ev.kept); {
+		if !drop(ev.kept[i].n) {
+			i++
+			continue
+		}
+		st := ev.kept[i].mobilityStages
+		ev.kept = slices.Delete(ev.kept, i, i+1)
+		ev.release(st)
+	}
+}
+
+// release puts the stages of st that nothing holds any more into the pool:
+// neither the model now, nor a kept state, nor (for the baseline's own,
+// which other Evaluators share) anything at all. Their arrays are then
+// written by the next stages made; call it only once st's holder has
+// dropped them.
+func (ev *Evaluator) release(st mobilityStages) {
+	if st.ff != nil && !ev.held(func(h *mobilityStages) bool { return h.ff == st.ff }) {
+		ev.pool.ff = put(ev.pool.ff, st.ff)
+	}
+	if st.tc != nil && !ev.held(func(h *mobilityStages) bool { return h.tc == st.tc }) {
+		ev.pool.tc = put(ev.pool.tc, st.tc)
+	}
+	if st.mob != nil && !ev.held(func(h *mobilityStages) bool { return h.mob == st.mob }) {
+		ev.pool.mob = put(ev.pool.mob, st.mob)
+	}
+}
+
+// held reports whether a holder of stages matches: the baseline, the model
+// now or a kept state.
+func (ev *Evaluator) held(match func(h *mobilityStages) bool) bool {
+	now := ev.m.stages()
+	if match(&ev.base) || match(&now) {
+		return true
+	}
+	for i := range ev.kept {
+		if match(&ev.kept[i].mobilityStages) {
+			return true
+		}
+	}
+	return false
 }
