@@ -190,6 +190,7 @@ func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
 	m.scratch = mobScratch{}
 	m.zoneDirty, m.rentsDirty, m.ekappa, m.owned, m.ids = nil, nil, nil, nil, nil
+	m.changed, m.zoneHousing, m.cellDirty = nil, nil, nil
 	m.dirtyPart = make([]bool, len(c.prep().parts))
 	m.housingPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
@@ -452,8 +453,9 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	}
 	// A zone's residents change when its dwellings do; trip ends change in
 	// the cells of buildings whose residents or jobs changed.
-	var changed []int
-	housing := make([]bool, nz)
+	changed := m.changed[:0]
+	m.zoneHousing = grow(m.zoneHousing, nz)
+	housing := m.zoneHousing
 	for _, id := range a.undo.TouchedBuildings {
 		b := &s.Buildings[id]
 		if d := [2]int{b.Dwellings, b.Affordable}; d != m.dwell[id] {
@@ -479,7 +481,8 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	}
 	demand := false
 	if len(changed) > 0 {
-		cells := make([]bool, len(pr.cells))
+		m.cellDirty = grow(m.cellDirty, len(pr.cells))
+		cells := m.cellDirty
 		for _, id := range changed {
 			cells[pr.bCell[id]] = true
 		}
@@ -489,6 +492,7 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 			}
 		}
 	}
+	m.changed = changed[:0]
 	streets := len(a.undo.TouchedSegments) > 0
 	if streets && m.demand.streets(c, s) {
 		demand = true
