@@ -476,6 +476,13 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 		owned = m.owned
 	}
 	copy(out.walk[:], m.minutes)
+	// Every zone's rent factors, from which the report computes its
+	// buildings' rents.
+	out.city, out.ehed = c, m.ehed
+	out.zrent = make([][3]float64, nz)
+	for z := range out.zrent {
+		out.zrent[z] = [3]float64{ekappa[z], m.zh[z].supply, m.zh[z].affordableRent}
+	}
 	for z := 0; z <= nz; z++ {
 		if !m.dirtyZone(z, whole) {
 			continue
@@ -490,7 +497,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 		}
 		if all || m.allResults {
 			for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
-				m.buildingResults(out.buildings, owned, pr.parts[pi], f)
+				m.buildingResults(out.buildings, owned, pr.parts[pi])
 			}
 			continue
 		}
@@ -500,7 +507,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 				ids = append(ids, int32(id))
 			}
 		}
-		m.buildingResults(out.buildings, owned, ids, f)
+		m.buildingResults(out.buildings, owned, ids)
 		m.ids = ids
 	}
 }
@@ -660,12 +667,15 @@ type buildingChunkOf [buildingChunk]storedBuilding
 
 // storedBuilding is what a chunk holds of a building's result: all but its
 // walking minutes, which a report reads from the model's arrays (they change
-// only with parks, for every building at once).
+// only with parks, for every building at once), and its rent, which a
+// report computes from its zone's rent factors and the model's hedonic
+// terms (Report.rentOf): a change of a zone's rents, as a rezone makes,
+// then copies no chunk.
 type storedBuilding struct {
 	id                    int
 	energyKWh, pvKWh      float64
 	dwellings, affordable int
-	rent, co2Kg           float64
+	co2Kg                 float64
 }
 
 func newBuildingChunks(n int) []*buildingChunkOf {
@@ -677,27 +687,14 @@ func newBuildingChunks(n int) []*buildingChunkOf {
 	return out
 }
 
-// buildingResults writes the results of buildings ids, all of one zone, into
-// chunks, copying a chunk not yet owned before its first change. rentFactors
-// are the zone's exp(kappa), supply factor and affordable rent.
-func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []int32, rentFactors [3]float64) {
+// buildingResults writes the results of buildings ids into chunks, copying
+// a chunk not yet owned before its first change.
+func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []int32) {
 	s := m.s
-	ek, supply, affRent := rentFactors[0], rentFactors[1], rentFactors[2]
 	for _, i := range ids {
-		inZone := s.City.Buildings[i].Zone >= 0
 		e := &m.energy[i]
 		b := &s.Buildings[i]
-		rent := 0.0
-		if inZone {
-			market := float64(m.ehed[i]*ek) * supply
-			dw := 1.0
-			if b.Dwellings > 1 {
-				dw = float64(b.Dwellings)
-			}
-			aff := float64(b.Affordable) / dw
-			rent = float64((1-aff)*market) + float64(aff*affRent)
-		}
-		r := storedBuilding{id: int(i), energyKWh: e.energyKWh, pvKWh: e.pvKWh, dwellings: b.Dwellings, affordable: b.Affordable, rent: rent,
+		r := storedBuilding{id: int(i), energyKWh: e.energyKWh, pvKWh: e.pvKWh, dwellings: b.Dwellings, affordable: b.Affordable,
 			co2Kg: e.co2Kg}
 		ch, k := i/buildingChunk, i%buildingChunk
 		if owned[ch] {
@@ -738,7 +735,7 @@ func sameBits(a, b []float64) bool {
 func sameBuildingResult(a, b *storedBuilding) bool {
 	return a.id == b.id && a.dwellings == b.dwellings && a.affordable == b.affordable &&
 		math.Float64bits(a.energyKWh) == math.Float64bits(b.energyKWh) && math.Float64bits(a.pvKWh) == math.Float64bits(b.pvKWh) &&
-		math.Float64bits(a.rent) == math.Float64bits(b.rent) && math.Float64bits(a.co2Kg) == math.Float64bits(b.co2Kg)
+		math.Float64bits(a.co2Kg) == math.Float64bits(b.co2Kg)
 }
 
 // sameWalkArrays reports whether reports a and b share their arrays of

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -353,17 +354,18 @@ func (ev *Evaluator) Changed() Changes {
 	if a == b {
 		return ch
 	}
-	walk := sameWalkArrays(a, b) // else a park moved them: compare every building's
+	walk := sameWalkArrays(a, b)      // else a park moved them: compare every building's
+	ehed := sameArray(a.ehed, b.ehed) // else a park or stop moved them: compare every rent
 	for k := range b.buildings {
-		if walk && k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
+		n := min(buildingChunk, b.nBuildings-k*buildingChunk)
+		if walk && ehed && k < len(a.buildings) && a.buildings[k] == b.buildings[k] && sameZoneRents(a, b, k*buildingChunk, n) {
 			continue
 		}
-		for j := range buildingChunk {
+		for j := range n {
 			i := k*buildingChunk + j
-			if i >= b.nBuildings {
-				break
-			}
-			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) || !walk && !sameWalk(a, b, i) {
+			x, y := &a.buildings[k][j], &b.buildings[k][j]
+			if !sameBuildingResult(x, y) || math.Float64bits(a.rentOf(x, i)) != math.Float64bits(b.rentOf(y, i)) ||
+				!walk && !sameWalk(a, b, i) {
 				ch.Buildings = append(ch.Buildings, i)
 			}
 		}
@@ -377,6 +379,22 @@ func (ev *Evaluator) Changed() Changes {
 		}
 	}
 	return ch
+}
+
+// sameArray reports whether a and b are the same array.
+func sameArray(a, b []float64) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// sameZoneRents reports whether reports a and b have the same rent factors,
+// in their bits, in the zones of buildings from to from+n-1.
+func sameZoneRents(a, b *Report, from, n int) bool {
+	for i := from; i < from+n; i++ {
+		if z := b.city.Buildings[i].Zone; z >= 0 && !sameBits(a.zrent[z][:], b.zrent[z][:]) {
+			return false
+		}
+	}
+	return true
 }
 
 // cloneEdit returns a copy of e that shares no memory with it.
