@@ -3,7 +3,6 @@ package sim
 import (
 	"github.com/barri-city/barri/sim/detmath"
 	"math"
-	"slices"
 )
 
 // model holds the stage results of one state. Every stage is a pure function
@@ -470,7 +469,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 		if m.same != nil {
 			from = m.same
 		}
-		out.buildings = slices.Clone(from.buildings)
+		out.buildings = append(out.buildings[:0], from.buildings...) // a new report's own; a reused one's again
 		out.nBuildings = from.nBuildings
 		m.owned = grow(m.owned, len(out.buildings))
 		owned = m.owned
@@ -479,7 +478,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 	// Every zone's rent factors, from which the report computes its
 	// buildings' rents.
 	out.city, out.ehed = c, m.ehed
-	out.zrent = make([][3]float64, nz)
+	out.zrent = grow(out.zrent, nz)
 	for z := range out.zrent {
 		out.zrent[z] = [3]float64{ekappa[z], m.zh[z].supply, m.zh[z].affordableRent}
 	}

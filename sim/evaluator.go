@@ -38,6 +38,10 @@ type Evaluator struct {
 	// any more, whose arrays the next stages take over (see release).
 	base mobilityStages
 	pool stagePool
+	// scratch is the report an undo or redo back to a kept state fills to
+	// bring the model's sums to the state, and drops: it returns the result
+	// it kept. Never returned.
+	scratch *Report
 }
 
 // mobilityStages are the mobility model's stages of one state: the car
@@ -56,10 +60,9 @@ type mobilityStages struct {
 	ff  *freeFlow
 	tc  *tripChoices
 	mob *mobilityResult
-	// rep is the state's report (shared, never recycled): an undo or redo
-	// back to the state shares its streets and building chunks, which the
-	// new report's would equal bit for bit, instead of making copies.
-	rep *Report
+	// res is the state's result (shared, never recycled): an undo or redo
+	// back to the state returns it again, the bits a new one would have.
+	res *Result
 }
 
 // stagePool holds stages released by their last holder, at most poolSize of
@@ -522,13 +525,7 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	if streets || a.stops || demand {
 		ev.keepMobility(from)
 		if k, ok := ev.keptAt(len(ev.applied)); ok && back {
-			// The state is one the session had: its stages are those it
-			// had, and its report's streets and building chunks too.
-			m.ff, m.tc, m.mob = k.ff, k.tc, k.mob
-			m.mobChanged = true
-			m.same = k.rep
-			ev.setResult(m)
-			m.same = nil
+			ev.takeUp(k)
 			return
 		}
 	}
@@ -551,9 +548,29 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 // those of the state with n edits applied, before a change replaces them,
 // and forgets those of states more than keptStates edits away.
 func (ev *Evaluator) keepMobility(n int) {
-	ev.keep(n, mobilityStages{ff: ev.m.ff, tc: ev.m.tc, mob: ev.m.mob, rep: ev.rep})
+	ev.keep(n, mobilityStages{ff: ev.m.ff, tc: ev.m.tc, mob: ev.m.mob, res: ev.res})
 	lo, hi := len(ev.applied)-keptStates, len(ev.applied)+keptStates
 	ev.forget(func(k int) bool { return k < lo || k > hi })
+}
+
+// takeUp makes a kept state's stages and result those now: an undo or
+// redo back to a state the session had. The model's sums are brought to the
+// state by a report into ev.scratch, which shares the kept report's streets
+// and building chunks (the same bits), and is dropped.
+func (ev *Evaluator) takeUp(k mobilityStages) {
+	m := ev.m
+	m.ff, m.tc, m.mob = k.ff, k.tc, k.mob
+	m.mobChanged = true
+	if ev.scratch == nil {
+		ev.scratch = &Report{Zones: make([]ZoneReport, len(ev.st.City.Zones))}
+	}
+	m.same = k.res.Scenario
+	m.fill(ev.baseRep, ev.scratch)
+	m.same = nil
+	ev.res, ev.rep = k.res, k.res.Scenario
+	if ev.res.Name != ev.meta.Name || ev.res.Seed != ev.meta.Seed {
+		ev.SetName(ev.meta.Name, ev.meta.Seed)
+	}
 }
 
 // keptAt returns the stages kept of the state with n edits applied.
