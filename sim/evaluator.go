@@ -77,10 +77,11 @@ type stagePool struct {
 	reused int // stages made with the arrays of released ones, for the tests
 }
 
-// poolSize is how many released stages of each kind a pool keeps: an edit
-// after an undo releases the state it replaces and takes one, and a street
-// edit takes a free-flow network and trip choices, and a mobility result.
-const poolSize = 2
+// poolSize is how many released stages of each kind a pool keeps: as many
+// as an edit after a run of undos forgets at once (the states ahead, and
+// one that leaves the window behind). The kept states and the pool together
+// then hold about as many stages as a full window of kept states.
+const poolSize = keptStates + 1
 
 // put adds a released stage to its list, unless the list is full.
 func put[T any](list []*T, x *T) []*T {
