@@ -13,8 +13,9 @@ import (
 // touched, the walking access to parks when a park is added, the housing
 // market, and the mobility model only when trip ends, streets or stops
 // changed; an Undo or Redo back to one of the last few states takes up the
-// mobility stages it kept of it (keptStates) instead. Its results equal a
-// full Compute bit for bit.
+// mobility stages and the result it kept of it (keptStates) instead. Its
+// results equal a full Compute bit for bit. New mobility stages take the
+// arrays of those nothing holds any more (release), never the baseline's.
 //
 // An Evaluator is used by one goroutine at a time. The City it works on, the
 // city's baselines, and every Result and Report it returns are read-only
