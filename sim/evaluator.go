@@ -30,9 +30,10 @@ type Evaluator struct {
 	applied []appliedEdit
 	undone  []Edit  // edits undone, the next to redo last
 	res     *Result // the result now
-	// kept holds the mobility stages of recent states of the session, by
-	// their number of edits applied, so that Undo and Redo back to a state
-	// take them up again instead of computing them (see keepMobility).
+	// kept holds the mobility stages and results of recent states of the
+	// session, by their number of edits applied (at most 2*keptStates+1),
+	// so that Undo and Redo back to a state take them up again instead of
+	// computing them (see keepMobility).
 	kept []keptState
 	// base are the baseline model's stages, which other Evaluators and the
 	// city share: never recycled. pool holds the stages that nothing holds
@@ -46,10 +47,10 @@ type Evaluator struct {
 }
 
 // mobilityStages are the mobility model's stages of one state: the car
-// network at free flow, the trip choices and the model's result, and the
-// report of the state they were kept with. They are functions of the state
-// alone, and never changed once made: a new stage takes the arrays of one
-// released to the pool, never those of one in use.
+// network at free flow, the trip choices and the model's result, and, in a
+// kept state, the state's result. They are functions of the state alone,
+// and never changed once made: a new stage takes the arrays of one released
+// to the pool, never those of one in use.
 //
 // Who holds a stage: the model now (Evaluator.m) and the kept states
 // (Evaluator.kept), any number of them at once (a rezone keeps the
@@ -546,7 +547,7 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	ev.setResult(m)
 }
 
-// keepMobility keeps the mobility stages of the model and the report now,
+// keepMobility keeps the mobility stages of the model and the result now,
 // those of the state with n edits applied, before a change replaces them,
 // and forgets those of states more than keptStates edits away.
 func (ev *Evaluator) keepMobility(n int) {
