@@ -525,12 +525,12 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 		m.demand.ptAcc = m.ptAcc
 		demand = true
 	}
-	if streets || a.stops || demand {
-		ev.keepMobility(from)
-		if k, ok := ev.keptAt(len(ev.applied)); ok && back {
-			ev.takeUp(k)
-			return
-		}
+	// Every change keeps the state it leaves, so that an undo or redo back to
+	// it returns its result again, whether or not it reached mobility.
+	ev.keepMobility(from)
+	if k, ok := ev.keptAt(len(ev.applied)); ok && back {
+		ev.takeUp(k)
+		return
 	}
 	// The stages replaced are kept (keepMobility above): the new ones take
 	// the arrays of stages released to the pool, never of those in use.
@@ -624,28 +624,27 @@ func (ev *Evaluator) forget(drop func(n int) bool) {
 // written by the next stages made; call it only once st's holder has
 // dropped them.
 func (ev *Evaluator) release(st mobilityStages) {
-	if st.ff != nil && !ev.held(func(h *mobilityStages) bool { return h.ff == st.ff }) {
-		ev.pool.ff = put(ev.pool.ff, st.ff)
+	free := st // the stages of st no holder holds, nil for those one does
+	now := ev.m.stages()
+	free.drop(&ev.base)
+	free.drop(&now)
+	for i := range ev.kept {
+		free.drop(&ev.kept[i].mobilityStages)
 	}
-	if st.tc != nil && !ev.held(func(h *mobilityStages) bool { return h.tc == st.tc }) {
-		ev.pool.tc = put(ev.pool.tc, st.tc)
-	}
-	if st.mob != nil && !ev.held(func(h *mobilityStages) bool { return h.mob == st.mob }) {
-		ev.pool.mob = put(ev.pool.mob, st.mob)
-	}
+	ev.pool.ff = put(ev.pool.ff, free.ff)
+	ev.pool.tc = put(ev.pool.tc, free.tc)
+	ev.pool.mob = put(ev.pool.mob, free.mob)
 }
 
-// held reports whether a holder of stages matches: the baseline, the model
-// now or a kept state.
-func (ev *Evaluator) held(match func(h *mobilityStages) bool) bool {
-	now := ev.m.stages()
-	if match(&ev.base) || match(&now) {
-		return true
+// drop sets to nil the stages of st that h holds too.
+func (st *mobilityStages) drop(h *mobilityStages) {
+	if st.ff == h.ff {
+		st.ff = nil
 	}
-	for i := range ev.kept {
-		if match(&ev.kept[i].mobilityStages) {
-			return true
-		}
+	if st.tc == h.tc {
+		st.tc = nil
 	}
-	return false
+	if st.mob == h.mob {
+		st.mob = nil
+	}
 }
