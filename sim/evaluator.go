@@ -33,7 +33,7 @@ type Evaluator struct {
 	// kept holds the mobility stages and results of recent states of the
 	// session, by their number of edits applied (at most 2*keptStates+1),
 	// so that Undo and Redo back to a state take them up again instead of
-	// computing them (see keepMobility).
+	// computing them (see keepState).
 	kept []keptState
 	// base are the baseline model's stages, which other Evaluators and the
 	// city share: never recycled. pool holds the stages that nothing holds
@@ -114,9 +114,10 @@ type keptState struct {
 }
 
 // keptStates is how many states on each side of the current one keep their
-// mobility stages: undoing up to that many edits in a row, and redoing them,
-// computes no mobility model. A state's stages take about 250 KB on the
-// Eixample.
+// mobility stages and result: undoing up to that many edits in a row, and
+// redoing them, computes no mobility model and makes no new result. A
+// state's stages take about 250 KB on the Eixample (its result shares most
+// of its memory with the results next to it).
 const keptStates = 4
 
 // appliedEdit is an edit, its undo record and which stages it reached.
@@ -527,12 +528,12 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	}
 	// Every change keeps the state it leaves, so that an undo or redo back to
 	// it returns its result again, whether or not it reached mobility.
-	ev.keepMobility(from)
+	ev.keepState(from)
 	if k, ok := ev.keptAt(len(ev.applied)); ok && back {
 		ev.takeUp(k)
 		return
 	}
-	// The stages replaced are kept (keepMobility above): the new ones take
+	// The stages replaced are kept (keepState above): the new ones take
 	// the arrays of stages released to the pool, never of those in use.
 	if streets {
 		m.ff = newFreeFlow(c, s, &m.trees, take(&ev.pool, &ev.pool.ff))
@@ -547,10 +548,10 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	ev.setResult(m)
 }
 
-// keepMobility keeps the mobility stages of the model and the result now,
+// keepState keeps the mobility stages of the model and the result now,
 // those of the state with n edits applied, before a change replaces them,
 // and forgets those of states more than keptStates edits away.
-func (ev *Evaluator) keepMobility(n int) {
+func (ev *Evaluator) keepState(n int) {
 	ev.keep(n, mobilityStages{ff: ev.m.ff, tc: ev.m.tc, mob: ev.m.mob, res: ev.res})
 	lo, hi := len(ev.applied)-keptStates, len(ev.applied)+keptStates
 	ev.forget(func(k int) bool { return k < lo || k > hi })
