@@ -51,13 +51,13 @@ type model struct {
 	owned      []bool
 	ids        []int32
 	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
+	zGreen     []float64    // per zone: m² of green space
+	greenTotal float64
 
 	// Scratch space of the Evaluator's refresh.
-	changed     []int     // buildings whose residents or jobs changed
-	zoneHousing []bool    // zones whose dwellings changed
-	cellDirty   []bool    // cells whose trip ends may have changed
-	zGreen      []float64 // per zone: m² of green space
-	greenTotal  float64
+	changed     []int  // buildings whose residents or jobs changed
+	zoneHousing []bool // zones whose dwellings changed
+	cellDirty   []bool // cells whose trip ends may have changed
 }
 
 // zoneAgg holds the sums over the buildings of one zone that the report needs.
