@@ -99,9 +99,12 @@ func (s *Server) httpError(w http.ResponseWriter, err error) {
 		case workshop.CodeLocked, workshop.CodePhase, workshop.CodeDuplicate, workshop.CodeLimit:
 			status = http.StatusConflict
 		}
-		e := map[string]string{"code": re.Code, "message": re.Message}
+		e := map[string]any{"code": re.Code, "message": re.Message}
 		if re.Field != "" {
 			e["field"] = re.Field // a refused text: which (a join's name, a workshop's title)
+		}
+		if re.Rule != nil {
+			e["rule"] = re.Rule // the reason, to say in the reader's language (as on the WebSocket)
 		}
 		writeJSON(w, status, map[string]any{"error": e})
 	case errors.Is(err, store.ErrNotFound):

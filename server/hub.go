@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +87,16 @@ type client struct {
 	role  workshop.Role
 	lim   *rate.Limiter
 	gone  bool // hub-only: dropped or left
+	// Hub-only: the cids of this connection's commands refused for a
+	// moment (busy, unavailable, rate_limited), since barrierAt, with the
+	// first one's code. While it holds any, the connection's later
+	// commands are refused with that code too, until one of them comes
+	// again: a client retries in the order it sent, so the commands apply
+	// in that order (see hub.blocked).
+	barrier     []string
+	barrierAt   time.Time
+	barrierCode string
+	barrierN    int // commands the barrier refused
 
 	mu     sync.Mutex
 	q      []outMsg // events, in order
@@ -195,6 +206,13 @@ type (
 		reply chan viewReply
 	}
 	msgLeave struct{ c *client }
+	// msgRefused tells the hub that the connection's reader refused a
+	// command over the connection's rate: the commands after it wait for
+	// its retry (hub.blocked).
+	msgRefused struct {
+		c   *client
+		cid string
+	}
 	// msgErase erases a participant's name outside a connection (POST
 	// /api/workshops/{id}/erase_name): also after they have left.
 	msgErase struct {
@@ -485,6 +503,10 @@ func (h *hub) handle(m any) {
 		m.reply <- viewReply{view: h.st.View()}
 	case *msgErase:
 		h.erase(m)
+	case *msgRefused:
+		if !m.c.gone && m.cid != "" {
+			h.hold(m.c, m.cid, workshop.CodeRateLimited)
+		}
 	case *msgLeave:
 		if h.clients[m.c] {
 			h.drop(m.c, websocket.StatusNormalClosure, "", "")
@@ -584,7 +606,8 @@ func errCidReused(cid string, seq int64) error {
 	if seq > 0 {
 		msg += fmt.Sprintf(" (event %d)", seq)
 	}
-	return &workshop.RuleError{Code: workshop.CodeCidReused, Edit: -1, Message: msg + ": send this one with a new cid (cids are unique per actor for the workshop's life)"}
+	msg += ": send this one with a new cid (cids are unique per actor for the workshop's life)"
+	return &workshop.RuleError{Code: workshop.CodeCidReused, Edit: -1, Message: msg, Rule: workshop.NewRule("cid.reused", strings.TrimPrefix(msg, "server: "))}
 }
 
 func (h *hub) command(c *client, m *workshop.ClientMessage) {
@@ -622,34 +645,32 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 		waiting.clients = append(waiting.clients, c)
 		return
 	}
+	if h.blocked(c, m.Cid) {
+		// The commands a client had in flight when one was refused are
+		// refused free; beyond them each is a strike, as a refusal over
+		// the rate is (a flood through several connections is closed
+		// the same).
+		if c.barrierN++; c.barrierN > freeBarrier && !h.strike(c) {
+			return
+		}
+		h.transient(c, m.Cid, c.barrierCode, "order.wait", "server: an earlier command on this connection was refused for a moment: send it again first, then this one (a connection's commands apply in the order sent)")
+		return
+	}
 	// An update or withdrawal of a proposal whose update is being
 	// evaluated waits for it: one author's changes apply in the order sent.
 	if (m.Type == "update" || m.Type == "withdraw") && h.evalOf[m.Proposal] != "" {
 		if len(h.held[m.Proposal]) >= maxHeld {
-			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: workshop.CodeBusy,
-				Message: "server: this proposal has too many changes waiting: retry in a moment"})
+			h.transient(c, m.Cid, workshop.CodeBusy, "busy.held", "server: this proposal has too many changes waiting: retry in a moment", maxHeld)
 			return
 		}
 		h.held[m.Proposal] = append(h.held[m.Proposal], &msgCommand{c: c, m: m})
 		return
 	}
 	if !lim.Allow() {
-		// Each refusal is a strike against the actor: a flood over
-		// several connections, each under its own limit, closes them all.
-		sl := h.strikes[c.actor]
-		if sl == nil {
-			sl = rate.NewLimiter(1, maxStrikes)
-			h.strikes[c.actor] = sl
-		}
-		if !sl.Allow() {
-			for _, o := range append([]*client(nil), h.byActor[c.actor]...) {
-				h.drop(o, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
-			}
-			h.drop(c, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+		if !h.strike(c) {
 			return
 		}
-		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: workshop.CodeRateLimited,
-			Message: "server: too many commands: slow down and retry"})
+		h.transient(c, m.Cid, workshop.CodeRateLimited, "rate.participant", "server: too many commands: slow down and retry", float64(h.s.cfg.ActorRate), h.s.cfg.ActorBurst)
 		return
 	}
 	ev, err := h.st.Decide(c.actor, m.Command())
@@ -668,7 +689,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 			h.send(&msgEvaluated{actor: actor, cid: cid, m: m, ind: ind, delta: delta, err: err})
 		}}
 		if err := h.s.eval.submit(job); err != nil {
-			h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: m.Cid, Code: workshop.CodeBusy, Message: err.Error()})
+			h.transient(c, m.Cid, workshop.CodeBusy, "busy.evaluations", err.Error(), cap(h.s.eval.jobs))
 			return
 		}
 		h.pending[key] = &pendingEval{digest: m.Command().Digest(), clients: []*client{c}}
@@ -682,8 +703,7 @@ func (h *hub) command(c *client, m *workshop.ClientMessage) {
 
 func (h *hub) ack(c *client, ev *workshop.Event, ok bool) {
 	if !ok {
-		h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: ev.Cid, Code: workshop.CodeUnavailable,
-			Message: "server: the event could not be stored: retry the command"})
+		h.transient(c, ev.Cid, workshop.CodeUnavailable, "store.unavailable", "server: the event could not be stored: retry the command")
 		return
 	}
 	m := &workshop.ServerMessage{Type: workshop.MsgAck, Cid: ev.Cid, Seq: ev.Seq}
@@ -691,6 +711,76 @@ func (h *hub) ack(c *client, ev *workshop.Event, ok bool) {
 		m.Proposal = ev.Proposal
 	}
 	h.reply(c, m)
+}
+
+// strike counts a command of c's actor refused as over their rate: each is
+// a strike against the actor, and a flood over several connections, each
+// under its own limit, closes them all. It reports whether c is still
+// served.
+func (h *hub) strike(c *client) bool {
+	sl := h.strikes[c.actor]
+	if sl == nil {
+		sl = rate.NewLimiter(1, maxStrikes)
+		h.strikes[c.actor] = sl
+	}
+	if sl.Allow() {
+		return true
+	}
+	for _, o := range append([]*client(nil), h.byActor[c.actor]...) {
+		h.drop(o, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+	}
+	h.drop(c, websocket.StatusPolicyViolation, "too many commands from this participant", "flood")
+	return false
+}
+
+// transient refuses a client's command for a moment (busy, unavailable,
+// rate_limited), with the reason rule (a code of workshop.RuleCodes) and
+// its arguments: the client retries it with the same cid, and the
+// connection's later commands wait for that retry.
+func (h *hub) transient(c *client, cid, code, rule, msg string, args ...any) {
+	h.hold(c, cid, code)
+	h.reply(c, &workshop.ServerMessage{Type: workshop.MsgError, Cid: cid, Code: code, Message: msg,
+		Rule: workshop.NewRule(rule, strings.TrimPrefix(msg, "server: "), args...)})
+}
+
+// barrierMax is how long a connection's commands wait behind one refused
+// for a moment whose retry does not come (a client that gave it up).
+const barrierMax = 30 * time.Second
+
+// maxBarrier bounds the cids a barrier keeps (a page keeps 20 in flight).
+const maxBarrier = 64
+
+// freeBarrier is how many of a connection's commands a barrier refuses
+// before each further one counts as a strike against the actor: the
+// commands a page has in flight (20) when one is refused.
+const freeBarrier = 20
+
+// hold records that command cid of c was refused for a moment with code.
+func (h *hub) hold(c *client, cid, code string) {
+	if len(c.barrier) == 0 {
+		c.barrierAt, c.barrierCode, c.barrierN = time.Now(), code, 0
+	}
+	if len(c.barrier) < maxBarrier && !slices.Contains(c.barrier, cid) {
+		c.barrier = append(c.barrier, cid)
+	}
+}
+
+// blocked reports whether command cid of c must wait behind a command of
+// the same connection refused for a moment. Without it a command sent
+// after a refused one could be taken (the rate's bucket refilled
+// meanwhile) before the refused one's retry: a participant's comments
+// would be stored out of the order written. The retry of any refused cid
+// lifts the barrier (the client sends them again in order, the first
+// first); so does barrierMax without one.
+func (h *hub) blocked(c *client, cid string) bool {
+	if len(c.barrier) == 0 {
+		return false
+	}
+	if slices.Contains(c.barrier, cid) || time.Since(c.barrierAt) > barrierMax {
+		c.barrier = c.barrier[:0]
+		return false
+	}
+	return true
 }
 
 // maxHeld bounds the commands held behind one proposal's evaluation.

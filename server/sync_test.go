@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -735,5 +737,77 @@ func TestLoadingAWorkshopHoldsUpNoOther(t *testing.T) {
 	close(ss.release)
 	if err := <-slow; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCommandsApplyInTheOrderSent: a command refused over a rate (the
+// participant's, or the connection's) holds back the connection's later
+// commands until it is sent again, even once the rate's bucket has refilled:
+// a participant's comments are stored in the order written. Before, the
+// comment sent after the refused one was taken first.
+func TestCommandsApplyInTheOrderSent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"participant's rate", func(c *Config) { c.ActorRate, c.ActorBurst = 10, 3 }},
+		{"connection's rate", func(c *Config) { c.MsgRate, c.MsgBurst, c.ActorRate, c.ActorBurst = 10, 3, rate.Inf, 1000 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newSecFixture(t, workshop.Voting{Rule: workshop.RuleApproval}, tc.mod)
+			time.Sleep(400 * time.Millisecond) // the buckets are full again
+			comment := func(i int) workshop.ClientMessage {
+				return workshop.ClientMessage{Type: "comment", Cid: "order-" + strconv.Itoa(i), Proposal: f.pBo, Text: strconv.Itoa(i)}
+			}
+			var refused []workshop.ClientMessage
+			n := 0
+			for ; len(refused) == 0 && n < 10; n++ {
+				if r := do(t, f.ana, comment(n)); r.Type == workshop.MsgError {
+					if r.Code != workshop.CodeRateLimited {
+						t.Fatalf("comment %d: %s: %s", n, r.Code, r.Message)
+					}
+					refused = append(refused, comment(n))
+				}
+			}
+			if len(refused) == 0 {
+				t.Fatal("no comment was refused over the rate")
+			}
+			time.Sleep(300 * time.Millisecond) // the bucket refills meanwhile
+			if r := do(t, f.ana, comment(n)); r.Type != workshop.MsgError || r.Code != workshop.CodeRateLimited {
+				t.Fatalf("comment %d, sent after %s was refused and before its retry, was answered %s %s: it must wait for the retry", n, refused[0].Cid, r.Type, r.Code)
+			}
+			refused = append(refused, comment(n))
+			for _, m := range refused { // the retries, in order
+				for {
+					r := do(t, f.ana, m)
+					if r.Type == workshop.MsgAck {
+						break
+					}
+					if r.Code != workshop.CodeRateLimited {
+						t.Fatalf("%s: %s: %s", m.Cid, r.Code, r.Message)
+					}
+					time.Sleep(150 * time.Millisecond)
+				}
+			}
+			v, err := GetState(ctxT(t), nil, f.ts.url, f.w.ID, f.anaJ.Token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range v.Proposals {
+				if p.ID == f.pBo {
+					for _, c := range p.Comments {
+						got = append(got, c.Text)
+					}
+				}
+			}
+			var want []string
+			for i := 0; i <= n; i++ {
+				want = append(want, strconv.Itoa(i))
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("comments stored in the order %v, written %v", got, want)
+			}
+		})
 	}
 }

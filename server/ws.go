@@ -67,7 +67,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	actor, err := s.authenticate(ctx, ws, token)
 	if err != nil {
-		writeError(ctx, conn, "", workshop.CodeUnauthorized, err.Error())
+		writeError(ctx, conn, "", workshop.CodeUnauthorized, err.Error(), "")
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		s.metrics.dropped.WithLabelValues("unauthorized").Inc()
 		return
@@ -90,7 +90,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := herr; err != nil {
-		writeError(ctx, conn, "", workshop.CodeUnauthorized, err.Error())
+		writeError(ctx, conn, "", workshop.CodeUnauthorized, err.Error(), "")
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
 	}
@@ -156,10 +156,17 @@ func closeWith(conn *websocket.Conn, err error) {
 	}
 }
 
-func writeError(ctx context.Context, conn *websocket.Conn, cid, code, message string) {
+// writeError writes an error at once, ahead of the client's queue; rule
+// is its reason (a code of workshop.RuleCodes, "" for none) and args its
+// arguments.
+func writeError(ctx context.Context, conn *websocket.Conn, cid, code, message, rule string, args ...any) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	conn.Write(ctx, websocket.MessageText, encode(&workshop.ServerMessage{Type: workshop.MsgError, Cid: cid, Code: code, Message: message}))
+	m := &workshop.ServerMessage{Type: workshop.MsgError, Cid: cid, Code: code, Message: message}
+	if rule != "" {
+		m.Rule = workshop.NewRule(rule, strings.TrimPrefix(message, "server: "), args...)
+	}
+	conn.Write(ctx, websocket.MessageText, encode(m))
 }
 
 // read passes a client's commands to its hub until the connection ends.
@@ -167,14 +174,14 @@ func writeError(ctx context.Context, conn *websocket.Conn, cid, code, message st
 // and after maxStrikes of them is closed; a binary message closes it.
 func (s *Server) read(ctx context.Context, h *hub, c *client) {
 	strikes := 0
-	strike := func(cid, code, msg string) bool {
+	strike := func(cid, code, msg, rule string, args ...any) bool {
 		strikes++
 		if strikes > maxStrikes {
 			c.conn.Close(websocket.StatusPolicyViolation, "too many bad or excess messages")
 			s.metrics.dropped.WithLabelValues("flood").Inc()
 			return false
 		}
-		writeError(ctx, c.conn, cid, code, msg)
+		writeError(ctx, c.conn, cid, code, msg, rule, args...)
 		return true
 	}
 	for {
@@ -195,14 +202,19 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 			if m, err := workshop.DecodeClientMessage(data); err == nil {
 				cid = m.Cid
 			}
-			if !strike(cid, workshop.CodeRateLimited, "server: too many messages on this connection: slow down and send it again") {
+			if !strike(cid, workshop.CodeRateLimited, "server: too many messages on this connection: slow down and send it again", "rate.connection", float64(s.cfg.MsgRate), s.cfg.MsgBurst) {
+				return
+			}
+			// The commands after it wait for its retry, in the hub
+			// (hub.blocked), so that they apply in the order sent.
+			if cid != "" && !h.send(&msgRefused{c: c, cid: cid}) {
 				return
 			}
 			continue
 		}
 		m, err := workshop.DecodeClientMessage(data)
 		if err != nil {
-			if !strike("", workshop.CodeInvalid, err.Error()) {
+			if !strike("", workshop.CodeInvalid, err.Error(), "") {
 				return
 			}
 			continue
@@ -212,13 +224,13 @@ func (s *Server) read(ctx context.Context, h *hub, c *client) {
 			continue
 		}
 		if m.Type == "hello" {
-			if !strike("", workshop.CodeInvalid, "server: hello was already received") {
+			if !strike("", workshop.CodeInvalid, "server: hello was already received", "") {
 				return
 			}
 			continue
 		}
 		if c.role == workshop.RoleProjector {
-			writeError(ctx, c.conn, m.Cid, workshop.CodeForbidden, "server: the projector view is read-only")
+			writeError(ctx, c.conn, m.Cid, workshop.CodeForbidden, "server: the projector view is read-only", "projector.read_only")
 			continue
 		}
 		if !h.send(&msgCommand{c: c, m: m}) {

@@ -33,6 +33,9 @@ type app struct {
 	allBlds []int // 0..len(city.Buildings)-1
 	// whereCache keeps where each edit's target is (bridge.go's where).
 	whereCache map[string]place
+	// rows keeps the panel's rows of the last two states (stateJSON).
+	rows     proposal.RowCache
+	stateBuf []byte // the indicators' JSON, its array kept from one state to the next
 
 	layerIdx int
 	change   bool

@@ -23,39 +23,70 @@ import (
 )
 
 // stateJSON describes the proposal for the panel: edits, undo/redo, and the
-// indicators (city and per barri) as barri run prints them.
+// indicators (city, per barri and per group) as barri run prints them. The
+// indicators' rows come from a.rows, as JSON already: most of them are the
+// same as the last state's.
 func (a *app) stateJSON() string {
 	r := a.s.Result()
 	keys := sim.IndicatorKeys()
-	// row is one indicator as residents read it (proposal.Readable), with
-	// barri run's exact digits in X (today, proposal, change).
-	type row struct {
-		K     string    `json:"k,omitempty"`
-		B     string    `json:"b"`
-		S     string    `json:"s"`
-		D     string    `json:"d"`
-		Sign  int       `json:"sign"`
-		Share bool      `json:"share,omitempty"`
-		X     [3]string `json:"x"`
+	rows := &a.rows
+	rows.Next()
+	ind := append(a.stateBuf[:0], `,"city":[`...)
+	for i, k := range keys {
+		if i > 0 {
+			ind = append(ind, ',')
+		}
+		ind = rows.Append(ind, k, r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k), true)
 	}
-	mkRow := func(k string, b, s, d float64) row {
-		rb, rs, rd, sign := proposal.Readable(k, b, s, d)
-		return row{K: k, B: rb, S: rs, D: rd, Sign: sign, Share: proposal.IsShare(k),
-			X: [3]string{proposal.FmtValue(b), proposal.FmtValue(s), proposal.FmtValue(d)}}
-	}
-	// group is one group of the equity lens: the change of each headline
+	// Each group of the equity lens: the change of each headline
 	// indicator, and how many got better and worse (as barri run counts).
-	type group struct {
-		G      string `json:"g"`
-		D      []row  `json:"d"`
-		Better int    `json:"better"`
-		Worse  int    `json:"worse"`
+	ind = append(ind, `],"groups":[`...)
+	for gi, g := range sim.GroupKeys() {
+		if gi > 0 {
+			ind = append(ind, ',')
+		}
+		ind = append(ind, `{"g":`...)
+		ind = proposal.AppendString(ind, g)
+		ind = append(ind, `,"d":[`...)
+		better, worse := 0, 0
+		for hi, h := range headline {
+			if hi > 0 {
+				ind = append(ind, ',')
+			}
+			d := r.GroupDelta.Get(g, h.key)
+			ind = rows.Append(ind, h.key, r.Baseline.Groups.Get(g, h.key), r.Scenario.Groups.Get(g, h.key), d, false)
+			if d != 0 && (d < 0) == h.lowerBetter {
+				better++
+			} else if d != 0 {
+				worse++
+			}
+		}
+		ind = append(ind, `],"better":`...)
+		ind = proposal.AppendInt(ind, better)
+		ind = append(ind, `,"worse":`...)
+		ind = proposal.AppendInt(ind, worse)
+		ind = append(ind, '}')
 	}
-	type zone struct {
-		Code string `json:"code"`
-		Name string `json:"name"`
-		V    []row  `json:"v"`
+	ind = append(ind, `],"zones":[`...)
+	for zi := range r.Scenario.Zones {
+		if zi > 0 {
+			ind = append(ind, ',')
+		}
+		ind = append(ind, `{"code":`...)
+		ind = proposal.AppendString(ind, r.Scenario.Zones[zi].Code)
+		ind = append(ind, `,"name":`...)
+		ind = proposal.AppendString(ind, r.Scenario.Zones[zi].Name)
+		ind = append(ind, `,"v":[`...)
+		for i, k := range keys {
+			if i > 0 {
+				ind = append(ind, ',')
+			}
+			ind = rows.Append(ind, k, r.Baseline.Zones[zi].Values.Get(k), r.Scenario.Zones[zi].Values.Get(k), r.ZoneDelta[zi].Values.Get(k), false)
+		}
+		ind = append(ind, "]}"...)
 	}
+	ind = append(ind, "]}"...)
+
 	out := struct {
 		Name    string     `json:"name"`
 		Edits   []sim.Edit `json:"edits"`
@@ -65,16 +96,14 @@ func (a *app) stateJSON() string {
 		CoreMs  float64    `json:"coreMs"` // the core's apply, undo or redo
 		GoMs    float64    `json:"goMs"`   // all of Go's work for the change, this JSON included
 		GC0     uint64     `json:"gc0"`    // Go's garbage collections before it (barriCore.shown's gc after)
-		City    []row      `json:"city"`
-		Zones   []zone     `json:"zones"`
 		Changed [2]int     `json:"changed"`
-		Groups  []group    `json:"groups"`
 		Seq     int        `json:"seq"`   // the recolouring that shows this state (barriCore.shown)
 		Where   []place    `json:"where"` // where each edit is, for its line in the list
 		// Legend is the map's legend as the change left it (a change
 		// from today is re-scaled to the largest change): the page
 		// rewrites its legend when it differs.
 		Legend map[string]any `json:"legend"`
+		// City, Groups and Zones follow, from ind.
 	}{Legend: a.legend(), Seq: a.g.changeSeq, Name: a.s.Name(), Edits: a.s.Edits(), Undo: a.s.CanUndo(), Redo: a.s.CanRedo(), LastOp: a.lastOp,
 		CoreMs: a.coreMs, GC0: a.gcStart}
 	ch := a.s.Changed()
@@ -85,35 +114,6 @@ func (a *app) stateJSON() string {
 	for _, e := range out.Edits {
 		out.Where = append(out.Where, a.where(e))
 	}
-	for _, k := range keys {
-		out.City = append(out.City, mkRow(k, r.Baseline.City.Get(k), r.Scenario.City.Get(k), r.Delta.Get(k)))
-	}
-	for _, g := range sim.GroupKeys() {
-		gr := group{G: g}
-		for _, h := range headline {
-			d := r.GroupDelta.Get(g, h.key)
-			gc := mkRow(h.key, r.Baseline.Groups.Get(g, h.key), r.Scenario.Groups.Get(g, h.key), d)
-			gc.K = ""
-			gr.D = append(gr.D, gc)
-			if d != 0 && (d < 0) == h.lowerBetter {
-				gr.Better++
-			} else if d != 0 {
-				gr.Worse++
-			}
-		}
-		out.Groups = append(out.Groups, gr)
-	}
-	for zi := range r.Scenario.Zones {
-		z := zone{Code: r.Scenario.Zones[zi].Code, Name: r.Scenario.Zones[zi].Name}
-		for _, k := range keys {
-			b := r.Baseline.Zones[zi].Values.Get(k)
-			s := r.Scenario.Zones[zi].Values.Get(k)
-			zr := mkRow(k, b, s, r.ZoneDelta[zi].Values.Get(k))
-			zr.K = ""
-			z.V = append(z.V, zr)
-		}
-		out.Zones = append(out.Zones, z)
-	}
 	if !a.opStart.IsZero() {
 		out.GoMs = float64(time.Since(a.opStart).Microseconds()) / 1000
 	}
@@ -121,7 +121,9 @@ func (a *app) stateJSON() string {
 	if err != nil {
 		return `{"error":"` + err.Error() + `"}`
 	}
-	return string(data)
+	a.stateBuf = ind
+	// out's closing brace gives way to the indicators.
+	return string(data[:len(data)-1]) + string(ind)
 }
 
 // place says where an edit is, in words the page can build: the blocks an

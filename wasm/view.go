@@ -211,10 +211,11 @@ type game struct {
 	whole   bool       // the camera is as fit left it: refit when the free part changes
 	pending *orb.Bound // a part to frame once the screen's size is known
 	mapImg  *ebiten.Image
-	mapCam  camera    // the camera mapImg was drawn with
-	stale   bool      // the camera moved since
-	movedAt time.Time // when the camera last moved
-	dirty   bool      // the map image needs drawing again
+	partImg *ebiten.Image // as big as mapImg: renderRect draws a part here (see there)
+	mapCam  camera        // the camera mapImg was drawn with
+	stale   bool          // the camera moved since
+	movedAt time.Time     // when the camera last moved
+	dirty   bool          // the map image needs drawing again
 	camMove bool
 
 	// What the map image shows: the colour of each building and segment,
@@ -455,11 +456,14 @@ func (g *game) Update() error {
 		g.dsf = ebiten.Monitor().DeviceScaleFactor()
 		if g.mapImg != nil {
 			g.mapImg.Deallocate()
+			g.partImg.Deallocate()
 		}
 		// Its own texture: an atlas slot drew only part of a tall image in
 		// Chromium (a phone viewport showed the bottom 430 px).
 		mx, my := w/4, h/4
-		g.mapImg = ebiten.NewImageWithOptions(image.Rect(0, 0, max(w+2*mx, 1), max(h+2*my, 1)), &ebiten.NewImageOptions{Unmanaged: true})
+		mb := image.Rect(0, 0, max(w+2*mx, 1), max(h+2*my, 1))
+		g.mapImg = ebiten.NewImageWithOptions(mb, &ebiten.NewImageOptions{Unmanaged: true})
+		g.partImg = ebiten.NewImageWithOptions(mb, &ebiten.NewImageOptions{Unmanaged: true})
 		if g.pending != nil {
 			g.frame(*g.pending)
 			g.pending, g.fitted, g.whole = nil, true, false
@@ -920,9 +924,22 @@ func mergeRects(rs []image.Rectangle) []image.Rectangle {
 // sees it: the background, then streets, buildings, the proposal's parks,
 // barri boundaries, amenities and stops, each layer in the order of its
 // elements, so that a part drawn again alone matches the whole.
+//
+// A part is drawn into partImg, which nothing shows, and copied from there
+// into its place in mapImg: drawn into a sub-image of mapImg (which clips
+// it), each part's new *ebiten.Image converted its vertices in a buffer of
+// its own, a quarter of a megabyte of garbage for each street edit on
+// js/wasm, where the collector shares the page's one thread. Around the
+// part, partImg holds whatever was drawn there last; only the part is
+// copied.
 func (g *game) renderRect(cam camera, r image.Rectangle, whole bool) {
-	dst := g.mapImg.SubImage(r).(*ebiten.Image)
-	dst.Fill(colBackground)
+	dst := g.mapImg
+	if !whole {
+		dst = g.partImg
+		dst.SubImage(r).(*ebiten.Image).Fill(colBackground)
+	} else {
+		dst.Fill(colBackground)
+	}
 	bs := &g.mapB
 	bs.reset()
 	b := g.mapImg.Bounds()
@@ -1053,6 +1070,12 @@ func (g *game) renderRect(cam camera, r image.Rectangle, whole bool) {
 	op := &ebiten.DrawTrianglesOptions{AntiAlias: false}
 	for _, b := range *bs {
 		dst.DrawTriangles(b.v, b.i, whiteImage, op)
+	}
+	if !whole {
+		// The part's pixels as they are: no blending, no filtering.
+		cp := &ebiten.DrawImageOptions{Blend: ebiten.BlendCopy}
+		cp.GeoM.Translate(float64(r.Min.X), float64(r.Min.Y))
+		g.mapImg.DrawImage(g.partImg.SubImage(r).(*ebiten.Image), cp)
 	}
 }
 

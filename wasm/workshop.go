@@ -367,6 +367,11 @@ func (c *wsClient) receive(data []byte) {
 			if r.Answer.Err.Edit >= 0 {
 				a["edit"] = r.Answer.Err.Edit
 			}
+			if r.Answer.Err.Rule != nil {
+				// The workshop's own reason (workshop.RuleCodes), for the
+				// page to say in its language with its numbers.
+				a["rule"] = r.Answer.Err.Rule
+			}
 			if r.Answer.Err.Why != nil {
 				// The core's message (its codes under "sim."), for the
 				// page to say in its language as the solo page does.

@@ -18,7 +18,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -287,7 +289,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 		t.Error("a participant's page shows the facilitator bar")
 	}
 	eval[any](t, pa, `barriCore.wsSend(JSON.stringify({type: "phase", phase: "vote"}))`)
-	waitFor(t, pa, "the refusal of a participant's phase command", `document.querySelector("#ws-msg").textContent.includes("you may not do this")`, 5*time.Second)
+	waitFor(t, pa, "the refusal of a participant's phase command", `document.querySelector("#ws-msg").textContent === "Not done: only the facilitator can do this"`, 5*time.Second)
 
 	// The facilitator opens the propose phase: every screen shows it.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="propose"]')`)
@@ -419,7 +421,24 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// box, the text kept in it.
 	eval[any](t, pb, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
 		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "Bé \u202e al revés"})); return 0; })()`)
-	waitFor(t, pb, "a refused comment's reason in Catalan", inProp("Bici a Mallorca", `li.querySelector(".ws-cerr")?.textContent === "el comentari és buit o té un caràcter de control (com els que canvien la direcció del text)" && li.querySelector("textarea").value === "Bé \u202e al revés"`), 5*time.Second)
+	waitFor(t, pb, "a refused comment's reason in Catalan", inProp("Bici a Mallorca", `li.querySelector(".ws-cerr")?.textContent === "el comentari té un caràcter de control (U+202E), com els que canvien la direcció del text" && li.querySelector("textarea").value === "Bé \u202e al revés"`), 5*time.Second)
+	// The workshop's own refusals say their numbers, as each language
+	// writes them (the server's "rule": a code and its arguments): a
+	// comment over the limit, and a proposal out of its phase.
+	eval[any](t, pb, `document.activeElement.blur(); 0`) // the list waits while a box has the focus
+	eval[any](t, pb, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
+		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "{0} <b>" + "a".repeat(12000)})); return 0; })()`)
+	const caLong = "els comentaris tenen com a màxim 1000 caràcters; el teu en té 12.007"
+	waitFor(t, pb, "a long comment's numbers in Catalan", inProp("Bici a Mallorca", `li.querySelector(".ws-cerr")?.textContent === `+fmt.Sprintf("%q", caLong)+` && li.querySelector("textarea").value.startsWith("{0} <b>aaa")`)+` && document.querySelector("#ws-msg").textContent === `+fmt.Sprintf("%q", "No s'ha fet: "+caLong), 5*time.Second)
+	eval[any](t, pb, `(() => { barriCore.wsSend(JSON.stringify({type: "propose", name: "Fora de temps", edits: [{op: "park", area: {type: "Polygon", coordinates: [[[2.1520,41.3880],[2.1535,41.3880],[2.1535,41.3890],[2.1520,41.3880]]]}}]})); return 0; })()`)
+	waitFor(t, pb, "a proposal out of its phase refused in Catalan", `document.querySelector("#ws-msg").textContent === "No s'ha fet: les propostes es fan a la fase de propostes; el taller és a la fase de votació"`, 5*time.Second)
+	eval[any](t, pa, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
+		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "a".repeat(1234)})); return 0; })()`)
+	waitFor(t, pa, "a long comment's numbers in English", `document.querySelector("#ws-msg").textContent === "Not done: comments are at most 1,000 characters; yours has 1,234"`, 5*time.Second)
+	eval[any](t, pa, `document.activeElement.blur(); 0`) // the box took the focus back
+	if got := eval[string](t, pb, `document.querySelector("#ws-list .ws-cerr").children.length + " " + document.querySelectorAll("#ws-list b").length`); got != "0 0" {
+		t.Errorf("web: a refused comment's reason or text became markup: %s", got)
+	}
 	noEnglish(t, pb)
 	eval[any](t, pb, `document.activeElement.blur(); 0`) // the box took the focus: the list waits for it
 	axe(t, map[string]context.Context{"participant (ca) voting": pb})
@@ -434,7 +453,15 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	eval[any](t, pa, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Girona per a vianants").id;
 		for (let i = 0; i < 60; i++) barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "ràpid " + i})); return 0; })()`)
 	waitFor(t, fac, "60 quick comments", inProp("Girona per a vianants", `li.querySelectorAll(".ws-ctext").length === 60`), 20*time.Second)
-	t.Logf("the 60 comments arrived in the order %s", eval[string](t, fac, inProp("Girona per a vianants", `[...li.querySelectorAll(".ws-ctext")].map(e => e.textContent.replace("ràpid ", "")).join(" ")`)))
+	// In the order written: a comment sent after one refused over the rate
+	// waits for its retry (before, comment 36 came before the retried 22–35).
+	var written []string
+	for i := range 60 {
+		written = append(written, fmt.Sprint(i))
+	}
+	if got := eval[string](t, fac, inProp("Girona per a vianants", `[...li.querySelectorAll(".ws-ctext")].map(e => e.textContent.replace("ràpid ", "")).join(" ")`)); got != strings.Join(written, " ") {
+		t.Errorf("web: the 60 comments arrived in the order %s, not as written", got)
+	}
 	if !strings.Contains(srv.metrics(t), `barri_commands_refused_total{code="rate_limited"}`) {
 		t.Error("web: no command was refused over the rate: the retry was not exercised")
 	}
@@ -893,6 +920,96 @@ func TestWorkshopCodesTranslated(t *testing.T) {
 		}
 		if en := dicts["en"][k]; en != "" && (dicts["ca"][k] == en || dicts["es"][k] == en) {
 			t.Errorf("%s is in English in ca.json or es.json: %q", k, en)
+		}
+	}
+}
+
+var rulePlace = regexp.MustCompile(`\{(\d+)(?::([a-z]+))?\}`)
+
+// TestWorkshopRulesTranslated: every reason the workshop's refusals can
+// carry (workshop.RuleCodes) has its template ws.rule.CODE in Catalan,
+// Spanish and English, not the English in ca or es; each place is an
+// argument of the code, written {i:phase} or {i:proposal} for a phase or a
+// proposal (workshop.js says them by name) and {i} otherwise; every number
+// the reason carries is said in every language. Each phase has its name
+// for inside a sentence, and no template is left for a code the workshop
+// no longer has.
+func TestWorkshopRulesTranslated(t *testing.T) {
+	dicts := readI18n(t)
+	// A key given twice would hide its first text (JSON keeps the last).
+	for l := range dicts {
+		data, err := os.ReadFile(filepath.Join("src", "i18n", l+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		seen := map[string]bool{}
+		for i := 0; ; i++ {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			if k, ok := tok.(string); ok && i%2 == 1 {
+				if seen[k] {
+					t.Errorf("src/i18n/%s.json has %s twice", l, k)
+				}
+				seen[k] = true
+			}
+		}
+	}
+	known := map[string]bool{}
+	for _, p := range workshop.Phases {
+		k := "ws.phaseIn." + string(p)
+		known[k] = true
+		for l, d := range dicts {
+			if strings.TrimSpace(d[k]) == "" {
+				t.Errorf("src/i18n/%s.json lacks %s", l, k)
+			}
+		}
+	}
+	for _, c := range workshop.RuleCodes() {
+		k := "ws.rule." + c.Code
+		known[k] = true
+		for l, d := range dicts {
+			tpl, ok := d[k]
+			if !ok || strings.TrimSpace(tpl) == "" {
+				t.Errorf("src/i18n/%s.json lacks %s (arguments %v)", l, k, c.Args)
+				continue
+			}
+			used := map[int]bool{}
+			for _, m := range rulePlace.FindAllStringSubmatch(tpl, -1) {
+				i, _ := strconv.Atoi(m[1])
+				if i >= len(c.Args) {
+					t.Errorf("src/i18n/%s.json: %s has the place %s; the reason has %d arguments", l, k, m[0], len(c.Args))
+					continue
+				}
+				want := ""
+				if c.Args[i] == workshop.ArgPhase || c.Args[i] == workshop.ArgProposal {
+					want = c.Args[i]
+				}
+				if m[2] != want {
+					t.Errorf("src/i18n/%s.json: %s has the place %s for an argument of kind %s (write {%d%s})", l, k, m[0], c.Args[i], i, map[bool]string{true: ":" + want}[want != ""])
+				}
+				used[i] = true
+			}
+			if rest := rulePlace.ReplaceAllString(tpl, ""); strings.ContainsAny(rest, "{}") {
+				t.Errorf("src/i18n/%s.json: %s has a brace that is no place: %q", l, k, tpl)
+			}
+			for i, kind := range c.Args {
+				if kind == workshop.ArgNumber && !used[i] {
+					t.Errorf("src/i18n/%s.json: %s does not say its number {%d}", l, k, i)
+				}
+			}
+		}
+		if en := dicts["en"][k]; en != "" && (dicts["ca"][k] == en || dicts["es"][k] == en) {
+			t.Errorf("%s is in English in ca.json or es.json: %q", k, en)
+		}
+	}
+	for l, d := range dicts {
+		for k := range d {
+			if strings.HasPrefix(k, "ws.rule.") && !known[k] {
+				t.Errorf("src/i18n/%s.json has %s, a reason the workshop does not give", l, k)
+			}
 		}
 	}
 }

@@ -33,6 +33,7 @@ type Replica struct {
 	chain   string // the chain hash after the last event held ("" if unknown)
 	window  int    // at most this many commands on the connection unanswered (0: no limit)
 	held    bool   // a transient refusal came: nothing more goes until Flush
+	due     bool   // Flush was called while commands were in flight: the outbox goes when they are answered
 	requeue bool   // transient refusals stay in the outbox (SetRequeue)
 }
 
@@ -86,9 +87,25 @@ func (r *Replica) Held() bool { return r.held }
 // Flush ends the hold of a transient refusal (the client calls it after
 // one backoff shared by all the refused commands) and returns what to send:
 // the refused commands, at their places in the outbox, and those made
-// since, in order.
+// since, in order. While commands sent before the hold are still
+// unanswered it returns nothing and the hold ends with their last answer
+// (Receive then returns the outbox to send): one of them may yet be
+// refused, and its retry must go before the commands made after it.
 func (r *Replica) Flush() []ClientMessage {
-	r.held = false
+	if r.held && r.inFlight() > 0 {
+		r.due = true
+		return nil
+	}
+	r.held, r.due = false, false
+	return r.fill()
+}
+
+// release ends a hold that Flush asked to end, once nothing is in flight.
+func (r *Replica) release() []ClientMessage {
+	if !r.held || !r.due || r.inFlight() > 0 {
+		return nil
+	}
+	r.held, r.due = false, false
 	return r.fill()
 }
 
@@ -233,7 +250,7 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 	switch m.Type {
 	case MsgWelcome:
 		r.conn, r.actor, r.role, r.head = welcomed, m.Actor, m.Role, m.Seq
-		r.held = false // a new connection: the outbox goes again
+		r.held, r.due = false, false // a new connection: the outbox goes again
 		out.Send = r.fill()
 	case MsgSnapshot:
 		if m.Seq < r.Seq() {
@@ -287,14 +304,18 @@ func (r *Replica) Receive(m *ServerMessage) (Received, error) {
 				// Refused for a while: it stays at its place, unsent, and
 				// the outbox is held until the client's Flush.
 				p.sent, r.held = false, true
-				a.Err, a.Requeued = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field}, true
+				a.Err, a.Requeued = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field, Rule: m.Rule}, true
 				out.Answer = a
+				out.Send = r.release()
 				break
 			}
 			r.pending = append(r.pending[:i], r.pending[i+1:]...)
 			out.Send = r.fill()
+			if r.held {
+				out.Send = r.release()
+			}
 			if m.Type == MsgError {
-				a.Err = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field, Why: m.Why}
+				a.Err = &RuleError{Code: m.Code, Message: m.Message, Edit: -1, Field: m.Field, Why: m.Why, Rule: m.Rule}
 				if m.Edit != nil {
 					a.Err.Edit = *m.Edit
 				}

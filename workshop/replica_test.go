@@ -436,3 +436,53 @@ func TestReplicaAnswerKeepsWhy(t *testing.T) {
 		t.Fatalf("answer's error %+v, want invalid_edit of edit 0 (level) with the why", e)
 	}
 }
+
+// TestReplicaFlushWaitsForTheCommandsInFlight: Flush while commands sent
+// after the refused one are still unanswered sends nothing; they may be
+// refused too (the server refuses a connection's commands after a refused
+// one until it comes again), and the retries go, in the order made, with
+// the last answer. A Flush that sent the refused command at once, and the
+// commands made since with it, let those overtake the refused ones still
+// in flight.
+func TestReplicaFlushWaitsForTheCommandsInFlight(t *testing.T) {
+	r := NewReplica("t-")
+	r.SetWindow(3)
+	r.SetRequeue(true)
+	var cids []string
+	for i := 0; i < 3; i++ {
+		cid, _ := r.Send(ClientMessage{Type: "comment", Proposal: "p1", Text: fmt.Sprint("c", i)})
+		cids = append(cids, cid)
+	}
+	names := func(ms []ClientMessage) string {
+		var s []string
+		for _, m := range ms {
+			s = append(s, m.Text)
+		}
+		return strings.Join(s, " ")
+	}
+	r.Hello("tok")
+	got, _ := r.Receive(&ServerMessage{Type: MsgWelcome, Actor: "u1", Role: "participant"})
+	if names(got.Send) != "c0 c1 c2" {
+		t.Fatalf("after the welcome sent %q", names(got.Send))
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[0], Code: CodeRateLimited})
+	if len(got.Send) != 0 || !r.Held() {
+		t.Fatalf("c0 refused: sent %q, held %v", names(got.Send), r.Held())
+	}
+	r.Send(ClientMessage{Type: "comment", Proposal: "p1", Text: "c3"}) // made while held
+	if s := names(r.Flush()); s != "" {
+		t.Fatalf("Flush with c1 and c2 in flight sent %q: it must wait for their answers", s)
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[1], Code: CodeRateLimited})
+	if len(got.Send) != 0 {
+		t.Fatalf("with c2 in flight sent %q", names(got.Send))
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[2], Code: CodeRateLimited})
+	if names(got.Send) != "c0 c1 c2" || r.Held() {
+		t.Fatalf("the last answer sent %q (held %v), want the refused c0 c1 c2 in order", names(got.Send), r.Held())
+	}
+	got, _ = r.Receive(&ServerMessage{Type: MsgAck, Cid: cids[0], Seq: 5})
+	if names(got.Send) != "c3" {
+		t.Fatalf("after c0's ack sent %q, want c3", names(got.Send))
+	}
+}

@@ -67,24 +67,63 @@ var ErrorCodes = []string{CodeInvalid, CodeForbidden, CodePhase, CodeLocked, Cod
 // description, text, title, seconds). Why is, when the refusal comes from the core (an edit the
 // core finds invalid), the core's message (sim.MessageOf) without its
 // place, for a client to say in its reader's language; Message keeps the
-// English.
+// English. Rule is, when the refusal is the workshop's own (a rule of this
+// package or a limit of the server), its reason as a stable code of
+// RuleCodes with its arguments (the limit and the value that broke it, the
+// phase), in the shape of Why; nil when Why says it.
 type RuleError struct {
 	Code    string
 	Message string
 	Edit    int
 	Field   string
 	Why     *sim.Message
+	Rule    *sim.Message
 }
 
 func (e *RuleError) Error() string { return e.Message }
 
-func refuse(code, format string, a ...any) error {
-	return &RuleError{Code: code, Message: "workshop: " + fmt.Sprintf(format, a...), Edit: -1}
+// reason is a refusal's rule code and its arguments (see RuleCodes).
+type reason struct {
+	code string
+	args []any
+}
+
+// why returns the reason of rule code with its arguments. Every code is a
+// literal at its call, for TestRuleCodes to list.
+func why(code string, args ...any) reason { return reason{code, args} }
+
+func refuse(code string, r reason, format string, a ...any) error {
+	return refuseField(code, "", r, format, a...)
 }
 
 // refuseField is refuse of a command's field (a text, a timer's seconds).
-func refuseField(code, field, format string, a ...any) error {
-	return &RuleError{Code: code, Message: "workshop: " + fmt.Sprintf(format, a...), Edit: -1, Field: field}
+func refuseField(code, field string, r reason, format string, a ...any) error {
+	text := fmt.Sprintf(format, a...)
+	return &RuleError{Code: code, Message: "workshop: " + text, Edit: -1, Field: field, Rule: NewRule(r.code, text, r.args...)}
+}
+
+// NewRule returns the reason of a refusal of the workshop's (its rules', or
+// the server's limits') as a message: code (one of RuleCodes), its
+// arguments, and text, the English of the refusal without its package.
+// An int argument becomes a number; a float64 stays one; anything else
+// becomes its text.
+func NewRule(code, text string, args ...any) *sim.Message {
+	m := &sim.Message{Code: code, Text: text}
+	for _, a := range args {
+		switch v := a.(type) {
+		case int:
+			m.Args = append(m.Args, float64(v))
+		case int64:
+			m.Args = append(m.Args, float64(v))
+		case float64, string:
+			m.Args = append(m.Args, v)
+		case Phase:
+			m.Args = append(m.Args, string(v))
+		default:
+			m.Args = append(m.Args, fmt.Sprint(v))
+		}
+	}
+	return m
 }
 
 // Command is what an actor asks of a workshop (the fields of a client
@@ -124,10 +163,10 @@ var Commands = []string{"join", "leave", "propose", "update", "withdraw", "comme
 // the caller to fill before Apply. A join's DisplayName is the cleaned name.
 func (s *State) Decide(actor string, c *Command) (*Event, error) {
 	if s.Seq == 0 {
-		return nil, refuse(CodeInvalid, "the workshop has not been created")
+		return nil, refuse(CodeInvalid, why("event.invalid", 0), "the workshop has not been created")
 	}
 	if len(c.Cid) > MaxCid || !utf8.ValidString(c.Cid) {
-		return nil, refuse(CodeInvalid, "\"cid\" is longer than %d bytes or not UTF-8", MaxCid)
+		return nil, refuse(CodeInvalid, why("cid.invalid", MaxCid), "\"cid\" is longer than %d bytes or not UTF-8", MaxCid)
 	}
 	e := &Event{Seq: s.Seq + 1, Actor: actor, Cid: c.Cid}
 	if c.Cid != "" {
@@ -137,7 +176,7 @@ func (s *State) Decide(actor string, c *Command) (*Event, error) {
 	case "join":
 		e.Type, e.Participant, e.Actor = EvJoined, newID("u", e.Seq), ""
 		if c.Name == nil {
-			return nil, refuse(CodeInvalid, "join needs a \"name\"")
+			return nil, refuse(CodeInvalid, why("join.name"), "join needs a \"name\"")
 		}
 		e.DisplayName = strings.TrimSpace(*c.Name)
 	case "leave":
@@ -175,7 +214,7 @@ func (s *State) Decide(actor string, c *Command) (*Event, error) {
 	case "erase_name":
 		e.Type = EvNameErased
 	default:
-		return nil, refuse(CodeInvalid, "unknown command %q", c.Type)
+		return nil, refuse(CodeInvalid, why("command.unknown", c.Type), "unknown command %q", c.Type)
 	}
 	if err := s.check(e); err != nil {
 		return nil, err
@@ -195,75 +234,77 @@ func trimmed(p *string) *string {
 func (s *State) check(e *Event) error {
 	if e.Type == EvCreated {
 		if s.Seq != 0 {
-			return refuse(CodeInvalid, "event %d: a workshop is created once, by its first event", e.Seq)
+			return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: a workshop is created once, by its first event", e.Seq)
 		}
 		if e.Voting == nil {
-			return refuse(CodeInvalid, "event %d: created without \"voting\"", e.Seq)
+			return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: created without \"voting\"", e.Seq)
 		}
 		if err := e.Voting.Check(); err != nil {
-			return refuse(CodeInvalid, "%v", err)
+			return refuse(CodeInvalid, why("voting.invalid"), "%v", err)
 		}
 		if err := checkText("title", e.Title, MaxTitle, false); err != nil {
 			return err
 		}
 		if strings.TrimSpace(e.City) == "" {
-			return refuse(CodeInvalid, "the workshop needs a \"city\"")
+			return refuse(CodeInvalid, why("city.missing"), "the workshop needs a \"city\"")
 		}
 		return nil
 	}
 	if s.Seq == 0 {
-		return refuse(CodeInvalid, "event %d (%s) comes before the workshop's creation", e.Seq, e.Type)
+		return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d (%s) comes before the workshop's creation", e.Seq, e.Type)
 	}
 	if e.Cid != "" {
 		if _, dup := s.cids[e.Actor+"\x00"+e.Cid]; dup {
-			return refuse(CodeDuplicate, "command %q was already applied", e.Cid)
+			return refuse(CodeDuplicate, why("command.applied"), "command %q was already applied", e.Cid)
 		}
 	}
 	role := s.RoleOf(e.Actor)
 	facilitator := func() error {
 		if role != RoleFacilitator {
-			return refuse(CodeForbidden, "only the facilitator may %s", strings.ReplaceAll(e.Type, "_", " "))
+			return refuse(CodeForbidden, why("role.facilitator"), "only the facilitator may %s", strings.ReplaceAll(e.Type, "_", " "))
 		}
 		return nil
 	}
 	participant := func() error {
 		if role != RoleParticipant {
-			return refuse(CodeForbidden, "only a participant may %s", strings.ReplaceAll(e.Type, "_", " "))
+			return refuse(CodeForbidden, why("role.participant"), "only a participant may %s", strings.ReplaceAll(e.Type, "_", " "))
 		}
 		return nil
 	}
 	author := func() (*Proposal, error) {
 		if role != RoleParticipant && role != RoleFacilitator {
-			return nil, refuse(CodeForbidden, "only a participant or the facilitator may %s", strings.ReplaceAll(e.Type, "_", " "))
+			return nil, refuse(CodeForbidden, why("role.member"), "only a participant or the facilitator may %s", strings.ReplaceAll(e.Type, "_", " "))
 		}
 		p, err := s.live(e.Proposal)
 		if err != nil {
 			return nil, err
 		}
 		if p.Author != e.Actor && !(e.Type == EvProposalWithdrawn && role == RoleFacilitator) {
-			return nil, refuse(CodeForbidden, "proposal %s is not yours", p.ID)
+			return nil, refuse(CodeForbidden, why("proposal.not_yours", p.ID), "proposal %s is not yours", p.ID)
 		}
 		return p, nil
 	}
-	inPhase := func(phases ...Phase) error {
+	// inPhase refuses the event out of phases; r is the reason (its code
+	// says the phases; its argument is the workshop's phase).
+	inPhase := func(r reason, phases ...Phase) error {
 		for _, p := range phases {
 			if s.Phase == p {
 				return nil
 			}
 		}
-		return refuse(CodePhase, "cannot %s in the %s phase", strings.ReplaceAll(e.Type, "_", " "), s.Phase)
+		return refuse(CodePhase, r, "cannot %s in the %s phase", strings.ReplaceAll(e.Type, "_", " "), s.Phase)
 	}
 
 	switch e.Type {
 	case EvJoined:
 		if e.Actor != "" || e.Participant != newID("u", e.Seq) {
-			return refuse(CodeInvalid, "event %d: a joined participant's id is u%d", e.Seq, e.Seq)
+			return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: a joined participant's id is u%d", e.Seq, e.Seq)
 		}
 		if s.Locked {
-			return refuse(CodeLocked, "the workshop is locked: no one can join now")
+			return refuse(CodeLocked, why("locked.join"), "the workshop is locked: no one can join now")
 		}
 		if len(s.participants) >= MaxParticipants {
-			return refuse(CodeLimit, "the workshop is full (%d participants)", MaxParticipants)
+			return refuse(CodeLimit, why("participants.max", MaxParticipants), "the workshop is full (%d participants)", MaxParticipants)
 		}
 		if e.DisplayName != "" || e.NameHash == "" {
 			// The server checks the name before hashing it; a replica
@@ -280,29 +321,29 @@ func (s *State) check(e *Event) error {
 		// A participant who has left may still erase their name.
 		p, joined := s.participants[e.Actor]
 		if !joined {
-			return refuse(CodeForbidden, "only a participant may erase their name")
+			return refuse(CodeForbidden, why("role.participant"), "only a participant may erase their name")
 		}
 		if p.Erased {
-			return refuse(CodeDuplicate, "your name is already erased")
+			return refuse(CodeDuplicate, why("name.erased"), "your name is already erased")
 		}
 	case EvProposalCreated:
 		if role != RoleParticipant && role != RoleFacilitator {
-			return refuse(CodeForbidden, "only a participant or the facilitator may propose")
+			return refuse(CodeForbidden, why("role.member"), "only a participant or the facilitator may propose")
 		}
-		if err := inPhase(PhasePropose); err != nil {
+		if err := inPhase(why("phase.propose", s.Phase), PhasePropose); err != nil {
 			return err
 		}
 		if s.Locked {
-			return refuse(CodeLocked, "the map is locked")
+			return refuse(CodeLocked, why("locked.map"), "the map is locked")
 		}
 		if e.Proposal != newID("p", e.Seq) {
-			return refuse(CodeInvalid, "event %d: a new proposal's id is p%d", e.Seq, e.Seq)
+			return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: a new proposal's id is p%d", e.Seq, e.Seq)
 		}
 		if s.byAuthor[e.Actor] >= MaxProposalsPerActor {
-			return refuse(CodeLimit, "you have made %d proposals, the most allowed", MaxProposalsPerActor)
+			return refuse(CodeLimit, why("proposals.max", MaxProposalsPerActor, s.byAuthor[e.Actor]), "you have made %d proposals, the most allowed", MaxProposalsPerActor)
 		}
 		if e.Name == nil {
-			return refuse(CodeInvalid, "a proposal needs a \"name\"")
+			return refuse(CodeInvalid, why("proposal.name"), "a proposal needs a \"name\"")
 		}
 		if err := s.checkProposal(e, true); err != nil {
 			return err
@@ -311,17 +352,17 @@ func (s *State) check(e *Event) error {
 		if _, err := author(); err != nil {
 			return err
 		}
-		if err := inPhase(PhasePropose, PhaseDiscuss); err != nil {
+		if err := inPhase(why("phase.update", s.Phase), PhasePropose, PhaseDiscuss); err != nil {
 			return err
 		}
 		if s.Locked {
-			return refuse(CodeLocked, "the map is locked")
+			return refuse(CodeLocked, why("locked.map"), "the map is locked")
 		}
 		if e.Name == nil && e.Description == nil && e.Edits == nil {
-			return refuse(CodeInvalid, "update changes nothing: give \"name\", \"description\" or \"edits\"")
+			return refuse(CodeInvalid, why("update.empty"), "update changes nothing: give \"name\", \"description\" or \"edits\"")
 		}
 		if p := s.proposals[e.Proposal]; p.Version > MaxUpdates {
-			return refuse(CodeLimit, "proposal %s was updated %d times, the most allowed: make a new proposal", p.ID, MaxUpdates)
+			return refuse(CodeLimit, why("updates.max", p.ID, MaxUpdates), "proposal %s was updated %d times, the most allowed: make a new proposal", p.ID, MaxUpdates)
 		}
 		if err := s.checkProposal(e, e.Edits != nil); err != nil {
 			return err
@@ -331,13 +372,13 @@ func (s *State) check(e *Event) error {
 			return err
 		}
 		if s.Phase == PhaseResults {
-			return refuse(CodePhase, "cannot withdraw a proposal once the results are out")
+			return refuse(CodePhase, why("phase.withdraw"), "cannot withdraw a proposal once the results are out")
 		}
 	case EvComment:
 		if role != RoleParticipant && role != RoleFacilitator {
-			return refuse(CodeForbidden, "only a participant or the facilitator may comment")
+			return refuse(CodeForbidden, why("role.member"), "only a participant or the facilitator may comment")
 		}
-		if err := inPhase(PhasePropose, PhaseDiscuss, PhaseVote); err != nil {
+		if err := inPhase(why("phase.comment", s.Phase), PhasePropose, PhaseDiscuss, PhaseVote); err != nil {
 			return err
 		}
 		if _, err := s.live(e.Proposal); err != nil {
@@ -350,7 +391,7 @@ func (s *State) check(e *Event) error {
 		if err := participant(); err != nil {
 			return err
 		}
-		if err := inPhase(PhaseVote); err != nil {
+		if err := inPhase(why("phase.vote", s.Phase), PhaseVote); err != nil {
 			return err
 		}
 		if _, err := s.live(e.Proposal); err != nil {
@@ -361,21 +402,21 @@ func (s *State) check(e *Event) error {
 		if err := participant(); err != nil {
 			return err
 		}
-		if err := inPhase(PhaseVote); err != nil {
+		if err := inPhase(why("phase.unvote", s.Phase), PhaseVote); err != nil {
 			return err
 		}
 		if _, ok := s.votes[e.Actor][e.Proposal]; !ok {
-			return refuse(CodeNotFound, "you have no vote on %s", e.Proposal)
+			return refuse(CodeNotFound, why("vote.none", e.Proposal), "you have no vote on %s", e.Proposal)
 		}
 	case EvPhase:
 		if err := facilitator(); err != nil {
 			return err
 		}
 		if !validPhase(e.Phase) {
-			return refuse(CodeInvalid, "unknown phase %q: use explore, propose, discuss, vote or results", e.Phase)
+			return refuse(CodeInvalid, why("phase.unknown", e.Phase), "unknown phase %q: use explore, propose, discuss, vote or results", e.Phase)
 		}
 		if e.Phase == s.Phase {
-			return refuse(CodeDuplicate, "the workshop is already in the %s phase", e.Phase)
+			return refuse(CodeDuplicate, why("phase.already", e.Phase), "the workshop is already in the %s phase", e.Phase)
 		}
 	case EvSpotlight:
 		if err := facilitator(); err != nil {
@@ -391,17 +432,17 @@ func (s *State) check(e *Event) error {
 			return err
 		}
 		if e.Seconds == nil || *e.Seconds < 0 || *e.Seconds > MaxTimerSeconds {
-			return refuseField(CodeInvalid, "seconds", "timer needs \"seconds\" from 0 (stop) to %d", MaxTimerSeconds)
+			return refuseField(CodeInvalid, "seconds", why("timer.range", MaxTimerSeconds), "timer needs \"seconds\" from 0 (stop) to %d", MaxTimerSeconds)
 		}
 	case EvLock:
 		if err := facilitator(); err != nil {
 			return err
 		}
 		if e.Locked == nil {
-			return refuse(CodeInvalid, "lock needs \"locked\": true or false")
+			return refuse(CodeInvalid, why("lock.missing"), "lock needs \"locked\": true or false")
 		}
 	default:
-		return refuse(CodeInvalid, "event %d: unknown event type %q", e.Seq, e.Type)
+		return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: unknown event type %q", e.Seq, e.Type)
 	}
 	return nil
 }
@@ -410,10 +451,10 @@ func (s *State) check(e *Event) error {
 func (s *State) live(id string) (*Proposal, error) {
 	p, ok := s.proposals[id]
 	if !ok {
-		return nil, refuse(CodeNotFound, "no proposal %q", id)
+		return nil, refuse(CodeNotFound, why("proposal.missing", id), "no proposal %q", id)
 	}
 	if p.Withdrawn {
-		return nil, refuse(CodeNotFound, "proposal %s was withdrawn", id)
+		return nil, refuse(CodeNotFound, why("proposal.withdrawn", id), "proposal %s was withdrawn", id)
 	}
 	return p, nil
 }
@@ -423,31 +464,31 @@ func (s *State) checkVote(e *Event) error {
 	switch s.Voting.Rule {
 	case RuleSingle, RuleApproval:
 		if e.Dots != 1 {
-			return refuse(CodeInvalid, "the %s rule gives one vote per proposal: leave \"dots\" out", s.Voting.Rule)
+			return refuse(CodeInvalid, why("vote.one"), "the %s rule gives one vote per proposal: leave \"dots\" out", s.Voting.Rule)
 		}
 		if had {
-			return refuse(CodeDuplicate, "you already voted for %s", e.Proposal)
+			return refuse(CodeDuplicate, why("vote.already", e.Proposal), "you already voted for %s", e.Proposal)
 		}
 		want := EvVoteCast
 		if s.Voting.Rule == RuleSingle && len(s.votes[e.Actor]) > 0 {
 			want = EvVoteChanged
 		}
 		if e.Type != want {
-			return refuse(CodeInvalid, "event %d: expected %s", e.Seq, want)
+			return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: expected %s", e.Seq, want)
 		}
 	case RuleDots:
 		if e.Dots < 1 || e.Dots > s.Voting.Dots {
-			return refuse(CodeInvalid, "\"dots\" must be from 1 to %d", s.Voting.Dots)
+			return refuse(CodeInvalid, why("dots.range", s.Voting.Dots), "\"dots\" must be from 1 to %d", s.Voting.Dots)
 		}
 		if had && old == e.Dots {
-			return refuse(CodeDuplicate, "you already gave %s %d dots", e.Proposal, e.Dots)
+			return refuse(CodeDuplicate, why("dots.already", e.Proposal, e.Dots), "you already gave %s %d dots", e.Proposal, e.Dots)
 		}
 		if (e.Type == EvVoteChanged) != had {
-			return refuse(CodeInvalid, "event %d: a changed vote must replace one", e.Seq)
+			return refuse(CodeInvalid, why("event.invalid", e.Seq), "event %d: a changed vote must replace one", e.Seq)
 		}
 		used := s.DotsUsed(e.Actor) - old
 		if used+e.Dots > s.Voting.Dots {
-			return refuse(CodeLimit, "you have %d of your %d dots left", s.Voting.Dots-used, s.Voting.Dots)
+			return refuse(CodeLimit, why("dots.max", s.Voting.Dots, s.Voting.Dots-used, e.Dots), "you have %d of your %d dots left", s.Voting.Dots-used, s.Voting.Dots)
 		}
 	}
 	return nil
@@ -479,8 +520,8 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 		// proposal that changed them would be credited with the change
 		// of assumption, not with what it builds.
 		if ed.Op == "param" {
-			return &RuleError{Code: CodeInvalidEdit, Edit: i, Field: "op",
-				Message: fmt.Sprintf("workshop: edit %d (param) is not allowed in a proposal: model parameters are set by the facilitator's base scenario; propose changes to the city instead", i)}
+			text := fmt.Sprintf("edit %d (param) is not allowed in a proposal: model parameters are set by the facilitator's base scenario; propose changes to the city instead", i)
+			return &RuleError{Code: CodeInvalidEdit, Edit: i, Field: "op", Message: "workshop: " + text, Rule: NewRule("edit.param", text)}
 		}
 	}
 	sc := sim.Scenario{Version: 1, Name: "proposal", City: s.City, Edits: list}
@@ -498,22 +539,22 @@ func (s *State) checkProposal(e *Event, edits bool) error {
 // MaxEditsPerProposal scenario edits (DESIGN.md §3), at most MaxEditBytes.
 func DecodeEdits(raw json.RawMessage) ([]sim.Edit, error) {
 	if len(raw) == 0 {
-		return nil, refuse(CodeInvalid, "a proposal needs \"edits\": a list of edits")
+		return nil, refuse(CodeInvalid, why("edits.missing"), "a proposal needs \"edits\": a list of edits")
 	}
 	if len(raw) > MaxEditBytes {
-		return nil, refuse(CodeLimit, "a proposal's edits take %d bytes, more than the %d allowed: draw simpler areas", len(raw), MaxEditBytes)
+		return nil, refuse(CodeLimit, why("edits.bytes", MaxEditBytes, len(raw)), "a proposal's edits take %d bytes, more than the %d allowed: draw simpler areas", len(raw), MaxEditBytes)
 	}
 	var list []sim.Edit
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&list); err != nil {
-		return nil, refuse(CodeInvalid, "\"edits\" is not a list of edits: %v", err)
+		return nil, refuse(CodeInvalid, why("edits.malformed"), "\"edits\" is not a list of edits: %v", err)
 	}
 	if dec.More() {
-		return nil, refuse(CodeInvalid, "\"edits\" has data after the list")
+		return nil, refuse(CodeInvalid, why("edits.malformed"), "\"edits\" has data after the list")
 	}
 	if len(list) == 0 || len(list) > MaxEditsPerProposal {
-		return nil, refuse(CodeLimit, "a proposal has 1 to %d edits, not %d", MaxEditsPerProposal, len(list))
+		return nil, refuse(CodeLimit, why("edits.count", MaxEditsPerProposal, len(list)), "a proposal has 1 to %d edits, not %d", MaxEditsPerProposal, len(list))
 	}
 	return list, nil
 }
@@ -540,22 +581,25 @@ func withWhy(re *RuleError, cause error) *RuleError {
 // max characters, no control or bidirectional-override characters (line
 // breaks only where multiline). A refusal names the field what.
 // Text is kept and sent exactly as written: it is shown as text, never HTML.
+// Its reasons' codes are the field's: what + ".utf8", ".empty", ".long"
+// (the limit and the text's length) or ".control" (the character, as
+// U+XXXX), for each of TextFields.
 func checkText(what, t string, max int, multiline bool) error {
 	if !utf8.ValidString(t) {
-		return refuseField(CodeInvalid, what, "%s is not valid UTF-8", what)
+		return refuseField(CodeInvalid, what, reason{what + ".utf8", nil}, "%s is not valid UTF-8", what)
 	}
 	if strings.TrimSpace(t) == "" {
-		return refuseField(CodeInvalid, what, "%s is empty", what)
+		return refuseField(CodeInvalid, what, reason{what + ".empty", nil}, "%s is empty", what)
 	}
 	if n := utf8.RuneCountInString(t); n > max {
-		return refuseField(CodeLimit, what, "%s has %d characters, more than the %d allowed", what, n, max)
+		return refuseField(CodeLimit, what, reason{what + ".long", []any{max, n}}, "%s has %d characters, more than the %d allowed", what, n, max)
 	}
 	for _, r := range t {
 		if r == '\n' && multiline {
 			continue
 		}
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
-			return refuseField(CodeInvalid, what, "%s holds a control character (U+%04X)", what, r)
+			return refuseField(CodeInvalid, what, reason{what + ".control", []any{fmt.Sprintf("U+%04X", r)}}, "%s holds a control character (U+%04X)", what, r)
 		}
 	}
 	return nil

@@ -135,7 +135,13 @@ type ServerMessage struct {
 	// its arguments (strings, numbers, {"value", "places"} decimals and
 	// nested messages), for a client to say in its reader's language.
 	// Message keeps the whole English text.
-	Why    *sim.Message `json:"why,omitempty"`
+	Why *sim.Message `json:"why,omitempty"`
+	// Rule is, of an error the workshop's rules or the server's limits
+	// gave, its reason in the same shape: {"code", "args"?, "text"}, a
+	// code of RuleCodes with its arguments (numbers, strings: a text from
+	// the input, a phase, a proposal's id; RuleCodes says which), for a
+	// client to say in its reader's language. Message keeps the English.
+	Rule   *sim.Message `json:"rule,omitempty"`
 	Event  *Event       `json:"event,omitempty"`
 	Stored int64        `json:"stored,omitempty"` // of an event: when it became durable, microseconds since 1970
 	// Hash is, of an event, the chain hash after it; of a welcome or a
@@ -159,7 +165,7 @@ func ErrorMessage(cid string, err error) *ServerMessage {
 	m := &ServerMessage{Type: MsgError, Cid: cid, Code: CodeInvalid, Message: err.Error()}
 	var re *RuleError
 	if errors.As(err, &re) {
-		m.Code, m.Field, m.Why = re.Code, re.Field, re.Why
+		m.Code, m.Field, m.Why, m.Rule = re.Code, re.Field, re.Why, re.Rule
 		if re.Code == CodeInvalidEdit {
 			i := re.Edit
 			m.Edit = &i
@@ -201,6 +207,9 @@ func DecodeServerMessage(data []byte) (*ServerMessage, error) {
 		// not the refusal with it: the client says the English Message.
 		m.Why = nil
 	}
+	if m.Rule != nil && (m.Type != MsgError || decodeRule(m.Rule) != nil) {
+		m.Rule = nil // likewise
+	}
 	switch m.Type {
 	case MsgWelcome, MsgAck, MsgError, MsgPong:
 	case MsgEvent:
@@ -215,6 +224,26 @@ func DecodeServerMessage(data []byte) (*ServerMessage, error) {
 		return nil, fmt.Errorf("workshop: unknown server message type %q", m.Type)
 	}
 	return &m, nil
+}
+
+// decodeRule checks the shape of a rule's reason as decoded from JSON: a
+// text, a code at most 64 bytes long, and at most 8 arguments, each a string
+// or a number.
+func decodeRule(m *sim.Message) error {
+	if len(m.Code) > 64 || m.Text == "" || len(m.Args) > 8 {
+		return errors.New("not a rule's reason")
+	}
+	if len(m.Args) == 0 {
+		m.Args = nil
+	}
+	for i, a := range m.Args {
+		switch a.(type) {
+		case string, float64:
+		default:
+			return fmt.Errorf("argument %d is %T, not a string or a number", i, a)
+		}
+	}
+	return nil
 }
 
 // maxWhyDepth bounds how deeply a why's messages nest (the core nests two

@@ -51,3 +51,25 @@ func TestPowWholeExponents(t *testing.T) {
 		t.Errorf("Pow(0.8, 4.5) = %v, want exp(4.5 log 0.8) = %v", got, want)
 	}
 }
+
+// TestLdexpIsMathLdexp: exp's scaling gives math.Ldexp's bits, on its fast
+// path and off it (every exponent exp can take, and past both ends).
+func TestLdexpIsMathLdexp(t *testing.T) {
+	fracs := []float64{0.5, math.Nextafter(0.5, 1), 0.70710678118654752, 0.999999999, 1, 1.2345678901234567, 1.41421356237309505, math.Nextafter(2, 0), 2, 0.25, 3, 0}
+	for _, f := range fracs {
+		for k := -1080; k <= 1080; k++ {
+			if got, want := ldexp(f, k), math.Ldexp(f, k); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("ldexp(%v, %d) = %v (%#x), math.Ldexp gives %v (%#x)", f, k, got, math.Float64bits(got), want, math.Float64bits(want))
+			}
+		}
+	}
+}
+
+// BenchmarkExp times exp over the range the mode choice gives it.
+func BenchmarkExp(b *testing.B) {
+	var s float64
+	for i := 0; b.Loop(); i++ {
+		s += Exp(-8 + float64(i%1600)/100)
+	}
+	_ = s
+}

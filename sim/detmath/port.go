@@ -6,8 +6,9 @@
 // Use of this source code is governed by a BSD-style license that can be
 // found in the Go distribution's LICENSE file.
 //
-// The only change: these use each other instead of the math package's
-// Exp and Log, which on amd64 are assembly with other rounding.
+// The only changes: these use each other instead of the math package's
+// Exp and Log, which on amd64 are assembly with other rounding, and exp
+// scales its result by ldexp (below), math.Ldexp's bits by a faster path.
 
 package detmath
 
@@ -65,7 +66,20 @@ func expmulti(hi, lo float64, k int) float64 {
 	c := r - float64(t*(P1+float64(t*(P2+float64(t*(P3+float64(t*(P4+float64(t*P5)))))))))
 	y := 1 - ((lo - (r*c)/(2-c)) - hi)
 	// TODO(rsc): make sure Ldexp can handle boundary k
-	return math.Ldexp(y, k)
+	return ldexp(y, k)
+}
+
+// ldexp is math.Ldexp(frac, exp), bit for bit. Where the result is a
+// normal number, scaling by a power of two is exact, and a product with
+// 2^exp built from its bits gives it without Ldexp's general path (its
+// Frexp and bit surgery were a third of exp's time on js/wasm); elsewhere
+// (near overflow or underflow) it is Ldexp. This is the one change to the
+// ported code.
+func ldexp(frac float64, exp int) float64 {
+	if exp >= -1021 && exp <= 1022 && frac >= 0.5 && frac < 2 {
+		return frac * math.Float64frombits(uint64(exp+1023)<<52)
+	}
+	return math.Ldexp(frac, exp)
 }
 
 func log(x float64) float64 {

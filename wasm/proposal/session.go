@@ -27,6 +27,10 @@ type Session struct {
 	ev   *sim.Evaluator
 	name string
 	seed uint64
+	// changed is Changed's answer since the last Apply, Undo or Redo
+	// (nil: not asked yet): the page asks twice for each change, and the
+	// core compares every building's results to answer.
+	changed *Changes
 }
 
 // New starts a session from a scenario file: its parameters, then its edits
@@ -49,6 +53,7 @@ func (s *Session) Apply(e sim.Edit) error {
 	if err := one.Check(); err != nil {
 		return s.editError(err)
 	}
+	s.changed = nil
 	_, err := s.ev.Apply(&e)
 	return s.editError(err)
 }
@@ -86,6 +91,7 @@ func (s *Session) editError(err error) error {
 
 // Undo reverts the last edit.
 func (s *Session) Undo() error {
+	s.changed = nil
 	_, err := s.ev.Undo()
 	return err
 }
@@ -95,6 +101,7 @@ func (s *Session) Redo() error {
 	if !s.ev.CanRedo() {
 		return errors.New("proposal: nothing to redo")
 	}
+	s.changed = nil
 	_, err := s.ev.Redo()
 	return err
 }
@@ -109,8 +116,14 @@ func (s *Session) CanRedo() bool { return s.ev.CanRedo() }
 func (s *Session) Edits() []sim.Edit { return s.ev.Edits() }
 
 // Changed lists the buildings and segments whose results moved in the last
-// Apply, Undo or Redo.
-func (s *Session) Changed() Changes { return s.ev.Changed() }
+// Apply, Undo or Redo (read-only: it is kept until the next).
+func (s *Session) Changed() Changes {
+	if s.changed == nil {
+		ch := s.ev.Changed()
+		s.changed = &ch
+	}
+	return *s.changed
+}
 
 // State returns the scenario's state (read-only).
 func (s *Session) State() *sim.State { return s.ev.State() }

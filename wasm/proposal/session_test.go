@@ -5,6 +5,7 @@ package proposal
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/barri-city/barri/maps"
@@ -157,6 +158,41 @@ func TestReadable(t *testing.T) {
 		b, s, d, sign := Readable(c.key, c.b, c.s, c.d)
 		if b != c.wb || s != c.ws || d != c.wd || sign != c.wsign {
 			t.Errorf("Readable(%s, %v, %v, %v) = %q %q %q %d, want %q %q %q %d", c.key, c.b, c.s, c.d, b, s, d, sign, c.wb, c.ws, c.wd, c.wsign)
+		}
+	}
+}
+
+// TestChangedFollowsEachChange: Changed, kept between changes, answers for
+// the last Apply, Undo or Redo, as a session asked only then answers.
+func TestChangedFollowsEachChange(t *testing.T) {
+	city := maps.Eixample()
+	data, _ := scenarios.Read("terrats-solars")
+	sc, err := sim.ParseScenario(data)
+	if err != nil || len(sc.Edits) < 2 {
+		t.Fatalf("terrats-solars: %v, %d edits (want 2 or more)", err, len(sc.Edits))
+	}
+	empty := &sim.Scenario{Version: sim.ScenarioVersion, City: sc.City}
+	asked, _ := New(city, empty)
+	steps := []func(*Session) error{
+		func(s *Session) error { return s.Apply(sc.Edits[0]) },
+		func(s *Session) error { return s.Apply(sc.Edits[1]) },
+		(*Session).Undo,
+		(*Session).Redo,
+	}
+	for i, step := range steps {
+		if err := step(asked); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		asked.Changed() // kept
+		fresh, _ := New(city, empty)
+		for _, s := range steps[:i+1] {
+			if err := s(fresh); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, want := asked.Changed(), fresh.Changed()
+		if len(want.Buildings) == 0 || !slices.Equal(got.Buildings, want.Buildings) || !slices.Equal(got.Segments, want.Segments) {
+			t.Errorf("step %d: Changed lists %d buildings, a session asked only now %d", i, len(got.Buildings), len(want.Buildings))
 		}
 	}
 }

@@ -157,17 +157,23 @@ func run() error {
 			return err
 		}
 		var stop, stopCore []float64
-		for i := range *edits {
+		var missed []string
+		// A click the page does not take as a stop (the core refused it,
+		// or it did not reach the map) is noted and the next place tried:
+		// one such click used to end the whole run.
+		for i := 0; len(stop) < *edits && i < 2**edits; i++ {
 			n := count(ctx)
-			x, y := 420.0+float64(i%5)*20, 420.0+float64(i/5)*20
+			x, y := 420.0+float64(i%5)*20, 420.0+float64(i/5%5)*20
 			if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y),
 				chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)), chromedp.Sleep(30*time.Millisecond),
 				chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1))); err != nil {
 				return err
 			}
-			v, err := lastEdit(ctx, n)
+			v, err := lastEditWithin(ctx, n, 3*time.Second)
 			if err != nil {
-				return fmt.Errorf("transit_stop: %v", err)
+				why, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#error").textContent`))
+				missed = append(missed, fmt.Sprintf("(%.0f, %.0f): %q", x, y, why))
+				continue
 			}
 			stop = append(stop, v)
 			d, err := lastDetail(ctx)
@@ -181,6 +187,12 @@ func run() error {
 			}
 		}
 		fmt.Printf("%-14s %6.1f ms %6.1f ms %19s %7.1f ms\n", "transit_stop", q(stop, 0.5), q(stop, 0.95), "", q(stopCore, 0.5))
+		if len(missed) > 0 {
+			fmt.Printf("  %d clicks placed no stop: %s\n", len(missed), strings.Join(missed, "; "))
+		}
+		if len(stop) < *edits {
+			return fmt.Errorf("transit_stop: %d of %d clicks placed a stop", len(stop), len(stop)+len(missed))
+		}
 		return nil
 	}(); err != nil {
 		return err
@@ -356,8 +368,13 @@ func timedClick(ctx context.Context, sel string) (float64, error) {
 // lastEdit waits for the edit's barri:edit-painted measure (the later of
 // the two) and returns its barri:edit measure.
 func lastEdit(ctx context.Context, n int) (float64, error) {
+	return lastEditWithin(ctx, n, 10*time.Second)
+}
+
+// lastEditWithin is lastEdit, waiting at most d.
+func lastEditWithin(ctx context.Context, n int, d time.Duration) (float64, error) {
 	return chromedp.Run(ctx, chromedp.Poll[float64](fmt.Sprintf(`(e => performance.getEntriesByName("barri:edit-painted").length > %d ? e[e.length-1].duration : undefined)(performance.getEntriesByName("barri:edit"))`, n),
-		chromedp.WithPollingTimeout(10*time.Second)))
+		chromedp.WithPollingTimeout(d)))
 }
 
 func num(v any) float64 {

@@ -597,6 +597,20 @@
   const built = { ind: '', zones: '', groups: '', edits: '' };
   function setText(el, s) { if (el.textContent !== s) el.textContent = s; }
   function setTitle(el, s) { if (el.title !== s) el.title = s; }
+  // fillRow fills row i of a table's body from r unless the row already
+  // shows a row with the same digits: an edit moves few of the panel's
+  // rows, and the others cost no work. A table's body built again starts
+  // with nothing filled (tb.filled = []).
+  function sameRow(a, b) {
+    return !!a && !!b && a.k === b.k && a.b === b.b && a.s === b.s && a.d === b.d && a.sign === b.sign && a.share === b.share &&
+      a.x[0] === b.x[0] && a.x[1] === b.x[1] && a.x[2] === b.x[2];
+  }
+  function fillRow(tb, i, r, fill) {
+    const done = tb.filled || (tb.filled = []);
+    if (sameRow(done[i], r)) return;
+    fill();
+    done[i] = r;
+  }
 
   function render(j, quiet) {
     const renderStart = performance.now();
@@ -612,6 +626,7 @@
       const open = new Set([...tb.querySelectorAll('details[open]')].map((d) => d.closest('tr').dataset.key));
       const focusKey = document.activeElement && tb.contains(document.activeElement) ? document.activeElement.closest('tr').dataset.key : null;
       tb.textContent = '';
+      tb.filled = [];
       for (const r of state.city) {
         const tr = document.createElement('tr');
         tr.dataset.key = r.k;
@@ -629,12 +644,12 @@
       built.ind = lang;
       if (focusKey) { const s = tb.querySelector('tr[data-key="' + focusKey + '"] summary'); if (s) s.focus(); }
     }
-    state.city.forEach((r, i) => {
+    state.city.forEach((r, i) => fillRow(tb, i, r, () => {
       const c = tb.rows[i].cells;
       fillNum(c[1], r.b, r, 0);
       fillNum(c[2], r.s, r, 1);
       fillChange(c[3], r.k, r.d, r.sign, r);
-    });
+    }));
     renderZones();
     renderGroups();
     // A change from today is re-scaled to the largest change: the legend
@@ -830,6 +845,7 @@
     const tb = $('#zone-table tbody');
     if (built.zones !== lang + k || tb.rows.length !== state.zones.length) {
       tb.textContent = '';
+      tb.filled = [];
       for (const z of state.zones) {
         const tr = document.createElement('tr');
         const th = document.createElement('th');
@@ -842,10 +858,12 @@
     }
     state.zones.forEach((z, i) => {
       const r = z.v[ki];
-      const c = tb.rows[i].cells;
-      fillNum(c[1], r.b, r, 0);
-      fillNum(c[2], r.s, r, 1);
-      fillChange(c[3], k, r.d, r.sign, r);
+      fillRow(tb, i, r, () => {
+        const c = tb.rows[i].cells;
+        fillNum(c[1], r.b, r, 0);
+        fillNum(c[2], r.s, r, 1);
+        fillChange(c[3], k, r.d, r.sign, r);
+      });
     });
   }
 
@@ -874,6 +892,7 @@
       thc.textContent = t('eq.count');
       head.appendChild(thc);
       tb.textContent = '';
+      tb.filled = [];
       for (const g of state.groups) {
         const tr = document.createElement('tr');
         tr.dataset.group = g.g;
@@ -891,7 +910,7 @@
     }
     state.groups.forEach((g, gi) => {
       const c = tb.rows[gi].cells;
-      g.d.forEach((r, i) => fillChange(c[1 + i], catalog.headline[i], r.d, r.sign, r, true));
+      g.d.forEach((r, i) => fillRow(tb, gi * catalog.headline.length + i, r, () => fillChange(c[1 + i], catalog.headline[i], r.d, r.sign, r, true)));
       setText(c[c.length - 1], t('eq.countValue', { b: g.better, w: g.worse }));
     });
   }

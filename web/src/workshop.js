@@ -177,6 +177,8 @@
   function errText(body) {
     const e = body && body.error;
     if (!e) return '';
+    const rule = e.rule && sayRule(e.rule);
+    if (rule) return e.edit != null ? t('ws.err.editN', { n: e.edit + 1, why: rule }) : rule;
     if (e.why) {
       // (English pages: the core's words as they are; errorText would
       // take a leading "within: " for a Go package's name.)
@@ -195,6 +197,31 @@
     else if (e.field && t(fk) !== fk) s += ' (' + t(fk) + ')';
     if (detail && (e.code === 'invalid' || e.code === 'invalid_edit' || e.code === 'too_large') && A().lang() === 'en') s += ': ' + detail;
     return s;
+  }
+
+  // sayRule is the workshop's own reason for a refusal (the server's
+  // "rule": a code of workshop.RuleCodes and its arguments) in the page's
+  // language, from its template ws.rule.CODE: {i} is argument i, a number
+  // written as the page writes numbers or a text as it is; {i:phase} a
+  // phase by its name, {i:proposal} a proposal by its name. The template
+  // is filled in one pass, so an argument (a participant's text) is never
+  // read as a template; the result is set as text by the callers. '' when
+  // the page has no template for the code or the arguments do not fit it.
+  function sayRule(r) {
+    const k = 'ws.rule.' + (r && r.code);
+    const tpl = t(k);
+    if (tpl === k || typeof r.code !== 'string') return '';
+    const args = Array.isArray(r.args) ? r.args : [];
+    let ok = true;
+    const s = tpl.replace(/\{(\d+)(?::(phase|proposal))?\}/g, (all, i, kind) => {
+      if (+i >= args.length) { ok = false; return all; }
+      const a = args[+i];
+      if (kind === 'phase') { const pk = 'ws.phaseIn.' + a; return t(pk) !== pk ? t(pk) : String(a); }
+      if (kind === 'proposal') return propName(String(a));
+      if (typeof a === 'number') return A().loc(String(a));
+      return String(a);
+    });
+    return ok ? s : '';
   }
 
   // wasmErr is one of this page's own refusals (barriCore.ws*) in the
