@@ -135,6 +135,46 @@ func BenchmarkEditStreet(b *testing.B) {
 	})
 }
 
+// BenchmarkEditSession times a session of street edits past the window of
+// states whose mobility the Evaluator keeps: each iteration pedestrianises
+// six streets one after the other, undoes the six edits, redoes them and
+// undoes them again, 24 steps, of which the undos and redos more than
+// keptStates edits from where their run started compute their state's
+// mobility again. Its B/op shows what a long session allocates once the
+// stages of the states it forgets are recycled.
+func BenchmarkEditSession(b *testing.B) {
+	c := maps.Eixample()
+	var edits []sim.Edit
+	for _, name := range []string{"Carrer d'Enric Granados", "Carrer d'Aribau", "Carrer de Muntaner", "Carrer de Casanova",
+		"Carrer del Comte Borrell", "Carrer de Viladomat"} {
+		edits = append(edits, sim.Edit{Op: "pedestrianize", Streets: &sim.StreetSelector{Name: name}})
+	}
+	ev := sim.NewEvaluator(c, sim.DefaultParams())
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range edits {
+			if _, err := ev.Apply(&edits[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range edits {
+			if _, err := ev.Undo(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range edits {
+			if _, err := ev.Redo(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range edits {
+			if _, err := ev.Undo(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 // BenchmarkFreeFlowEixample times the free-flow trees of every cell and gate
 // of the Eixample: the shortest-path searches a street edit reruns.
 func BenchmarkFreeFlowEixample(b *testing.B) {

@@ -3,7 +3,6 @@ package sim
 import (
 	"github.com/barri-city/barri/sim/detmath"
 	"math"
-	"slices"
 )
 
 // model holds the stage results of one state. Every stage is a pure function
@@ -28,22 +27,20 @@ type model struct {
 	ff        *freeFlow
 	tc        *tripChoices
 	scratch   mobScratch
-	// ff and tc belong to a baseline model that others share: a new
-	// network or choice must not reuse their arrays.
-	sharedFF, sharedTC bool
-	mob                *mobilityResult
-	tree               *spt
-	trees              [2]*spt // for the two halves of the car assignment
+	mob       *mobilityResult
+	tree      *spt
+	trees     [2]*spt // for the two halves of the car assignment
 
 	// What changed since prev, the last report, for an incremental report.
 	// With prev nil the report is computed whole.
 	prev        *Report
-	dirtyPart   []bool // parts whose buildings changed: sums and results again
-	housingPart []bool // dirty parts whose rent and access sums changed too, not only energy
-	touched     []int  // buildings the edit touched
-	allResults  bool   // every building's result may have changed (parks or stops)
-	mobChanged  bool   // the mobility result was recomputed
-	green       bool   // parks or street greenery changed
+	same        *Report // a report of this very state, when there is one: its streets and building chunks are shared
+	dirtyPart   []bool  // parts whose buildings changed: sums and results again
+	housingPart []bool  // dirty parts whose rent and access sums changed too, not only energy
+	touched     []int   // buildings the edit touched
+	allResults  bool    // every building's result may have changed (parks or stops)
+	mobChanged  bool    // the mobility result was recomputed
+	green       bool    // parks or street greenery changed
 
 	zout []zoneOut // per zone: housing indicators
 
@@ -56,6 +53,11 @@ type model struct {
 	zrent      [][3]float64 // per zone: the rent factors its buildings' results used
 	zGreen     []float64    // per zone: m² of green space
 	greenTotal float64
+
+	// Scratch space of the Evaluator's refresh.
+	changed     []int  // buildings whose residents or jobs changed
+	zoneHousing []bool // zones whose dwellings changed
+	cellDirty   []bool // cells whose trip ends may have changed
 }
 
 // zoneAgg holds the sums over the buildings of one zone that the report needs.
@@ -112,10 +114,13 @@ func newModel(s *State) *model {
 	m.zrent = make([][3]float64, len(c.Zones))
 	m.demand = newDemand(c, s, m.residents, m.ptAcc)
 	m.ff = newFreeFlow(c, s, &m.trees, nil)
-	m.tc = newTripChoices(c, s, m.demand, m.ff, nil)
-	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
+	m.tc = newTripChoices(c, s, m.demand, m.ff, nil, nil)
+	m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch, nil)
 	return m
 }
+
+// stages returns the model's mobility stages.
+func (m *model) stages() mobilityStages { return mobilityStages{ff: m.ff, tc: m.tc, mob: m.mob} }
 
 // accessKind runs one multi-source shortest-path pass over the walking graph
 // from every amenity of kind k (and, for parks, every park added) at once.
@@ -342,9 +347,12 @@ func (m *model) fill(base *Report, out *Report) {
 	m.sumZones(whole)
 	ekappa := m.rents(base, out)
 	m.buildingsOut(out, whole, ekappa)
-	if whole || m.mobChanged {
+	switch {
+	case m.same != nil:
+		out.Streets = m.same.Streets
+	case whole || m.mobChanged:
 		out.Streets = m.streetResults()
-	} else {
+	default:
 		out.Streets = m.prev.Streets
 	}
 	if whole || m.green {
@@ -455,12 +463,25 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 			owned[ch] = true
 		}
 	} else {
-		out.buildings = slices.Clone(m.prev.buildings)
-		out.nBuildings = m.prev.nBuildings
+		// From a report of this state when there is one: every building's
+		// result it holds is the one written below, and no chunk is copied.
+		from := m.prev
+		if m.same != nil {
+			from = m.same
+		}
+		out.buildings = append(out.buildings[:0], from.buildings...) // a new report's own; a reused one's again
+		out.nBuildings = from.nBuildings
 		m.owned = grow(m.owned, len(out.buildings))
 		owned = m.owned
 	}
 	copy(out.walk[:], m.minutes)
+	// Every zone's rent factors, from which the report computes its
+	// buildings' rents.
+	out.city, out.ehed = c, m.ehed
+	out.zrent = grow(out.zrent, nz)
+	for z := range out.zrent {
+		out.zrent[z] = [3]float64{ekappa[z], m.zh[z].supply, m.zh[z].affordableRent}
+	}
 	for z := 0; z <= nz; z++ {
 		if !m.dirtyZone(z, whole) {
 			continue
@@ -475,7 +496,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 		}
 		if all || m.allResults {
 			for pi := pr.zonePart[z][0]; pi < pr.zonePart[z][1]; pi++ {
-				m.buildingResults(out.buildings, owned, pr.parts[pi], f)
+				m.buildingResults(out.buildings, owned, pr.parts[pi])
 			}
 			continue
 		}
@@ -485,7 +506,7 @@ func (m *model) buildingsOut(out *Report, whole bool, ekappa []float64) {
 				ids = append(ids, int32(id))
 			}
 		}
-		m.buildingResults(out.buildings, owned, ids, f)
+		m.buildingResults(out.buildings, owned, ids)
 		m.ids = ids
 	}
 }
@@ -645,12 +666,15 @@ type buildingChunkOf [buildingChunk]storedBuilding
 
 // storedBuilding is what a chunk holds of a building's result: all but its
 // walking minutes, which a report reads from the model's arrays (they change
-// only with parks, for every building at once).
+// only with parks, for every building at once), and its rent, which a
+// report computes from its zone's rent factors and the model's hedonic
+// terms (Report.rentOf): a change of a zone's rents, as a rezone makes,
+// then copies no chunk.
 type storedBuilding struct {
 	id                    int
 	energyKWh, pvKWh      float64
 	dwellings, affordable int
-	rent, co2Kg           float64
+	co2Kg                 float64
 }
 
 func newBuildingChunks(n int) []*buildingChunkOf {
@@ -662,27 +686,14 @@ func newBuildingChunks(n int) []*buildingChunkOf {
 	return out
 }
 
-// buildingResults writes the results of buildings ids, all of one zone, into
-// chunks, copying a chunk not yet owned before its first change. rentFactors
-// are the zone's exp(kappa), supply factor and affordable rent.
-func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []int32, rentFactors [3]float64) {
+// buildingResults writes the results of buildings ids into chunks, copying
+// a chunk not yet owned before its first change.
+func (m *model) buildingResults(chunks []*buildingChunkOf, owned []bool, ids []int32) {
 	s := m.s
-	ek, supply, affRent := rentFactors[0], rentFactors[1], rentFactors[2]
 	for _, i := range ids {
-		inZone := s.City.Buildings[i].Zone >= 0
 		e := &m.energy[i]
 		b := &s.Buildings[i]
-		rent := 0.0
-		if inZone {
-			market := float64(m.ehed[i]*ek) * supply
-			dw := 1.0
-			if b.Dwellings > 1 {
-				dw = float64(b.Dwellings)
-			}
-			aff := float64(b.Affordable) / dw
-			rent = float64((1-aff)*market) + float64(aff*affRent)
-		}
-		r := storedBuilding{id: int(i), energyKWh: e.energyKWh, pvKWh: e.pvKWh, dwellings: b.Dwellings, affordable: b.Affordable, rent: rent,
+		r := storedBuilding{id: int(i), energyKWh: e.energyKWh, pvKWh: e.pvKWh, dwellings: b.Dwellings, affordable: b.Affordable,
 			co2Kg: e.co2Kg}
 		ch, k := i/buildingChunk, i%buildingChunk
 		if owned[ch] {
@@ -723,7 +734,7 @@ func sameBits(a, b []float64) bool {
 func sameBuildingResult(a, b *storedBuilding) bool {
 	return a.id == b.id && a.dwellings == b.dwellings && a.affordable == b.affordable &&
 		math.Float64bits(a.energyKWh) == math.Float64bits(b.energyKWh) && math.Float64bits(a.pvKWh) == math.Float64bits(b.pvKWh) &&
-		math.Float64bits(a.rent) == math.Float64bits(b.rent) && math.Float64bits(a.co2Kg) == math.Float64bits(b.co2Kg)
+		math.Float64bits(a.co2Kg) == math.Float64bits(b.co2Kg)
 }
 
 // sameWalkArrays reports whether reports a and b share their arrays of

@@ -89,7 +89,14 @@ type Report struct {
 	// walk holds per amenity kind the walking minutes of every building:
 	// the model's arrays, shared between reports and never written (a park
 	// or a parameter that moves them makes new ones).
-	walk   [nKinds][]float64
+	walk [nKinds][]float64
+	// Rents are computed when read (rentOf): from ehed, per building exp of
+	// its hedonic terms (the model's array, shared and never written, like
+	// walk), and zrent, per zone exp of its rent constant, its supply factor
+	// and its affordable rent; city gives each building's zone.
+	city   *City
+	ehed   []float64
+	zrent  [][3]float64
 	kappa  []float64 // per zone log-rent constants, fitted in the baseline
 	diag   diagnostics
 	groupW Groups // per group and indicator: the weight by which the groups average to City
@@ -111,11 +118,31 @@ func (r *Report) Building(i int) (BuildingResult, bool) {
 func (r *Report) building(chunk *buildingChunkOf, i int) BuildingResult {
 	b := &chunk[i%buildingChunk]
 	out := BuildingResult{ID: b.id, EnergyKWh: b.energyKWh, PVKWh: b.pvKWh, Dwellings: b.dwellings, Affordable: b.affordable,
-		Rent: b.rent, CO2Kg: b.co2Kg}
+		Rent: r.rentOf(b, i), CO2Kg: b.co2Kg}
 	for k := range out.WalkMin {
 		out.WalkMin[k] = r.walk[k][i]
 	}
 	return out
+}
+
+// rentOf returns the mean monthly rent of building i, whose stored result
+// is b: of no zone, nothing; else its market rent (exp of its hedonic terms,
+// of its zone's constant, times its zone's supply factor) for its market
+// dwellings and its zone's affordable rent for its affordable ones.
+func (r *Report) rentOf(b *storedBuilding, i int) float64 {
+	z := r.city.Buildings[i].Zone
+	if z < 0 {
+		return 0
+	}
+	f := &r.zrent[z]
+	ek, supply, affRent := f[0], f[1], f[2]
+	market := float64(r.ehed[i]*ek) * supply
+	dw := 1.0
+	if b.dwellings > 1 {
+		dw = float64(b.dwellings)
+	}
+	aff := float64(b.affordable) / dw
+	return float64((1-aff)*market) + float64(aff*affRent)
 }
 
 // Buildings yields every building's results in id order: the bulk read for

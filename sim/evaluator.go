@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -12,8 +13,9 @@ import (
 // touched, the walking access to parks when a park is added, the housing
 // market, and the mobility model only when trip ends, streets or stops
 // changed; an Undo or Redo back to one of the last few states takes up the
-// mobility stages it kept of it (keptStates) instead. Its results equal a
-// full Compute bit for bit.
+// mobility stages and the result it kept of it (keptStates) instead. Its
+// results equal a full Compute bit for bit. New mobility stages take the
+// arrays of those nothing holds any more (release), never the baseline's.
 //
 // An Evaluator is used by one goroutine at a time. The City it works on, the
 // city's baselines, and every Result and Report it returns are read-only
@@ -28,25 +30,94 @@ type Evaluator struct {
 	applied []appliedEdit
 	undone  []Edit  // edits undone, the next to redo last
 	res     *Result // the result now
-	// kept holds the mobility stages of recent states of the session, by
-	// their number of edits applied, so that Undo and Redo back to a state
-	// take them up again instead of computing them (see keepMobility).
-	kept map[int]mobilityStages
+	// kept holds the mobility stages and results of recent states of the
+	// session, by their number of edits applied (at most 2*keptStates+1),
+	// so that Undo and Redo back to a state take them up again instead of
+	// computing them (see keepState).
+	kept []keptState
+	// base are the baseline model's stages, which other Evaluators and the
+	// city share: never recycled. pool holds the stages that nothing holds
+	// any more, whose arrays the next stages take over (see release).
+	base mobilityStages
+	pool stagePool
+	// scratch is the report an undo or redo back to a kept state fills to
+	// bring the model's sums to the state, and drops: it returns the result
+	// it kept. Never returned.
+	scratch *Report
 }
 
 // mobilityStages are the mobility model's stages of one state: the car
-// network at free flow, the trip choices and the model's result. They are
-// functions of the state alone, and never changed once made.
+// network at free flow, the trip choices and the model's result, and, in a
+// kept state, the state's result. They are functions of the state alone,
+// and never changed once made: a new stage takes the arrays of one released
+// to the pool, never those of one in use.
+//
+// Who holds a stage: the model now (Evaluator.m) and the kept states
+// (Evaluator.kept), any number of them at once (a rezone keeps the
+// free-flow network of the state before), and, for the baseline's own
+// stages (Evaluator.base), the city and every Evaluator and workshop room
+// started from it. A stage the Evaluator made is released when the last of
+// its holders drops it (release); the baseline's never are.
 type mobilityStages struct {
 	ff  *freeFlow
 	tc  *tripChoices
 	mob *mobilityResult
+	// res is the state's result (shared, never recycled): an undo or redo
+	// back to the state returns it again, the bits a new one would have.
+	res *Result
+}
+
+// stagePool holds stages released by their last holder, at most poolSize of
+// each kind, whose arrays newFreeFlow, newTripChoices and mobilityModel
+// take over. All the stages of one Evaluator have the sizes of its city
+// (grow checks the capacity all the same); a stage's struct is new each
+// time, only its arrays are taken over.
+type stagePool struct {
+	ff     []*freeFlow
+	tc     []*tripChoices
+	mob    []*mobilityResult
+	reused int // stages made with the arrays of released ones, for the tests
+}
+
+// poolSize is how many released stages of each kind a pool keeps: as many
+// as an edit after a run of undos forgets at once (the states ahead, and
+// one that leaves the window behind). The kept states and the pool together
+// then hold about as many stages as a full window of kept states.
+const poolSize = keptStates + 1
+
+// put adds a released stage to its list, unless the list is full.
+func put[T any](list []*T, x *T) []*T {
+	if x == nil || len(list) >= poolSize {
+		return list
+	}
+	return append(list, x)
+}
+
+// take removes a stage from one of p's lists and returns it, or nil when
+// the list is empty.
+func take[T any](p *stagePool, list *[]*T) *T {
+	n := len(*list)
+	if n == 0 {
+		return nil
+	}
+	x := (*list)[n-1]
+	(*list)[n-1] = nil
+	*list = (*list)[:n-1]
+	p.reused++
+	return x
+}
+
+// keptState is the mobility stages of the state with n edits applied.
+type keptState struct {
+	n int
+	mobilityStages
 }
 
 // keptStates is how many states on each side of the current one keep their
-// mobility stages: undoing up to that many edits in a row, and redoing them,
-// computes no mobility model. A state's stages take about 250 KB on the
-// Eixample.
+// mobility stages and result: undoing up to that many edits in a row, and
+// redoing them, computes no mobility model and makes no new result. A
+// state's stages take about 250 KB on the Eixample (its result shares most
+// of its memory with the results next to it).
 const keptStates = 4
 
 // appliedEdit is an edit, its undo record and which stages it reached.
@@ -105,9 +176,8 @@ func NewEvaluator(c *City, p Params) *Evaluator {
 
 // newEvaluator starts a scenario on a baseline's report and model, which it
 // shares and never changes. Stages that the Evaluator changes in place are
-// copied; the others are replaced when they change, and the free-flow
-// network and trip choices (large arrays an edit reuses) are not reused
-// while they are the baseline's.
+// copied; the others are replaced when they change, and the baseline's
+// mobility stages are never released to the pool (ev.base).
 func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	c := mb.s.City
 	ev := &Evaluator{baseRep: baseRep, st: mb.s.Clone(), meta: Scenario{Version: ScenarioVersion, City: c.Name}}
@@ -123,11 +193,12 @@ func newEvaluator(baseRep *Report, mb *model) *Evaluator {
 	m.residents = slices.Clone(mb.residents)
 	m.dwell = slices.Clone(mb.dwell)
 	m.demand = mb.demand.clone()
-	m.sharedFF, m.sharedTC = true, true
+	ev.base = mobilityStages{ff: mb.ff, tc: mb.tc, mob: mb.mob}
 	m.tree = newSPT(len(c.Nodes))
 	m.trees = [2]*spt{newSPT(len(c.Nodes)), newSPT(len(c.Nodes))}
 	m.scratch = mobScratch{}
 	m.zoneDirty, m.rentsDirty, m.ekappa, m.owned, m.ids = nil, nil, nil, nil, nil
+	m.changed, m.zoneHousing, m.cellDirty = nil, nil, nil
 	m.dirtyPart = make([]bool, len(c.prep().parts))
 	m.housingPart = make([]bool, len(c.prep().parts))
 	ev.m = &m
@@ -181,11 +252,8 @@ func (ev *Evaluator) Apply(e *Edit) (*Result, error) {
 	}
 	ev.undone = ev.undone[:0]
 	// The states after this one that undos left are gone for good.
-	for n := range ev.kept {
-		if n >= len(ev.applied) {
-			delete(ev.kept, n)
-		}
-	}
+	now := len(ev.applied)
+	ev.forget(func(n int) bool { return n >= now })
 	ev.change(*a, len(ev.applied)-1, false)
 	return ev.Result(), nil
 }
@@ -293,17 +361,18 @@ func (ev *Evaluator) Changed() Changes {
 	if a == b {
 		return ch
 	}
-	walk := sameWalkArrays(a, b) // else a park moved them: compare every building's
+	walk := sameWalkArrays(a, b)      // else a park moved them: compare every building's
+	ehed := sameArray(a.ehed, b.ehed) // else a park or stop moved them: compare every rent
 	for k := range b.buildings {
-		if walk && k < len(a.buildings) && a.buildings[k] == b.buildings[k] {
+		n := min(buildingChunk, b.nBuildings-k*buildingChunk)
+		if walk && ehed && k < len(a.buildings) && a.buildings[k] == b.buildings[k] && sameZoneRents(a, b, k*buildingChunk, n) {
 			continue
 		}
-		for j := range buildingChunk {
+		for j := range n {
 			i := k*buildingChunk + j
-			if i >= b.nBuildings {
-				break
-			}
-			if !sameBuildingResult(&a.buildings[k][j], &b.buildings[k][j]) || !walk && !sameWalk(a, b, i) {
+			x, y := &a.buildings[k][j], &b.buildings[k][j]
+			if !sameBuildingResult(x, y) || math.Float64bits(a.rentOf(x, i)) != math.Float64bits(b.rentOf(y, i)) ||
+				!walk && !sameWalk(a, b, i) {
 				ch.Buildings = append(ch.Buildings, i)
 			}
 		}
@@ -317,6 +386,22 @@ func (ev *Evaluator) Changed() Changes {
 		}
 	}
 	return ch
+}
+
+// sameArray reports whether a and b are the same array.
+func sameArray(a, b []float64) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// sameZoneRents reports whether reports a and b have the same rent factors,
+// in their bits, in the zones of buildings from to from+n-1.
+func sameZoneRents(a, b *Report, from, n int) bool {
+	for i := from; i < from+n; i++ {
+		if z := b.city.Buildings[i].Zone; z >= 0 && !sameBits(a.zrent[z][:], b.zrent[z][:]) {
+			return false
+		}
+	}
+	return true
 }
 
 // cloneEdit returns a copy of e that shares no memory with it.
@@ -358,6 +443,7 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 		nm := newModel(s)
 		nm.dirtyPart, nm.housingPart = m.dirtyPart, m.housingPart
 		ev.m = nm
+		ev.release(m.stages())
 		ev.setResult(nm)
 		return
 	}
@@ -392,8 +478,9 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	}
 	// A zone's residents change when its dwellings do; trip ends change in
 	// the cells of buildings whose residents or jobs changed.
-	var changed []int
-	housing := make([]bool, nz)
+	changed := m.changed[:0]
+	m.zoneHousing = grow(m.zoneHousing, nz)
+	housing := m.zoneHousing
 	for _, id := range a.undo.TouchedBuildings {
 		b := &s.Buildings[id]
 		if d := [2]int{b.Dwellings, b.Affordable}; d != m.dwell[id] {
@@ -419,7 +506,8 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 	}
 	demand := false
 	if len(changed) > 0 {
-		cells := make([]bool, len(pr.cells))
+		m.cellDirty = grow(m.cellDirty, len(pr.cells))
+		cells := m.cellDirty
 		for _, id := range changed {
 			cells[pr.bCell[id]] = true
 		}
@@ -429,6 +517,7 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 			}
 		}
 	}
+	m.changed = changed[:0]
 	streets := len(a.undo.TouchedSegments) > 0
 	if streets && m.demand.streets(c, s) {
 		demand = true
@@ -437,54 +526,126 @@ func (ev *Evaluator) refresh(a appliedEdit, from int, back bool) {
 		m.demand.ptAcc = m.ptAcc
 		demand = true
 	}
-	if streets || a.stops || demand {
-		ev.keepMobility(from)
-		if k, ok := ev.kept[len(ev.applied)]; ok && back {
-			// The state is one the session had: its stages are those it had.
-			m.ff, m.tc, m.mob = k.ff, k.tc, k.mob
-			m.sharedFF, m.sharedTC = true, true
-			m.mobChanged = true
-			ev.setResult(m)
-			return
-		}
+	// Every change keeps the state it leaves, so that an undo or redo back to
+	// it returns its result again, whether or not it reached mobility.
+	ev.keepState(from)
+	if k, ok := ev.keptAt(len(ev.applied)); ok && back {
+		ev.takeUp(k)
+		return
 	}
-	// The baseline's network and choices are replaced, never reused.
+	// The stages replaced are kept (keepState above): the new ones take
+	// the arrays of stages released to the pool, never of those in use.
 	if streets {
-		old := m.ff
-		if m.sharedFF {
-			old, m.sharedFF = nil, false
-		}
-		m.ff = newFreeFlow(c, s, &m.trees, old)
+		m.ff = newFreeFlow(c, s, &m.trees, take(&ev.pool, &ev.pool.ff))
 	}
 	if streets || a.stops {
-		prev := m.tc
-		if m.sharedTC {
-			prev, m.sharedTC = &tripChoices{decay: m.tc.decay}, false
-		}
-		m.tc = newTripChoices(c, s, m.demand, m.ff, prev)
+		m.tc = newTripChoices(c, s, m.demand, m.ff, m.tc.decay, take(&ev.pool, &ev.pool.tc))
 	}
 	if streets || demand {
-		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch)
+		m.mob = mobilityModel(c, s, m.demand, m.ff, m.tc, &m.trees, &m.scratch, take(&ev.pool, &ev.pool.mob))
 		m.mobChanged = true
 	}
 	ev.setResult(m)
 }
 
-// keepMobility keeps the mobility stages of the model, those of the state
-// with n edits applied, before a change replaces them, and forgets those of
-// states more than keptStates edits away. The model's free-flow network and
-// trip choices are then shared: the next street edit makes new ones rather
-// than reuse their arrays.
-func (ev *Evaluator) keepMobility(n int) {
+// keepState keeps the mobility stages of the model and the result now,
+// those of the state with n edits applied, before a change replaces them,
+// and forgets those of states more than keptStates edits away.
+func (ev *Evaluator) keepState(n int) {
+	ev.keep(n, mobilityStages{ff: ev.m.ff, tc: ev.m.tc, mob: ev.m.mob, res: ev.res})
+	lo, hi := len(ev.applied)-keptStates, len(ev.applied)+keptStates
+	ev.forget(func(k int) bool { return k < lo || k > hi })
+}
+
+// takeUp makes a kept state's stages and result those now: an undo or
+// redo back to a state the session had. The model's sums are brought to the
+// state by a report into ev.scratch, which shares the kept report's streets
+// and building chunks (the same bits), and is dropped.
+func (ev *Evaluator) takeUp(k mobilityStages) {
 	m := ev.m
-	if ev.kept == nil {
-		ev.kept = map[int]mobilityStages{}
+	m.ff, m.tc, m.mob = k.ff, k.tc, k.mob
+	m.mobChanged = true
+	if ev.scratch == nil {
+		ev.scratch = &Report{Zones: make([]ZoneReport, len(ev.st.City.Zones))}
 	}
-	ev.kept[n] = mobilityStages{ff: m.ff, tc: m.tc, mob: m.mob}
-	m.sharedFF, m.sharedTC = true, true
-	for k := range ev.kept {
-		if k < len(ev.applied)-keptStates || k > len(ev.applied)+keptStates {
-			delete(ev.kept, k)
+	m.same = k.res.Scenario
+	m.fill(ev.baseRep, ev.scratch)
+	m.same = nil
+	ev.res, ev.rep = k.res, k.res.Scenario
+	if ev.res.Name != ev.meta.Name || ev.res.Seed != ev.meta.Seed {
+		ev.SetName(ev.meta.Name, ev.meta.Seed)
+	}
+}
+
+// keptAt returns the stages kept of the state with n edits applied.
+func (ev *Evaluator) keptAt(n int) (mobilityStages, bool) {
+	for i := range ev.kept {
+		if ev.kept[i].n == n {
+			return ev.kept[i].mobilityStages, true
 		}
+	}
+	return mobilityStages{}, false
+}
+
+// keep keeps st as the stages of the state with n edits applied, releasing
+// those it kept of it before.
+func (ev *Evaluator) keep(n int, st mobilityStages) {
+	for i := range ev.kept {
+		if ev.kept[i].n == n {
+			old := ev.kept[i].mobilityStages
+			ev.kept[i].mobilityStages = st
+			ev.release(old)
+			return
+		}
+	}
+	if ev.kept == nil {
+		ev.kept = make([]keptState, 0, 2*keptStates+2)
+	}
+	ev.kept = append(ev.kept, keptState{n: n, mobilityStages: st})
+}
+
+// forget drops the kept states whose number of edits drop reports, one at a
+// time and each before its stages are released, so that a stage two of them
+// held is released with the last.
+func (ev *Evaluator) forget(drop func(n int) bool) {
+	for i := 0; i < len(ev.kept); {
+		if !drop(ev.kept[i].n) {
+			i++
+			continue
+		}
+		st := ev.kept[i].mobilityStages
+		ev.kept = slices.Delete(ev.kept, i, i+1)
+		ev.release(st)
+	}
+}
+
+// release puts the stages of st that nothing holds any more into the pool:
+// neither the model now, nor a kept state, nor (for the baseline's own,
+// which other Evaluators share) anything at all. Their arrays are then
+// written by the next stages made; call it only once st's holder has
+// dropped them.
+func (ev *Evaluator) release(st mobilityStages) {
+	free := st // the stages of st no holder holds, nil for those one does
+	now := ev.m.stages()
+	free.drop(&ev.base)
+	free.drop(&now)
+	for i := range ev.kept {
+		free.drop(&ev.kept[i].mobilityStages)
+	}
+	ev.pool.ff = put(ev.pool.ff, free.ff)
+	ev.pool.tc = put(ev.pool.tc, free.tc)
+	ev.pool.mob = put(ev.pool.mob, free.mob)
+}
+
+// drop sets to nil the stages of st that h holds too.
+func (st *mobilityStages) drop(h *mobilityStages) {
+	if st.ff == h.ff {
+		st.ff = nil
+	}
+	if st.tc == h.tc {
+		st.tc = nil
+	}
+	if st.mob == h.mob {
+		st.mob = nil
 	}
 }

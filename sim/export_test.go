@@ -56,3 +56,7 @@ func GroupWeights(r *Report) Groups { return r.groupW }
 // as an opaque pointer: tests compare it to tell a kept result taken up from
 // one computed again.
 func MobilityOf(ev *Evaluator) any { return ev.m.mob }
+
+// Reused returns how many mobility stages an Evaluator made with the arrays
+// of stages it had released.
+func Reused(ev *Evaluator) int { return ev.pool.reused }

@@ -19,41 +19,45 @@ type graph struct {
 // more (nil for none).
 func buildGraph(c *City, keep func(seg int, forward bool) bool, old *graph) *graph {
 	n := len(c.Nodes)
-	deg := make([]int32, n+1)
-	for i := range c.Segments {
-		s := &c.Segments[i]
-		if keep(i, true) {
-			deg[s.From]++
-		}
-		if keep(i, false) {
-			deg[s.To]++
-		}
-	}
 	if old == nil {
 		old = &graph{}
 	}
+	// start counts each node's arcs at its next node's place, then sums
+	// them up; filling moves each node's start to the next node's, and a
+	// shift puts them back: no other array.
 	g := &graph{start: grow(old.start, n+1)}
-	for i := 0; i < n; i++ {
-		g.start[i+1] = g.start[i] + deg[i]
-	}
-	m := int(g.start[n])
-	g.from = grow(old.from, m)
-	g.to = grow(old.to, m)
-	g.seg = grow(old.seg, m)
-	fill := append([]int32(nil), g.start[:n]...)
+	start := g.start
 	for i := range c.Segments {
 		s := &c.Segments[i]
 		if keep(i, true) {
-			k := fill[s.From]
-			g.from[k], g.to[k], g.seg[k] = int32(s.From), int32(s.To), int32(i)
-			fill[s.From]++
+			start[s.From+1]++
 		}
 		if keep(i, false) {
-			k := fill[s.To]
-			g.from[k], g.to[k], g.seg[k] = int32(s.To), int32(s.From), int32(i)
-			fill[s.To]++
+			start[s.To+1]++
 		}
 	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	m := int(start[n])
+	g.from = grow(old.from, m)
+	g.to = grow(old.to, m)
+	g.seg = grow(old.seg, m)
+	for i := range c.Segments {
+		s := &c.Segments[i]
+		if keep(i, true) {
+			k := start[s.From]
+			g.from[k], g.to[k], g.seg[k] = int32(s.From), int32(s.To), int32(i)
+			start[s.From]++
+		}
+		if keep(i, false) {
+			k := start[s.To]
+			g.from[k], g.to[k], g.seg[k] = int32(s.To), int32(s.From), int32(i)
+			start[s.To]++
+		}
+	}
+	copy(start[1:], start[:n])
+	start[0] = 0
 	return g
 }
 

@@ -317,35 +317,28 @@ type tripChoices struct {
 }
 
 // newTripChoices computes the trip choices of a state's streets and stops.
-// The distance decay depends on the parameters alone: it is taken from prev,
-// the choices of the same model before an edit, when there are some.
-func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow, prev *tripChoices) *tripChoices {
+// The distance decay depends on the parameters alone: it is decay, that of
+// the choices of the same model before an edit, when there are some (nil
+// for none: it is computed), and the new choices share it. The choices may
+// take over the arrays of old but its decay, choices nothing uses any more
+// (nil for none).
+func newTripChoices(c *City, s *State, d *mobilityDemand, ff *freeFlow, decay []float64, old *tripChoices) *tripChoices {
 	p := &s.Params
 	pr := c.prep()
 	nc := len(pr.cells)
-	tc := &tripChoices{}
-	if prev != nil {
-		// Nothing uses prev once this replaces it: its array is reused.
-		tc.choice = grow(prev.choice, nc*(nc+1))
-		tc.decay = prev.decay
-	} else {
-		tc.choice = make([]odChoice, nc*(nc+1))
+	if old == nil {
+		old = &tripChoices{}
+	}
+	tc := &tripChoices{decay: decay, choice: grow(old.choice, nc*(nc+1)), extra: grow(old.extra, nc)}
+	if tc.decay == nil {
 		tc.decay = make([]float64, nc*nc)
 		for k, km := range pr.cellKm {
 			tc.decay[k] = detmath.Exp(-km / p[PGravityKm])
 		}
 	}
-	tc.extra = grow(prev0(prev).extra, nc)
 	extraGateMin(c, ff.gates.cellGate, tc.extra)
 	fillChoices(c, s, d, ff.cellMin, tc.extra, tc.choice)
 	return tc
-}
-
-func prev0(prev *tripChoices) *tripChoices {
-	if prev == nil {
-		return &tripChoices{}
-	}
-	return prev
 }
 
 // extraGateMin computes into extra, per cell, how many minutes more (or
@@ -430,13 +423,17 @@ type mobScratch struct {
 // over the rounds before (free flow in the first). Congestion so feeds back
 // into mode choice: closing streets makes driving slower on the streets that
 // remain, and some car trips change mode rather than route ("evaporation").
-// The result is the last round's.
-func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripChoices, trees *[2]*spt, sc *mobScratch) *mobilityResult {
+// The result is the last round's. It may take over the arrays of old, a
+// result nothing uses any more (nil for none).
+func mobilityModel(c *City, s *State, d *mobilityDemand, ff *freeFlow, tc *tripChoices, trees *[2]*spt, sc *mobScratch, old *mobilityResult) *mobilityResult {
 	pr := c.prep()
 	nc, nz, ns := len(pr.cells), len(c.Zones), len(c.Segments)
-	out := &mobilityResult{zoneTrips: make([]float64, nz), zoneModes: make([][nModes]float64, nz),
-		zoneMin: make([]float64, nz), segFlow: make([]float64, ns), segTimeMin: make([]float64, ns), zoneVkm: make([]float64, nz),
-		zoneGenModes: make([][2][nModes]float64, nz), zoneGenMin: make([][2]float64, nz)}
+	if old == nil {
+		old = &mobilityResult{}
+	}
+	out := &mobilityResult{zoneTrips: grow(old.zoneTrips, nz), zoneModes: grow(old.zoneModes, nz),
+		zoneMin: grow(old.zoneMin, nz), segFlow: grow(old.segFlow, ns), segTimeMin: grow(old.segTimeMin, ns), zoneVkm: grow(old.zoneVkm, nz),
+		zoneGenModes: grow(old.zoneGenModes, nz), zoneGenMin: grow(old.zoneGenMin, nz)}
 	ng := len(pr.gates)
 	choice, extra := tc.choice, tc.extra
 	sc.skim = append(sc.skim[:0], ff.cellMin...)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -139,6 +140,8 @@ func applyStreets(change func(x *applying, id int)) func(x *applying) error {
 		if err != nil {
 			return err
 		}
+		x.u.segments = slices.Grow(x.u.segments, len(ids)) // the undo record, sized once
+		x.u.TouchedSegments = slices.Grow(x.u.TouchedSegments, len(ids))
 		for _, id := range ids {
 			change(x, id)
 		}

@@ -252,43 +252,43 @@ func (s *State) interiorSegments(a Area) []int {
 	return out
 }
 
-// selectStreets resolves a street selector to segment ids, sorted.
+// selectStreets resolves a street selector to segment ids, sorted, in the
+// state's slice of search results (valid until its next search).
 func (s *State) selectStreets(sel *StreetSelector) ([]int, error) {
 	c := s.City
+	if s.hits == nil {
+		s.hits = newHits()
+	}
+	out := s.hits.ids[:0]
+	defer func() { s.hits.ids = out[:0] }() // keep its array for the next edit
 	if len(sel.IDs) > 0 {
-		seen := map[int]bool{}
-		var out []int
 		for _, id := range sel.IDs {
 			if id < 0 || id >= len(c.Segments) {
 				return nil, bad("streets", "streets.unknown", "street %d does not exist (ids 0..%d)", id, len(c.Segments)-1)
 			}
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
-			}
+			out = append(out, id)
 		}
 		sort.Ints(out)
+		out = slices.Compact(out)
 		return out, nil
 	}
 	want := FoldName(sel.Name)
-	var cand []int
+	fold := c.prep().segFold
 	if len(sel.Within) > 0 {
 		a, err := s.area(sel.Within)
 		if err != nil {
 			return nil, bad("streets", "streets.within", "within: %v", err)
 		}
-		cand = c.SegmentsIn(a)
-	} else {
-		cand = make([]int, len(c.Segments))
-		for i := range cand {
-			cand[i] = i
+		for _, id := range c.SegmentsIn(a) {
+			if fold[id] == want {
+				out = append(out, id)
+			}
 		}
-	}
-	var out []int
-	fold := c.prep().segFold
-	for _, id := range cand {
-		if fold[id] == want {
-			out = append(out, id)
+	} else {
+		for id := range c.Segments {
+			if fold[id] == want {
+				out = append(out, id)
+			}
 		}
 	}
 	if len(out) == 0 {
