@@ -378,37 +378,30 @@ func TestReplicaPacesAndRequeues(t *testing.T) {
 		}
 		cids = append(cids, cid)
 	}
-	names := func(ms []ClientMessage) string {
-		var s []string
-		for _, m := range ms {
-			s = append(s, m.Text)
-		}
-		return strings.Join(s, " ")
-	}
 	r.Hello("tok")
 	got, err := r.Receive(&ServerMessage{Type: MsgWelcome, Actor: "u1", Role: "participant"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names(got.Send) != "c0 c1" {
-		t.Fatalf("after the welcome sent %q, want the window's c0 c1", names(got.Send))
+	if texts(got.Send) != "c0 c1" {
+		t.Fatalf("after the welcome sent %q, want the window's c0 c1", texts(got.Send))
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgAck, Cid: cids[0], Seq: 1})
-	if names(got.Send) != "c2" {
-		t.Fatalf("after c0's ack sent %q, want c2", names(got.Send))
+	if texts(got.Send) != "c2" {
+		t.Fatalf("after c0's ack sent %q, want c2", texts(got.Send))
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[1], Code: "rate_limited", Message: "slow down"})
 	if got.Answer == nil || !got.Answer.Requeued || len(got.Send) != 0 || !r.Held() {
-		t.Fatalf("c1 refused for a while: answer %+v, sent %q, held %v", got.Answer, names(got.Send), r.Held())
+		t.Fatalf("c1 refused for a while: answer %+v, sent %q, held %v", got.Answer, texts(got.Send), r.Held())
 	}
-	if names(r.Outbox()) != "c1 c2 c3 c4" {
-		t.Fatalf("the outbox after c1's refusal: %q", names(r.Outbox()))
+	if texts(r.Outbox()) != "c1 c2 c3 c4" {
+		t.Fatalf("the outbox after c1's refusal: %q", texts(r.Outbox()))
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgAck, Cid: cids[2], Seq: 2})
 	if len(got.Send) != 0 {
-		t.Fatalf("sent %q while held", names(got.Send))
+		t.Fatalf("sent %q while held", texts(got.Send))
 	}
-	if s := names(r.Flush()); s != "c1 c3" {
+	if s := texts(r.Flush()); s != "c1 c3" {
 		t.Fatalf("Flush sent %q, want the refused c1 first, then c3", s)
 	}
 	if r.Held() {
@@ -453,36 +446,38 @@ func TestReplicaFlushWaitsForTheCommandsInFlight(t *testing.T) {
 		cid, _ := r.Send(ClientMessage{Type: "comment", Proposal: "p1", Text: fmt.Sprint("c", i)})
 		cids = append(cids, cid)
 	}
-	names := func(ms []ClientMessage) string {
-		var s []string
-		for _, m := range ms {
-			s = append(s, m.Text)
-		}
-		return strings.Join(s, " ")
-	}
 	r.Hello("tok")
 	got, _ := r.Receive(&ServerMessage{Type: MsgWelcome, Actor: "u1", Role: "participant"})
-	if names(got.Send) != "c0 c1 c2" {
-		t.Fatalf("after the welcome sent %q", names(got.Send))
+	if texts(got.Send) != "c0 c1 c2" {
+		t.Fatalf("after the welcome sent %q", texts(got.Send))
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[0], Code: CodeRateLimited})
 	if len(got.Send) != 0 || !r.Held() {
-		t.Fatalf("c0 refused: sent %q, held %v", names(got.Send), r.Held())
+		t.Fatalf("c0 refused: sent %q, held %v", texts(got.Send), r.Held())
 	}
 	r.Send(ClientMessage{Type: "comment", Proposal: "p1", Text: "c3"}) // made while held
-	if s := names(r.Flush()); s != "" {
+	if s := texts(r.Flush()); s != "" {
 		t.Fatalf("Flush with c1 and c2 in flight sent %q: it must wait for their answers", s)
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[1], Code: CodeRateLimited})
 	if len(got.Send) != 0 {
-		t.Fatalf("with c2 in flight sent %q", names(got.Send))
+		t.Fatalf("with c2 in flight sent %q", texts(got.Send))
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgError, Cid: cids[2], Code: CodeRateLimited})
-	if names(got.Send) != "c0 c1 c2" || r.Held() {
-		t.Fatalf("the last answer sent %q (held %v), want the refused c0 c1 c2 in order", names(got.Send), r.Held())
+	if texts(got.Send) != "c0 c1 c2" || r.Held() {
+		t.Fatalf("the last answer sent %q (held %v), want the refused c0 c1 c2 in order", texts(got.Send), r.Held())
 	}
 	got, _ = r.Receive(&ServerMessage{Type: MsgAck, Cid: cids[0], Seq: 5})
-	if names(got.Send) != "c3" {
-		t.Fatalf("after c0's ack sent %q, want c3", names(got.Send))
+	if texts(got.Send) != "c3" {
+		t.Fatalf("after c0's ack sent %q, want c3", texts(got.Send))
 	}
+}
+
+// texts lists the texts of the commands sent, in order.
+func texts(ms []ClientMessage) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.Text)
+	}
+	return strings.Join(s, " ")
 }

@@ -25,14 +25,7 @@ func TestValues(t *testing.T) {
 	if s.T(2) != 0 || s.T(98) != 1 || s.T(1000) <= 1 {
 		t.Errorf("T: 2 → %v, 98 → %v, 1000 → %v; want 0, 1 and past 1", s.T(2), s.T(98), s.T(1000))
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 20 {
-		sh := slices.Clone(vals)
-		rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
-		if got := Values(sh); got != s {
-			t.Fatalf("Values of the same values in another order = %+v, want %+v", got, s)
-		}
-	}
+	sameInAnyOrder(t, "Values", vals, Values, s, 1)
 	// All alike: a scale around them; none: 0..1.
 	if s := Values([]float64{5, 5, 5}); s.Lo != 5 || s.Hi != 6 || s.Below || s.Above {
 		t.Errorf("Values(5, 5, 5) = %+v, want 5..6 with nothing past", s)
@@ -77,14 +70,7 @@ func TestChanges(t *testing.T) {
 	if s := Changes([]float64{120, -80, 3}); s.Lo != -100 || s.Hi != 100 || s.Below || !s.Above {
 		t.Errorf("Changes(120, −80, 3) = %+v, want ±100 with a change past +100", s)
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for range 20 {
-		sh := slices.Clone(d)
-		rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
-		if got := Changes(sh); got != s {
-			t.Fatalf("Changes of the same changes in another order = %+v, want %+v", got, s)
-		}
-	}
+	sameInAnyOrder(t, "Changes", d, Changes, s, 3)
 }
 
 func TestRound(t *testing.T) {
@@ -127,5 +113,18 @@ func TestHomesScaleOfCO2(t *testing.T) {
 	}
 	if span(own) < 0.99 || !own.Above {
 		t.Errorf("on the homes' scale they take %.0f%% of the ramp (offices past its top: %v), want all of it", 100*span(own), own.Above)
+	}
+}
+
+// sameInAnyOrder checks that f gives want for vals shuffled 20 ways (seeded).
+func sameInAnyOrder(t *testing.T, name string, vals []float64, f func([]float64) Scale, want Scale, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for range 20 {
+		sh := slices.Clone(vals)
+		rng.Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })
+		if got := f(sh); got != want {
+			t.Fatalf("%s of the same values in another order = %+v, want %+v", name, got, want)
+		}
 	}
 }
