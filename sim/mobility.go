@@ -873,13 +873,21 @@ func (s *State) modeChoice(km, carMin, accO, accD, bike, calm float64) (times, s
 	// Calmed streets (superblocks, green axes, pedestrian streets) make
 	// walking feel shorter and ride like a bike lane.
 	u[mWalk] = float64(b*ww) * times[mWalk] * (1 - float64(p[PCalmWalkFactor]*calm))
-	u[mBike] = p[PASCBike] + gen(times[mBike]-float64(p[PBikeLaneBonusMin]*min(1, bike+calm)))
+	lanes := bike + calm // at most 1; compared, not min: on js/wasm min and max are calls (runtime.fmin64)
+	if lanes > 1 {
+		lanes = 1
+	}
+	u[mBike] = p[PASCBike] + gen(times[mBike]-float64(p[PBikeLaneBonusMin]*lanes))
 	u[mPT] = p[PASCPT] + gen(inVeh+accO+accD+eurMin(p[PPTFare]))
 	carCost := float64(km*p[PCarCostKm]) + p[PParkingEur]
 	u[mCar] = p[PASCCar] + gen(times[mCar]+eurMin(carCost)+float64(p[PSuperblockCarPenaltyMin]*calm))
 	mx := math.Inf(-1)
 	for _, v := range u {
-		mx = max(mx, v)
+		// As max(mx, v) for every utility the model can give (none is
+		// NaN; −0 and +0 give the same shares and logsum), without a call.
+		if v > mx {
+			mx = v
+		}
 	}
 	var sum float64
 	for m := range u {
