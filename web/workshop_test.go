@@ -1013,3 +1013,53 @@ func TestWorkshopRulesTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkshopPhasesInSentences: every template that names a phase
+// ({i:phase}, filled with ws.phaseIn.PHASE) reads right with each phase in
+// each language. Catalan elides "de" before a vowel ("la fase d'exploració",
+// never "de exploració"), so its phase words carry their preposition and
+// the templates say "la fase {0:phase}"; Spanish says "la fase de
+// exploración", English "the explore phase".
+func TestWorkshopPhasesInSentences(t *testing.T) {
+	dicts := readI18n(t)
+	bad := map[string]*regexp.Regexp{
+		// "de" before a vowel or a mute h, or a preposition twice.
+		"ca": regexp.MustCompile(`(?i)\bde [aeiouàèéíïòóúüh]|\b(?:de|d') ?(?:de|d')\b|fase d'[^aeiouàèéíïòóúüh]`),
+		"es": regexp.MustCompile(`(?i)\bde (?:de|el)\b|\ba el\b`),
+		"en": regexp.MustCompile(`(?i)\bphase phase\b|\bthe the\b|\bin in\b`),
+	}
+	// Where the phase stands in the sentence.
+	around := map[string]func(in string) string{
+		"ca": func(in string) string { return "la fase " + in },
+		"es": func(in string) string { return "la fase de " + in },
+		"en": func(in string) string { return "the " + in + " phase" },
+	}
+	n := 0
+	for _, c := range workshop.RuleCodes() {
+		if !slices.Contains(c.Args, workshop.ArgPhase) {
+			continue
+		}
+		for l, d := range dicts {
+			tpl := d["ws.rule."+c.Code]
+			for _, p := range workshop.Phases {
+				in := d["ws.phaseIn."+string(p)]
+				s := rulePlace.ReplaceAllStringFunc(tpl, func(m string) string {
+					if strings.HasSuffix(m, ":phase}") {
+						return in
+					}
+					return "x"
+				})
+				n++
+				if m := bad[l].FindString(s); m != "" {
+					t.Errorf("src/i18n/%s.json: ws.rule.%s in the %s phase reads %q (%q)", l, c.Code, p, s, m)
+				}
+				if !strings.Contains(s, around[l](in)) {
+					t.Errorf("src/i18n/%s.json: ws.rule.%s in the %s phase reads %q, without %q", l, c.Code, p, s, around[l](in))
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("web: no workshop reason names a phase: the test checks nothing")
+	}
+}
