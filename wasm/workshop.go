@@ -355,13 +355,17 @@ func (c *wsClient) receive(data []byte) {
 	if r.Answer != nil {
 		c.saveOutbox()
 		a := map[string]any{"cid": r.Answer.Cid, "type": r.Answer.Command.Type, "seq": r.Answer.Seq, "proposal": r.Answer.Proposal}
+		if r.Answer.Command.Type == "comment" {
+			// The proposal commented on, accepted or refused: an accepted
+			// comment clears the reason of its proposal's last refusal.
+			a["proposal"] = r.Answer.Command.Proposal
+		}
 		if r.Answer.Err != nil {
 			a["code"], a["message"] = r.Answer.Err.Code, r.Answer.Err.Message
 			if r.Answer.Err.Field != "" {
 				a["field"] = r.Answer.Err.Field
 			}
 			if r.Answer.Command.Type == "comment" {
-				a["proposal"] = r.Answer.Command.Proposal
 				a["text"] = r.Answer.Command.Text // put back in its box
 			}
 			if r.Answer.Err.Edit >= 0 {

@@ -383,25 +383,34 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	click(t, pb, inProp("Bici a Mallorca", `li.querySelector("summary")`))
 	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { li.querySelector("textarea").value = "<b>Sí</b>,\tperò amb arbres"; li.querySelector("textarea").dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
 	waitFor(t, pa, "Pau's comment on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-ctext")?.textContent === "<b>Sí</b>, però amb arbres" && !li.querySelector(".ws-ctext b")`), 6*time.Second)
-	// While Ada types a comment, another arriving does not replace her box
-	// (a phone's keyboard would lose the word): the list catches up when
-	// she leaves it.
+	// While Ada types a comment, her box is not replaced (a phone's
+	// keyboard would lose the word) and keeps its caret, but the list
+	// around it keeps up: another comment arrives in it (and its count),
+	// and the vote phase brings the dots' buttons, her box still focused.
 	click(t, pa, inProp("Bici a Mallorca", `li.querySelector("summary")`))
 	eval[any](t, pa, inProp("Bici a Mallorca", `(() => { const ta = li.querySelector("textarea"); ta.focus(); window.barriTa = ta; return 0; })()`))
 	if err := chromedp.Do(pa, chromedp.KeyEvent("Ho")); err != nil {
 		t.Fatal(err)
 	}
-	eval[any](t, pb, `barriCore.wsSend(JSON.stringify({type: "comment", proposal: barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id, text: "I tant"})); 0`)
-	waitFor(t, pa, "Pau's second comment in Ada's state", `barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").comments.length === 2`, 6*time.Second)
-	if !eval[bool](t, pa, `document.activeElement === window.barriTa && window.barriTa.isConnected && window.barriTa.value === "Ho"`) {
-		t.Error("Ada's comment box was replaced while she typed")
+	typing := func(what, value string) {
+		t.Helper()
+		if got := eval[string](t, pa, `(ta => [document.activeElement === ta, ta.isConnected, ta.value, ta.selectionStart].join(" "))(window.barriTa)`); got != "true true "+value+" "+fmt.Sprint(len(value)) {
+			t.Errorf("web: Ada's comment box %s (focused, in the page, text, caret): %s", what, got)
+		}
 	}
-	eval[any](t, pa, `document.activeElement.blur(); 0`)
-	waitFor(t, pa, "the list after Ada leaves her box", inProp("Bici a Mallorca", `li.querySelectorAll(".ws-ctext").length === 2 && li.querySelector("textarea").value === "Ho"`), 3*time.Second)
+	eval[any](t, pb, `barriCore.wsSend(JSON.stringify({type: "comment", proposal: barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id, text: "I tant"})); 0`)
+	waitFor(t, pa, "Pau's second comment in Ada's list while she types", inProp("Bici a Mallorca", `li.querySelectorAll(".ws-ctext").length === 2 && li.querySelector("summary").textContent === "Comments (2)"`), 6*time.Second)
+	typing("after a comment arrived", "Ho")
 
 	// Voting: a dot from Ada reaches every screen.
 	click(t, fac, `document.querySelector('#ws-fac [data-phase="vote"]')`)
-	waitFor(t, pa, "the vote phase", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`), 6*time.Second)
+	waitFor(t, pa, "the vote phase while Ada types", inProp("Girona per a vianants", `li.querySelector('[data-key^="dp-"]')`)+` && `+inProp("Bici a Mallorca", `li.querySelector('[data-key^="dp-"]')`), 6*time.Second)
+	typing("after the vote phase came", "Ho")
+	if err := chromedp.Do(pa, chromedp.KeyEvent("la")); err != nil {
+		t.Fatal(err)
+	}
+	typing("after two more letters", "Hola")
+	eval[any](t, pa, `document.activeElement.blur(); 0`)
 	// Out of the propose phase a new spotlight goes on the participants' maps.
 	eval[any](t, fac, `(() => { const s = document.querySelector("#ws-fac-spot"); s.value = [...s.options].find(o => o.textContent === "Girona per a vianants").value; s.dispatchEvent(new Event("change")); return 0; })()`)
 	waitFor(t, pa, "the spotlight on Ada's map", `document.querySelector("#ws-viewing-text").textContent.includes("Girona per a vianants") && document.querySelectorAll("#edit-list li").length === `+fmt.Sprint(baseN+1)+` && document.querySelector("#edit-list li:last-child").textContent.includes("Girona")`, 10*time.Second)
@@ -425,7 +434,7 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	// The workshop's own refusals say their numbers, as each language
 	// writes them (the server's "rule": a code and its arguments): a
 	// comment over the limit, and a proposal out of its phase.
-	eval[any](t, pb, `document.activeElement.blur(); 0`) // the list waits while a box has the focus
+	// (The box has the focus, which the page gave it: the list updates.)
 	eval[any](t, pb, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
 		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "{0} <b>" + "a".repeat(12000)})); return 0; })()`)
 	const caLong = "els comentaris tenen com a màxim 1000 caràcters; el teu en té 12.007"
@@ -439,6 +448,19 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	if got := eval[string](t, pb, `document.querySelector("#ws-list .ws-cerr").children.length + " " + document.querySelectorAll("#ws-list b").length`); got != "0 0" {
 		t.Errorf("web: a refused comment's reason or text became markup: %s", got)
 	}
+	// Pau sends a comment from that box, which still has the focus: once
+	// it is accepted, the reason goes from beside the box and the "Not
+	// done" line from the top; the box stays focused and empty, and the
+	// list still takes Ada's comment.
+	if !eval[bool](t, pb, inProp("Bici a Mallorca", `document.activeElement === li.querySelector("textarea")`)) {
+		t.Error("web: the refused comment's box does not have the focus")
+	}
+	eval[any](t, pb, inProp("Bici a Mallorca", `(() => { const ta = li.querySelector("textarea"); ta.value = "D'acord"; ta.dispatchEvent(new Event("input")); li.querySelector(".ws-comments button").click(); return 0; })()`))
+	waitFor(t, pb, "an accepted comment clears its box's refusal and the Not done line", inProp("Bici a Mallorca", `!li.querySelector(".ws-cerr") && !li.querySelector("textarea").hasAttribute("aria-describedby") && [...li.querySelectorAll(".ws-ctext")].some(e => e.textContent === "D'acord")`)+` && document.querySelector("#ws-msg").textContent === ""`, 5*time.Second)
+	eval[any](t, pa, `(() => { const id = barriWS.debug().view.proposals.find(p => p.name === "Bici a Mallorca").id;
+		barriCore.wsSend(JSON.stringify({type: "comment", proposal: id, text: "Endavant"})); return 0; })()`)
+	waitFor(t, pb, "Ada's comment while Pau's empty box has the focus", inProp("Bici a Mallorca", `[...li.querySelectorAll(".ws-ctext")].some(e => e.textContent === "Endavant") && document.activeElement === li.querySelector("textarea") && li.querySelector("textarea").value === ""`), 5*time.Second)
+	waitFor(t, pa, "Ada's accepted comment clears her box's refusal", inProp("Bici a Mallorca", `!li.querySelector(".ws-cerr")`), 5*time.Second)
 	noEnglish(t, pb)
 	eval[any](t, pb, `document.activeElement.blur(); 0`) // the box took the focus: the list waits for it
 	axe(t, map[string]context.Context{"participant (ca) voting": pb})

@@ -294,19 +294,44 @@
       const why = errText({ error: a });
       if (a.type === 'comment' && a.proposal) {
         // The text is not lost: back in its box, the reason beside it.
-        commentText[a.proposal] = a.text || commentText[a.proposal] || '';
+        putBack(a.proposal, a.text || '');
         commentErr[a.proposal] = why;
         openComments.add(a.proposal);
         if (ws) showState();
+        // The box takes the focus, unless the participant is typing
+        // somewhere else.
         const ta = document.getElementById('ws-c-' + a.proposal);
-        if (ta) ta.focus();
+        const ae = document.activeElement;
+        if (ta && !(ae && ae !== ta && /^(INPUT|TEXTAREA|SELECT)$/.test(ae.tagName))) ta.focus();
       }
-      msg(t('ws.refused', { why }));
+      msg(t('ws.refused', { why }), true);
       return;
     }
-    if (a.type === 'comment' && a.proposal) delete commentErr[a.proposal];
-    if (a.type === 'propose' && a.proposal) { store(ownKey(), a.proposal); msg(t('ws.sent')); }
-    if (a.type === 'update') msg(t('ws.updated'));
+    // Accepted: a comment's earlier refusal goes from beside its box, and
+    // a "Not done" line from the top (or it says what was done).
+    if (a.type === 'comment' && a.proposal && commentErr[a.proposal]) {
+      delete commentErr[a.proposal];
+      if (ws) showState();
+    }
+    if (a.type === 'propose' && a.proposal) { store(ownKey(), a.proposal); msg(t('ws.sent')); } else if (a.type === 'update') msg(t('ws.updated'));
+    else if (refusalShown) msg('');
+  }
+
+  // putBack puts a refused comment back in its box: before what the
+  // participant has typed there since (their caret moves with their text).
+  function putBack(id, back) {
+    const ta = document.getElementById('ws-c-' + id);
+    const live = ta && ta === document.activeElement;
+    const cur = (live ? ta.value : commentText[id]) || '';
+    if (!back || cur === back || cur.startsWith(back + '\n')) return;
+    const text = cur ? back + '\n' + cur : back;
+    commentText[id] = text;
+    if (live) {
+      // (The box kept while it has the focus: showList leaves its text.)
+      const d = text.length - ta.value.length, s0 = ta.selectionStart, s1 = ta.selectionEnd;
+      ta.value = text;
+      ta.setSelectionRange(s0 + d, s1 + d);
+    }
   }
 
   // firstLoad puts the resident's draft (or the workshop's base scenario)
@@ -397,12 +422,16 @@
   function propName(id) { const p = ws && ws.view && ws.view.proposals.find((x) => x.id === id); return p ? p.name : id; }
   // msg says something in the workshop section (and to screen readers);
   // it goes after 10 s.
+  // refusal: s is a "Not done" line, which the next accepted command of
+  // this page clears.
   let msgTimer = null;
-  function msg(s) {
+  let refusalShown = false;
+  function msg(s, refusal) {
+    refusalShown = !!(s && refusal);
     $('#ws-msg').textContent = s || '';
     if (s) A().announce(s);
     clearTimeout(msgTimer);
-    if (s) msgTimer = setTimeout(() => { $('#ws-msg').textContent = ''; }, 10000);
+    if (s) msgTimer = setTimeout(() => { $('#ws-msg').textContent = ''; refusalShown = false; }, 10000);
   }
 
   function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
@@ -523,81 +552,119 @@
     return t('ind.' + s.k) + ': ' + (s.sign === 0 ? A().loc(s.d) : (s.sign > 0 ? '▲ ' : '▼ ') + A().loc(s.d, true)) + unit + ' (' + word + ')';
   }
 
-  let listStale = false;
+  // showList draws the proposals. The comment box someone is typing in is
+  // never rebuilt or moved (a phone keyboard would lose its word, and the
+  // caret its place): its proposal's item is updated around it, and the
+  // other items before and after it, so phases, withdrawals, new
+  // proposals, comments and votes all come through while they type.
   function showList(v, me, voting) {
     const list = $('#ws-list');
-    if (document.activeElement && document.activeElement.tagName === 'TEXTAREA' && list.contains(document.activeElement)) {
-      // Someone types a comment: the list (and their box) is not rebuilt
-      // under them, which would break a phone keyboard's word; it catches
-      // up when they leave the box.
-      listStale = true;
-      return;
-    }
-    listStale = false;
     const act = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
-    const focus = act ? act.dataset.key : null;
-    const sel = act && act.tagName === 'TEXTAREA' ? [act.selectionStart, act.selectionEnd] : null;
-    list.textContent = '';
-    let props = v.proposals.slice();
+    const props = v.proposals.slice();
     if (v.phase === 'results') props.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
     $('#ws-none').hidden = props.length > 0;
     const canComment = ['propose', 'discuss', 'vote'].includes(v.phase) && mode !== 'projector';
-    for (const p of props) {
-      const li = el('li', 'ws-prop' + (p.withdrawn ? ' withdrawn' : '') + (p.id === v.spotlight ? ' spot' : '') + (p.id === viewing ? ' viewing' : ''));
-      li.dataset.id = p.id;
-      const h = el('h4', null, p.name);
-      li.appendChild(h);
-      const meta = [t('ws.by', { name: name(p.author) })];
-      if (p.version > 1) meta.push(t('ws.version', { n: p.version }));
-      if (p.withdrawn) meta.push(t('ws.withdrawn'));
-      if (p.id === v.spotlight) meta.push(t('ws.inSpotlight'));
-      li.appendChild(el('p', 'small ws-meta', meta.join(' · ')));
-      if (p.description) li.appendChild(el('p', 'ws-desc', p.description));
-      const ag = ws.agree[p.id];
-      if (ag) {
-        const m = el('p', 'ws-agree ' + (ag.equal ? 'yes' : 'no'), ag.equal ? '✓ ' + t('ws.agree') : '✗ ' + t('ws.disagree'));
-        li.appendChild(m);
+    let kept = act && act.tagName === 'TEXTAREA' ? act.closest('li.ws-prop') : null;
+    const items = props.map((p) => {
+      const li = item(v, p, me, voting, canComment);
+      if (kept && kept.dataset.id === p.id) {
+        // (No box any more, out of the comment phases: the item goes too.)
+        if (li.querySelector('textarea')) return refresh(kept, li);
+        kept = null;
       }
-      const sums = ws.sums[p.id];
-      if (sums) {
-        const ul = el('ul', 'ws-sums small');
-        for (const s of sums) ul.appendChild(el('li', null, sumText(s)));
-        li.appendChild(ul);
-      }
-      if (v.phase === 'vote' || v.phase === 'results') {
-        li.appendChild(el('p', 'ws-votes', count(v, p.votes)));
-      }
-      const row = el('div', 'row');
-      if (mode !== 'projector') {
-        const b = el('button', null, t('ws.show'));
-        b.type = 'button'; b.dataset.key = 'show-' + p.id;
-        b.setAttribute('aria-pressed', String(p.id === viewing));
-        b.setAttribute('aria-label', t('ws.showNamed', { name: p.name }));
-        b.onclick = () => show(p.id);
-        row.appendChild(b);
-        const c = el('button', null, t('ws.compareWith'));
-        c.type = 'button'; c.dataset.key = 'cmp-' + p.id;
-        c.setAttribute('aria-pressed', String(cmp.includes(p.id)));
-        c.setAttribute('aria-label', t('ws.compareNamed', { name: p.name }));
-        c.onclick = () => toggleCompare(p.id);
-        c.disabled = !p.indicators;
-        row.appendChild(c);
-      }
-      if (voting && !p.withdrawn) row.append(...voteControls(v, p, me));
-      if ((p.author === ws.actor || ws.role === 'facilitator') && !p.withdrawn && v.phase !== 'results' && mode !== 'projector') {
-        const w = el('button', null, t('ws.withdraw'));
-        w.type = 'button'; w.dataset.key = 'wd-' + p.id;
-        w.onclick = () => { if (confirm(t('ws.withdrawConfirm'))) send({ type: 'withdraw', proposal: p.id }); };
-        row.appendChild(w);
-      }
-      li.appendChild(row);
-      li.appendChild(comments(p, canComment));
-      list.appendChild(li);
+      return li;
+    });
+    if (kept && !items.includes(kept)) kept = null;
+    for (const c of [...list.children]) if (c !== kept) c.remove();
+    const k = items.indexOf(kept);
+    items.forEach((li, i) => {
+      if (li === kept) return;
+      if (i < k) list.insertBefore(li, kept); else list.appendChild(li);
+    });
+    if (act && !kept) {
+      // A button (or a box that went) had the focus: its new self, or its
+      // proposal's comments.
+      const key = act.dataset.key || '';
+      const f = list.querySelector('[data-key="' + key + '"]') || (key.startsWith('ct-') && list.querySelector('[data-key="cs-' + key.slice(3) + '"]'));
+      if (f) f.focus();
     }
-    if (focus) {
-      const f = list.querySelector('[data-key="' + focus + '"]');
-      if (f) { f.focus(); if (sel) f.setSelectionRange(sel[0], sel[1]); }
+  }
+
+  // refresh updates a proposal's item in place from a fresh one, keeping
+  // its comment box (and the box's label): the text, the caret and the
+  // focus stay.
+  function refresh(old, fresh) {
+    old.className = fresh.className;
+    const od = old.querySelector(':scope > .ws-comments'), fd = fresh.querySelector(':scope > .ws-comments');
+    while (old.firstChild !== od) old.firstChild.remove();
+    while (fresh.firstChild !== fd) old.insertBefore(fresh.firstChild, od);
+    const ta = od.querySelector('textarea'), lab = od.querySelector('label');
+    const fta = fd.querySelector('textarea'), flab = fd.querySelector('label');
+    for (const c of [...od.children]) if (c !== ta && c !== lab) c.remove();
+    let before = true; // the summary and the comments go before the label
+    for (const c of [...fd.children]) {
+      if (c === flab) { before = false; continue; }
+      if (c === fta) continue;
+      if (before) od.insertBefore(c, lab); else od.appendChild(c);
     }
+    lab.textContent = flab.textContent;
+    const desc = fta.getAttribute('aria-describedby');
+    if (desc) ta.setAttribute('aria-describedby', desc); else ta.removeAttribute('aria-describedby');
+    return old;
+  }
+
+  // item is a proposal's entry in the list.
+  function item(v, p, me, voting, canComment) {
+    const li = el('li', 'ws-prop' + (p.withdrawn ? ' withdrawn' : '') + (p.id === v.spotlight ? ' spot' : '') + (p.id === viewing ? ' viewing' : ''));
+    li.dataset.id = p.id;
+    const h = el('h4', null, p.name);
+    li.appendChild(h);
+    const meta = [t('ws.by', { name: name(p.author) })];
+    if (p.version > 1) meta.push(t('ws.version', { n: p.version }));
+    if (p.withdrawn) meta.push(t('ws.withdrawn'));
+    if (p.id === v.spotlight) meta.push(t('ws.inSpotlight'));
+    li.appendChild(el('p', 'small ws-meta', meta.join(' · ')));
+    if (p.description) li.appendChild(el('p', 'ws-desc', p.description));
+    const ag = ws.agree[p.id];
+    if (ag) {
+      const m = el('p', 'ws-agree ' + (ag.equal ? 'yes' : 'no'), ag.equal ? '✓ ' + t('ws.agree') : '✗ ' + t('ws.disagree'));
+      li.appendChild(m);
+    }
+    const sums = ws.sums[p.id];
+    if (sums) {
+      const ul = el('ul', 'ws-sums small');
+      for (const s of sums) ul.appendChild(el('li', null, sumText(s)));
+      li.appendChild(ul);
+    }
+    if (v.phase === 'vote' || v.phase === 'results') {
+      li.appendChild(el('p', 'ws-votes', count(v, p.votes)));
+    }
+    const row = el('div', 'row');
+    if (mode !== 'projector') {
+      const b = el('button', null, t('ws.show'));
+      b.type = 'button'; b.dataset.key = 'show-' + p.id;
+      b.setAttribute('aria-pressed', String(p.id === viewing));
+      b.setAttribute('aria-label', t('ws.showNamed', { name: p.name }));
+      b.onclick = () => show(p.id);
+      row.appendChild(b);
+      const c = el('button', null, t('ws.compareWith'));
+      c.type = 'button'; c.dataset.key = 'cmp-' + p.id;
+      c.setAttribute('aria-pressed', String(cmp.includes(p.id)));
+      c.setAttribute('aria-label', t('ws.compareNamed', { name: p.name }));
+      c.onclick = () => toggleCompare(p.id);
+      c.disabled = !p.indicators;
+      row.appendChild(c);
+    }
+    if (voting && !p.withdrawn) row.append(...voteControls(v, p, me));
+    if ((p.author === ws.actor || ws.role === 'facilitator') && !p.withdrawn && v.phase !== 'results' && mode !== 'projector') {
+      const w = el('button', null, t('ws.withdraw'));
+      w.type = 'button'; w.dataset.key = 'wd-' + p.id;
+      w.onclick = () => { if (confirm(t('ws.withdrawConfirm'))) send({ type: 'withdraw', proposal: p.id }); };
+      row.appendChild(w);
+    }
+    li.appendChild(row);
+    li.appendChild(comments(p, canComment && !p.withdrawn));
+    return li;
   }
 
   function voteControls(v, p, me) {
@@ -660,9 +727,12 @@
       const b = el('button', null, t('ws.commentSend'));
       b.type = 'button'; b.dataset.key = 'cb-' + p.id;
       b.onclick = () => {
-        const text = cleanText(ta.value);
+        // (The box, kept while it had the focus, may be an older one.)
+        const box = b.closest('details').querySelector('textarea');
+        const text = cleanText(box.value);
         if (!text) return;
         commentText[p.id] = '';
+        box.value = '';
         send({ type: 'comment', proposal: p.id, text });
       };
       if (!commentErr[p.id]) d.append(lab, ta, el('div', 'row'));
@@ -823,10 +893,6 @@
 
   // --- wiring ---
   function wire() {
-    $('#ws-list').addEventListener('focusout', (e) => {
-      // Leaving a comment box for somewhere else than the list: catch up.
-      if (listStale && e.target.tagName === 'TEXTAREA' && !(e.relatedTarget && $('#ws-list').contains(e.relatedTarget))) setTimeout(() => { if (listStale && ws) showState(); }, 0);
-    });
     $('#ws-join-form').addEventListener('submit', join);
     // Joining is the way in: Escape does not leave the page without it.
     $('#ws-join').addEventListener('cancel', (e) => { if (!token && mode !== 'solo') e.preventDefault(); });
