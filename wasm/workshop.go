@@ -449,9 +449,10 @@ func (c *wsClient) send(m workshop.ClientMessage) string {
 
 // base is the workshop's base scenario (seed, params and edits before
 // every proposal's), or the city with seed 0 when it has none: what the
-// server evaluates a proposal on (docs/WORKSHOPS.md).
+// server evaluates a proposal on (docs/WORKSHOPS.md). It has no name:
+// the page names a new draft in its language (workshop.js loadDraft).
 func (c *wsClient) base() (*sim.Scenario, error) {
-	sc := &sim.Scenario{Version: sim.ScenarioVersion, Name: "proposal", City: c.a.city.Name, Edits: []sim.Edit{}}
+	sc := &sim.Scenario{Version: sim.ScenarioVersion, City: c.a.city.Name, Edits: []sim.Edit{}}
 	st := c.rep.State()
 	if st == nil || len(st.Scenario) == 0 {
 		return sc, nil

@@ -281,6 +281,9 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	eval[any](t, pb, fmt.Sprintf(`(() => { document.querySelector("#ws-join-code").value = %q; document.querySelector("#ws-join-name").value = "Pau"; const f = document.querySelector("#ws-join-form"); f.requestSubmit(); f.requestSubmit(); return 0; })()`, strings.ToLower(code)))
 	waitNav(t, pb, "Pau's page in the workshop", fmt.Sprintf(`location.search.startsWith("?join=%s")`, code))
 	inSync(t, pb, "Pau")
+	// Their drafts are named in their pages' languages.
+	waitFor(t, pb, "Pau's draft under its Catalan name", `document.querySelector("#prop-name").value === "La meva proposta"`, 5*time.Second)
+	waitFor(t, pa, "Ada's draft under its English name", `document.querySelector("#prop-name").value === "My proposal"`, 5*time.Second)
 	waitFor(t, fac, "two participants", `document.querySelector("#ws-fac-people").textContent.startsWith("2 ")`, 5*time.Second)
 
 	// A participant sees no facilitator bar, and the server refuses a

@@ -334,17 +334,27 @@
     }
   }
 
+  // loadDraft opens the resident's saved draft, else the workshop's base
+  // scenario, under the page's default name ("La meva proposta") when it
+  // has no name of its own: the base has none, and drafts saved before
+  // were named "proposal".
+  function loadDraft(saved) {
+    let r = saved ? barriCore.load(saved) : null;
+    if (!r || !r.ok) { const b = barriCore.wsBase(); r = b.ok ? barriCore.load(b.scenario) : b; }
+    if (!r.ok) return r;
+    const st = JSON.parse(r.state);
+    if (st.name && st.name !== 'proposal') return r;
+    st.name = t('prop.default');
+    barriCore.setName(st.name);
+    return { ok: true, state: JSON.stringify(st) };
+  }
+
   // firstLoad puts the resident's draft (or the workshop's base scenario)
   // on the map; on the projector the spotlighted proposal.
   function firstLoad() {
     loaded = true;
     if (mode === 'projector') { showSpotlightOnWall(); return; }
-    const saved = load(draftKey());
-    let r = saved ? barriCore.load(saved) : null;
-    if (!r || !r.ok) {
-      const b = barriCore.wsBase();
-      r = b.ok ? barriCore.load(b.scenario) : b;
-    }
+    const r = loadDraft(load(draftKey()));
     if (!r.ok) { msg(wasmErr(r)); return; }
     A().render(r.state, true);
     A().showLegend(barriCore.legend());
@@ -393,9 +403,7 @@
   function backToDraft() {
     viewing = '';
     cmp = [];
-    const saved = load(draftKey());
-    let r = saved ? barriCore.load(saved) : null;
-    if (!r || !r.ok) { const b = barriCore.wsBase(); r = b.ok ? barriCore.load(b.scenario) : b; }
+    const r = loadDraft(load(draftKey()));
     if (!r.ok) { msg(wasmErr(r)); return; }
     A().render(r.state, true);
     A().showLegend(barriCore.legend());
