@@ -588,6 +588,18 @@ func TestWorkshopInBrowsers(t *testing.T) {
 	noEnglish(t, pb)
 	// axe-core: no serious or critical violation on the workshop views.
 	axe(t, map[string]context.Context{"participant": pa, "participant (ca)": pb, "facilitator": fac, "projector": proj})
+
+	// Withdrawn proposals count toward the limit of 20 each: the refusal
+	// says how many of the participant's are withdrawn, as the list shows
+	// fewer. (Pau's page is given a state with his proposal withdrawn, as
+	// Go would push it, then the server's refusal; last, as the page is
+	// no longer the server's.)
+	eval[any](t, pb, `(() => { const s = structuredClone(barriWS.debug());
+		for (const p of s.view.proposals) if (p.author === s.actor) p.withdrawn = true;
+		barriUI.wsState(JSON.stringify(s));
+		barriUI.wsAnswer(JSON.stringify({cid: "c-x", type: "propose", code: "limit", message: "workshop: you have made 20 proposals, the most allowed",
+			rule: {code: "proposals.max", args: [20, 20], text: "you have made 20 proposals, the most allowed"}})); return 0; })()`)
+	waitFor(t, pb, "the proposals' limit with a withdrawn one", `document.querySelector("#ws-msg").textContent === "No s'ha fet: en aquest taller pots fer com a màxim 20 propostes; ja en tens 20; les retirades també hi compten (1 de les teves)"`, 3*time.Second)
 }
 
 // refusedInCatalan: the server refuses proposals whose edits the core finds

@@ -177,7 +177,13 @@
   function errText(body) {
     const e = body && body.error;
     if (!e) return '';
-    const rule = e.rule && sayRule(e.rule);
+    let rule = e.rule && sayRule(e.rule);
+    if (rule && e.rule.code === 'proposals.max') {
+      // Withdrawn proposals count too (docs/WORKSHOPS.md: at most 20
+      // made): say how many of them are, as the list shows fewer.
+      const n = ws && ws.view ? ws.view.proposals.filter((p) => p.author === ws.actor && p.withdrawn).length : 0;
+      if (n) rule += t('ws.maxWithdrawn', { n: A().loc(String(n)) });
+    }
     if (rule) return e.edit != null ? t('ws.err.editN', { n: e.edit + 1, why: rule }) : rule;
     if (e.why) {
       // (English pages: the core's words as they are; errorText would
