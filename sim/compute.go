@@ -138,10 +138,8 @@ func (m *model) accessKind(k int) []float64 {
 		}
 	}
 	if kind == KindPark {
-		for _, pk := range s.Parks {
-			n, d := c.snapNode(pk.Centroid)
-			src = append(src, n)
-			init = append(init, d)
+		for i := range s.Parks {
+			src, init = parkEntrances(c, &s.Parks[i], src, init)
 		}
 	}
 	mins := make([]float64, len(c.Buildings))
@@ -157,6 +155,47 @@ func (m *model) accessKind(k int) []float64 {
 		mins[i] = min(120, (m.tree.dist[pr.bNode[i]]+pr.bSnap[i])/mPerMin)
 	}
 	return mins
+}
+
+// parkEntranceM is how far from a park's edge a street node still counts
+// as one of its entrances: the half width of the Eixample's widest streets,
+// whose centre lines run round its blocks.
+const parkEntranceM = 40
+
+// parkEntrances appends to src and init where one walks into a park a
+// scenario adds: every street node within parkEntranceM of its area (inside
+// it, or at the distance to its edge), and the node nearest its centroid
+// (with the distance to it), which is all a park too small to reach a
+// street has. A park was reached at its centre's node alone, so that homes
+// across the street from a park of nine blocks walked to its middle.
+func parkEntrances(c *City, pk *Park, src []int32, init []float64) ([]int32, []float64) {
+	n, d := c.snapNode(pk.Centroid)
+	src = append(src, n)
+	init = append(init, d)
+	b := pk.Shape.Bound().Pad(parkEntranceM)
+	for i := range c.Nodes {
+		p := c.Nodes[i].P
+		if !b.Contains(p) {
+			continue
+		}
+		e := 0.0
+		if !pk.Shape.Contains(p) {
+			e = math.Inf(1)
+			for _, poly := range pk.Shape {
+				for _, r := range poly {
+					for k := 0; k+1 < len(r); k++ {
+						dk, _ := pointSegDist(p, r[k], r[k+1])
+						e = min(e, dk)
+					}
+				}
+			}
+		}
+		if e <= parkEntranceM {
+			src = append(src, int32(i))
+			init = append(init, e)
+		}
+	}
+	return src, init
 }
 
 // housingZone counts the dwellings, households and residents of zone z and

@@ -1,8 +1,12 @@
 package sim_test
 
 import (
+	"encoding/json"
 	"math"
+	"slices"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/maps"
 	"github.com/barri-city/barri/scenarios"
@@ -242,5 +246,52 @@ func TestDeepRetrofitLowersEnergyPoverty(t *testing.T) {
 		if d := r.ZoneDelta[zz].Values.Get("energy.demand_gwh_year"); d == 0 && r.ZoneDelta[zz].Values.Get(k) != 0 {
 			t.Errorf("%s: energy poverty moved by %v with no retrofit in it", c.Zones[zz].Name, r.ZoneDelta[zz].Values.Get(k))
 		}
+	}
+}
+
+// TestParkIsEnteredFromItsEdge: a park an edit adds is entered from the
+// streets round it, not only at its centre: one of 3 × 3 blocks shortens
+// the walks to a park more than one of a single block with the same
+// centre, and the homes facing its edge are a short walk from it.
+func TestParkIsEnteredFromItsEdge(t *testing.T) {
+	c := maps.Eixample()
+	ctr := c.Proj.ToXY(orb.Point{2.1597, 41.3887}) // Aribau × Aragó
+	square := func(half float64) json.RawMessage {
+		var ring [][2]float64
+		for _, d := range [][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}, {-1, -1}} {
+			p := c.Proj.ToLonLat(orb.Point{ctr[0] + d[0]*half, ctr[1] + d[1]*half})
+			ring = append(ring, [2]float64{p[0], p[1]})
+		}
+		data, _ := json.Marshal(map[string]any{"type": "Polygon", "coordinates": [][][2]float64{ring}})
+		return data
+	}
+	park := sim.KindPark
+	kind := slices.Index(sim.AmenityKinds, park)
+	walk := map[float64]float64{}
+	for _, half := range []float64{60, 200} {
+		sc := &sim.Scenario{Version: sim.ScenarioVersion, City: c.Name, Edits: []sim.Edit{{Op: "park", Area: square(half)}}}
+		r, err := sim.Evaluate(c, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		walk[half] = r.Scenario.City.Get("access.walk_min.park")
+		if half == 200 {
+			// Homes within 30 m outside the big park's edge.
+			var mins []float64
+			for b := range r.Scenario.Buildings() {
+				p := c.Buildings[b.ID].Centroid
+				dx, dy := math.Abs(p[0]-ctr[0]), math.Abs(p[1]-ctr[1])
+				if edge := max(dx, dy); edge > half && edge < half+30 && c.Buildings[b.ID].Dwellings > 0 {
+					mins = append(mins, b.WalkMin[kind])
+				}
+			}
+			slices.Sort(mins)
+			if len(mins) == 0 || mins[len(mins)/2] > 1.5 {
+				t.Errorf("the %d homes facing the edge of a park of 400 m walk a median %.2f minutes to a park; want 1.5 at most", len(mins), mins[len(mins)/2])
+			}
+		}
+	}
+	if !(walk[200] < walk[60]-0.05) {
+		t.Errorf("mean walk to a park: %.4f minutes with a park of 3 × 3 blocks, %.4f with one block: the bigger park should shorten walks more", walk[200], walk[60])
 	}
 }

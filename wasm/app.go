@@ -234,7 +234,7 @@ func (a *app) deltas() []float64 {
 	r := a.s.Result().Scenario
 	d := make([]float64, len(a.baseVals))
 	for k := range d {
-		d[k] = l.value(a.city, r, k) - a.baseVals[k]
+		d[k] = mapscale.Change(l.value(a.city, r, k), a.baseVals[k])
 	}
 	return d
 }
@@ -243,7 +243,7 @@ func (a *app) colourOf(elem int) (color.RGBA, bool) {
 	l := a.layer()
 	v := l.value(a.city, a.s.Result().Scenario, elem)
 	if a.change {
-		v -= a.baseVals[elem]
+		v = mapscale.Change(v, a.baseVals[elem])
 	}
 	if math.IsNaN(v) {
 		return colNoData, true

@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/barri-city/barri/sim"
+	"github.com/barri-city/barri/wasm/mapscale"
 	"github.com/barri-city/barri/wasm/proposal"
 )
 
@@ -572,7 +573,8 @@ func (a *app) info(kind string, id int) string {
 			if !math.IsNaN(v) {
 				out["layer"], out["unit"], out["value"] = l.name, l.unit, legendValue(v)
 				if a.change && !math.IsNaN(v0) {
-					out["value0"] = legendValue(v0)
+					// And the change the colour stands for (as the legend's scale).
+					out["value0"], out["change"] = legendValue(v0), legendValue(mapscale.Change(v, v0))
 				}
 			}
 		}

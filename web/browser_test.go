@@ -1817,7 +1817,7 @@ func TestCO2AndWalkLayers(t *testing.T) {
 	eval[any](t, ctx, `document.querySelector("#redo").click()`)
 	legendFollows("redoing the park", 1)
 	// In a change from today the box says the minutes to a park, and today's.
-	if l := pointAt("Walk to a park: "); l != nil && !regexp.MustCompile(`^Walk to a park: [\d.]+ minutes on foot \(today [\d.]+\)$`).MatchString(l[1]) {
+	if l := pointAt("Walk to a park: "); l != nil && !regexp.MustCompile(`^Walk to a park: [\d.]+ minutes on foot \(today [\d.]+; ([+−][\d.]+|0)\)$`).MatchString(l[1]) {
 		t.Errorf("pointing at a home on the change in the walk to a park, the box's line is %q; want the minutes and today's", l[1])
 	}
 	screenshot(t, ctx, "layer-walk-park-change-hover")

@@ -90,6 +90,19 @@ func Changes(deltas []float64) Scale {
 	return Scale{Lo: -span, Hi: span, Change: true, Below: lo < -span, Above: hi > span}
 }
 
+// Change returns now − was, the change of one building's or street's value
+// from today, or 0 when it is below a millionth of the values: a change no
+// legend, hover or panel shows, which an edit far away leaves from the
+// order of a sum or a tie between equally long routes (a park's walks moved
+// by 0.000005 minutes, and the scale of changes was fitted to that).
+func Change(now, was float64) float64 {
+	d := now - was
+	if math.Abs(d) <= 1e-6*max(math.Abs(now), math.Abs(was)) {
+		return 0
+	}
+	return d
+}
+
 // Round rounds m > 0 up to 1, 2 or 5 times a power of ten.
 func Round(m float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(m)))

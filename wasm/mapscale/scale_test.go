@@ -128,3 +128,27 @@ func sameInAnyOrder(t *testing.T, name string, vals []float64, f func([]float64)
 		}
 	}
 }
+
+// TestChangeLeavesOutNoise: a change below a millionth of the values is no
+// change, and a scale of such changes is ±1 (it was ±0.000005 after a park).
+func TestChangeLeavesOutNoise(t *testing.T) {
+	for _, c := range []struct{ now, was, want float64 }{
+		{3.420000001, 3.42, 0}, {6.6, 6.600005, 0}, {0, 0, 0},
+		{3.3, 6.6, 3.3 - 6.6}, {1, 0, 1}, {0, -2, 2}, {1e-9, 0, 1e-9},
+	} {
+		if got := Change(c.now, c.was); got != c.want {
+			t.Errorf("Change(%v, %v) = %v, want %v", c.now, c.was, got, c.want)
+		}
+	}
+	if got := Change(math.NaN(), 1); !math.IsNaN(got) {
+		t.Errorf("Change(NaN, 1) = %v, want NaN (no data)", got)
+	}
+	var d []float64
+	for i := range 200 {
+		was := 3 + float64(i)/100
+		d = append(d, Change(was-was*3e-7, was))
+	}
+	if s := Changes(d); s.Lo != -1 || s.Hi != 1 || s.Below || s.Above {
+		t.Errorf("Changes of rounding noise = %+v, want ±1 with nothing past", s)
+	}
+}

@@ -45,7 +45,10 @@ func IsShare(key string) bool {
 // the change with the values' precision, or more, so that "no change"
 // (sign 0) holds exactly when the two printed values are equal, and a
 // change is never printed as zero while the values differ. The decimals
-// start from barri run's (FmtValue's) and grow by at most four.
+// start from barri run's (FmtValue's) and grow by at most four. A change
+// below a millionth of the values is none: the values are printed with
+// today's digits and no more (an edit far away moved rents by 1e-7 of a
+// euro, and the panel grew to "1226.1015 | 1226.1015 | 0.0000" for it).
 func Readable(key string, base, prop, delta float64) (b, s, d string, sign int) {
 	scale := 1.0
 	if IsShare(key) {
@@ -71,6 +74,10 @@ func Readable(key string, base, prop, delta float64) (b, s, d string, sign int) 
 			return strings.TrimPrefix(out, "-") // no "-0.00"
 		}
 		return out
+	}
+	if math.Abs(delta) <= 1e-6*math.Max(math.Abs(base), math.Abs(prop)) {
+		b = f(bv, p)
+		return b, b, f(0, p), 0
 	}
 	for top := p + 4; ; p++ {
 		b, s, d = f(bv, p), f(sv, p), f(dv, p)

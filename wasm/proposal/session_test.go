@@ -151,8 +151,16 @@ func TestReadable(t *testing.T) {
 		{"mobility.mean_trip_min", 19.96, 19.968, 0.0082, "19.96", "19.97", "0.01", 1},
 		{"housing.dwellings", 125179, 125179, 0, "125179", "125179", "0", 0},
 		{"housing.affordable_dwellings", 0, 0, 0, "0", "0", "0", 0},
-		// A change too small to print at four more decimals is no change.
-		{"housing.rent_eur_month", 1226, 1226 + 1e-9, 1e-9, "1226.0000", "1226.0000", "0.0000", 0},
+		// A change below a millionth of the values is none, with today's
+		// digits (the final review's rent, walk and rent burden after a
+		// park far away; they read 1226.1015, 4.4772771 → 4.4772770 and
+		// 64.799043 %).
+		{"housing.rent_eur_month", 1226, 1226 + 1e-9, 1e-9, "1226", "1226", "0", 0},
+		{"housing.rent_eur_month", 1226.1015, 1226.1015 + 1e-7, 1e-7, "1226", "1226", "0", 0},
+		{"access.walk_min.park", 4.4772771, 4.4772770, -1e-7, "4.4773", "4.4773", "0.0000", 0},
+		{"housing.rent_burden_share", 0.64799043, 0.64799043 + 1e-9, 1e-9, "64.80", "64.80", "0.00", 0},
+		// A small change that is not noise still grows the digits.
+		{"access.walk_min.park", 4.4772, 4.4771, -1e-4, "4.4772", "4.4771", "-0.0001", -1},
 		{"energy.co2_t_year", 5000, 4990, -10, "5000", "4990", "-10", -1},
 	} {
 		b, s, d, sign := Readable(c.key, c.b, c.s, c.d)

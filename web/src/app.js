@@ -513,7 +513,7 @@
       // First the value the map is coloured by, in the legend's unit
       // (today's beside it for a change from today).
       if (o.layer) {
-        const a = { name: t('layer.' + o.layer), v: loc(o.value), v0: loc(o.value0), unit: o.unit ? t('unit.' + o.unit) : '' };
+        const a = { name: t('layer.' + o.layer), v: loc(o.value), v0: loc(o.value0), d: loc(o.change, true), unit: o.unit ? t('unit.' + o.unit) : '' };
         l.splice(1, 0, t(o.value0 !== undefined ? 'info.layerChange' : 'info.layer', a).trim());
       }
       if (o.dwellings) l.push(t('info.homes', { n: o.dwellings, rent: loc(o.rent) }));
