@@ -121,8 +121,10 @@ func (c *wsClient) watch() {
 	js.Global().Call("setInterval", f, 5000)
 }
 
-// wsHeadline are the indicators the proposals list shows for each proposal.
-var wsHeadline = []string{"mobility.share.car", "mobility.share.bike", "mobility.co2_t_year", "access.15min_share", "housing.rent_burden_share"}
+// wsHeadline are the indicators the proposals list shows for each proposal:
+// traffic's and buildings' CO₂ both, so that a retrofit or solar proposal
+// shows what it does (with traffic's alone it read "no change" throughout).
+var wsHeadline = []string{"mobility.share.car", "mobility.share.bike", "mobility.co2_t_year", "energy.co2_t_year", "access.15min_share", "housing.rent_burden_share"}
 
 // newCidPrefix draws the per-tab, per-load prefix of the cids this page
 // makes: 96 random bits.

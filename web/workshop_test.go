@@ -311,6 +311,11 @@ func TestWorkshopInBrowsers(t *testing.T) {
 		waitFor(t, c, "Ada's proposal on another screen", propHas("Bici a Mallorca"), 2*time.Second)
 	}
 	t.Logf("proposal → the other screens with indicators: %v", time.Since(sent).Round(time.Millisecond))
+	// Its card gives six indicators, buildings' CO₂ beside traffic's (a
+	// retrofit read "no change" on all five before).
+	if n := eval[int](t, fac, inProp("Bici a Mallorca", `li.querySelectorAll(".ws-sums li").length`)); n != 6 {
+		t.Errorf("a proposal's card lists %d indicators, want 6 (wsHeadline)", n)
+	}
 	// Her page's numbers and the server's agree bit for bit (the mark).
 	waitFor(t, pa, "the agreement mark on Ada's page", inProp("Bici a Mallorca", `li.querySelector(".ws-agree.yes")`), 5*time.Second)
 	// Pau opens it on his map: his page evaluates it and agrees too.
