@@ -223,6 +223,12 @@ func TestMapIsDrawn(t *testing.T) {
 	}
 	// Whole Eixample: the city lies right of the legend and below the tools.
 	cityFree(t, ctx, "desktop")
+	// Closer in, barri names run near the page's boxes: none is shown under one.
+	for _, steps := range []int{0, 2, 5} {
+		eval[any](t, ctx, fmt.Sprintf(`barriCore.view("fit"); for (let i = 0; i < %d; i++) barriCore.view("in"); 0`, steps))
+		barriNamesClear(t, ctx, fmt.Sprintf("desktop, %d steps in", steps))
+	}
+	eval[any](t, ctx, `barriCore.view("fit"); 0`)
 	// A barri layer of shares says its unit, in percent.
 	eval[any](t, ctx, `document.querySelector('#layer').value = 'car_share'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	if lg := eval[[]string](t, ctx, `["#legend-lo", "#legend-hi", "#legend-unit"].map(s => document.querySelector(s).textContent)`); lg[2] != "% of the barri" || mustFloat(t, lg[1]) < 1 {
@@ -231,6 +237,28 @@ func TestMapIsDrawn(t *testing.T) {
 	eval[any](t, ctx, `document.querySelector('#layer').value = 'plain'; document.querySelector('#layer').dispatchEvent(new Event('change'))`)
 	if !strings.Contains(eval[string](t, ctx, `document.querySelector("#ind-table").innerText`), "Trips by car") {
 		t.Error("the indicators panel has no row for trips by car")
+	}
+}
+
+// barriNamesClear checks, once the camera has rested, that no barri name
+// shown on the map runs under one of the page's boxes (the tools, the tool
+// card, the legend, the zoom buttons, the panel).
+func barriNamesClear(t *testing.T, ctx context.Context, view string) {
+	t.Helper()
+	time.Sleep(400 * time.Millisecond)
+	under := eval[[]string](t, ctx, `(() => {
+		const boxes = ["header.top", "#toolbar .tools", "#tool-card", "#legend", "#mapctl .zoom", "#panel"]
+			.map(s => document.querySelector(s)).filter(Boolean).map(e => [e.id || e.className, e.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+		const out = [];
+		for (const s of document.querySelectorAll("#labels span")) {
+			if (document.querySelector("#labels").hidden || getComputedStyle(s).visibility === "hidden") continue;
+			const r = s.getBoundingClientRect(), k = 4; // the page lets 4 px of a name's halo touch a box
+			for (const [n, b] of boxes) if (r.left + k < b.right && r.right - k > b.left && r.top + k < b.bottom && r.bottom - k > b.top) out.push(s.textContent + " under " + n);
+		}
+		return out;
+	})()`)
+	if len(under) > 0 {
+		t.Errorf("%s: barri names shown under the page's boxes: %v", view, under)
 	}
 }
 
@@ -768,6 +796,7 @@ func TestPhoneWithTouch(t *testing.T) {
 		t.Errorf("on a phone the panel is at left %v, top %v, width %v; want it full width below the map", box[0], box[1], box[2])
 	}
 	cityFree(t, ctx, "phone")
+	barriNamesClear(t, ctx, "phone")
 	screenshot(t, ctx, "phone-main")
 	// A drawing tool leaves most of the screen to the map, and the city fits
 	// in it.

@@ -540,8 +540,27 @@
       box.textContent = '';
       for (const z of catalog.zones) { const s = document.createElement('span'); s.textContent = z.name; box.appendChild(s); }
     }
-    o.zones.forEach((p, i) => { box.children[i].style.left = p[0] + 'px'; box.children[i].style.top = p[1] + 'px'; });
+    // A barri's name that would run under one of the page's boxes (the
+    // tools, the legend, the zoom buttons, the panel) is hidden there, as
+    // the street names keep clear of them: it showed cut at the panel's edge
+    // and faintly through the legend. Every size is read before any style
+    // is written, so that the page lays out once.
+    const obstacles = LABEL_OBSTACLES.map((sel) => document.querySelector(sel)).filter(Boolean)
+      .map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
+    const sizes = [...box.children].map((c) => [c.offsetWidth, c.offsetHeight]);
+    o.zones.forEach((p, i) => {
+      const [w, h] = sizes[i];
+      // (A few pixels of its halo may touch a box: the name still reads.)
+      const l = p[0] - w / 2 + LABEL_SLACK, r = p[0] + w / 2 - LABEL_SLACK, tp = p[1] - h / 2 + LABEL_SLACK, b = p[1] + h / 2 - LABEL_SLACK;
+      const under = obstacles.some((o) => l < o.right && r > o.left && tp < o.bottom && b > o.top);
+      const st = box.children[i].style;
+      st.left = p[0] + 'px';
+      st.top = p[1] + 'px';
+      st.visibility = under ? 'hidden' : '';
+    });
   }
+  const LABEL_OBSTACLES = ['header.top', '#toolbar .tools', '#tool-card', '#legend', '#mapctl .zoom', '#hoverinfo', '#panel'];
+  const LABEL_SLACK = 4;
 
   // --- panels ---
   function indName(k) { return t('ind.' + k); }
