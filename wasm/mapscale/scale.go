@@ -97,10 +97,16 @@ func Changes(deltas []float64) Scale {
 // by 0.000005 minutes, and the scale of changes was fitted to that).
 func Change(now, was float64) float64 {
 	d := now - was
-	if math.Abs(d) <= 1e-6*max(math.Abs(now), math.Abs(was)) {
+	if Negligible(d, now, was) {
 		return 0
 	}
 	return d
+}
+
+// Negligible reports whether a change d between values a and b is below a
+// millionth of them: no change, on the map and in the panel.
+func Negligible(d, a, b float64) bool {
+	return math.Abs(d) <= 1e-6*max(math.Abs(a), math.Abs(b))
 }
 
 // Round rounds m > 0 up to 1, 2 or 5 times a power of ten.

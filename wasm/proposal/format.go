@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/barri-city/barri/wasm/mapscale"
 )
 
 // FmtValue formats an indicator exactly as barri run prints it (cmd/barri's
@@ -75,7 +77,7 @@ func Readable(key string, base, prop, delta float64) (b, s, d string, sign int) 
 		}
 		return out
 	}
-	if math.Abs(delta) <= 1e-6*math.Max(math.Abs(base), math.Abs(prop)) {
+	if mapscale.Negligible(delta, base, prop) {
 		b = f(bv, p)
 		return b, b, f(0, p), 0
 	}
